@@ -1,0 +1,214 @@
+import {
+  type CloudEvent,
+  isJsonContentType,
+  isSpecAttribute,
+  validateCloudEvent,
+} from './cloud-event.js';
+
+/**
+ * The CloudEvents HTTP protocol binding (binary, structured and batch content modes), pure:
+ * it works on header maps and byte buffers, so both the ingress server and the delivery client
+ * share it.
+ */
+
+/** Request or response headers, lower-case names (as Node's `IncomingMessage.headers`). */
+export type HeaderMap = Readonly<Record<string, string | string[] | undefined>>;
+
+export type ContentMode = 'binary' | 'structured' | 'batch';
+
+export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
+export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
+
+/** Thrown when an HTTP message does not carry valid CloudEvents; `problems` lists each one. */
+export class CloudEventDecodeError extends Error {
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [message],
+  ) {
+    super(message);
+    this.name = 'CloudEventDecodeError';
+  }
+}
+
+function header(headers: HeaderMap, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function contentTypeOf(headers: HeaderMap): string {
+  const ct = header(headers, 'content-type') ?? '';
+  const semi = ct.indexOf(';');
+  return (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+}
+
+/** Which content mode an HTTP message uses, or undefined when it is not a CloudEvent at all. */
+export function detectContentMode(headers: HeaderMap): ContentMode | undefined {
+  const ct = contentTypeOf(headers);
+  if (ct === BATCH_CONTENT_TYPE) return 'batch';
+  if (ct.startsWith('application/cloudevents') && ct.endsWith('+json')) return 'structured';
+  if (header(headers, 'ce-specversion') !== undefined) return 'binary';
+  return undefined;
+}
+
+/**
+ * Decodes the events an HTTP message carries and validates them. Throws CloudEventDecodeError
+ * naming every problem; returns the mode and the events (one, or several in batch mode).
+ */
+export function decodeHttp(
+  headers: HeaderMap,
+  body: Uint8Array,
+): { mode: ContentMode; events: CloudEvent[] } {
+  const mode = detectContentMode(headers);
+  if (mode === undefined) {
+    throw new CloudEventDecodeError(
+      'request is not a CloudEvent: send binary mode (ce-specversion, ce-id, ce-source, ce-type headers) ' +
+        `or structured mode (Content-Type: ${STRUCTURED_CONTENT_TYPE})`,
+    );
+  }
+  if (mode === 'binary') return { mode, events: [checked(decodeBinary(headers, body))] };
+  const json = parseJson(body);
+  if (mode === 'structured') return { mode, events: [checked(fromStructured(json))] };
+  if (!Array.isArray(json)) throw new CloudEventDecodeError('batch body must be a JSON array of CloudEvents');
+  const events: CloudEvent[] = [];
+  const problems: string[] = [];
+  json.forEach((item, i) => {
+    try {
+      events.push(checked(fromStructured(item)));
+    } catch (err) {
+      const p = err instanceof CloudEventDecodeError ? err.problems : [String(err)];
+      for (const msg of p) problems.push(`event[${i}]: ${msg}`);
+    }
+  });
+  if (problems.length > 0) throw new CloudEventDecodeError(problems.join('; '), problems);
+  return { mode, events };
+}
+
+function checked(event: CloudEvent): CloudEvent {
+  const problems = validateCloudEvent(event.attributes);
+  if (problems.length > 0) throw new CloudEventDecodeError(problems.join('; '), problems);
+  return event;
+}
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new CloudEventDecodeError(`body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Percent-decoding of binary-mode header values (CloudEvents HTTP binding §3.1.3.2). */
+function decodeHeaderValue(v: string): string {
+  if (!v.includes('%')) return v;
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+function decodeBinary(headers: HeaderMap, body: Uint8Array): CloudEvent {
+  const attributes: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    if (name.length > 3 && name.startsWith('ce-')) {
+      const v = header(headers, name);
+      if (v !== undefined) attributes[name.slice(3).toLowerCase()] = decodeHeaderValue(v);
+    }
+  }
+  const ct = header(headers, 'content-type');
+  if (ct !== undefined && ct !== '') attributes['datacontenttype'] = ct;
+  return { attributes, data: body.byteLength > 0 ? body : undefined };
+}
+
+/** Canonical string form of a structured-mode attribute value. */
+function attributeString(name: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new CloudEventDecodeError(
+    `attribute '${name}' must be a string, number or boolean, got ${value === null ? 'null' : typeof value}`,
+  );
+}
+
+/** Builds an event from a structured-mode JSON object. */
+export function fromStructured(json: unknown): CloudEvent {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new CloudEventDecodeError('a structured CloudEvent must be a JSON object');
+  }
+  const attributes: Record<string, string> = {};
+  let data: Uint8Array | undefined;
+  const obj = json as Record<string, unknown>;
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === 'data' || key === 'data_base64' || value === null || value === undefined) continue;
+    attributes[key.toLowerCase()] = attributeString(key, value);
+  }
+  if (obj['data_base64'] !== undefined && obj['data_base64'] !== null) {
+    if (obj['data'] !== undefined) throw new CloudEventDecodeError("an event may carry 'data' or 'data_base64', not both");
+    if (typeof obj['data_base64'] !== 'string') throw new CloudEventDecodeError("'data_base64' must be a string");
+    data = Buffer.from(obj['data_base64'], 'base64');
+  } else if (obj['data'] !== undefined && obj['data'] !== null) {
+    const d = obj['data'];
+    const ct = attributes['datacontenttype'];
+    if (typeof d === 'string' && !isJsonContentType(ct)) data = Buffer.from(d, 'utf8');
+    else data = Buffer.from(JSON.stringify(d), 'utf8');
+    if (ct === undefined && typeof d !== 'string') attributes['datacontenttype'] = 'application/json';
+  }
+  return { attributes, data };
+}
+
+/** The structured-mode JSON object of an event: JSON data inline, text as a string, bytes as data_base64. */
+export function toStructured(event: CloudEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...event.attributes };
+  const data = event.data;
+  if (data === undefined) return out;
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const ct = event.attributes['datacontenttype'];
+  if (isJsonContentType(ct)) {
+    try {
+      out['data'] = JSON.parse(buf.toString('utf8'));
+      return out;
+    } catch {
+      // not JSON after all: fall through to base64
+    }
+  } else if (/^text\/|xml/.test(ct ?? '')) {
+    out['data'] = buf.toString('utf8');
+    return out;
+  }
+  out['data_base64'] = buf.toString('base64');
+  return out;
+}
+
+/** Encodes header values that HTTP cannot carry as-is (binding §3.1.3.2). */
+function encodeHeaderValue(v: string): string {
+  // Printable ASCII except '"' and '%' passes; everything else is percent-encoded.
+  return /^[\x20-\x21\x23-\x24\x26-\x7e]*$/.test(v) ? v : encodeURIComponent(v);
+}
+
+/** An HTTP message (headers and body) carrying one event in the given mode. */
+export function encodeHttp(
+  event: CloudEvent,
+  mode: 'binary' | 'structured' = 'binary',
+): { headers: Record<string, string>; body: Uint8Array | undefined } {
+  if (mode === 'structured') {
+    return {
+      headers: { 'content-type': `${STRUCTURED_CONTENT_TYPE}; charset=utf-8` },
+      body: Buffer.from(JSON.stringify(toStructured(event)), 'utf8'),
+    };
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.attributes)) {
+    if (name === 'datacontenttype') headers['content-type'] = value;
+    else headers[`ce-${name}`] = encodeHeaderValue(value);
+  }
+  return { headers, body: event.data };
+}
+
+/** Encodes several events as one batch-mode body. */
+export function encodeBatch(events: readonly CloudEvent[]): { headers: Record<string, string>; body: Uint8Array } {
+  return {
+    headers: { 'content-type': `${BATCH_CONTENT_TYPE}; charset=utf-8` },
+    body: Buffer.from(JSON.stringify(events.map(toStructured)), 'utf8'),
+  };
+}
+
+/** Re-exported for callers that only need to know whether a name is an extension. */
+export { isSpecAttribute };

@@ -1,0 +1,77 @@
+import type { CloudEvent } from '../cloudevents/cloud-event.js';
+
+/**
+ * Moves events between ingress and dispatch: transport only.
+ *
+ * A backend owns its connections; nothing else touches a driver. Retry policy, dead-lettering and
+ * filtering are NOT here: the dispatcher gives them to every backend. A backend delivers every
+ * published event at least once to every subscription that existed when it was published (or, for
+ * durable backends, from the subscription's stored position).
+ */
+export interface Backend {
+  /** Which provider built it: 'memory', 'kafka', 'rabbitmq', 'redis'. */
+  readonly kind: string;
+  /** Connects and prepares; resolves when `publish` can be called. */
+  start(): Promise<void>;
+  /**
+   * Appends events to a topic. Resolves only when the backend holds them as durably as it can
+   * (Kafka acks, publisher confirm, Redis reply; memory: enqueued). Rejects with
+   * {@link BackendUnavailableError} when it cannot take them now (full, disconnected): the caller
+   * answers 503 and keeps nothing.
+   */
+  publish(topic: string, events: readonly CloudEvent[]): Promise<void>;
+  /**
+   * Starts delivering a topic's events to `handler` for the named subscription. The handler's
+   * promise resolving acknowledges the event; rejecting (or the process dying first) means the
+   * event is delivered again later.
+   */
+  subscribe(
+    topic: string,
+    subscription: string,
+    handler: EventHandler,
+    options: SubscribeOptions,
+  ): Promise<Subscription>;
+  /** Number of events held for a subscription and not yet acknowledged (backlog), if known. */
+  backlog?(topic: string, subscription: string): number | undefined;
+  /** Stops every subscription (waiting up to `drainMs` for handlers in flight) and disconnects. */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/** Handles one event; resolve to acknowledge, reject to have it redelivered. */
+export type EventHandler = (event: CloudEvent, info: DeliveryInfo) => Promise<void>;
+
+export interface DeliveryInfo {
+  /** 1 for the first time the backend hands this event to this subscription, then 2, 3, … */
+  readonly deliveryCount: number;
+}
+
+export interface SubscribeOptions {
+  /**
+   * When true, an event is handed over only after the previous one was acknowledged
+   * (per partition or key where the backend has such a notion).
+   */
+  readonly ordered: boolean;
+  /** Upper bound on handler calls in flight for this subscription (ignored when ordered). */
+  readonly concurrency: number;
+  /** Where a subscription that has no stored position starts. @default 'latest' */
+  readonly startFrom?: 'earliest' | 'latest';
+}
+
+/** A running subscription. */
+export interface Subscription {
+  /** Stops handing out events, waits for handlers in flight (bounded), and releases the consumer. */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/** Raised by `publish` when the backend cannot hold events right now. */
+export class BackendUnavailableError extends Error {
+  constructor(
+    message: string,
+    /** Seconds after which trying again makes sense (becomes `Retry-After`). */
+    readonly retryAfterSeconds = 1,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'BackendUnavailableError';
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import {
+  DeliverySpecSchema,
+  DestinationSchema,
+  KReferenceSchema,
+  ObjectMetaSchema,
+} from './common.js';
+import { SubscriptionsApiFilterSchema, TriggerFilterSchema } from './filters.js';
+
+/** Builds the schema of a whole resource document of one kind. */
+function resource<S extends z.ZodType>(apiVersion: string, kind: string, spec: S) {
+  return z.strictObject({
+    apiVersion: z.literal(apiVersion),
+    kind: z.literal(kind),
+    metadata: ObjectMetaSchema,
+    spec,
+    status: z.unknown().optional(),
+  });
+}
+
+export const BrokerSpecSchema = z.strictObject({
+  config: KReferenceSchema.optional(),
+  delivery: DeliverySpecSchema.optional(),
+});
+export const BrokerSchema = resource('eventing.knative.dev/v1', 'Broker', BrokerSpecSchema.default({}));
+export type Broker = z.output<typeof BrokerSchema>;
+
+export const TriggerSpecSchema = z
+  .strictObject({
+    broker: z.string().min(1).optional(),
+    brokerRef: KReferenceSchema.optional(),
+    filter: TriggerFilterSchema.optional(),
+    filters: z.array(SubscriptionsApiFilterSchema).optional(),
+    subscriber: DestinationSchema,
+    delivery: DeliverySpecSchema.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.broker && t.brokerRef) ctx.addIssue({ code: 'custom', message: 'expected exactly one, got both: broker, brokerRef' });
+    if (!t.broker && !t.brokerRef) ctx.addIssue({ code: 'custom', path: ['broker'], message: 'broker is required: the name of a Broker in the same namespace' });
+  });
+export const TriggerSchema = resource('eventing.knative.dev/v1', 'Trigger', TriggerSpecSchema);
+export type Trigger = z.output<typeof TriggerSchema>;
+
+/** Tributary's sink: an HTTP function (`url`) or an in-process module (`module`, optional `export`). */
+export const FunctionSpecSchema = z
+  .strictObject({
+    url: z.url().optional(),
+    module: z.string().min(1).optional(),
+    export: z.string().min(1).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (!!f.url === !!f.module) ctx.addIssue({ code: 'custom', message: 'set exactly one of url (an HTTP function) or module (an in-process handler)' });
+    if (f.export && !f.module) ctx.addIssue({ code: 'custom', path: ['export'], message: 'export only applies with module' });
+  });
+export const FunctionSchema = resource('tributary.dev/v1alpha1', 'Function', FunctionSpecSchema);
+export type FunctionResource = z.output<typeof FunctionSchema>;
+
+const dataDocument = <K extends string>(kind: K, extra: Record<string, z.ZodType>) =>
+  z.strictObject({
+    apiVersion: z.literal('v1'),
+    kind: z.literal(kind),
+    metadata: ObjectMetaSchema,
+    ...extra,
+  });
+
+export const SecretSchema = dataDocument('Secret', {
+  type: z.string().optional(),
+  data: z.record(z.string(), z.string()).optional(),
+  stringData: z.record(z.string(), z.string()).optional(),
+  immutable: z.boolean().optional(),
+});
+export type Secret = z.output<typeof SecretSchema>;
+
+export const ConfigMapSchema = dataDocument('ConfigMap', {
+  data: z.record(z.string(), z.string()).optional(),
+  binaryData: z.record(z.string(), z.string()).optional(),
+  immutable: z.boolean().optional(),
+});
+export type ConfigMap = z.output<typeof ConfigMapSchema>;
