@@ -1,0 +1,103 @@
+import path from 'node:path';
+import type { Agent } from 'undici';
+import type { Destination, Logger } from '@tributary/core';
+import type { CloudEvent } from '@tributary/core';
+import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
+import { createHttpTarget } from '../dispatcher/http-target.js';
+import { createFunctionTarget, loadFunctionModule } from '../dispatcher/function-target.js';
+
+/** What a Destination's `ref` may point at, from the runtime's point of view. */
+export interface AddressableLookup {
+  /** An in-process ingress (Broker, later Channel/Sequence/Parallel) by kind, namespace and name. */
+  ingress(kind: string, namespace: string, name: string): IngressHop | undefined;
+  /** A Function resource's spec by namespace and name. */
+  functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
+}
+
+export interface FunctionSpecLike {
+  readonly url?: string | undefined;
+  readonly module?: string | undefined;
+  readonly export?: string | undefined;
+  /** Directory of the manifest that declared it (module paths resolve against it). */
+  readonly baseDir: string;
+}
+
+/** An ingress reachable without HTTP: same validation, TTL and 202 semantics. */
+export interface IngressHop {
+  readonly url: string;
+  ingest(events: CloudEvent[]): Promise<{ status: number; error?: string }>;
+}
+
+export type Resolved = { target: DeliveryTarget } | { error: string };
+
+const FUNCTION_KINDS = new Set(['serving.knative.dev/v1/Service', 'tributary.dev/v1alpha1/Function']);
+const INGRESS_KINDS: Record<string, string> = {
+  'eventing.knative.dev/v1/Broker': 'Broker',
+};
+
+/**
+ * Turns Destinations into delivery targets: absolute URIs become HTTP targets; refs to Functions
+ * become HTTP or in-process targets; refs to Brokers become in-process ingress hops. Loaded
+ * function modules are cached per file and export.
+ */
+export class DestinationResolver {
+  readonly #modules = new Map<string, Promise<DeliveryTarget>>();
+
+  constructor(
+    private readonly lookup: AddressableLookup,
+    private readonly agent: Agent,
+    private readonly logger: Logger,
+  ) {}
+
+  async resolve(dest: Destination, namespace: string): Promise<Resolved> {
+    if (!dest.ref) return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
+    const ref = dest.ref;
+    const ns = ref.namespace ?? namespace;
+    const key = `${ref.apiVersion}/${ref.kind}`;
+    const refText = `${ref.kind} '${ns}/${ref.name}' (${ref.apiVersion})`;
+    if (FUNCTION_KINDS.has(key)) {
+      const fn = this.lookup.functionSpec(ns, ref.name);
+      if (!fn) return { error: `ref ${refText} does not exist: declare a tributary.dev/v1alpha1 Function named '${ref.name}'` };
+      if (fn.url) {
+        const url = dest.uri ? new URL(dest.uri, fn.url).toString() : fn.url;
+        return { target: createHttpTarget(url, { agent: this.agent, namespace }) };
+      }
+      const modulePath = path.resolve(fn.baseDir, fn.module as string);
+      const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
+      let pending = this.#modules.get(cacheKey);
+      if (!pending) {
+        pending = loadFunctionModule(modulePath, fn.export ?? 'default', fn.baseDir).then((handler) =>
+          createFunctionTarget(`${ns}/${ref.name}`, handler, { logger: this.logger }),
+        );
+        this.#modules.set(cacheKey, pending);
+      }
+      try {
+        return { target: await pending };
+      } catch (err) {
+        this.#modules.delete(cacheKey);
+        return { error: `Function '${ns}/${ref.name}': ${(err as Error).message}` };
+      }
+    }
+    const ingressKind = INGRESS_KINDS[key];
+    if (ingressKind) {
+      const hop = this.lookup.ingress(ingressKind, ns, ref.name);
+      if (!hop) return { error: `ref ${refText} does not exist` };
+      return { target: ingressTarget(hop) };
+    }
+    return { error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker)` };
+  }
+}
+
+/** A DeliveryTarget that hands events to an in-process ingress. */
+export function ingressTarget(hop: IngressHop): DeliveryTarget {
+  return {
+    get url() {
+      return hop.url;
+    },
+    async send(event: CloudEvent): Promise<SendOutcome> {
+      const r = await hop.ingest([event]);
+      const body = r.error ? Buffer.from(JSON.stringify({ error: r.error })) : new Uint8Array();
+      return { kind: 'response', status: r.status, headers: {}, body };
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Ready condition of every running resource, as Knative reports it: Ready True/False with a
+ * reason (CamelCase) and a human message.
+ */
+export interface ResourceStatus {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Keeps the status of each resource by `Kind/namespace/name`. */
+export class StatusBoard {
+  readonly #statuses = new Map<string, ResourceStatus>();
+
+  set(kind: string, namespace: string, name: string, ready: boolean, reason: string, message = ''): void {
+    this.#statuses.set(`${kind}/${namespace}/${name}`, { kind, namespace, name, ready, reason, message });
+  }
+
+  delete(kind: string, namespace: string, name: string): void {
+    this.#statuses.delete(`${kind}/${namespace}/${name}`);
+  }
+
+  list(): ResourceStatus[] {
+    return [...this.#statuses.values()];
+  }
+
+  notReady(): ResourceStatus[] {
+    return this.list().filter((s) => !s.ready);
+  }
+}

@@ -1,0 +1,203 @@
+import path from 'node:path';
+import { Agent } from 'undici';
+import {
+  type Backend,
+  type CloudEvent,
+  type Logger,
+  type Subscription,
+  type Topology,
+  compileDelivery,
+  silentLogger,
+} from '@tributary/core';
+import { compileTriggerFilter } from '@tributary/filter';
+import { createTriggerDispatcher, type DispatchOutcome } from '../dispatcher/dispatcher.js';
+import { createBrokerIngress } from '../ingress/broker-ingress.js';
+import { createHttpServer, type HttpServer } from '../http/http-server.js';
+import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
+import { BackendRegistry } from './backend-registry.js';
+import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
+import { StatusBoard } from './resource-status.js';
+import { brokerClassOf, brokerTopic, triggerConcurrency, triggerSubscriptionName } from './naming.js';
+
+export interface RuntimeOptions {
+  readonly topology: Topology;
+  /** Registry of backend providers; defaults to one with the memory backend. */
+  readonly backends?: BackendRegistry;
+  readonly logger?: Logger;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default 8080 */
+  readonly port?: number;
+  /** Request body limit in bytes. @default 1 MiB */
+  readonly maxBodyBytes?: number;
+  /** Called with every dispatch outcome (metrics, tests). */
+  readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
+}
+
+export interface Runtime {
+  /** Starts backends, subscriptions and the HTTP server; resolves with the server's base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, drains what is in flight (bounded by drainMs), closes everything. */
+  stop(options?: { drainMs?: number }): Promise<void>;
+  /** Publishes events to a broker as its ingress would (TTL, arrival time); resolves with the status. */
+  publish(namespace: string, broker: string, events: CloudEvent[]): Promise<{ status: number; error?: string }>;
+  readonly statuses: StatusBoard;
+  readonly url: string;
+}
+
+interface RunningBroker {
+  readonly namespace: string;
+  readonly name: string;
+  readonly backend: Backend;
+  readonly topic: string;
+}
+
+/** Reconciles a validated Topology into running brokers, triggers and one HTTP server. */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const logger = options.logger ?? silentLogger;
+  const registry = options.backends ?? new BackendRegistry().register(memoryBackendProvider);
+  const topology = options.topology;
+  const statuses = new StatusBoard();
+  const brokers = new Map<string, RunningBroker>();
+  const subscriptions: Subscription[] = [];
+  const dispatchers: Array<{ close(): void }> = [];
+  const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
+  let baseUrl = '';
+  let server: HttpServer | undefined;
+
+  const ingress = createBrokerIngress({
+    lookup: (ns, name) => {
+      const b = brokers.get(`${ns}/${name}`);
+      return b && { publish: (events: CloudEvent[]) => b.backend.publish(b.topic, events) };
+    },
+    logger: logger.child({ component: 'ingress' }),
+  });
+
+  const hop = (ns: string, name: string): IngressHop => ({
+    get url() {
+      return `${baseUrl}/${ns}/${name}`;
+    },
+    ingest: (events) => ingress.ingestEvents(ns, name, events),
+  });
+
+  const resolver = new DestinationResolver(
+    {
+      ingress: (kind, ns, name) => (kind === 'Broker' && topology.get('Broker', ns, name) ? hop(ns, name) : undefined),
+      functionSpec: (ns, name) => {
+        const fn = topology.get('Function', ns, name);
+        if (!fn) return undefined;
+        return { ...fn.spec, baseDir: path.dirname(fn.source.file) };
+      },
+    },
+    agent,
+    logger,
+  );
+
+  async function startBrokers(): Promise<void> {
+    for (const b of topology.brokers) {
+      const { namespace, name } = b.metadata;
+      const cls = brokerClassOf(b);
+      try {
+        const backend = registry.create(cls, {}, { logger: logger.child({ broker: `${namespace}/${name}` }) });
+        await backend.start();
+        brokers.set(`${namespace}/${name}`, { namespace, name, backend, topic: brokerTopic(namespace, name) });
+        statuses.set('Broker', namespace, name, true, 'Ready', `class ${cls}`);
+        logger.info({ broker: name, namespace, class: cls }, 'broker ready');
+      } catch (err) {
+        statuses.set('Broker', namespace, name, false, 'BackendUnavailable', (err as Error).message);
+        logger.error({ broker: name, namespace, err }, 'broker failed to start');
+      }
+    }
+  }
+
+  async function startTriggers(): Promise<void> {
+    for (const t of topology.triggers) {
+      const { namespace, name } = t.metadata;
+      const brokerName = t.spec.broker ?? t.spec.brokerRef?.name ?? '';
+      const broker = brokers.get(`${namespace}/${brokerName}`);
+      if (!broker) {
+        const reason = topology.get('Broker', namespace, brokerName) ? 'BrokerNotReady' : 'BrokerDoesNotExist';
+        statuses.set('Trigger', namespace, name, false, reason, `broker '${namespace}/${brokerName}' ${reason === 'BrokerNotReady' ? 'is not ready' : 'does not exist'}`);
+        logger.warn({ trigger: name, namespace, broker: brokerName, reason }, 'trigger not ready');
+        continue;
+      }
+      const brokerRes = topology.get('Broker', namespace, brokerName);
+      const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
+      const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
+      if ('error' in subscriber) {
+        statuses.set('Trigger', namespace, name, false, 'SubscriberResolveFailed', subscriber.error);
+        logger.warn({ trigger: name, namespace, reason: subscriber.error }, 'trigger not ready');
+        continue;
+      }
+      let deadLetter;
+      if (delivery.deadLetterSink) {
+        const dls = await resolver.resolve(delivery.deadLetterSink, namespace);
+        if ('error' in dls) {
+          statuses.set('Trigger', namespace, name, false, 'DeadLetterSinkResolveFailed', dls.error);
+          logger.warn({ trigger: name, namespace, reason: dls.error }, 'trigger not ready');
+          continue;
+        }
+        deadLetter = dls.target;
+      }
+      const filterData = t.metadata.annotations?.['tributary.dev/filter-data'] === 'true';
+      const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
+      const dispatcher = createTriggerDispatcher({
+        name,
+        namespace,
+        filter: compileTriggerFilter({ filter: t.spec.filter, filters: t.spec.filters }, { filterData }),
+        subscriber: subscriber.target,
+        reply: ingressTarget(hop(namespace, brokerName)),
+        deadLetter,
+        policy: delivery,
+        logger: triggerLog,
+        onOutcome: options.onOutcome && ((o) => options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` })),
+      });
+      dispatchers.push(dispatcher);
+      const sub = await broker.backend.subscribe(broker.topic, triggerSubscriptionName(namespace, name), dispatcher.handle, {
+        ordered: false,
+        concurrency: triggerConcurrency(t),
+      });
+      subscriptions.push(sub);
+      statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
+      triggerLog.info({ subscriber: subscriber.target.url }, 'trigger ready');
+    }
+  }
+
+  return {
+    statuses,
+    get url() {
+      return baseUrl;
+    },
+    async start() {
+      for (const f of topology.functions) statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
+      await startBrokers();
+      server = createHttpServer({
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 8080,
+        logger: logger.child({ component: 'http' }),
+        maxBodyBytes: options.maxBodyBytes,
+        readiness: () => {
+          const notReady = statuses.notReady();
+          return {
+            ready: notReady.length === 0,
+            notReady: notReady.map((s) => ({ resource: `${s.kind}/${s.namespace}/${s.name}`, reason: s.reason, message: s.message })),
+          };
+        },
+      });
+      server.route('*', ingress.matches, ingress.handle);
+      baseUrl = await server.listen();
+      await startTriggers();
+      logger.info({ url: baseUrl, brokers: brokers.size, triggers: subscriptions.length }, 'tributary running');
+      return baseUrl;
+    },
+    async stop({ drainMs = 10_000 } = {}) {
+      const closing = server?.close({ drainMs });
+      await Promise.all(subscriptions.map((s) => s.close({ drainMs })));
+      for (const d of dispatchers) d.close();
+      await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
+      await closing;
+      await agent.close();
+    },
+    publish: (ns, name, events) => ingress.ingestEvents(ns, name, events),
+  };
+}

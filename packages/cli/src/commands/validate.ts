@@ -1,0 +1,13 @@
+import { formatProblem } from '@tributary/core';
+import { loadAll } from './manifests.js';
+
+export async function validateCommand(opts: { filename: string[] }): Promise<number> {
+  const { topology, problems } = await loadAll(opts.filename);
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.stderr.write(`${problems.length} problem(s) found\n`);
+    return 1;
+  }
+  process.stdout.write(`valid: ${topology.resources.length} resource(s)\n`);
+  return 0;
+}

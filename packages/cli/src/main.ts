@@ -1,0 +1,64 @@
+import { Command, Option } from 'commander';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { sendCommand } from './commands/send.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Parses argv and runs one command; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('tributary')
+    .description("Knative Eventing's Broker, Trigger and flow YAML, without the cluster")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('load manifests, validate them, and run brokers and triggers')
+    .requiredOption('-f, --filename <path>', 'a YAML file or directory (repeatable)', collect, [])
+    .option('--port <port>', 'HTTP port for ingress, health and metrics', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default(process.env['LOG_LEVEL'] ?? 'info'),
+    )
+    .action(async (opts) => {
+      exitCode = await runCommand(opts);
+    });
+
+  program
+    .command('validate')
+    .description('check manifests; print every problem as file:line:col: Kind/name: field: message')
+    .requiredOption('-f, --filename <path>', 'a YAML file or directory (repeatable)', collect, [])
+    .action(async (opts) => {
+      exitCode = await validateCommand(opts);
+    });
+
+  program
+    .command('send')
+    .description('post one CloudEvent to a broker (or any CloudEvents endpoint)')
+    .argument('<url>', 'e.g. http://127.0.0.1:8080/default/default')
+    .requiredOption('--type <type>', 'ce-type')
+    .requiredOption('--source <source>', 'ce-source')
+    .option('--id <id>', 'ce-id (default: a random UUID)')
+    .option('--subject <subject>', 'ce-subject')
+    .option('--data <data>', 'event data (a JSON value, or text with --content-type)')
+    .option('--content-type <type>', 'datacontenttype', 'application/json')
+    .option('-e, --extension <name=value>', 'an extension attribute (repeatable)', collect, [])
+    .addOption(new Option('--mode <mode>', 'content mode').choices(['binary', 'structured']).default('binary'))
+    .action(async (url: string, opts) => {
+      exitCode = await sendCommand(url, opts);
+    });
+
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    if (typeof code === 'number') return code;
+    throw err;
+  }
+  return exitCode;
+}
