@@ -5,9 +5,12 @@ import { isIsoDuration, parseIsoDuration } from '../config/duration.js';
 export const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const ResourceNameSchema = z
-  .string()
-  .max(63, 'a name is at most 63 characters')
-  .regex(NAME_PATTERN, 'a name is lower-case letters, digits and "-", starting and ending with a letter or digit');
+  .string({ error: (iss) => (iss.input === undefined ? 'a name is required' : `a name must be a string, got ${JSON.stringify(iss.input)}`) })
+  .max(63, { error: (iss) => `name '${String(iss.input)}' is longer than 63 characters` })
+  .regex(NAME_PATTERN, {
+    error: (iss) =>
+      `name '${String(iss.input)}' is invalid: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+  });
 
 /** `metadata`: the fields Tributary reads, plus the ones kubectl output carries (ignored). */
 export const ObjectMetaSchema = z.strictObject({
@@ -19,13 +22,19 @@ export const ObjectMetaSchema = z.strictObject({
   generation: z.number().optional(),
   resourceVersion: z.string().optional(),
   creationTimestamp: z.string().nullable().optional(),
+  generateName: z.string().optional(),
+  deletionTimestamp: z.string().nullable().optional(),
+  finalizers: z.array(z.string()).optional(),
+  ownerReferences: z.array(z.unknown()).optional(),
+  managedFields: z.array(z.unknown()).optional(),
+  selfLink: z.string().optional(),
 });
 export type ObjectMeta = z.output<typeof ObjectMetaSchema>;
 
 /** ISO-8601 duration string (kept as written; parse with parseIsoDuration). */
-export const IsoDurationSchema = z
-  .string()
-  .refine(isIsoDuration, { message: 'must be an ISO-8601 duration such as PT0.2S, PT5S or PT1M' });
+export const IsoDurationSchema = z.string().refine(isIsoDuration, {
+  error: (iss) => `'${String(iss.input)}' is not an ISO-8601 duration; write e.g. PT0.2S, PT5S or PT1M`,
+});
 
 /** A reference to another resource (Knative's KReference). */
 export const KReferenceSchema = z.strictObject({
@@ -72,11 +81,16 @@ export type Destination = z.output<typeof DestinationSchema>;
 /** Knative's DeliverySpec (duck v1). */
 export const DeliverySpecSchema = z.strictObject({
   deadLetterSink: DestinationSchema.optional(),
-  retry: z.number().int('retry must be a whole number').min(0, 'retry must be 0 or more').optional(),
+  retry: z
+    .number()
+    .int({ error: (iss) => `retry ${String(iss.input)} must be a whole number` })
+    .min(0, { error: (iss) => `retry ${String(iss.input)} must be 0 or more` })
+    .max(2147483647, { error: (iss) => `retry ${String(iss.input)} must fit in an int32 (at most 2147483647)` })
+    .optional(),
   backoffPolicy: z.enum(['linear', 'exponential']).optional(),
   backoffDelay: IsoDurationSchema.optional(),
   timeout: IsoDurationSchema.refine((t) => !isIsoDuration(t) || parseIsoDuration(t) > 0, {
-    message: 'timeout must be greater than zero',
+    error: (iss) => `timeout '${String(iss.input)}' must be greater than zero, e.g. PT30S`,
   }).optional(),
   retryAfterMax: IsoDurationSchema.optional(),
   format: z.enum(['json', 'binary']).optional(),

@@ -3,10 +3,13 @@ import { z } from 'zod';
 /** Attribute names usable in filters: `^[a-z][a-z0-9]*$` (Knative's trigger validation). */
 export const FILTER_ATTRIBUTE_PATTERN = /^[a-z][a-z0-9]*$/;
 
-const attributeMap = z.record(
-  z.string().regex(FILTER_ATTRIBUTE_PATTERN, 'attribute names are lower-case letters and digits, starting with a letter'),
-  z.string(),
-);
+/** A filter attribute name (key of `filter.attributes`, `exact`, `prefix`, `suffix`). */
+export const FilterAttributeNameSchema = z.string().regex(FILTER_ATTRIBUTE_PATTERN, {
+  error: (iss) =>
+    `attribute name '${String(iss.input)}' is invalid: CloudEvents attribute names are lower-case letters and digits, starting with a letter (^[a-z][a-z0-9]*$)`,
+});
+
+const attributeMap = z.record(FilterAttributeNameSchema, z.string());
 
 /** One entry of a Trigger's `filters` (CloudEvents Subscriptions API dialects): exactly one dialect. */
 export interface SubscriptionsApiFilter {
@@ -45,6 +48,6 @@ export const SubscriptionsApiFilterSchema: z.ZodType<SubscriptionsApiFilter> = z
 
 /** The legacy `filter: { attributes: {...} }`. */
 export const TriggerFilterSchema = z.strictObject({
-  attributes: z.record(z.string(), z.string()).optional(),
+  attributes: attributeMap.optional(),
 });
 export type TriggerFilter = z.output<typeof TriggerFilterSchema>;

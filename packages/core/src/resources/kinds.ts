@@ -4,6 +4,7 @@ import {
   DestinationSchema,
   KReferenceSchema,
   ObjectMetaSchema,
+  ResourceNameSchema,
 } from './common.js';
 import { SubscriptionsApiFilterSchema, TriggerFilterSchema } from './filters.js';
 
@@ -27,7 +28,7 @@ export type Broker = z.output<typeof BrokerSchema>;
 
 export const TriggerSpecSchema = z
   .strictObject({
-    broker: z.string().min(1).optional(),
+    broker: ResourceNameSchema.optional(),
     brokerRef: KReferenceSchema.optional(),
     filter: TriggerFilterSchema.optional(),
     filters: z.array(SubscriptionsApiFilterSchema).optional(),
@@ -35,7 +36,13 @@ export const TriggerSpecSchema = z
     delivery: DeliverySpecSchema.optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.broker && t.brokerRef) ctx.addIssue({ code: 'custom', message: 'expected exactly one, got both: broker, brokerRef' });
+    if (t.broker && t.brokerRef) ctx.addIssue({ code: 'custom', path: ['brokerRef'], message: 'set broker or brokerRef, not both' });
+    if (t.brokerRef?.namespace !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['brokerRef', 'namespace'],
+        message: 'brokerRef.namespace is not allowed (cross-namespace event links are disabled, as in Knative); remove it',
+      });
     if (!t.broker && !t.brokerRef) ctx.addIssue({ code: 'custom', path: ['broker'], message: 'broker is required: the name of a Broker in the same namespace' });
   });
 export const TriggerSchema = resource('eventing.knative.dev/v1', 'Trigger', TriggerSpecSchema);
@@ -44,7 +51,9 @@ export type Trigger = z.output<typeof TriggerSchema>;
 /** Tributary's sink: an HTTP function (`url`) or an in-process module (`module`, optional `export`). */
 export const FunctionSpecSchema = z
   .strictObject({
-    url: z.url().optional(),
+    url: z
+      .url({ protocol: /^https?$/, error: (iss) => `url '${String(iss.input)}' must be an absolute http(s) URL, e.g. http://localhost:8081/` })
+      .optional(),
     module: z.string().min(1).optional(),
     export: z.string().min(1).optional(),
   })
@@ -63,9 +72,18 @@ const dataDocument = <K extends string>(kind: K, extra: Record<string, z.ZodType
     ...extra,
   });
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 export const SecretSchema = dataDocument('Secret', {
   type: z.string().optional(),
-  data: z.record(z.string(), z.string()).optional(),
+  data: z
+    .record(
+      z.string(),
+      z.string().regex(BASE64, {
+        error: () => 'Secret data values must be base64; put plain text under stringData instead',
+      }),
+    )
+    .optional(),
   stringData: z.record(z.string(), z.string()).optional(),
   immutable: z.boolean().optional(),
 });

@@ -1,0 +1,68 @@
+/**
+ * Annotations Tributary reads, their accepted values and typed accessors.
+ */
+import type { ObjectMeta } from './common.js';
+
+/** Broker class annotation (Knative). */
+export const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
+/** Per-Trigger delivery concurrency (positive integer). */
+export const CONCURRENCY_ANNOTATION = 'tributary.dev/concurrency';
+/** Whether a Trigger's filter may look at the event data (`"true"` / `"false"`). */
+export const FILTER_DATA_ANNOTATION = 'tributary.dev/filter-data';
+
+/** Known broker classes and the backend each one selects. */
+export const BROKER_CLASSES = ['MTChannelBasedBroker', 'Kafka', 'RabbitMQBroker', 'Redis'] as const;
+export type BrokerClass = (typeof BROKER_CLASSES)[number];
+/** The class of a Broker without the annotation. */
+export const DEFAULT_BROKER_CLASS: BrokerClass = 'MTChannelBasedBroker';
+
+/** A resource's metadata as the accessors need it. */
+type WithMeta = { readonly metadata: Pick<ObjectMeta, 'annotations'> };
+type AnnotationProblem = { path: (string | number)[]; message: string };
+const at = (name: string): (string | number)[] => ['metadata', 'annotations', name];
+
+/** The Broker's class (annotation value, or {@link DEFAULT_BROKER_CLASS}). */
+export function brokerClassOf(broker: WithMeta): string {
+  return broker.metadata.annotations?.[BROKER_CLASS_ANNOTATION] ?? DEFAULT_BROKER_CLASS;
+}
+
+/** The Trigger's `tributary.dev/concurrency`, or `undefined` when unset (or invalid). */
+export function triggerConcurrency(trigger: WithMeta): number | undefined {
+  const v = trigger.metadata.annotations?.[CONCURRENCY_ANNOTATION];
+  return v !== undefined && /^[1-9]\d*$/.test(v) ? Number(v) : undefined;
+}
+
+/** The Trigger's `tributary.dev/filter-data` (`false` when unset). */
+export function triggerFilterData(trigger: WithMeta): boolean {
+  return trigger.metadata.annotations?.[FILTER_DATA_ANNOTATION] === 'true';
+}
+
+/** Checks the broker class annotation. */
+export function validateBrokerAnnotations(broker: WithMeta): AnnotationProblem[] {
+  const v = broker.metadata.annotations?.[BROKER_CLASS_ANNOTATION];
+  if (v === undefined || (BROKER_CLASSES as readonly string[]).includes(v)) return [];
+  return [
+    {
+      path: at(BROKER_CLASS_ANNOTATION),
+      message: `broker class '${v}' is unknown; use one of: ${BROKER_CLASSES.join(', ')}`,
+    },
+  ];
+}
+
+/** Checks `tributary.dev/concurrency` and `tributary.dev/filter-data` on a Trigger. */
+export function validateTriggerAnnotations(trigger: WithMeta): AnnotationProblem[] {
+  const a = trigger.metadata.annotations ?? {};
+  const problems: AnnotationProblem[] = [];
+  const c = a[CONCURRENCY_ANNOTATION];
+  if (c !== undefined && !(/^[1-9]\d*$/.test(c) && Number.isSafeInteger(Number(c)))) {
+    problems.push({
+      path: at(CONCURRENCY_ANNOTATION),
+      message: `${CONCURRENCY_ANNOTATION} '${c}' must be a positive integer, e.g. "4"`,
+    });
+  }
+  const f = a[FILTER_DATA_ANNOTATION];
+  if (f !== undefined && f !== 'true' && f !== 'false') {
+    problems.push({ path: at(FILTER_DATA_ANNOTATION), message: `${FILTER_DATA_ANNOTATION} '${f}' must be "true" or "false"` });
+  }
+  return problems;
+}
