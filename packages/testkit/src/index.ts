@@ -1,1 +1,4 @@
-export {};
+export * from './conformance/backend.js';
+export * from './fixtures/events.js';
+export * from './http/sink.js';
+export * from './ports.js';

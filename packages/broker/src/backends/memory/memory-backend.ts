@@ -1,0 +1,141 @@
+import {
+  type Backend,
+  BackendUnavailableError,
+  type CloudEvent,
+  type EventHandler,
+  type Logger,
+  type SubscribeOptions,
+  type Subscription,
+  silentLogger,
+} from '@tributary/core';
+import { SubscriptionQueue } from './subscription-queue.js';
+
+/** Options of {@link createMemoryBackend}. */
+export interface MemoryBackendOptions {
+  /** Most events one subscription may hold (queued + waiting for redelivery + in flight). @default 10000 */
+  readonly maxQueuedPerSubscription?: number;
+  /** Delay before the first redelivery of a rejected event; doubles per delivery. @default 1000 */
+  readonly redeliveryDelayMs?: number;
+  /** Cap on the redelivery delay. @default 30000 */
+  readonly maxRedeliveryDelayMs?: number;
+  /** Seconds suggested to publishers when a queue is full (`Retry-After`). @default 1 */
+  readonly retryAfterSeconds?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * The embedded in-process backend: bounded per-subscription queues in memory.
+ *
+ * Semantics: `publish` appends to every subscription of the topic that exists at that moment
+ * (a topic without subscriptions accepts and drops nothing-to-deliver); it is all-or-nothing — if
+ * any subscription would exceed its bound, it rejects with {@link BackendUnavailableError} and
+ * enqueues nothing. A subscription exists from its first `subscribe` until
+ * {@link MemoryBackend.deleteSubscription} or `close`; while no consumer is attached it keeps
+ * collecting events, like a durable consumer group. Memory keeps no topic history, so
+ * `startFrom: 'earliest'` behaves as `'latest'` for a new subscription name.
+ */
+export class MemoryBackend implements Backend {
+  readonly kind = 'memory';
+  private readonly topics = new Map<string, Map<string, SubscriptionQueue>>();
+  private readonly max: number;
+  private readonly timing: { redeliveryDelayMs: number; maxRedeliveryDelayMs: number };
+  private readonly retryAfterSeconds: number;
+  private readonly log: Logger;
+  private seq = 0;
+  private closed = false;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    this.max = options.maxQueuedPerSubscription ?? 10_000;
+    this.timing = {
+      redeliveryDelayMs: options.redeliveryDelayMs ?? 1_000,
+      maxRedeliveryDelayMs: options.maxRedeliveryDelayMs ?? 30_000,
+    };
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.log = (options.logger ?? silentLogger).child({ backend: 'memory' });
+  }
+
+  async start(): Promise<void> {
+    this.log.info({ maxQueuedPerSubscription: this.max }, 'memory backend started');
+  }
+
+  async publish(topic: string, events: readonly CloudEvent[]): Promise<void> {
+    if (this.closed) throw new BackendUnavailableError('memory backend is closed', this.retryAfterSeconds);
+    const subs = this.topics.get(topic);
+    if (!subs || events.length === 0) return;
+    for (const sub of subs.values()) {
+      if (sub.backlog + events.length > this.max) {
+        throw new BackendUnavailableError(
+          `subscription '${sub.name}' of topic '${topic}' is full (${sub.backlog} held, limit ${this.max}); try again later`,
+          this.retryAfterSeconds,
+        );
+      }
+    }
+    for (const event of events) {
+      const seq = this.seq++;
+      this.log.debug({ topic, id: event.attributes['id'] }, 'event published');
+      for (const sub of subs.values()) sub.enqueue({ event, seq, deliveries: 0 });
+    }
+    for (const sub of subs.values()) sub.pump();
+  }
+
+  async subscribe(
+    topic: string,
+    subscription: string,
+    handler: EventHandler,
+    options: SubscribeOptions,
+  ): Promise<Subscription> {
+    if (this.closed) throw new Error('memory backend is closed: cannot subscribe');
+    let subs = this.topics.get(topic);
+    if (!subs) this.topics.set(topic, (subs = new Map()));
+    let queue = subs.get(subscription);
+    if (!queue) {
+      queue = new SubscriptionQueue(topic, subscription, this.timing, this.log);
+      subs.set(subscription, queue);
+    }
+    queue.attach(handler, options.ordered, options.concurrency);
+    this.log.info({ topic, subscription, ordered: options.ordered, concurrency: options.concurrency }, 'subscribed');
+    const q = queue;
+    return {
+      close: async (opts) => {
+        await q.detach(opts?.drainMs ?? 5_000);
+        this.log.info({ topic, subscription, backlog: q.backlog }, 'subscription closed');
+      },
+    };
+  }
+
+  backlog(topic: string, subscription: string): number | undefined {
+    return this.topics.get(topic)?.get(subscription)?.backlog;
+  }
+
+  /**
+   * Removes a subscription and drops what it holds (a Trigger was deleted). Not part of the
+   * Backend contract; without it a detached subscription keeps collecting events up to its bound.
+   */
+  async deleteSubscription(topic: string, subscription: string, options?: { drainMs?: number }): Promise<void> {
+    const subs = this.topics.get(topic);
+    const queue = subs?.get(subscription);
+    if (!subs || !queue) return;
+    subs.delete(subscription);
+    if (subs.size === 0) this.topics.delete(topic);
+    await queue.detach(options?.drainMs ?? 5_000);
+    queue.clear();
+    this.log.info({ topic, subscription }, 'subscription deleted');
+  }
+
+  async close(options?: { drainMs?: number }): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const drainMs = options?.drainMs ?? 5_000;
+    const all = [...this.topics.values()].flatMap((subs) => [...subs.values()]);
+    await Promise.all(all.map((q) => q.detach(drainMs)));
+    const left = all.reduce((n, q) => n + q.backlog, 0);
+    for (const q of all) q.clear();
+    this.topics.clear();
+    this.log.info({ undelivered: left }, 'memory backend closed');
+  }
+}
+
+/** Builds a {@link MemoryBackend}. */
+export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
+  return new MemoryBackend(options);
+}
