@@ -1,0 +1,185 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Logger, silentLogger } from '@tributary/core';
+import { HttpError, sendError, sendJson } from './http-error.js';
+import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body.js';
+
+/** Matches a request path (without query): exact string, RegExp (named groups become params) or predicate. */
+export type RouteMatcher = string | RegExp | ((path: string, req: IncomingMessage) => boolean);
+
+/** What a route handler gets besides the request and response. */
+export interface RouteContext {
+  /** The request path without the query string, exactly as sent (not percent-decoded). */
+  readonly path: string;
+  /** The query string parameters. */
+  readonly query: URLSearchParams;
+  /** Named groups of a RegExp matcher. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The server's body limit. */
+  readonly maxBodyBytes: number;
+  /** Reads the body, throwing HttpError 413 beyond `limit` (default: the server's limit). */
+  readBody(limit?: number): Promise<Buffer>;
+}
+
+/** Handles a routed request; throw {@link HttpError} for a JSON error response. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => void | Promise<void>;
+
+/** What `GET /readyz` reports. */
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly notReady: ReadonlyArray<{ readonly resource: string; readonly reason: string; readonly message: string }>;
+}
+
+export interface HttpServerOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string | undefined;
+  /** 0 picks a free port. @default 8080 */
+  readonly port?: number | undefined;
+  readonly logger?: Logger | undefined;
+  /** Request body limit for `ctx.readBody()`. @default 1 MiB */
+  readonly maxBodyBytes?: number | undefined;
+  /** Backs `GET /readyz`; without it the server is always ready. */
+  readonly readiness?: (() => ReadinessReport | Promise<ReadinessReport>) | undefined;
+}
+
+export interface RouteOptions {
+  /** Fallback routes are tried after every other route (e.g. the broker ingress catch-all). */
+  readonly fallback?: boolean;
+}
+
+/** A small node:http server with a router, `/healthz` and `/readyz`. */
+export interface HttpServer {
+  /** Registers a route; routes are tried in registration order (fallbacks last). */
+  route(method: string | '*', matcher: RouteMatcher, handler: RouteHandler, options?: RouteOptions): HttpServer;
+  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
+  listen(): Promise<string>;
+  /** The bound address once listening. */
+  address(): AddressInfo | undefined;
+  /** Stops accepting, lets requests in flight finish for up to `drainMs`, then closes every connection. */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+interface Route {
+  readonly method: string;
+  readonly matcher: RouteMatcher;
+  readonly handler: RouteHandler;
+  readonly fallback: boolean;
+}
+
+/** Creates an {@link HttpServer} (not yet listening). */
+export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
+  const log = options.logger ?? silentLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const routes: Route[] = [];
+  let active = 0;
+  let closing = false;
+  let onIdle: (() => void) | undefined;
+
+  const fixed: Route[] = [
+    { method: 'GET', matcher: '/healthz', fallback: false, handler: (_q, res) => sendJson(res, 200, { status: 'ok' }) },
+    {
+      method: 'GET',
+      matcher: '/readyz',
+      fallback: false,
+      handler: async (_q, res) => {
+        const report = options.readiness ? await options.readiness() : { ready: true, notReady: [] };
+        sendJson(res, report.ready ? 200 : 503, { ready: report.ready, notReady: report.notReady });
+      },
+    },
+  ];
+
+  const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const path = q === -1 ? raw : raw.slice(0, q);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const ordered = [...fixed, ...routes.filter((r) => !r.fallback), ...routes.filter((r) => r.fallback)];
+    const allowed: string[] = [];
+    for (const route of ordered) {
+      const params = match(route.matcher, path, req);
+      if (params === undefined) continue;
+      if (route.method !== '*' && route.method !== method) {
+        allowed.push(route.method);
+        continue;
+      }
+      const ctx: RouteContext = {
+        path,
+        query: new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)),
+        params,
+        maxBodyBytes,
+        readBody: (limit = maxBodyBytes) => readBody(req, limit),
+      };
+      await route.handler(req, res, ctx);
+      return;
+    }
+    if (allowed.length > 0) throw new HttpError(405, `method ${method} is not allowed on ${path}`, { allow: allowed.join(', ') });
+    throw new HttpError(404, `no route for ${method} ${path}`);
+  };
+
+  const server = createServer((req, res) => {
+    active++;
+    if (closing) res.setHeader('connection', 'close');
+    res.on('close', () => {
+      active--;
+      if (active === 0) onIdle?.();
+    });
+    dispatch(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
+      log.error({ err, method: req.method, url: req.url }, 'request handler failed');
+      if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
+      else res.destroy();
+    });
+  });
+
+  const self: HttpServer = {
+    route(method, matcher, handler, opts) {
+      routes.push({ method: method === '*' ? '*' : method.toUpperCase(), matcher, handler, fallback: opts?.fallback ?? false });
+      return self;
+    },
+    listen: () =>
+      new Promise<string>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          const url = baseUrl(server.address() as AddressInfo);
+          log.info({ url }, 'http server listening');
+          resolve(url);
+        });
+      }),
+    address: () => (server.listening ? (server.address() as AddressInfo) : undefined),
+    async close({ drainMs = 10_000 } = {}) {
+      if (!server.listening) return;
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (active > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          onIdle = resolve;
+          timer = setTimeout(resolve, drainMs);
+        });
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      await closed;
+      log.info({ abandoned: active }, 'http server closed');
+    },
+  };
+  return self;
+}
+
+function match(m: RouteMatcher, path: string, req: IncomingMessage): Record<string, string> | undefined {
+  if (typeof m === 'string') return m === path ? {} : undefined;
+  if (m instanceof RegExp) {
+    const r = m.exec(path);
+    return r ? { ...r.groups } : undefined;
+  }
+  return m(path, req) ? {} : undefined;
+}
+
+function baseUrl(a: AddressInfo): string {
+  let host = a.address;
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  else if (host === '::') host = '::1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+}
