@@ -16,22 +16,37 @@ function event(attrs: Record<string, string>, data?: string | Uint8Array): Cloud
 describe('toFunctionEvent', () => {
   it('parses JSON data and splits extensions from spec attributes', () => {
     const fe = toFunctionEvent(
-      event({ datacontenttype: 'application/json', subject: 's', knativearrivaltime: 'x', myext: 'v' }, '{"a":1}'),
+      event(
+        { datacontenttype: 'application/json', subject: 's', knativearrivaltime: 'x', myext: 'v' },
+        '{"a":1}',
+      ),
     );
-    expect(fe).toMatchObject({ id: 'e1', type: 't.created', source: '/src', subject: 's', data: { a: 1 } });
+    expect(fe).toMatchObject({
+      id: 'e1',
+      type: 't.created',
+      source: '/src',
+      subject: 's',
+      data: { a: 1 },
+    });
     expect(fe.extensions).toEqual({ knativearrivaltime: 'x', myext: 'v' });
     expect(fe.attributes['datacontenttype']).toBe('application/json');
   });
 
   it('treats absent content type as JSON and +json types as JSON', () => {
     expect(toFunctionEvent(event({}, '[1,2]')).data).toEqual([1, 2]);
-    expect(toFunctionEvent(event({ datacontenttype: 'application/vnd.x+json' }, '"s"')).data).toBe('s');
+    expect(toFunctionEvent(event({ datacontenttype: 'application/vnd.x+json' }, '"s"')).data).toBe(
+      's',
+    );
   });
 
   it('gives text/* as a string and other types as bytes', () => {
-    expect(toFunctionEvent(event({ datacontenttype: 'text/plain; charset=utf-8' }, 'hello')).data).toBe('hello');
+    expect(
+      toFunctionEvent(event({ datacontenttype: 'text/plain; charset=utf-8' }, 'hello')).data,
+    ).toBe('hello');
     const bytes = new Uint8Array([0, 1, 2]);
-    expect(toFunctionEvent(event({ datacontenttype: 'application/octet-stream' }, bytes)).data).toBe(bytes);
+    expect(
+      toFunctionEvent(event({ datacontenttype: 'application/octet-stream' }, bytes)).data,
+    ).toBe(bytes);
   });
 
   it('hands over bytes when declared JSON does not parse, and undefined without data', () => {
@@ -49,7 +64,10 @@ describe('fromFunctionResult', () => {
   });
 
   it('fills specversion, a UUID id and the input source; JSON-encodes objects', () => {
-    const ce = fromFunctionResult({ type: 'reply.t', data: { ok: true }, extensions: { Myext: 3 } }, input);
+    const ce = fromFunctionResult(
+      { type: 'reply.t', data: { ok: true }, extensions: { Myext: 3 } },
+      input,
+    );
     expect(ce?.attributes).toMatchObject({
       specversion: '1.0',
       type: 'reply.t',
@@ -64,17 +82,32 @@ describe('fromFunctionResult', () => {
 
   it('keeps strings and bytes as given with sensible content types', () => {
     const s = fromFunctionResult({ type: 't', source: '/me', id: 'r1', data: 'hi' }, input);
-    expect(s?.attributes).toMatchObject({ id: 'r1', source: '/me', datacontenttype: 'text/plain; charset=utf-8' });
+    expect(s?.attributes).toMatchObject({
+      id: 'r1',
+      source: '/me',
+      datacontenttype: 'text/plain; charset=utf-8',
+    });
     expect(text(s?.data)).toBe('hi');
     const b = fromFunctionResult({ type: 't', data: new Uint8Array([9]) }, input);
     expect(b?.attributes['datacontenttype']).toBe('application/octet-stream');
-    const raw = fromFunctionResult({ type: 't', data: '{"x":1}', datacontenttype: 'application/json' }, input);
+    const raw = fromFunctionResult(
+      { type: 't', data: '{"x":1}', datacontenttype: 'application/json' },
+      input,
+    );
     expect(text(raw?.data)).toBe('{"x":1}');
   });
 
   it('names every problem of an invalid reply', () => {
     const bad = () =>
-      fromFunctionResult({ type: '', extensions: { 'bad-name': 'x', id: 'y' }, data: {}, datacontenttype: 'text/plain' }, input);
+      fromFunctionResult(
+        {
+          type: '',
+          extensions: { 'bad-name': 'x', id: 'y' },
+          data: {},
+          datacontenttype: 'text/plain',
+        },
+        input,
+      );
     expect(bad).toThrow(InvalidFunctionResultError);
     try {
       bad();

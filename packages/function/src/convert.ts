@@ -25,7 +25,8 @@ function isTextContentType(contentType: string): boolean {
 /** Decodes data for a function: JSON → value, text/* → string, else the bytes. */
 function decodeData(data: Uint8Array | undefined, contentType: string | undefined): unknown {
   if (data === undefined) return undefined;
-  if (contentType !== undefined && isTextContentType(contentType)) return bufferOf(data).toString('utf8');
+  if (contentType !== undefined && isTextContentType(contentType))
+    return bufferOf(data).toString('utf8');
   if (isJsonContentType(contentType)) {
     try {
       return JSON.parse(bufferOf(data).toString('utf8')) as unknown;
@@ -40,7 +41,8 @@ function decodeData(data: Uint8Array | undefined, contentType: string | undefine
 export function toFunctionEvent(event: CloudEvent): FunctionEvent {
   const a = event.attributes;
   const extensions: Record<string, string> = {};
-  for (const [name, value] of Object.entries(a)) if (!isSpecAttribute(name)) extensions[name] = value;
+  for (const [name, value] of Object.entries(a))
+    if (!isSpecAttribute(name)) extensions[name] = value;
   return {
     id: a['id'] ?? '',
     type: a['type'] ?? '',
@@ -56,14 +58,25 @@ export function toFunctionEvent(event: CloudEvent): FunctionEvent {
   };
 }
 
-const RESERVED_FIELDS = ['type', 'source', 'id', 'subject', 'time', 'datacontenttype', 'dataschema'] as const;
+const RESERVED_FIELDS = [
+  'type',
+  'source',
+  'id',
+  'subject',
+  'time',
+  'datacontenttype',
+  'dataschema',
+] as const;
 
 /**
  * The CloudEvent a handler's return value stands for, or undefined when it returned nothing.
  * Fills `specversion` 1.0, `id` (a UUID) and `source` (the input event's); encodes data (see
  * {@link FunctionReply.data}). Throws {@link InvalidFunctionResultError} naming every problem.
  */
-export function fromFunctionResult(result: FunctionResult, input: CloudEvent): CloudEvent | undefined {
+export function fromFunctionResult(
+  result: FunctionResult,
+  input: CloudEvent,
+): CloudEvent | undefined {
   if (result === undefined || result === null) return undefined;
   if (typeof result !== 'object' || Array.isArray(result)) {
     throw new InvalidFunctionResultError(
@@ -75,21 +88,33 @@ export function fromFunctionResult(result: FunctionResult, input: CloudEvent): C
   for (const name of RESERVED_FIELDS) {
     const v: unknown = result[name];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string') problems.push(`reply field '${name}' must be a string, got ${typeof v}`);
+    if (typeof v !== 'string')
+      problems.push(`reply field '${name}' must be a string, got ${typeof v}`);
     else attributes[name] = v;
   }
   attributes['id'] ??= randomUUID();
   const inputSource = input.attributes['source'];
-  if (attributes['source'] === undefined && inputSource !== undefined) attributes['source'] = inputSource;
+  if (attributes['source'] === undefined && inputSource !== undefined)
+    attributes['source'] = inputSource;
 
   for (const [rawName, value] of Object.entries(result.extensions ?? {})) {
     const name = rawName.toLowerCase();
     if (!EXTENSION_NAME_PATTERN.test(name)) {
-      problems.push(`extension name '${rawName}' is invalid: use lower-case ASCII letters and digits`);
+      problems.push(
+        `extension name '${rawName}' is invalid: use lower-case ASCII letters and digits`,
+      );
     } else if (isSpecAttribute(name)) {
-      problems.push(`extension '${rawName}' names a spec attribute; set it as a reply field instead`);
-    } else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      problems.push(`extension '${rawName}' must be a string, number or boolean, got ${typeof value}`);
+      problems.push(
+        `extension '${rawName}' names a spec attribute; set it as a reply field instead`,
+      );
+    } else if (
+      typeof value !== 'string' &&
+      typeof value !== 'number' &&
+      typeof value !== 'boolean'
+    ) {
+      problems.push(
+        `extension '${rawName}' must be a string, number or boolean, got ${typeof value}`,
+      );
     } else {
       attributes[name] = String(value);
     }
@@ -119,7 +144,10 @@ export function fromFunctionResult(result: FunctionResult, input: CloudEvent): C
 
   problems.push(...validateCloudEvent(attributes));
   if (problems.length > 0) {
-    throw new InvalidFunctionResultError(`invalid function reply: ${problems.join('; ')}`, problems);
+    throw new InvalidFunctionResultError(
+      `invalid function reply: ${problems.join('; ')}`,
+      problems,
+    );
   }
   return { attributes, data };
 }

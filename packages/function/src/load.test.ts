@@ -9,7 +9,10 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'trib-fn-'));
-  await writeFile(join(dir, 'fn.mjs'), 'export default (e) => ({ type: e.type + ".reply" });\nexport const named = () => undefined;\nexport const notFn = 42;\n');
+  await writeFile(
+    join(dir, 'fn.mjs'),
+    'export default (e) => ({ type: e.type + ".reply" });\nexport const named = () => undefined;\nexport const notFn = 42;\n',
+  );
   await writeFile(join(dir, 'broken.mjs'), 'export default (;\n');
 });
 afterAll(async () => {
@@ -29,9 +32,17 @@ describe('loadFunctionModule', () => {
   });
 
   it('fails clearly for missing files, missing exports, non-functions and syntax errors', async () => {
-    await expect(loadFunctionModule('./nope.mjs', 'default', dir)).rejects.toThrow(/not found at .*nope\.mjs/);
-    await expect(loadFunctionModule('./fn.mjs', 'missing', dir)).rejects.toThrow(/no export 'missing' \(exports: .*named/);
-    await expect(loadFunctionModule('./fn.mjs', 'notFn', dir)).rejects.toThrow(/is a number, not a function/);
-    await expect(loadFunctionModule('./broken.mjs', 'default', dir)).rejects.toBeInstanceOf(FunctionLoadError);
+    await expect(loadFunctionModule('./nope.mjs', 'default', dir)).rejects.toThrow(
+      /not found at .*nope\.mjs/,
+    );
+    await expect(loadFunctionModule('./fn.mjs', 'missing', dir)).rejects.toThrow(
+      /no export 'missing' \(exports: .*named/,
+    );
+    await expect(loadFunctionModule('./fn.mjs', 'notFn', dir)).rejects.toThrow(
+      /is a number, not a function/,
+    );
+    await expect(loadFunctionModule('./broken.mjs', 'default', dir)).rejects.toBeInstanceOf(
+      FunctionLoadError,
+    );
   });
 });

@@ -1,0 +1,96 @@
+import type { CloudEvent } from '@tributary/core';
+
+/**
+ * Where a dispatcher sends an event: an HTTP endpoint, an in-process function, or an in-process
+ * ingress hop (a Broker/Channel in the same process). Every kind answers in HTTP terms (a status,
+ * headers and a body, or a transport error), so retry classification and dead-lettering are the same
+ * for all of them.
+ */
+export interface DeliveryTarget {
+  /**
+   * The address used in logs and in `knativeerrordest` when this target fails: the HTTP URL,
+   * `function://<namespace>/<name>` for in-process functions, the ingress URL for ingress hops.
+   */
+  readonly url: string;
+  /**
+   * Performs ONE attempt (no retries: the dispatcher owns the retry policy). Never rejects for
+   * delivery problems: a transport failure, a timeout or an abort is `{ kind: 'error' }`.
+   */
+  send(event: CloudEvent, options: SendOptions): Promise<SendOutcome>;
+}
+
+/** Options of one delivery attempt. */
+export interface SendOptions {
+  /** Per-attempt timeout; the attempt becomes `{ kind: 'error', timedOut: true }` when it elapses. */
+  readonly timeoutMs?: number | undefined;
+  /** CloudEvents HTTP content mode. Non-HTTP targets may ignore it. */
+  readonly format: 'binary' | 'structured';
+  /** Extra request headers (lower-case names), e.g. `traceparent`, `tracestate`, `kn-namespace`. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * True when a reply is wanted: HTTP targets send `Prefer: reply` and decode a CloudEvent in the
+   * response. When false the response body is only captured (bounded) for error reporting.
+   */
+  readonly expectReply: boolean;
+  /** Aborts the attempt (dispatcher shutdown); the outcome is then `{ kind: 'error', aborted: true }`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What one attempt produced. */
+export type SendOutcome = SendResponse | SendError;
+
+/** The target answered (any status). */
+export interface SendResponse {
+  readonly kind: 'response';
+  readonly status: number;
+  /** Response headers, lower-case names, repeated values joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The response body, possibly truncated to a capture limit (enough for `knativeerrordata`, which
+   * keeps at most 768 bytes). Empty when there was none.
+   */
+  readonly body: Uint8Array;
+  /** The reply event, when the answer was a 2xx carrying a valid CloudEvent and a reply was expected. */
+  readonly reply?: CloudEvent | undefined;
+  /**
+   * Set when the answer claimed to be a CloudEvent (ce-specversion or a cloudevents content type)
+   * but could not be decoded, or was larger than the reply limit. Knative's broker-filter answers
+   * 502 for that; the dispatcher treats it as a retryable failure.
+   */
+  readonly replyError?: string | undefined;
+}
+
+/** No usable answer: network error, timeout or abort. */
+export interface SendError {
+  readonly kind: 'error';
+  /** What happened, e.g. `connect ECONNREFUSED 127.0.0.1:1` or `timeout after 500 ms`. */
+  readonly message: string;
+  /** The per-attempt timeout elapsed. */
+  readonly timedOut?: boolean | undefined;
+  /** The caller's signal aborted the attempt. */
+  readonly aborted?: boolean | undefined;
+}
+
+/** True for a response with a 2xx status. */
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status <= 299;
+}
+
+/**
+ * Combines a caller's abort signal with a per-attempt timeout. `timedOut()` tells the two apart
+ * after an abort.
+ */
+export function attemptSignal(
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): { signal: AbortSignal | undefined; timedOut: () => boolean } {
+  const timeout =
+    timeoutMs !== undefined && timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  const combined =
+    signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  return {
+    signal: combined,
+    timedOut: () => timeout?.aborted === true && signal?.aborted !== true,
+  };
+}

@@ -1,0 +1,349 @@
+import { performance } from 'node:perf_hooks';
+import {
+  type CloudEvent,
+  type DeliveryInfo,
+  type EventHandler,
+  type Filter,
+  KnativeExtensions,
+  type Logger,
+  silentLogger,
+  withAttributes,
+} from '@tributary/core';
+import { failureOf, withDeadLetterExtensions } from './dead-letter.js';
+import { type DeliveryTarget, type SendOutcome, isSuccessStatus } from './delivery-target.js';
+import { type DeliveryPolicy, isRetryableStatus, retryDelayMs } from './retry.js';
+
+/**
+ * The per-subscription delivery loop (DESIGN §1): filter → deliver (timeout, retry, backoff,
+ * Retry-After) → reply → dead-letter → ack. One dispatcher per Trigger (or Channel Subscription);
+ * its `handle` is the backend subscription's handler.
+ */
+
+/** What happened to one event; the metrics hook. */
+export interface DispatchOutcome {
+  /**
+   * - `delivered`: the subscriber accepted it (and its reply, if any, was accepted by the reply target);
+   * - `filtered`: the filter said `fail`; acknowledged without delivery;
+   * - `dead-lettered`: delivery failed and the dead-letter sink accepted the event;
+   * - `dropped`: delivery failed and there is no dead-letter sink (acknowledged, as Knative does);
+   * - `failed-held`: delivery AND dead-lettering failed; the handler rejects so the backend keeps it;
+   * - `aborted`: the dispatcher was closed mid-delivery; the handler rejects so the backend keeps it.
+   */
+  readonly kind: 'delivered' | 'filtered' | 'dead-lettered' | 'dropped' | 'failed-held' | 'aborted';
+  /** The Trigger's / Subscription's name and namespace. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  /** Attempts made on the subscriber (0 when filtered). */
+  readonly attempts: number;
+  /** Final HTTP status of the leg that decided the outcome (absent for transport errors / filtered). */
+  readonly status?: number | undefined;
+  /** Whether a reply event was produced and forwarded. */
+  readonly replied?: boolean | undefined;
+  /** The address that failed (subscriber or reply URL) for dead-lettered / dropped / failed-held. */
+  readonly failedDestination?: string | undefined;
+  /** Wall time from handler entry to outcome, in milliseconds. */
+  readonly durationMs: number;
+  /** The backend's delivery count of this event. */
+  readonly deliveryCount: number;
+}
+
+/** Options of {@link createSubscriptionDispatcher}. */
+export interface SubscriptionDispatcherOptions {
+  readonly name: string;
+  readonly namespace: string;
+  /** Log field that carries `name`. @default 'subscription' */
+  readonly kind?: 'trigger' | 'subscription';
+  /** Events for which it returns `fail` are acknowledged without delivery. @default pass everything */
+  readonly filter?: Filter;
+  readonly subscriber: DeliveryTarget;
+  /** Where reply events go (a Trigger: its Broker's ingress). Without it replies are discarded. */
+  readonly reply?: DeliveryTarget | undefined;
+  readonly deadLetter?: DeliveryTarget | undefined;
+  readonly policy: DeliveryPolicy;
+  readonly logger?: Logger;
+  /** Called once per event with its outcome; exceptions thrown by it are logged and ignored. */
+  readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;
+  /**
+   * Remove `knativebrokerttl` before the subscriber sees the event and re-attach the ORIGINAL value
+   * (not decremented) to a reply (the MT broker's filter behaviour). @default false
+   */
+  readonly stripTtl?: boolean;
+  /**
+   * Treat a 2xx with a non-empty body that is not a CloudEvent as a failure (retried like a 502),
+   * as Knative's MT broker-filter and Kafka broker do. Tributary's default is DESIGN §5 decision 5:
+   * success without reply. @default false
+   */
+  readonly nonCeBodyIsFailure?: boolean;
+  /**
+   * When the dead-letter sink also fails, wait `min(maxMs, initialMs·2^(deliveryCount-1))` before
+   * rejecting, so a backend that redelivers at once does not spin (DESIGN §5 decision 7).
+   * Closing the dispatcher cuts the wait short. @default { initialMs: 1000, maxMs: 60000 }
+   */
+  readonly heldRedelivery?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** Options of {@link createTriggerDispatcher}: a subscription that strips the broker TTL. */
+export type TriggerDispatcherOptions = Omit<
+  SubscriptionDispatcherOptions,
+  'kind' | 'stripTtl' | 'filter'
+> & {
+  readonly filter: Filter;
+};
+
+/** A running dispatcher. */
+export interface EventDispatcher {
+  /** The backend subscription handler: resolves = acknowledge, rejects = keep and redeliver later. */
+  readonly handle: EventHandler;
+  /** Aborts in-flight attempts and backoff waits; their handlers (and later calls) reject. */
+  close(): void;
+}
+
+/** The dispatcher was closed; the event was not acknowledged. */
+export class DispatcherClosedError extends Error {
+  constructor(name: string) {
+    super(`dispatcher '${name}' is closed; the event stays with the backend`);
+    this.name = 'DispatcherClosedError';
+  }
+}
+
+/** Delivery and dead-lettering both failed; the event stays with the backend (DESIGN §5 decision 7). */
+export class DeadLetterFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadLetterFailedError';
+  }
+}
+
+/** Dispatcher of a Trigger: {@link createSubscriptionDispatcher} with `stripTtl: true` and `kind: 'trigger'`. */
+export function createTriggerDispatcher(options: TriggerDispatcherOptions): EventDispatcher {
+  return createSubscriptionDispatcher({ ...options, kind: 'trigger', stripTtl: true });
+}
+
+type Leg =
+  | { ok: true; outcome: SendOutcome; attempts: number }
+  | { ok: false; outcome: SendOutcome; status: number | undefined; attempts: number };
+
+/** A general dispatcher (Trigger, Channel Subscription, flow step); see {@link SubscriptionDispatcherOptions}. */
+export function createSubscriptionDispatcher(
+  options: SubscriptionDispatcherOptions,
+): EventDispatcher {
+  const { name, namespace, policy, subscriber } = options;
+  const kind = options.kind ?? 'subscription';
+  const log = bindName(options.logger ?? silentLogger, kind, name, namespace);
+  const held = options.heldRedelivery ?? { initialMs: 1000, maxMs: 60_000 };
+  const closer = new AbortController();
+  const subscriberFormat = policy.format === 'json' ? 'structured' : 'binary';
+
+  function report(o: DispatchOutcome): void {
+    try {
+      options.onOutcome?.(o);
+    } catch (err) {
+      log.error({ err }, 'onOutcome hook threw');
+    }
+  }
+
+  /** Judges an attempt: success, or a failure with its effective status and whether to retry. */
+  function judge(
+    outcome: SendOutcome,
+    leg: 'subscriber' | 'other',
+  ): { ok: true } | { ok: false; retry: boolean; status?: number } {
+    if (outcome.kind === 'error') return { ok: false, retry: true };
+    if (!isSuccessStatus(outcome.status))
+      return { ok: false, retry: isRetryableStatus(outcome.status), status: outcome.status };
+    if (outcome.replyError !== undefined) return { ok: false, retry: true, status: 502 };
+    if (
+      leg === 'subscriber' &&
+      options.nonCeBodyIsFailure &&
+      !outcome.reply &&
+      outcome.body.byteLength > 0
+    ) {
+      return { ok: false, retry: true, status: 502 };
+    }
+    return { ok: true };
+  }
+
+  /** Sends with the retry policy; rejects only when the dispatcher closes. */
+  async function deliver(
+    target: DeliveryTarget,
+    event: CloudEvent,
+    leg: 'subscriber' | 'other',
+    fields: object,
+  ): Promise<Leg> {
+    const headers: Record<string, string> = { 'kn-namespace': namespace };
+    const tp = event.attributes['traceparent'];
+    const ts = event.attributes['tracestate'];
+    if (tp !== undefined) headers['traceparent'] = tp;
+    if (ts !== undefined) headers['tracestate'] = ts;
+    for (let attempt = 1; ; attempt++) {
+      if (closer.signal.aborted) throw new DispatcherClosedError(name);
+      const outcome = await target.send(event, {
+        timeoutMs: policy.timeoutMs,
+        format: leg === 'subscriber' ? subscriberFormat : 'binary',
+        headers,
+        expectReply: leg === 'subscriber',
+        signal: closer.signal,
+      });
+      if (closer.signal.aborted) throw new DispatcherClosedError(name);
+      const verdict = judge(outcome, leg);
+      if (verdict.ok) return { ok: true, outcome, attempts: attempt };
+      const last = !verdict.retry || attempt > policy.retry;
+      log.debug(
+        {
+          ...fields,
+          target: target.url,
+          attempt,
+          status: verdict.status,
+          error: outcome.kind === 'error' ? outcome.message : undefined,
+          retryable: verdict.retry,
+        },
+        last ? 'delivery attempt failed; giving up' : 'delivery attempt failed; will retry',
+      );
+      if (last) return { ok: false, outcome, status: verdict.status, attempts: attempt };
+      await sleep(retryDelayMs(policy, attempt, outcome), closer.signal, name);
+    }
+  }
+
+  async function handle(event: CloudEvent, info: DeliveryInfo): Promise<void> {
+    const started = performance.now();
+    const eventId = event.attributes['id'] ?? '';
+    const eventType = event.attributes['type'] ?? '';
+    const fields = { eventId, type: eventType, deliveryCount: info.deliveryCount };
+    const base = { name, namespace, eventId, eventType, deliveryCount: info.deliveryCount };
+    const elapsed = () => performance.now() - started;
+    if (closer.signal.aborted) throw new DispatcherClosedError(name);
+
+    if (options.filter && options.filter.match(event) === 'fail') {
+      log.debug(fields, 'event filtered out');
+      report({ ...base, kind: 'filtered', attempts: 0, durationMs: elapsed() });
+      return;
+    }
+
+    let attempts = 0;
+    try {
+      const ttl = event.attributes[KnativeExtensions.brokerTtl];
+      const toSubscriber =
+        options.stripTtl && ttl !== undefined
+          ? withAttributes(event, { [KnativeExtensions.brokerTtl]: undefined })
+          : event;
+      const sub = await deliver(subscriber, toSubscriber, 'subscriber', fields);
+      attempts = sub.attempts;
+      let failed: { destination: string; leg: Leg & { ok: false } } | undefined;
+      let replied = false;
+      if (!sub.ok) failed = { destination: subscriber.url, leg: sub };
+      else if (sub.outcome.kind === 'response' && sub.outcome.reply) {
+        if (!options.reply) {
+          log.debug(fields, 'reply event discarded: no reply destination');
+        } else {
+          let reply = sub.outcome.reply;
+          if (options.stripTtl && ttl !== undefined)
+            reply = withAttributes(reply, { [KnativeExtensions.brokerTtl]: ttl });
+          const r = await deliver(options.reply, reply, 'other', {
+            ...fields,
+            replyId: reply.attributes['id'],
+          });
+          if (!r.ok) failed = { destination: options.reply.url, leg: r };
+          else replied = true;
+        }
+      }
+      const subStatus = sub.outcome.kind === 'response' ? sub.outcome.status : undefined;
+      if (!failed) {
+        log.debug({ ...fields, status: subStatus, attempts, replied }, 'event delivered');
+        report({
+          ...base,
+          kind: 'delivered',
+          attempts,
+          status: subStatus,
+          replied,
+          durationMs: elapsed(),
+        });
+        return;
+      }
+
+      const failure = failureOf(failed.destination, failed.leg.outcome, failed.leg.status);
+      const why = {
+        ...fields,
+        destination: failure.destination,
+        status: failure.status,
+        attempts: failed.leg.attempts,
+        error: failed.leg.outcome.kind === 'error' ? failed.leg.outcome.message : undefined,
+      };
+      const common = {
+        ...base,
+        attempts,
+        status: failure.status,
+        failedDestination: failure.destination,
+      };
+      if (!options.deadLetter) {
+        log.warn(why, 'delivery failed and no dead-letter sink is configured: event dropped');
+        report({ ...common, kind: 'dropped', durationMs: elapsed() });
+        return;
+      }
+      const dls = await deliver(
+        options.deadLetter,
+        withDeadLetterExtensions(event, failure),
+        'other',
+        fields,
+      );
+      if (dls.ok) {
+        log.warn(
+          { ...why, deadLetterSink: options.deadLetter.url },
+          'delivery failed: event sent to the dead-letter sink',
+        );
+        report({ ...common, kind: 'dead-lettered', durationMs: elapsed() });
+        return;
+      }
+      const dlsFailure = failureOf(options.deadLetter.url, dls.outcome, dls.status);
+      const msg = `delivery to ${failure.destination} failed (${failure.status}) and so did the dead-letter sink ${dlsFailure.destination} (${dlsFailure.status}); the event stays with the backend for redelivery`;
+      log.error(
+        { ...why, deadLetterSink: dlsFailure.destination, deadLetterStatus: dlsFailure.status },
+        msg,
+      );
+      report({ ...common, kind: 'failed-held', durationMs: elapsed() });
+      const wait = Math.min(held.maxMs, held.initialMs * 2 ** Math.max(0, info.deliveryCount - 1));
+      await sleep(wait, closer.signal, name).catch(() => undefined);
+      throw new DeadLetterFailedError(msg);
+    } catch (err) {
+      if (err instanceof DispatcherClosedError) {
+        log.debug(fields, 'dispatcher closed mid-delivery; event left with the backend');
+        report({ ...base, kind: 'aborted', attempts, durationMs: elapsed() });
+      }
+      throw err;
+    }
+  }
+
+  return {
+    handle,
+    close() {
+      closer.abort();
+    },
+  };
+}
+
+/** Resolves after `ms`, or rejects with DispatcherClosedError as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new DispatcherClosedError(name));
+    if (ms <= 0) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new DispatcherClosedError(name));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Adds `{ [kind]: name, namespace }` unless the logger (pino) already carries those bindings. */
+function bindName(logger: Logger, kind: string, name: string, namespace: string): Logger {
+  const bindings = (logger as { bindings?: () => Record<string, unknown> }).bindings;
+  const have = typeof bindings === 'function' ? bindings.call(logger) : {};
+  const add: Record<string, unknown> = {};
+  if (!(kind in have)) add[kind] = name;
+  if (!('namespace' in have)) add['namespace'] = namespace;
+  return Object.keys(add).length > 0 ? logger.child(add) : logger;
+}
