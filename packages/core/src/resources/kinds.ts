@@ -64,7 +64,7 @@ export const FunctionSpecSchema = z
 export const FunctionSchema = resource('tributary.dev/v1alpha1', 'Function', FunctionSpecSchema);
 export type FunctionResource = z.output<typeof FunctionSchema>;
 
-const dataDocument = <K extends string>(kind: K, extra: Record<string, z.ZodType>) =>
+const dataDocument = <K extends string, E extends z.ZodRawShape>(kind: K, extra: E) =>
   z.strictObject({
     apiVersion: z.literal('v1'),
     kind: z.literal(kind),

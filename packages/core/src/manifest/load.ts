@@ -1,0 +1,157 @@
+/**
+ * Loading manifests (YAML files, directories, text or objects) into a validated Topology.
+ * Bad manifests never throw: every problem is collected, with file, line and column.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { ConfigError, type ValidationProblem } from '../errors.js';
+import './builtin-kinds.js';
+import { noPositions, yamlLocator, type Locate } from './positions.js';
+import { createTopology, type Topology } from './topology.js';
+import type { LoadedResource, ResourceValidator } from './types.js';
+import { crossCheck, validateDocument, type RawDocument } from './validate.js';
+
+/** Options of the loaders. */
+export interface LoadOptions {
+  /** Extra checks run on every schema-valid resource (e.g. the CESQL check of @tributary/filter). */
+  readonly validators?: readonly ResourceValidator[];
+}
+
+/** The outcome of loading: the topology of the valid resources and every problem found. */
+export interface LoadResult {
+  readonly topology: Topology;
+  readonly problems: readonly ValidationProblem[];
+}
+
+const fileProblem = (file: string, message: string, line = 0, col = 0): ValidationProblem => ({
+  file,
+  line,
+  col,
+  resource: '-',
+  path: '',
+  message,
+});
+
+function validateAll(docs: readonly RawDocument[], options: LoadOptions, initial: ValidationProblem[]): LoadResult {
+  const problems = [...initial];
+  const valid: { resource: LoadedResource; locate: Locate }[] = [];
+  for (const doc of docs) {
+    const r = validateDocument(doc, options.validators ?? []);
+    problems.push(...r.problems);
+    if (r.resource) valid.push({ resource: r.resource, locate: doc.locate });
+  }
+  problems.push(...crossCheck(valid));
+  return { topology: createTopology(valid.map((v) => v.resource)), problems };
+}
+
+/** Parses YAML text into documents (empty documents skipped) plus YAML syntax problems. */
+function parseText(file: string, text: string): { docs: RawDocument[]; problems: ValidationProblem[] } {
+  const lineCounter = new LineCounter();
+  const docs: RawDocument[] = [];
+  const problems: ValidationProblem[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
+    if (doc.errors.length) {
+      for (const e of doc.errors) {
+        const { line, col } = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+        problems.push(fileProblem(file, `YAML syntax error: ${e.message.split('\n')[0]}`, line, col));
+      }
+      continue;
+    }
+    if (doc.contents === null) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      const { line, col } = lineCounter.linePos(doc.range[0]);
+      problems.push(fileProblem(file, `YAML error: ${err instanceof Error ? err.message : String(err)}`, line, col));
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    docs.push({ file, value, locate: yamlLocator(doc, lineCounter) });
+  }
+  return { docs, problems };
+}
+
+/**
+ * Loads manifests given as text, e.g. `[{ file: 'inline.yaml', text }]`. Each text may hold several
+ * YAML documents (`---`); empty ones are skipped.
+ */
+export function loadManifestsFromText(sources: readonly { file: string; text: string }[], options: LoadOptions = {}): LoadResult {
+  const docs: RawDocument[] = [];
+  const problems: ValidationProblem[] = [];
+  for (const { file, text } of sources) {
+    const parsed = parseText(file, text);
+    docs.push(...parsed.docs);
+    problems.push(...parsed.problems);
+  }
+  return validateAll(docs, options, problems);
+}
+
+/**
+ * Validates resources given as objects (no positions: problems carry `file` `<resources>[i]`,
+ * line and column 0).
+ */
+export function loadResources(objects: readonly unknown[], options: LoadOptions = {}): LoadResult {
+  return validateAll(
+    objects.map((value, i) => ({ file: `<resources>[${i}]`, value, locate: noPositions })),
+    options,
+    [],
+  );
+}
+
+async function collect(path: string, out: string[], problems: ValidationProblem[]): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    problems.push(fileProblem(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path`));
+    return;
+  }
+  if (!info.isDirectory()) {
+    out.push(path);
+    return;
+  }
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (/\.ya?ml$/i.test(e.name)) found.push(full);
+    }
+  };
+  await walk(path);
+  if (!found.length) problems.push(fileProblem(path, 'directory has no *.yaml or *.yml files'));
+  out.push(...found);
+}
+
+/**
+ * Loads manifests from files and directories (directories recursively: every `*.yaml` / `*.yml`,
+ * in sorted order). Never throws for bad manifests or unreadable paths: see `problems`.
+ *
+ * @example
+ * const result = await loadManifests(['./manifests']);
+ * const topology = assertValid(result);
+ */
+export async function loadManifests(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const problems: ValidationProblem[] = [];
+  const files: string[] = [];
+  for (const p of paths) await collect(p, files, problems);
+  const sources: { file: string; text: string }[] = [];
+  for (const file of files) {
+    try {
+      sources.push({ file, text: await readFile(file, 'utf8') });
+    } catch (err) {
+      problems.push(fileProblem(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+    }
+  }
+  const result = loadManifestsFromText(sources, options);
+  return { topology: result.topology, problems: [...problems, ...result.problems] };
+}
+
+/** Returns the topology, or throws {@link ConfigError} with every problem when there is one. */
+export function assertValid(result: LoadResult): Topology {
+  if (result.problems.length) throw new ConfigError(result.problems);
+  return result.topology;
+}

@@ -1,0 +1,94 @@
+/**
+ * The Topology: the validated, frozen set of resources the runtime consumes, with lookups and the
+ * readiness the manifests alone can tell (e.g. a Trigger whose Broker does not exist is not Ready).
+ */
+import type { Broker, ConfigMap, FunctionResource, Secret, Trigger } from '../resources/kinds.js';
+import { getKind } from './registry.js';
+import type { BaseResource, KindMap, Loaded, LoadedResource, ResourceStatus } from './types.js';
+
+/** The validated model of a set of manifests. Everything in it is deeply frozen. */
+export interface Topology {
+  /** Every valid resource, in file and document order. */
+  readonly resources: readonly LoadedResource[];
+  readonly brokers: readonly Loaded<Broker>[];
+  readonly triggers: readonly Loaded<Trigger>[];
+  readonly functions: readonly Loaded<FunctionResource>[];
+  readonly secrets: readonly Loaded<Secret>[];
+  readonly configMaps: readonly Loaded<ConfigMap>[];
+  /** Readiness of every resource, in the order of `resources`. */
+  readonly status: readonly ResourceStatus[];
+  /** Resources of one kind (e.g. `'Trigger'`), in order. */
+  byKind<K extends keyof KindMap>(kind: K): readonly Loaded<KindMap[K]>[];
+  byKind<T extends BaseResource>(kind: string): readonly Loaded<T>[];
+  /** One resource by kind, namespace and name. */
+  get<K extends keyof KindMap>(kind: K, namespace: string, name: string): Loaded<KindMap[K]> | undefined;
+  get<T extends BaseResource>(kind: string, namespace: string, name: string): Loaded<T> | undefined;
+  /** Readiness of one resource. */
+  statusOf(kind: string, namespace: string, name: string): ResourceStatus | undefined;
+  /** Resources that are not Ready, with reasons. */
+  notReady(): readonly ResourceStatus[];
+  /** The Broker a Trigger names (`undefined` when it does not exist). */
+  brokerOf(trigger: Trigger): Loaded<Broker> | undefined;
+  /** The Triggers of a Broker, in order. */
+  triggersOf(broker: Broker): readonly Loaded<Trigger>[];
+}
+
+const keyOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const child of Object.values(v)) deepFreeze(child);
+  }
+  return v;
+}
+
+/**
+ * Builds a Topology from validated resources (normally via the loader). Later duplicates of a
+ * `Kind/namespace/name` are ignored (the loader reports them as problems).
+ */
+export function createTopology(input: readonly LoadedResource[]): Topology {
+  const index = new Map<string, LoadedResource>();
+  const resources: LoadedResource[] = [];
+  for (const r of input) {
+    const key = keyOf(r.kind, r.metadata.namespace, r.metadata.name);
+    if (index.has(key)) continue;
+    index.set(key, deepFreeze(r));
+    resources.push(r);
+  }
+  const byKind = (kind: string) => resources.filter((r) => r.kind === kind);
+
+  const status: ResourceStatus[] = resources.map((r) => {
+    const deps = getKind(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
+    const reasons = deps
+      .filter((d) => !index.has(keyOf(d.kind, d.namespace, d.name)))
+      .map(({ reason, message }) => ({ reason, message }));
+    return { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name, ready: reasons.length === 0, reasons };
+  });
+  const statusIndex = new Map(status.map((s) => [keyOf(s.kind, s.namespace, s.name), s]));
+
+  const topology: Topology = {
+    resources,
+    brokers: byKind('Broker') as Loaded<Broker>[],
+    triggers: byKind('Trigger') as Loaded<Trigger>[],
+    functions: byKind('Function') as Loaded<FunctionResource>[],
+    secrets: byKind('Secret') as Loaded<Secret>[],
+    configMaps: byKind('ConfigMap') as Loaded<ConfigMap>[],
+    status,
+    byKind: ((kind: string) => byKind(kind)) as Topology['byKind'],
+    get: ((kind: string, namespace: string, name: string) => index.get(keyOf(kind, namespace, name))) as Topology['get'],
+    statusOf: (kind, namespace, name) => statusIndex.get(keyOf(kind, namespace, name)),
+    notReady: () => status.filter((s) => !s.ready),
+    brokerOf: (t) => {
+      const name = t.spec.broker ?? t.spec.brokerRef?.name;
+      return name === undefined ? undefined : (index.get(keyOf('Broker', t.metadata.namespace, name)) as Loaded<Broker> | undefined);
+    },
+    triggersOf: (b) =>
+      (byKind('Trigger') as Loaded<Trigger>[]).filter(
+        (t) => t.metadata.namespace === b.metadata.namespace && (t.spec.broker ?? t.spec.brokerRef?.name) === b.metadata.name,
+      ),
+  };
+  for (const list of [topology.brokers, topology.triggers, topology.functions, topology.secrets, topology.configMaps, status]) Object.freeze(list);
+  for (const s of status) deepFreeze(s);
+  return Object.freeze(Object.assign(topology, { resources: Object.freeze(resources) }));
+}
