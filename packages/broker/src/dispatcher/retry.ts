@@ -85,6 +85,8 @@ export function retryAfterMs(
   let ms: number;
   if (/^\d+$/.test(raw)) ms = Number(raw) * 1000;
   else {
+    // HTTP-date (IMF-fixdate, RFC 850 or asctime): all start with a day name.
+    if (!/^[A-Za-z]{3}/.test(raw)) return undefined;
     const at = Date.parse(raw);
     if (Number.isNaN(at)) return undefined;
     ms = Math.max(0, at - now);
