@@ -7,7 +7,9 @@ describe('freePort', () => {
     const port = await freePort();
     expect(port).toBeGreaterThan(0);
     const srv = createServer();
-    await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) =>
+      srv.once('error', reject).listen(port, '127.0.0.1', resolve),
+    );
     await new Promise((r) => srv.close(r));
   });
 });

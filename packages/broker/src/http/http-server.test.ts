@@ -25,7 +25,12 @@ async function start(readiness?: () => ReadinessReport, maxBodyBytes?: number): 
   server.route('GET', '/boom', () => {
     throw new Error('kaput');
   });
-  server.route('*', () => true, (_req, res) => void res.end('fallback'), { fallback: true });
+  server.route(
+    '*',
+    () => true,
+    (_req, res) => void res.end('fallback'),
+    { fallback: true },
+  );
   server.route('GET', '/late', (_req, res) => void res.end('late but not fallback'));
   return server.listen();
 }
@@ -42,7 +47,12 @@ describe('createHttpServer', () => {
     let report: ReadinessReport = { ready: true, notReady: [] };
     const url = await start(() => report);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    report = { ready: false, notReady: [{ resource: 'Trigger/default/t', reason: 'BrokerDoesNotExist', message: 'no broker' }] };
+    report = {
+      ready: false,
+      notReady: [
+        { resource: 'Trigger/default/t', reason: 'BrokerDoesNotExist', message: 'no broker' },
+      ],
+    };
     const res = await fetch(`${url}/readyz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual(report);
@@ -88,7 +98,11 @@ describe('createHttpServer', () => {
         c.close();
       },
     });
-    const r2 = await fetch(`${url}/echo`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    const r2 = await fetch(`${url}/echo`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(r2.status).toBe(413);
     expect((await fetch(`${url}/echo`, { method: 'POST', body: '0123456789' })).status).toBe(200);
   });

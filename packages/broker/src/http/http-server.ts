@@ -22,12 +22,20 @@ export interface RouteContext {
 }
 
 /** Handles a routed request; throw {@link HttpError} for a JSON error response. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => void | Promise<void>;
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RouteContext,
+) => void | Promise<void>;
 
 /** What `GET /readyz` reports. */
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly notReady: ReadonlyArray<{ readonly resource: string; readonly reason: string; readonly message: string }>;
+  readonly notReady: ReadonlyArray<{
+    readonly resource: string;
+    readonly reason: string;
+    readonly message: string;
+  }>;
 }
 
 export interface HttpServerOptions {
@@ -50,7 +58,12 @@ export interface RouteOptions {
 /** A small node:http server with a router, `/healthz` and `/readyz`. */
 export interface HttpServer {
   /** Registers a route; routes are tried in registration order (fallbacks last). */
-  route(method: string | '*', matcher: RouteMatcher, handler: RouteHandler, options?: RouteOptions): HttpServer;
+  route(
+    method: string | '*',
+    matcher: RouteMatcher,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): HttpServer;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   listen(): Promise<string>;
   /** The bound address once listening. */
@@ -76,13 +89,20 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
   let onIdle: (() => void) | undefined;
 
   const fixed: Route[] = [
-    { method: 'GET', matcher: '/healthz', fallback: false, handler: (_q, res) => sendJson(res, 200, { status: 'ok' }) },
+    {
+      method: 'GET',
+      matcher: '/healthz',
+      fallback: false,
+      handler: (_q, res) => sendJson(res, 200, { status: 'ok' }),
+    },
     {
       method: 'GET',
       matcher: '/readyz',
       fallback: false,
       handler: async (_q, res) => {
-        const report = options.readiness ? await options.readiness() : { ready: true, notReady: [] };
+        const report = options.readiness
+          ? await options.readiness()
+          : { ready: true, notReady: [] };
         sendJson(res, report.ready ? 200 : 503, { ready: report.ready, notReady: report.notReady });
       },
     },
@@ -93,7 +113,11 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
     const method = (req.method ?? 'GET').toUpperCase();
-    const ordered = [...fixed, ...routes.filter((r) => !r.fallback), ...routes.filter((r) => r.fallback)];
+    const ordered = [
+      ...fixed,
+      ...routes.filter((r) => !r.fallback),
+      ...routes.filter((r) => r.fallback),
+    ];
     const allowed: string[] = [];
     for (const route of ordered) {
       const params = match(route.matcher, path, req);
@@ -112,7 +136,10 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       await route.handler(req, res, ctx);
       return;
     }
-    if (allowed.length > 0) throw new HttpError(405, `method ${method} is not allowed on ${path}`, { allow: allowed.join(', ') });
+    if (allowed.length > 0)
+      throw new HttpError(405, `method ${method} is not allowed on ${path}`, {
+        allow: allowed.join(', '),
+      });
     throw new HttpError(404, `no route for ${method} ${path}`);
   };
 
@@ -126,14 +153,20 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     dispatch(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
       log.error({ err, method: req.method, url: req.url }, 'request handler failed');
-      if (!res.headersSent) sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
+      if (!res.headersSent)
+        sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
       else res.destroy();
     });
   });
 
   const self: HttpServer = {
     route(method, matcher, handler, opts) {
-      routes.push({ method: method === '*' ? '*' : method.toUpperCase(), matcher, handler, fallback: opts?.fallback ?? false });
+      routes.push({
+        method: method === '*' ? '*' : method.toUpperCase(),
+        matcher,
+        handler,
+        fallback: opts?.fallback ?? false,
+      });
       return self;
     },
     listen: () =>
@@ -168,7 +201,11 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
   return self;
 }
 
-function match(m: RouteMatcher, path: string, req: IncomingMessage): Record<string, string> | undefined {
+function match(
+  m: RouteMatcher,
+  path: string,
+  req: IncomingMessage,
+): Record<string, string> | undefined {
   if (typeof m === 'string') return m === path ? {} : undefined;
   if (m instanceof RegExp) {
     const r = m.exec(path);

@@ -41,8 +41,10 @@ export function readBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): 
       }
       chunks.push(chunk);
     };
-    const onEnd = (): void => finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    const onError = (err: Error): void => finish(new HttpError(400, `request body could not be read: ${err.message}`));
+    const onEnd = (): void =>
+      finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const onError = (err: Error): void =>
+      finish(new HttpError(400, `request body could not be read: ${err.message}`));
     const onAborted = (): void => finish(new HttpError(400, 'request was aborted by the client'));
     req.on('data', onData);
     req.on('end', onEnd);

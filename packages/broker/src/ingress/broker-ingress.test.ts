@@ -15,13 +15,18 @@ let received: CloudEvent[] = [];
 beforeAll(async () => {
   backend = createMemoryBackend({ maxQueuedPerSubscription: 1000 });
   await backend.start();
-  await backend.subscribe(TOPIC, 'recorder', async (e) => void received.push(e), { ordered: false, concurrency: 4 });
+  await backend.subscribe(TOPIC, 'recorder', async (e) => void received.push(e), {
+    ordered: false,
+    concurrency: 4,
+  });
   ingress = createBrokerIngress({
     lookup: (ns, name) => {
-      if (ns === 'ns' && name === 'b') return { publish: (events) => backend.publish(TOPIC, events) };
+      if (ns === 'ns' && name === 'b')
+        return { publish: (events) => backend.publish(TOPIC, events) };
       if (ns === 'ns' && name === 'full')
         return { publish: () => Promise.reject(new BackendUnavailableError('queue full', 7)) };
-      if (ns === 'ns' && name === 'broken') return { publish: () => Promise.reject(new Error('disk on fire')) };
+      if (ns === 'ns' && name === 'broken')
+        return { publish: () => Promise.reject(new Error('disk on fire')) };
       return undefined;
     },
   });
@@ -40,8 +45,15 @@ beforeEach(() => {
 const sdkEvent = (extra: Record<string, unknown> = {}): SdkEvent =>
   new SdkEvent({ type: 'dev.test.ingress', source: '/tests', data: { hello: 'world' }, ...extra });
 
-async function post(path: string, msg: { headers: Record<string, unknown>; body: unknown }): Promise<Response> {
-  return fetch(url + path, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string });
+async function post(
+  path: string,
+  msg: { headers: Record<string, unknown>; body: unknown },
+): Promise<Response> {
+  return fetch(url + path, {
+    method: 'POST',
+    headers: msg.headers as Record<string, string>,
+    body: msg.body as string,
+  });
 }
 
 async function delivered(n: number): Promise<CloudEvent[]> {
@@ -84,7 +96,13 @@ describe('broker ingress over HTTP — reference §13 check 2 (bad events)', () 
   it('rejects a binary event with ce-specversion 19.0 with 400', async () => {
     const res = await fetch(`${url}/ns/b`, {
       method: 'POST',
-      headers: { 'ce-specversion': '19.0', 'ce-type': 't', 'ce-source': '/s', 'ce-id': '1', 'content-type': 'application/json' },
+      headers: {
+        'ce-specversion': '19.0',
+        'ce-type': 't',
+        'ce-source': '/s',
+        'ce-id': '1',
+        'content-type': 'application/json',
+      },
       body: '{}',
     });
     expect(res.status).toBe(400);
@@ -103,10 +121,19 @@ describe('broker ingress over HTTP — reference §13 check 2 (bad events)', () 
     expect([r1.status, r2.status]).toEqual([202, 202]);
     const got = await delivered(2);
     const byId = new Map(got.map((e) => [e.attributes['id'], e]));
-    expect(byId.get('bin-1')!.attributes).toMatchObject({ type: 'dev.test.ingress', source: '/tests', subject: 'sub', knativebrokerttl: '255' });
+    expect(byId.get('bin-1')!.attributes).toMatchObject({
+      type: 'dev.test.ingress',
+      source: '/tests',
+      subject: 'sub',
+      knativebrokerttl: '255',
+    });
     expect(byId.get('str-1')!.attributes).toMatchObject({ myext: 'v', knativebrokerttl: '255' });
-    expect(JSON.parse(Buffer.from(byId.get('bin-1')!.data!).toString())).toEqual({ hello: 'world' });
-    expect(byId.get('bin-1')!.attributes['knativearrivaltime']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect(JSON.parse(Buffer.from(byId.get('bin-1')!.data!).toString())).toEqual({
+      hello: 'world',
+    });
+    expect(byId.get('bin-1')!.attributes['knativearrivaltime']).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/,
+    );
   });
   it('validates before looking the broker up: invalid event to an unknown broker → 400, valid → 404', async () => {
     expect((await fetch(`${url}/ns/nope`, { method: 'POST', body: 'x' })).status).toBe(400);
@@ -133,7 +160,10 @@ describe('broker ingress over HTTP — reference §13 check 3 (TTL)', () => {
 });
 
 describe('broker ingress over HTTP — batch, limits and backend failures', () => {
-  const batch = (events: object[]) => ({ headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify(events) });
+  const batch = (events: object[]) => ({
+    headers: { 'content-type': 'application/cloudevents-batch+json' },
+    body: JSON.stringify(events),
+  });
   const valid = (id: string) => ({ specversion: '1.0', id, source: '/s', type: 't' });
 
   it('accepts a batch of valid events with one 202', async () => {
@@ -150,7 +180,13 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
   });
   it('answers 413 to a body over the limit, by Content-Length and when streamed', async () => {
     const big = 'x'.repeat(65 * 1024);
-    const headers = { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't', 'content-type': 'text/plain' };
+    const headers = {
+      'ce-specversion': '1.0',
+      'ce-id': '1',
+      'ce-source': '/s',
+      'ce-type': 't',
+      'content-type': 'text/plain',
+    };
     const res = await fetch(`${url}/ns/b`, { method: 'POST', headers, body: big });
     expect(res.status).toBe(413);
     expect(res.headers.get('allow')).toBe('POST, OPTIONS');
@@ -161,7 +197,12 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
         c.close();
       },
     });
-    const res2 = await fetch(`${url}/ns/b`, { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
+    const res2 = await fetch(`${url}/ns/b`, {
+      method: 'POST',
+      headers,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res2.status).toBe(413);
   });
   it('answers 503 with Retry-After when the backend is full', async () => {
@@ -173,7 +214,9 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
   it('answers 503 when the memory backend queue is full (all-or-nothing)', async () => {
     const small = createMemoryBackend({ maxQueuedPerSubscription: 1 });
     await small.subscribe('t', 's', () => new Promise(() => {}), { ordered: true, concurrency: 1 });
-    const ing = createBrokerIngress({ lookup: () => ({ publish: (ev) => small.publish('t', ev) }) });
+    const ing = createBrokerIngress({
+      lookup: () => ({ publish: (ev) => small.publish('t', ev) }),
+    });
     expect((await ing.ingestEvents('ns', 'x', [sdkToEvent()])).status).toBe(202);
     const r = await ing.ingestEvents('ns', 'x', [sdkToEvent()]);
     expect(r).toMatchObject({ status: 503, retryAfterSeconds: 1 });
@@ -189,10 +232,17 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
 
 describe('ingestEvents (in-process hops)', () => {
   it('applies the same validation, lookup and TTL rules', async () => {
-    expect((await ingress.ingestEvents('ns', 'b', [{ attributes: { specversion: '1.0', id: '1' } }])).status).toBe(400);
+    expect(
+      (await ingress.ingestEvents('ns', 'b', [{ attributes: { specversion: '1.0', id: '1' } }]))
+        .status,
+    ).toBe(400);
     expect((await ingress.ingestEvents('ns', 'zz', [sdkToEvent()])).status).toBe(404);
-    expect((await ingress.ingestEvents('ns', 'b', [sdkToEvent({ knativebrokerttl: '1' })])).status).toBe(400);
-    expect(await ingress.ingestEvents('ns', 'b', [sdkToEvent({ knativebrokerttl: '5' })])).toEqual({ status: 202 });
+    expect(
+      (await ingress.ingestEvents('ns', 'b', [sdkToEvent({ knativebrokerttl: '1' })])).status,
+    ).toBe(400);
+    expect(await ingress.ingestEvents('ns', 'b', [sdkToEvent({ knativebrokerttl: '5' })])).toEqual({
+      status: 202,
+    });
     expect((await delivered(1))[0]!.attributes['knativebrokerttl']).toBe('4');
   });
 });
@@ -210,5 +260,7 @@ describe('parseBrokerPath', () => {
 });
 
 function sdkToEvent(attrs: Record<string, string> = {}): CloudEvent {
-  return { attributes: { specversion: '1.0', id: crypto.randomUUID(), source: '/s', type: 't', ...attrs } };
+  return {
+    attributes: { specversion: '1.0', id: crypto.randomUUID(), source: '/s', type: 't', ...attrs },
+  };
 }

@@ -41,7 +41,11 @@ export interface BrokerIngress {
   /** Route handler implementing Knative's MT broker ingress status table. */
   handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
   /** Validates, applies TTL/arrival time and publishes, answering like `POST /<ns>/<name>` would. */
-  ingestEvents(namespace: string, name: string, events: readonly CloudEvent[]): Promise<IngestResult>;
+  ingestEvents(
+    namespace: string,
+    name: string,
+    events: readonly CloudEvent[],
+  ): Promise<IngestResult>;
 }
 
 /** `Allow` header of every ingress response. */
@@ -65,13 +69,22 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
   const log = options.logger ?? silentLogger;
   const maxTtl = options.maxTtl ?? DEFAULT_MAX_TTL;
 
-  async function ingest(namespace: string, name: string, events: readonly CloudEvent[], validated: boolean): Promise<IngestResult> {
+  async function ingest(
+    namespace: string,
+    name: string,
+    events: readonly CloudEvent[],
+    validated: boolean,
+  ): Promise<IngestResult> {
     const broker = `${namespace}/${name}`;
     if (events.length === 0) return { status: 400, error: 'no event in the request' };
     if (!validated) {
       for (const [i, e] of events.entries()) {
         const problems = validateCloudEvent(e.attributes);
-        if (problems.length > 0) return { status: 400, error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}` };
+        if (problems.length > 0)
+          return {
+            status: 400,
+            error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}`,
+          };
       }
     }
     const target = options.lookup(namespace, name);
@@ -93,27 +106,45 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
       if (e?.name === 'BackendUnavailableError') {
         const retryAfterSeconds = Math.max(0, Math.ceil(e.retryAfterSeconds ?? 1));
         log.debug({ broker, err: e.message }, 'backend unavailable; answering 503');
-        return { status: 503, error: `broker '${broker}' cannot take events now: ${e.message}`, retryAfterSeconds };
+        return {
+          status: 503,
+          error: `broker '${broker}' cannot take events now: ${e.message}`,
+          retryAfterSeconds,
+        };
       }
       log.warn({ broker, err }, 'publishing to the backend failed');
-      return { status: 500, error: `broker '${broker}' failed to store the event(s): ${e?.message ?? String(err)}` };
+      return {
+        status: 500,
+        error: `broker '${broker}' failed to store the event(s): ${e?.message ?? String(err)}`,
+      };
     }
     if (log.isLevelEnabled?.('debug') ?? true) {
-      for (const e of prepared) log.debug({ broker, id: e.attributes['id'], type: e.attributes['type'] }, 'event accepted');
+      for (const e of prepared)
+        log.debug({ broker, id: e.attributes['id'], type: e.attributes['type'] }, 'event accepted');
     }
     return { status: 202 };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RouteContext,
+  ): Promise<void> {
     res.setHeader('allow', INGRESS_ALLOW);
     const method = (req.method ?? '').toUpperCase();
     if (method === 'OPTIONS') {
-      res.writeHead(200, { 'webhook-allowed-origin': '*', 'webhook-allowed-rate': '*', 'content-length': '0' });
+      res.writeHead(200, {
+        'webhook-allowed-origin': '*',
+        'webhook-allowed-rate': '*',
+        'content-length': '0',
+      });
       res.end();
       return;
     }
-    if (method !== 'POST') return fail(res, 405, `method ${method} is not allowed: the broker ingress accepts POST`);
-    if ((req.url ?? '') === '/') return fail(res, 404, 'no broker at /: post to /<namespace>/<broker>');
+    if (method !== 'POST')
+      return fail(res, 405, `method ${method} is not allowed: the broker ingress accepts POST`);
+    if ((req.url ?? '') === '/')
+      return fail(res, 404, 'no broker at /: post to /<namespace>/<broker>');
     const target = parseBrokerPath(ctx.path);
     if (!target) return fail(res, 400, `path '${ctx.path}' is not /<namespace>/<broker>`);
     let body: Buffer;
@@ -128,7 +159,10 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
       events = decodeHttp(req.headers, body).events;
     } catch (err) {
       if (!(err instanceof CloudEventDecodeError)) throw err;
-      log.debug({ path: ctx.path, problems: err.problems }, 'rejected a request that is not a valid CloudEvent');
+      log.debug(
+        { path: ctx.path, problems: err.problems },
+        'rejected a request that is not a valid CloudEvent',
+      );
       return fail(res, 400, err.message);
     }
     const r = await ingest(target.namespace, target.name, events, true);
@@ -137,7 +171,12 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
       res.end();
       return;
     }
-    fail(res, r.status, r.error ?? 'request failed', r.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.retryAfterSeconds) });
+    fail(
+      res,
+      r.status,
+      r.error ?? 'request failed',
+      r.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.retryAfterSeconds) },
+    );
   }
 
   return {
@@ -147,6 +186,11 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
   };
 }
 
-function fail(res: ServerResponse, status: number, message: string, headers: Readonly<Record<string, string>> = {}): void {
+function fail(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   sendError(res, status, message, headers);
 }

@@ -39,13 +39,19 @@ describe('prepareIngressEvent — knativearrivaltime', () => {
     const input = ev({ knativearrivaltime: '2000-01-01T00:00:00Z', myext: 'x' });
     const r = prepareIngressEvent(input, 255, NOW);
     if (!('event' in r)) throw new Error('expected an event');
-    expect(r.event.attributes).toEqual({ ...input.attributes, knativearrivaltime: NOW, knativebrokerttl: '255' });
+    expect(r.event.attributes).toEqual({
+      ...input.attributes,
+      knativearrivaltime: NOW,
+      knativebrokerttl: '255',
+    });
     expect(r.event.data).toBe(input.data);
     expect(input.attributes['knativearrivaltime']).toBe('2000-01-01T00:00:00Z');
   });
   it('defaults `now` to an RFC 3339 timestamp with nanoseconds', () => {
     const r = prepareIngressEvent(ev());
-    expect('event' in r && r.event.attributes['knativearrivaltime']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect('event' in r && r.event.attributes['knativearrivaltime']).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/,
+    );
   });
 });
 

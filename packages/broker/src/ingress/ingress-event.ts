@@ -1,4 +1,9 @@
-import { type CloudEvent, KnativeExtensions, nowRfc3339Nano, withAttributes } from '@tributary/core';
+import {
+  type CloudEvent,
+  KnativeExtensions,
+  nowRfc3339Nano,
+  withAttributes,
+} from '@tributary/core';
 
 /** Knative's default `MAX_TTL`: hops an event may take through broker ingresses. */
 export const DEFAULT_MAX_TTL = 255;

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Backend, CloudEvent, DeliveryInfo, SubscribeOptions, Subscription } from '@tributary/core';
+import type {
+  Backend,
+  CloudEvent,
+  DeliveryInfo,
+  SubscribeOptions,
+  Subscription,
+} from '@tributary/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents } from '../fixtures/events.js';
 
@@ -53,7 +59,11 @@ export function describeBackendConformance(
       handler: (e: CloudEvent, i: DeliveryInfo) => Promise<void>,
       opts: Partial<SubscribeOptions> = {},
     ): Promise<Subscription> => {
-      const s = await backend.subscribe(t, sub, handler, { ordered: false, concurrency: 8, ...opts });
+      const s = await backend.subscribe(t, sub, handler, {
+        ordered: false,
+        concurrency: 8,
+        ...opts,
+      });
       subs.push(s);
       return s;
     };
@@ -76,7 +86,11 @@ export function describeBackendConformance(
       const t = topic();
       const seen = [new Set<string>(), new Set<string>()];
       const waits = seen.map((set, i) => {
-        const w = waiter(() => set.size === 30, timeoutMs, () => `subscription ${i} saw ${set.size}/30 events`);
+        const w = waiter(
+          () => set.size === 30,
+          timeoutMs,
+          () => `subscription ${i} saw ${set.size}/30 events`,
+        );
         return { w, set };
       });
       for (const [i, { w, set }] of waits.entries()) {
@@ -89,19 +103,31 @@ export function describeBackendConformance(
       await backend.publish(t, events.slice(0, 10)); // a batch
       for (const e of events.slice(10)) await backend.publish(t, [e]);
       await Promise.all(waits.map(({ w }) => w.done));
-      for (const { set } of waits) expect([...set].sort()).toEqual(events.map((e) => e.attributes['id']).sort());
+      for (const { set } of waits)
+        expect([...set].sort()).toEqual(events.map((e) => e.attributes['id']).sort());
     });
 
     test('MUST deliver events and data unchanged (every attribute, data bytes)', async () => {
       const t = topic();
       const got: CloudEvent[] = [];
-      const w = waiter(() => got.length >= 1, timeoutMs, () => 'no event delivered');
+      const w = waiter(
+        () => got.length >= 1,
+        timeoutMs,
+        () => 'no event delivered',
+      );
       await subscribe(t, 'sub', async (e) => {
         got.push(e);
         w.check();
       });
       const sent: CloudEvent = {
-        attributes: { specversion: '1.0', id: 'x-1', source: '/s', type: 't', datacontenttype: 'application/octet-stream', ext1: 'v é' },
+        attributes: {
+          specversion: '1.0',
+          id: 'x-1',
+          source: '/s',
+          type: 't',
+          datacontenttype: 'application/octet-stream',
+          ext1: 'v é',
+        },
         data: new Uint8Array([0, 1, 2, 255, 10]),
       };
       await backend.publish(t, [sent]);
@@ -113,7 +139,11 @@ export function describeBackendConformance(
     test('MUST redeliver an event whose handler rejects, counting deliveries 1, 2, 3', async () => {
       const t = topic();
       const counts: number[] = [];
-      const w = waiter(() => counts.length === 3, timeoutMs, () => `deliveries so far: ${counts.join(',')}`);
+      const w = waiter(
+        () => counts.length === 3,
+        timeoutMs,
+        () => `deliveries so far: ${counts.join(',')}`,
+      );
       await subscribe(t, 'sub', async (_e, info) => {
         counts.push(info.deliveryCount);
         w.check();
@@ -127,7 +157,11 @@ export function describeBackendConformance(
     test('MUST redeliver an event left unacknowledged when its subscription closed, to the next consumer of that subscription', async () => {
       const t = topic();
       const first: string[] = [];
-      const w1 = waiter(() => first.length === 1, timeoutMs, () => 'first consumer got nothing');
+      const w1 = waiter(
+        () => first.length === 1,
+        timeoutMs,
+        () => 'first consumer got nothing',
+      );
       const s1 = await subscribe(t, 'sub', async (e) => {
         first.push(e.attributes['id']!);
         w1.check();
@@ -138,7 +172,11 @@ export function describeBackendConformance(
       await w1.done;
       await s1.close({ drainMs: 50 });
       const second: Array<{ id: string; count: number }> = [];
-      const w2 = waiter(() => second.length >= 1, timeoutMs, () => 'event was not redelivered after re-subscribing');
+      const w2 = waiter(
+        () => second.length >= 1,
+        timeoutMs,
+        () => 'event was not redelivered after re-subscribing',
+      );
       await subscribe(t, 'sub', async (e, info) => {
         second.push({ id: e.attributes['id']!, count: info.deliveryCount });
         w2.check();
@@ -154,7 +192,11 @@ export function describeBackendConformance(
       const events = makeEvents(5);
       await backend.publish(t, events);
       const got = new Set<string>();
-      const w = waiter(() => got.size === 5, timeoutMs, () => `got ${got.size}/5 after re-subscribing`);
+      const w = waiter(
+        () => got.size === 5,
+        timeoutMs,
+        () => `got ${got.size}/5 after re-subscribing`,
+      );
       await subscribe(t, 'sub', async (e) => {
         got.add(e.attributes['id']!);
         w.check();
@@ -179,7 +221,11 @@ export function describeBackendConformance(
       const order: string[] = [];
       let inFlight = 0;
       let maxInFlight = 0;
-      const w = waiter(() => order.length === 20, timeoutMs, () => `handled ${order.length}/20`);
+      const w = waiter(
+        () => order.length === 20,
+        timeoutMs,
+        () => `handled ${order.length}/20`,
+      );
       await subscribe(
         t,
         'sub',
@@ -207,7 +253,11 @@ export function describeBackendConformance(
       const events = makeEvents(6);
       const victim = events[2]!.attributes['id']!;
       let failures = 0;
-      const w = waiter(() => acked.length === 6, timeoutMs, () => `acknowledged ${acked.length}/6`);
+      const w = waiter(
+        () => acked.length === 6,
+        timeoutMs,
+        () => `acknowledged ${acked.length}/6`,
+      );
       await subscribe(
         t,
         'sub',
@@ -232,7 +282,11 @@ export function describeBackendConformance(
       let inFlight = 0;
       let maxInFlight = 0;
       let done = 0;
-      const w = waiter(() => done === 40, timeoutMs, () => `handled ${done}/40`);
+      const w = waiter(
+        () => done === 40,
+        timeoutMs,
+        () => `handled ${done}/40`,
+      );
       await subscribe(
         t,
         'sub',
@@ -254,7 +308,11 @@ export function describeBackendConformance(
     test('MUST deliver to each subscription independently (a failing subscription does not hold back another)', async () => {
       const t = topic();
       const ok: string[] = [];
-      const w = waiter(() => ok.length === 5, timeoutMs, () => `healthy subscription got ${ok.length}/5`);
+      const w = waiter(
+        () => ok.length === 5,
+        timeoutMs,
+        () => `healthy subscription got ${ok.length}/5`,
+      );
       await subscribe(t, 'failing', async () => {
         throw new Error('always fails');
       });
@@ -276,7 +334,10 @@ function waiter(predicate: () => boolean, timeoutMs: number, describeState: () =
     resolve = res;
     reject = rej;
   });
-  const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${describeState()}`)), timeoutMs);
+  const timer = setTimeout(
+    () => reject(new Error(`timed out after ${timeoutMs} ms: ${describeState()}`)),
+    timeoutMs,
+  );
   const check = (): void => {
     if (predicate()) {
       clearTimeout(timer);

@@ -47,7 +47,10 @@ describe('startHttpSink', () => {
   it('follows a script: 422 with a body, then a CloudEvent reply', async () => {
     const reply = makeEvent({ type: 'reply.type' }, 'pong');
     sink = await startHttpSink({
-      script: [{ status: 422, body: '{ "message": "catastrophic failure" }' }, { status: 200, event: reply }],
+      script: [
+        { status: 422, body: '{ "message": "catastrophic failure" }' },
+        { status: 200, event: reply },
+      ],
     });
     const r1 = await post(sink.url);
     expect(r1.status).toBe(422);
@@ -61,14 +64,21 @@ describe('startHttpSink', () => {
   it('waitFor rejects naming how many requests arrived', async () => {
     sink = await startHttpSink();
     await post(sink.url);
-    await expect(sink.waitFor(3, 50)).rejects.toThrow(/received 1 request\(s\) within 50 ms, expected 3/);
+    await expect(sink.waitFor(3, 50)).rejects.toThrow(
+      /received 1 request\(s\) within 50 ms, expected 3/,
+    );
   });
 });
 
 describe('makeEvent', () => {
   it('builds a valid event with overrides and data', () => {
     const e = makeEvent({ source: '/x', subject: 's', type: undefined }, 'hello');
-    expect(e.attributes).toMatchObject({ specversion: '1.0', source: '/x', subject: 's', datacontenttype: 'text/plain' });
+    expect(e.attributes).toMatchObject({
+      specversion: '1.0',
+      source: '/x',
+      subject: 's',
+      datacontenttype: 'text/plain',
+    });
     expect(e.attributes['type']).toBeUndefined();
     expect(dataText(e)).toBe('hello');
     expect(makeEvent({}, { a: 1 }).attributes['datacontenttype']).toBe('application/json');

@@ -33,7 +33,10 @@ export interface SinkResponse {
 }
 
 /** Answers request number `index` (0-based); undefined falls back to the default response. */
-export type SinkScript = (request: Omit<RecordedRequest, 'status'>, index: number) => SinkResponse | undefined;
+export type SinkScript = (
+  request: Omit<RecordedRequest, 'status'>,
+  index: number,
+) => SinkResponse | undefined;
 
 export interface HttpSinkOptions {
   /**
@@ -95,7 +98,15 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
         decodeError = err instanceof CloudEventDecodeError ? err.message : String(err);
       }
       const index = requests.length;
-      const partial = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, events: decoded, decodeError, index };
+      const partial = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        events: decoded,
+        decodeError,
+        index,
+      };
       const response = choose(partial, index);
       requests.push({ ...partial, status: response.status });
       events.push(...decoded);
@@ -128,7 +139,11 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
         const w = { n, resolve: (r: RecordedRequest[]) => (clearTimeout(timer), resolve(r)) };
         const timer = setTimeout(() => {
           waiters.delete(w);
-          reject(new Error(`HTTP sink received ${requests.length} request(s) within ${timeoutMs} ms, expected ${n}`));
+          reject(
+            new Error(
+              `HTTP sink received ${requests.length} request(s) within ${timeoutMs} ms, expected ${n}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(w);
       });

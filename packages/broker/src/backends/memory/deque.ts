@@ -58,7 +58,8 @@ export class Deque<T> {
 
   /** Items front to back. */
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = 0; i < this.size; i++) yield this.buf[(this.head + i) & (this.buf.length - 1)] as T;
+    for (let i = 0; i < this.size; i++)
+      yield this.buf[(this.head + i) & (this.buf.length - 1)] as T;
   }
 
   private grow(): void {

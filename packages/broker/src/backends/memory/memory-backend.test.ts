@@ -69,7 +69,10 @@ describe('MemoryBackend', () => {
     backend = createMemoryBackend();
     let seen: (() => void) | undefined;
     const first = new Promise<void>((r) => (seen = r));
-    const sub = await backend.subscribe('t', 's', async () => (seen?.(), never()), { ordered: true, concurrency: 1 });
+    const sub = await backend.subscribe('t', 's', async () => (seen?.(), never()), {
+      ordered: true,
+      concurrency: 1,
+    });
     await backend.publish('t', makeEvents(2, 'k'));
     await first;
     await sub.close({ drainMs: 10 });
@@ -95,7 +98,9 @@ describe('MemoryBackend', () => {
   it('refuses a second consumer for the same subscription', async () => {
     backend = createMemoryBackend();
     await backend.subscribe('t', 's', async () => {}, { ordered: false, concurrency: 1 });
-    await expect(backend.subscribe('t', 's', async () => {}, { ordered: false, concurrency: 1 })).rejects.toThrow(/already has a consumer/);
+    await expect(
+      backend.subscribe('t', 's', async () => {}, { ordered: false, concurrency: 1 }),
+    ).rejects.toThrow(/already has a consumer/);
   });
 
   it('deleteSubscription drops what the subscription holds', async () => {
@@ -103,7 +108,9 @@ describe('MemoryBackend', () => {
     const sub = await backend.subscribe('t', 's', never, { ordered: false, concurrency: 1 });
     await sub.close({ drainMs: 0 });
     await backend.publish('t', makeEvents(2));
-    await expect(backend.publish('t', makeEvents(1))).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(backend.publish('t', makeEvents(1))).rejects.toBeInstanceOf(
+      BackendUnavailableError,
+    );
     await backend.deleteSubscription('t', 's');
     expect(backend.backlog('t', 's')).toBeUndefined();
     await backend.publish('t', makeEvents(5));
@@ -125,7 +132,9 @@ describe('MemoryBackend', () => {
     await backend.publish('t', events);
     await backend.close({ drainMs: 1_000 });
     expect(finished.sort()).toEqual(ids(events).sort());
-    await expect(backend.publish('t', makeEvents(1))).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(backend.publish('t', makeEvents(1))).rejects.toBeInstanceOf(
+      BackendUnavailableError,
+    );
     backend = undefined;
   });
 });
@@ -138,7 +147,9 @@ describe('memoryBackendProvider', () => {
       redeliveryDelayMs: 1_000,
       maxRedeliveryDelayMs: 30_000,
     });
-    expect(() => memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: 0 })).toThrow();
+    expect(() =>
+      memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: 0 }),
+    ).toThrow();
     expect(() => memoryBackendProvider.configSchema.parse({ bogus: 1 })).toThrow();
   });
 });
@@ -149,8 +160,13 @@ describe('Deque and RetryHeap', () => {
     const model: number[] = [];
     for (let i = 0; i < 1_000; i++) {
       if (i % 3 === 2) expect(d.shift()).toBe(model.shift());
-      else if (i % 7 === 0) (d.unshift(i), model.unshift(i));
-      else (d.push(i), model.push(i));
+      else if (i % 7 === 0) {
+        d.unshift(i);
+        model.unshift(i);
+      } else {
+        d.push(i);
+        model.push(i);
+      }
       expect(d.length).toBe(model.length);
     }
     expect([...d]).toEqual(model);

@@ -59,7 +59,8 @@ export class MemoryBackend implements Backend {
   }
 
   async publish(topic: string, events: readonly CloudEvent[]): Promise<void> {
-    if (this.closed) throw new BackendUnavailableError('memory backend is closed', this.retryAfterSeconds);
+    if (this.closed)
+      throw new BackendUnavailableError('memory backend is closed', this.retryAfterSeconds);
     const subs = this.topics.get(topic);
     if (!subs || events.length === 0) return;
     for (const sub of subs.values()) {
@@ -93,7 +94,10 @@ export class MemoryBackend implements Backend {
       subs.set(subscription, queue);
     }
     queue.attach(handler, options.ordered, options.concurrency);
-    this.log.info({ topic, subscription, ordered: options.ordered, concurrency: options.concurrency }, 'subscribed');
+    this.log.info(
+      { topic, subscription, ordered: options.ordered, concurrency: options.concurrency },
+      'subscribed',
+    );
     const q = queue;
     return {
       close: async (opts) => {
@@ -111,7 +115,11 @@ export class MemoryBackend implements Backend {
    * Removes a subscription and drops what it holds (a Trigger was deleted). Not part of the
    * Backend contract; without it a detached subscription keeps collecting events up to its bound.
    */
-  async deleteSubscription(topic: string, subscription: string, options?: { drainMs?: number }): Promise<void> {
+  async deleteSubscription(
+    topic: string,
+    subscription: string,
+    options?: { drainMs?: number },
+  ): Promise<void> {
     const subs = this.topics.get(topic);
     const queue = subs?.get(subscription);
     if (!subs || !queue) return;

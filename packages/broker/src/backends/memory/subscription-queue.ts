@@ -50,7 +50,12 @@ export class SubscriptionQueue {
 
   /** Queued, waiting for redelivery and in flight. */
   get backlog(): number {
-    return this.queue.length + this.ready.length + this.retries.size + (this.attachment?.inFlight.size ?? 0);
+    return (
+      this.queue.length +
+      this.ready.length +
+      this.retries.size +
+      (this.attachment?.inFlight.size ?? 0)
+    );
   }
 
   get attached(): boolean {
@@ -65,7 +70,9 @@ export class SubscriptionQueue {
   /** Attaches a consumer; throws when one is attached already. */
   attach(handler: EventHandler, ordered: boolean, concurrency: number): void {
     if (this.attachment) {
-      throw new Error(`subscription '${this.name}' of topic '${this.topic}' already has a consumer in this process`);
+      throw new Error(
+        `subscription '${this.name}' of topic '${this.topic}' already has a consumer in this process`,
+      );
     }
     const limit = ordered ? 1 : Math.max(1, Math.floor(concurrency) || 1);
     this.attachment = { handler, ordered, limit, inFlight: new Set(), closing: false };
@@ -121,7 +128,10 @@ export class SubscriptionQueue {
     item.deliveries++;
     const deliveryCount = item.deliveries;
     const id = item.event.attributes['id'];
-    this.log.debug({ topic: this.topic, subscription: this.name, id, deliveryCount }, 'delivering event');
+    this.log.debug(
+      { topic: this.topic, subscription: this.name, id, deliveryCount },
+      'delivering event',
+    );
     Promise.resolve()
       .then(() => att.handler(item.event, { deliveryCount }))
       .then(
@@ -138,9 +148,19 @@ export class SubscriptionQueue {
       this.log.debug({ topic: this.topic, subscription: this.name, id }, 'event acknowledged');
     } else {
       const exp = Math.min(item.deliveries - 1, 30);
-      const delay = Math.min(this.timing.redeliveryDelayMs * 2 ** exp, this.timing.maxRedeliveryDelayMs);
+      const delay = Math.min(
+        this.timing.redeliveryDelayMs * 2 ** exp,
+        this.timing.maxRedeliveryDelayMs,
+      );
       this.log.debug(
-        { topic: this.topic, subscription: this.name, id, deliveryCount: item.deliveries, delayMs: delay, err: String(err) },
+        {
+          topic: this.topic,
+          subscription: this.name,
+          id,
+          deliveryCount: item.deliveries,
+          delayMs: delay,
+          err: String(err),
+        },
         'handler rejected event; redelivering later',
       );
       this.retries.push(Date.now() + delay, item);
@@ -171,7 +191,8 @@ export class SubscriptionQueue {
   private onTimer(): void {
     this.timer = undefined;
     const now = Date.now();
-    for (let item = this.retries.popDue(now); item; item = this.retries.popDue(now)) this.ready.push(item);
+    for (let item = this.retries.popDue(now); item; item = this.retries.popDue(now))
+      this.ready.push(item);
     this.arm();
     this.pump();
   }
