@@ -9,7 +9,7 @@ import {
 import { SubscriptionsApiFilterSchema, TriggerFilterSchema } from './filters.js';
 
 /** Builds the schema of a whole resource document of one kind. */
-function resource<S extends z.ZodType>(apiVersion: string, kind: string, spec: S) {
+function resource<A extends string, K extends string, S extends z.ZodType>(apiVersion: A, kind: K, spec: S) {
   return z.strictObject({
     apiVersion: z.literal(apiVersion),
     kind: z.literal(kind),
