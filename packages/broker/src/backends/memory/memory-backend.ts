@@ -139,7 +139,11 @@ export class MemoryBackend implements Backend {
     const left = all.reduce((n, q) => n + q.backlog, 0);
     for (const q of all) q.clear();
     this.topics.clear();
-    if (left > 0) this.log.warn({ undelivered: left }, 'memory backend closed with events still held; they are lost');
+    if (left > 0)
+      this.log.warn(
+        { undelivered: left },
+        'memory backend closed with events still held; they are lost',
+      );
     else this.log.info({}, 'memory backend closed');
   }
 }
