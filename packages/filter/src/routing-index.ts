@@ -1,0 +1,136 @@
+/**
+ * Per-broker routing: which Triggers does an event go to?
+ *
+ * Each Trigger's filter is compiled once. When the filter has a necessary condition on an
+ * attribute (see routing-constraints.ts) the Trigger is filed under it: exact values in a hash
+ * map, prefixes and suffixes in maps probed once per distinct length. Everything else is a
+ * residual list evaluated plainly. Matching costs a few map probes plus the evaluation of the
+ * candidates, not one evaluation per Trigger, and returns exactly the keys that plain evaluation
+ * of every Trigger would (in the order the Triggers were given).
+ */
+import type { CloudEvent, Filter } from '@tributary/core';
+import { bestConstraint, constraintsOf, type Constraint } from './routing-constraints.js';
+import { filterFromPlan, planTriggerFilter } from './trigger-filter.js';
+import type { TriggerFilterOptions, TriggerFilterSpec } from './validate.js';
+
+/** One Trigger of a broker. */
+export interface RoutingEntry {
+  /** Identifies the Trigger in results (e.g. `namespace/name`). */
+  readonly key: string;
+  readonly spec: TriggerFilterSpec;
+  /** Per-Trigger options (`filterData` from its annotation). */
+  readonly options?: TriggerFilterOptions;
+}
+
+/** Counts of how Triggers were filed. */
+export interface RoutingIndexStats {
+  readonly triggers: number;
+  readonly indexed: number;
+  readonly residual: number;
+}
+
+/** Buckets for one attribute name. */
+class AttributeBuckets {
+  readonly exact = new Map<string, number[]>();
+  readonly prefix = new Map<string, number[]>();
+  readonly suffix = new Map<string, number[]>();
+  prefixLengths: number[] = [];
+  suffixLengths: number[] = [];
+
+  constructor(readonly name: string) {}
+
+  add(c: Constraint, ordinal: number): void {
+    const map = this[c.op];
+    const list = map.get(c.value);
+    if (list === undefined) map.set(c.value, [ordinal]);
+    else list.push(ordinal);
+    if (c.op === 'prefix' && !this.prefixLengths.includes(c.value.length)) {
+      this.prefixLengths = [...this.prefixLengths, c.value.length].sort((a, b) => a - b);
+    }
+    if (c.op === 'suffix' && !this.suffixLengths.includes(c.value.length)) {
+      this.suffixLengths = [...this.suffixLengths, c.value.length].sort((a, b) => a - b);
+    }
+  }
+
+  /** Pushes the candidate lists for an attribute value. */
+  collect(v: string, lists: number[][]): void {
+    const e = this.exact.get(v);
+    if (e !== undefined) lists.push(e);
+    for (const len of this.prefixLengths) {
+      if (len > v.length) break;
+      const p = this.prefix.get(v.slice(0, len));
+      if (p !== undefined) lists.push(p);
+    }
+    for (const len of this.suffixLengths) {
+      if (len > v.length) break;
+      const s = this.suffix.get(v.slice(v.length - len));
+      if (s !== undefined) lists.push(s);
+    }
+  }
+}
+
+/** Routes events to the Triggers of one broker. Immutable once built. */
+export class RoutingIndex {
+  private readonly keys: string[] = [];
+  private readonly filters: Filter[] = [];
+  private readonly buckets: AttributeBuckets[] = [];
+  private readonly residual: number[] = [];
+  private readonly lists: number[][] = [];
+  private readonly merged: number[] = [];
+
+  /** Compiles every Trigger's filter; throws FilterValidationError for an invalid one. */
+  constructor(entries: Iterable<RoutingEntry>) {
+    for (const entry of entries) {
+      const ordinal = this.keys.length;
+      const plan = planTriggerFilter(entry.spec, entry.options);
+      this.keys.push(entry.key);
+      this.filters.push(filterFromPlan(plan));
+      const c = bestConstraint(constraintsOf(plan));
+      if (c === undefined) {
+        this.residual.push(ordinal);
+        continue;
+      }
+      let b = this.buckets.find((x) => x.name === c.name);
+      if (b === undefined) {
+        b = new AttributeBuckets(c.name);
+        this.buckets.push(b);
+      }
+      b.add(c, ordinal);
+    }
+  }
+
+  /** How the Triggers were filed. */
+  stats(): RoutingIndexStats {
+    return {
+      triggers: this.keys.length,
+      indexed: this.keys.length - this.residual.length,
+      residual: this.residual.length,
+    };
+  }
+
+  /** Keys of the Triggers whose filter does not `fail` for the event, in the order given. */
+  match(event: CloudEvent): string[] {
+    const lists = this.lists;
+    lists.length = 0;
+    if (this.residual.length > 0) lists.push(this.residual);
+    const attrs = event.attributes;
+    for (const b of this.buckets) {
+      const v = attrs[b.name];
+      if (typeof v === 'string') b.collect(v, lists);
+    }
+    const out: string[] = [];
+    if (lists.length === 0) return out;
+    let ordinals = lists[0]!;
+    if (lists.length > 1) {
+      ordinals = this.merged;
+      ordinals.length = 0;
+      for (const l of lists) for (let i = 0; i < l.length; i++) ordinals.push(l[i]!);
+      ordinals.sort((a, b) => a - b);
+    }
+    for (let i = 0; i < ordinals.length; i++) {
+      const o = ordinals[i]!;
+      if (this.filters[o]!.match(event) !== 'fail') out.push(this.keys[o]!);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Compiles a Trigger's filtering spec into one {@link Filter}: a non-empty `filters` list
+ * completely overrides `filter.attributes` (an empty list does not), as in Knative.
+ */
+import type { CloudEvent, Filter, FilterResult } from '@tributary/core';
+import { compileAttributesFilter } from './attributes.js';
+import { FilterValidationError } from './errors.js';
+import { allOf, compileDialectList, type DialectNode } from './subscriptions-api.js';
+import { validateTriggerFilters, type TriggerFilterOptions, type TriggerFilterSpec } from './validate.js';
+
+/** What a spec compiles to, before it is wrapped into a Filter (used by explain and routing). */
+export type FilterPlan =
+  | { readonly kind: 'filters'; readonly children: readonly DialectNode[] }
+  | { readonly kind: 'attributes'; readonly entries: readonly (readonly [string, string])[] };
+
+/** Decides which part of the spec applies and materialises it. Throws FilterValidationError. */
+export function planTriggerFilter(spec: TriggerFilterSpec, options: TriggerFilterOptions = {}): FilterPlan {
+  const problems = validateTriggerFilters(spec, options);
+  if (problems.length > 0) throw new FilterValidationError(problems);
+  if (spec.filters !== undefined && spec.filters.length > 0) {
+    return { kind: 'filters', children: compileDialectList(spec.filters, ['filters'], options) };
+  }
+  return { kind: 'attributes', entries: Object.entries(spec.filter?.attributes ?? {}) };
+}
+
+/** Wraps a plan into a Filter. */
+export function filterFromPlan(plan: FilterPlan): Filter {
+  if (plan.kind === 'attributes') return compileAttributesFilter(Object.fromEntries(plan.entries));
+  const children = plan.children;
+  if (children.length === 0) return { match: () => 'none' };
+  if (children.length === 1) {
+    const only = children[0]!;
+    return { match: (event: CloudEvent): FilterResult => only.match(event) };
+  }
+  return { match: (event: CloudEvent): FilterResult => allOf(children, event) };
+}
+
+/**
+ * Compiles `{ filter?, filters? }` of a Trigger into a Filter (`pass`, `fail` or `none`; only `fail`
+ * drops the event). Throws {@link FilterValidationError} listing every problem (see
+ * `validateTriggerFilters`).
+ */
+export function compileTriggerFilter(spec: TriggerFilterSpec, options: TriggerFilterOptions = {}): Filter {
+  return filterFromPlan(planTriggerFilter(spec, options));
+}
