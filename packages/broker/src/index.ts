@@ -1,1 +1,32 @@
-export {};
+export { createMemoryBackend, MemoryBackend, type MemoryBackendOptions } from './backends/memory/memory-backend.js';
+export {
+  memoryBackendProvider,
+  memoryBackendConfigSchema,
+  type MemoryBackendConfig,
+} from './backends/memory/memory-provider.js';
+export {
+  createHttpServer,
+  type HttpServer,
+  type HttpServerOptions,
+  type RouteMatcher,
+  type RouteHandler,
+  type RouteContext,
+  type RouteOptions,
+  type ReadinessReport,
+} from './http/http-server.js';
+export { HttpError, sendJson, sendError } from './http/http-error.js';
+export { readBody, DEFAULT_MAX_BODY_BYTES } from './http/read-body.js';
+export {
+  createBrokerIngress,
+  parseBrokerPath,
+  INGRESS_ALLOW,
+  type BrokerIngress,
+  type BrokerIngressOptions,
+  type BrokerIngressTarget,
+  type IngestResult,
+} from './ingress/broker-ingress.js';
+export { prepareIngressEvent, nextTtl, DEFAULT_MAX_TTL } from './ingress/ingress-event.js';
+export { BackendRegistry } from './runtime/backend-registry.js';
+export { StatusBoard, type ResourceStatus } from './runtime/resource-status.js';
+export { createRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
+export * from './runtime/naming.js';

@@ -184,7 +184,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           };
         },
       });
-      server.route('*', ingress.matches, ingress.handle);
+      server.route('*', ingress.matches, ingress.handle, { fallback: true });
       baseUrl = await server.listen();
       await startTriggers();
       logger.info({ url: baseUrl, brokers: brokers.size, triggers: subscriptions.length }, 'tributary running');

@@ -63,6 +63,10 @@ export interface HttpSink {
   readonly events: readonly CloudEvent[];
   /** Resolves with the requests once at least `n` arrived; rejects after `timeoutMs` naming how many did. */
   waitFor(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+  /** Resolves with the first request (already received or still to come) that satisfies `predicate`. */
+  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  /** Resolves with the first event (already received or still to come) that satisfies `predicate`. */
+  waitForEvent(predicate: (e: CloudEvent) => boolean, timeoutMs?: number): Promise<CloudEvent>;
   /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
@@ -72,6 +76,7 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
   const requests: RecordedRequest[] = [];
   const events: CloudEvent[] = [];
   const waiters = new Set<{ n: number; resolve: (r: RecordedRequest[]) => void }>();
+  const watchers = new Set<(r: RecordedRequest) => void>();
   const fallback = options.defaultResponse ?? { status: 202 };
 
   const choose = (req: Omit<RecordedRequest, 'status'>, index: number): SinkResponse => {
@@ -110,6 +115,7 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
       const response = choose(partial, index);
       requests.push({ ...partial, status: response.status });
       events.push(...decoded);
+      for (const w of watchers) w(requests[requests.length - 1]!);
       for (const w of waiters) {
         if (requests.length >= w.n) {
           waiters.delete(w);
@@ -127,6 +133,27 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
     server.listen(0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
+
+  const waitForRequest = (
+  predicate: (r: RecordedRequest) => boolean,
+  timeoutMs = 10_000,
+): Promise<RecordedRequest> => {
+    const found = requests.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const watch = (r: RecordedRequest) => {
+        if (!predicate(r)) return;
+        watchers.delete(watch);
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        watchers.delete(watch);
+        reject(new Error(`HTTP sink received ${requests.length} request(s) within ${timeoutMs} ms, none matching`));
+      }, timeoutMs);
+      watchers.add(watch);
+    });
+  };
 
   return {
     url: `http://${address}:${port}`,
@@ -147,6 +174,11 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
         }, timeoutMs);
         waiters.add(w);
       });
+    },
+    waitForRequest,
+    async waitForEvent(predicate, timeoutMs = 10_000) {
+      const r = await waitForRequest((req) => req.events.some(predicate), timeoutMs);
+      return r.events.find(predicate)!;
     },
     close: () =>
       new Promise<void>((resolve) => {
