@@ -70,7 +70,15 @@ describe('createFunctionTarget', () => {
   });
 
   it('an invalid reply is a replyError (retried like a 502)', async () => {
-    const out = await createFunctionTarget('f', () => ({ type: '' })).send(event, opts);
+    const t = createFunctionTarget('f', () => ({ type: '' }));
+    // as a dead-letter sink (no reply wanted) the return value does not matter
+    expect(await t.send(event, { ...opts, expectReply: false })).toEqual({
+      kind: 'response',
+      status: 200,
+      headers: {},
+      body: new Uint8Array(),
+    });
+    const out = await t.send(event, opts);
     expect(out).toMatchObject({
       kind: 'response',
       status: 200,

@@ -31,7 +31,8 @@ export function functionUrl(namespace: string, name: string): string {
  * A {@link DeliveryTarget} that calls an in-process handler with HTTP semantics, so retries and
  * dead-lettering behave exactly as for an HTTP function:
  *
- * - returns a reply → `200` with `reply` set; returns nothing → `202`;
+ * - returns a reply → `200` with `reply` set; returns nothing → `202` (without `expectReply` the
+ *   return value is ignored: `200`/`202`, never a reply or `replyError`);
  * - throws {@link NonRetryableError} → its 4xx status, the message as body (not retried → DLS);
  * - throws anything else → `500` with the message as body (retried);
  * - returns something that is not a valid event → `200` with `replyError` (retried like Knative's 502);
@@ -88,6 +89,11 @@ export function createFunctionTarget(
         return { kind: 'error', message: 'delivery aborted', aborted: true };
       }
       if (!r.ok) return failure(r.err);
+      if (!opts.expectReply) {
+        // dead-letter / reply legs want no reply: whatever the function returned is ignored
+        const status = r.value === undefined || r.value === null ? 202 : 200;
+        return { kind: 'response', status, headers: {}, body: new Uint8Array() };
+      }
       try {
         const reply = fromFunctionResult(r.value, event);
         if (reply === undefined)
