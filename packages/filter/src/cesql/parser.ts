@@ -166,6 +166,7 @@ export function parseCesql(expression: string): CesqlNode {
     if (!FUNCTION_NAME.test(name.text)) fail("a function name (letters and '_')", name);
     next(); // '('
     const args: CesqlNode[] = [];
+    if (peek().kind === 'eof') fail("an expression or ')'");
     if (peek().kind !== ')') {
       args.push(parseLogic());
       while (peek().kind === ',') {
