@@ -4,7 +4,13 @@
  */
 import { validateBrokerAnnotations, validateTriggerAnnotations } from '../resources/annotations.js';
 import type { Destination, DeliverySpec, KReference } from '../resources/common.js';
-import { BrokerSchema, ConfigMapSchema, FunctionSchema, SecretSchema, TriggerSchema } from '../resources/kinds.js';
+import {
+  BrokerSchema,
+  ConfigMapSchema,
+  FunctionSchema,
+  SecretSchema,
+  TriggerSchema,
+} from '../resources/kinds.js';
 import { refTopologyKind } from './destinations.js';
 import { registerKind } from './registry.js';
 import type { Dependency } from './types.js';
@@ -21,7 +27,12 @@ export function destinationDependency(
 }
 
 /** The dependency on the resource a KReference names. */
-export function refDependency(ref: KReference, ownerNamespace: string, role: string, reason: string): Dependency {
+export function refDependency(
+  ref: KReference,
+  ownerNamespace: string,
+  role: string,
+  reason: string,
+): Dependency {
   const namespace = ref.namespace ?? ownerNamespace;
   return {
     kind: refTopologyKind(ref),
@@ -40,11 +51,13 @@ registerKind({
   kind: 'Broker',
   schema: BrokerSchema,
   validate: (b) => validateBrokerAnnotations(b),
+  validateUnparsed: true,
   dependencies: (b) => {
     const ns = b.metadata.namespace;
     const deps = deadLetter(b.spec.delivery, ns);
     const config = b.spec.config;
-    if (config?.kind === 'ConfigMap' || config?.kind === 'Secret') deps.push(refDependency(config, ns, 'config', 'ConfigDoesNotExist'));
+    if (config?.kind === 'ConfigMap' || config?.kind === 'Secret')
+      deps.push(refDependency(config, ns, 'config', 'ConfigDoesNotExist'));
     return deps;
   },
 });
@@ -54,6 +67,7 @@ registerKind({
   kind: 'Trigger',
   schema: TriggerSchema,
   validate: (t) => validateTriggerAnnotations(t),
+  validateUnparsed: true,
   dependencies: (t) => {
     const ns = t.metadata.namespace;
     const broker = t.spec.broker ?? t.spec.brokerRef?.name ?? '';

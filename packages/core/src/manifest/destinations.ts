@@ -13,7 +13,8 @@ export interface RefTarget {
   readonly name: string;
 }
 
-const group = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+const group = (apiVersion: string) =>
+  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 
 /**
  * Classifies a `ref` (any version of the API group is accepted):
@@ -21,13 +22,24 @@ const group = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.sli
  * Broker → `broker`; `messaging.knative.dev` Channel, InMemoryChannel, KafkaChannel → `channel`;
  * `flows.knative.dev` Sequence → `sequence`, Parallel → `parallel`; anything else → `unknown`.
  */
-export function refTarget(ref: Pick<KReference, 'apiVersion' | 'kind' | 'name' | 'namespace'>, ownerNamespace: string): RefTarget {
+export function refTarget(
+  ref: Pick<KReference, 'apiVersion' | 'kind' | 'name' | 'namespace'>,
+  ownerNamespace: string,
+): RefTarget {
   const g = group(ref.apiVersion);
   const k = ref.kind;
   let kind: RefTargetKind = 'unknown';
-  if ((g === 'serving.knative.dev' && k === 'Service') || (g === 'tributary.dev' && k === 'Function')) kind = 'function';
+  if (
+    (g === 'serving.knative.dev' && k === 'Service') ||
+    (g === 'tributary.dev' && k === 'Function')
+  )
+    kind = 'function';
   else if (g === 'eventing.knative.dev' && k === 'Broker') kind = 'broker';
-  else if (g === 'messaging.knative.dev' && ['Channel', 'InMemoryChannel', 'KafkaChannel'].includes(k)) kind = 'channel';
+  else if (
+    g === 'messaging.knative.dev' &&
+    ['Channel', 'InMemoryChannel', 'KafkaChannel'].includes(k)
+  )
+    kind = 'channel';
   else if (g === 'flows.knative.dev' && k === 'Sequence') kind = 'sequence';
   else if (g === 'flows.knative.dev' && k === 'Parallel') kind = 'parallel';
   return { kind, namespace: ref.namespace ?? ownerNamespace, name: ref.name };

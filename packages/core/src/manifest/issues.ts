@@ -90,7 +90,8 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 function fieldName(path: readonly PropertyKey[]): string {
-  for (let i = path.length - 1; i >= 0; i--) if (typeof path[i] === 'string') return String(path[i]);
+  for (let i = path.length - 1; i >= 0; i--)
+    if (typeof path[i] === 'string') return String(path[i]);
   return 'document';
 }
 
@@ -101,15 +102,19 @@ function defaultMessage(issue: z.core.$ZodIssue, field: string, value: unknown):
       if (value === undefined) return `${field} is required`;
       return `${field} must be ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${v}`;
     case 'invalid_value':
-      if (issue.values.length === 1) return `${field} must be ${describe(issue.values[0])}, got ${v}`;
+      if (issue.values.length === 1)
+        return `${field} must be ${describe(issue.values[0])}, got ${v}`;
       return `${field} ${v} must be one of: ${issue.values.map(String).join(', ')}`;
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const word = issue.code === 'too_small' ? 'at least' : 'at most';
       if (issue.origin === 'string')
-        return issue.code === 'too_small' && Number(bound) === 1 ? `${field} must not be empty` : `${field} ${v} must be ${word} ${bound} characters long`;
-      if (issue.origin === 'array' || issue.origin === 'set') return `${field} must have ${word} ${bound} entries`;
+        return issue.code === 'too_small' && Number(bound) === 1
+          ? `${field} must not be empty`
+          : `${field} ${v} must be ${word} ${bound} characters long`;
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return `${field} must have ${word} ${bound} entries`;
       return `${field} ${v} must be ${issue.inclusive === false ? (issue.code === 'too_small' ? 'greater than' : 'less than') : word} ${bound}`;
     }
     case 'invalid_format':
@@ -129,7 +134,11 @@ function defaultMessage(issue: z.core.$ZodIssue, field: string, value: unknown):
  * Turns one zod issue into located messages (an `unrecognized_keys` issue gives one per key).
  * `schema` is the document schema (for field-name suggestions), `root` the input document.
  */
-export function rewriteIssue(issue: z.core.$ZodIssue, schema: unknown, root: unknown): LocatedMessage[] {
+export function rewriteIssue(
+  issue: z.core.$ZodIssue,
+  schema: unknown,
+  root: unknown,
+): LocatedMessage[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const custom = issue.message !== DEFAULT_MESSAGE;
   if (issue.code === 'unrecognized_keys') {
@@ -143,8 +152,20 @@ export function rewriteIssue(issue: z.core.$ZodIssue, schema: unknown, root: unk
   if (issue.code === 'invalid_key') {
     const key = path[path.length - 1];
     const inner = issue.issues.map((i) => i.message).filter((m) => m !== DEFAULT_MESSAGE);
-    return [{ path, mode: 'key', message: inner.length ? inner.join('; ') : `key '${String(key)}' is invalid` }];
+    return [
+      {
+        path,
+        mode: 'key',
+        message: inner.length ? inner.join('; ') : `key '${String(key)}' is invalid`,
+      },
+    ];
   }
   const value = valueAt(root, path);
-  return [{ path, mode: 'value', message: custom ? issue.message : defaultMessage(issue, fieldName(path), value) }];
+  return [
+    {
+      path,
+      mode: 'value',
+      message: custom ? issue.message : defaultMessage(issue, fieldName(path), value),
+    },
+  ];
 }

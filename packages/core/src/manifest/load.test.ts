@@ -34,7 +34,10 @@ describe('loadManifestsFromText', () => {
     expect(r.topology.byKind('Broker')).toHaveLength(1);
     expect(r.topology.triggersOf(r.topology.brokers[0]!)).toEqual([t]);
     expect(r.topology.brokerOf(t)).toBe(r.topology.brokers[0]);
-    expect(r.topology.statusOf('Trigger', 'default', 't1')).toMatchObject({ ready: true, reasons: [] });
+    expect(r.topology.statusOf('Trigger', 'default', 't1')).toMatchObject({
+      ready: true,
+      reasons: [],
+    });
   });
 
   it('locates an invalid value at its value node', () => {
@@ -49,7 +52,9 @@ describe('loadManifestsFromText', () => {
     const r = load(TRIGGER.replace('  subscriber:', '  subscribr: {}\n  subscriber:'));
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatchObject({ line: 7, col: 3, path: 'spec.subscribr' });
-    expect(r.problems[0]!.message).toMatch(/^unknown field 'subscribr'; did you mean 'subscriber'\?/);
+    expect(r.problems[0]!.message).toMatch(
+      /^unknown field 'subscribr'; did you mean 'subscriber'\?/,
+    );
   });
 
   it('reports one problem per unknown key', () => {
@@ -65,19 +70,28 @@ describe('loadManifestsFromText', () => {
   it('falls back to the nearest existing ancestor for a missing field', () => {
     const r = load(TRIGGER.replace(/ {2}subscriber:\n {4}uri: .*\n/, ''));
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ path: 'spec.subscriber', line: 5, col: 1, message: 'subscriber is required' });
+    expect(r.problems[0]).toMatchObject({
+      path: 'spec.subscriber',
+      line: 5,
+      col: 1,
+      message: 'subscriber is required',
+    });
   });
 
   it('suggests the nearest kind for an unknown kind', () => {
     const r = load(TRIGGER.replace('kind: Trigger', 'kind: Triger'));
     expect(r.problems[0]).toMatchObject({ line: 2, col: 7, path: 'kind', resource: 'Triger/t1' });
-    expect(r.problems[0]!.message).toMatch(/^unknown kind 'Triger' for apiVersion eventing.knative.dev\/v1; did you mean 'Trigger'\?/);
+    expect(r.problems[0]!.message).toMatch(
+      /^unknown kind 'Triger' for apiVersion eventing.knative.dev\/v1; did you mean 'Trigger'\?/,
+    );
   });
 
   it('names the right apiVersion for a known kind', () => {
     const r = load(BROKER.replace('eventing.knative.dev/v1', 'eventing.knative.dev/v1beta1'));
     expect(r.problems[0]).toMatchObject({ line: 1, col: 13, path: 'apiVersion' });
-    expect(r.problems[0]!.message).toBe("kind Broker has apiVersion eventing.knative.dev/v1, not 'eventing.knative.dev/v1beta1'");
+    expect(r.problems[0]!.message).toBe(
+      "kind Broker has apiVersion eventing.knative.dev/v1, not 'eventing.knative.dev/v1beta1'",
+    );
   });
 
   it('requires apiVersion and kind and a mapping document', () => {
@@ -89,7 +103,9 @@ describe('loadManifestsFromText', () => {
   });
 
   it('reports YAML syntax errors with position and keeps checking other documents', () => {
-    const r = load(`${BROKER}---\nkind: [oops\n---\n${TRIGGER.replace('kind: Trigger', 'kind: Trigge')}`);
+    const r = load(
+      `${BROKER}---\nkind: [oops\n---\n${TRIGGER.replace('kind: Trigger', 'kind: Trigge')}`,
+    );
     expect(r.problems).toHaveLength(2);
     expect(r.problems[0]!.message).toMatch(/^YAML syntax error/);
     expect(r.problems[0]!.line).toBeGreaterThanOrEqual(6);
@@ -113,21 +129,44 @@ describe('loadManifestsFromText', () => {
     const r = load(`${BROKER}---\n${BROKER}---\n${BROKER}  namespace: other\n`);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatchObject({ line: 9, col: 9, path: 'metadata.name' });
-    expect(r.problems[0]!.message).toBe('duplicate Broker/default/default: already defined at m.yaml:1:1; rename one or remove it');
+    expect(r.problems[0]!.message).toBe(
+      'duplicate Broker/default/default: already defined at m.yaml:1:1; rename one or remove it',
+    );
     expect(r.topology.brokers).toHaveLength(2);
   });
 
   it('checks annotations', () => {
     const r = load(
       `${BROKER}  annotations:\n    eventing.knative.dev/broker.class: Kafak\n---\n` +
-        TRIGGER.replace('  name: t1\n', '  name: t1\n  annotations:\n    tributary.dev/concurrency: "0"\n    tributary.dev/filter-data: "yes"\n'),
+        TRIGGER.replace(
+          '  name: t1\n',
+          '  name: t1\n  annotations:\n    tributary.dev/concurrency: "0"\n    tributary.dev/filter-data: "yes"\n',
+        ),
     );
     expect(r.problems.map((p) => [p.line, p.col, p.message])).toEqual([
-      [6, 40, "broker class 'Kafak' is unknown; use one of: MTChannelBasedBroker, Kafka, RabbitMQBroker, Redis"],
+      [
+        6,
+        40,
+        "broker class 'Kafak' is unknown; use one of: MTChannelBasedBroker, Kafka, RabbitMQBroker, Redis",
+      ],
       [13, 32, 'tributary.dev/concurrency \'0\' must be a positive integer, e.g. "4"'],
       [14, 32, 'tributary.dev/filter-data \'yes\' must be "true" or "false"'],
     ]);
     expect(r.problems[1]!.path).toBe('metadata.annotations["tributary.dev/concurrency"]');
+  });
+
+  it('reports annotation problems together with schema problems', () => {
+    const r = load(
+      TRIGGER.replace(
+        '  name: t1\n',
+        '  name: t1\n  annotations:\n    tributary.dev/concurrency: "-2"\n',
+      ).replace('broker: default', 'brokr: default'),
+    );
+    expect(r.problems.map((p) => p.path)).toEqual([
+      'metadata.annotations["tributary.dev/concurrency"]',
+      'spec.broker',
+      'spec.brokr',
+    ]);
   });
 
   it('a Trigger whose Broker does not exist is valid but not Ready', () => {
@@ -138,7 +177,9 @@ describe('loadManifestsFromText', () => {
       namespace: 'default',
       name: 't1',
       ready: false,
-      reasons: [{ reason: 'BrokerDoesNotExist', message: "Broker 'default/missing' does not exist" }],
+      reasons: [
+        { reason: 'BrokerDoesNotExist', message: "Broker 'default/missing' does not exist" },
+      ],
     });
     expect(r.topology.notReady()).toHaveLength(1);
   });
@@ -159,7 +200,13 @@ describe('loadManifestsFromText', () => {
     const text = TRIGGER + '  filters:\n    - cesql: "type = "\n';
     const r = loadManifestsFromText([{ file: 'm.yaml', text }], {
       validators: [
-        (res) => (res.kind === 'Trigger' ? (res.spec.filters ?? []).map((f, i) => ({ path: ['spec', 'filters', i, 'cesql'], message: `bad CESQL ${f.cesql}` })) : []),
+        (res) =>
+          res.kind === 'Trigger'
+            ? (res.spec.filters ?? []).map((f, i) => ({
+                path: ['spec', 'filters', i, 'cesql'],
+                message: `bad CESQL ${f.cesql}`,
+              }))
+            : [],
         () => {
           throw new Error('boom');
         },
@@ -184,11 +231,23 @@ describe('loadResources', () => {
   it('validates objects with line/col 0', () => {
     const r = loadResources([
       { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'b' } },
-      { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'c' }, spec: { delivery: { retry: 'x' } } },
+      {
+        apiVersion: 'eventing.knative.dev/v1',
+        kind: 'Broker',
+        metadata: { name: 'c' },
+        spec: { delivery: { retry: 'x' } },
+      },
     ]);
     expect(r.topology.brokers.map((b) => b.metadata.name)).toEqual(['b']);
     expect(r.problems).toEqual([
-      { file: '<resources>[1]', line: 0, col: 0, resource: 'Broker/c', path: 'spec.delivery.retry', message: "retry must be a number, got 'x'" },
+      {
+        file: '<resources>[1]',
+        line: 0,
+        col: 0,
+        resource: 'Broker/c',
+        path: 'spec.delivery.retry',
+        message: "retry must be a number, got 'x'",
+      },
     ]);
   });
 });
@@ -202,7 +261,9 @@ describe('assertValid', () => {
       assertValid(bad);
     } catch (err) {
       expect((err as ConfigError).problems).toHaveLength(1);
-      expect((err as ConfigError).message).toContain('m.yaml:1:1: Broker/-: apiVersion: apiVersion is required');
+      expect((err as ConfigError).message).toContain(
+        'm.yaml:1:1: Broker/-: apiVersion: apiVersion is required',
+      );
     }
   });
 });
@@ -216,7 +277,10 @@ describe('loadManifests', () => {
     await writeFile(join(dir, 'b', 'deep', 'trigger.yml'), TRIGGER);
     await writeFile(join(dir, 'a-broker.yaml'), BROKER);
     await writeFile(join(dir, 'notes.txt'), 'not yaml: [');
-    await writeFile(join(dir, 'b', 'fn.YAML'), 'apiVersion: tributary.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec: {module: ./f.js}\n');
+    await writeFile(
+      join(dir, 'b', 'fn.YAML'),
+      'apiVersion: tributary.dev/v1alpha1\nkind: Function\nmetadata: {name: f}\nspec: {module: ./f.js}\n',
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -230,7 +294,11 @@ describe('loadManifests', () => {
   });
 
   it('reads single files and reports unreadable paths and empty directories', async () => {
-    const r = await loadManifests([join(dir, 'a-broker.yaml'), join(dir, 'nope.yaml'), join(dir, 'empty')]);
+    const r = await loadManifests([
+      join(dir, 'a-broker.yaml'),
+      join(dir, 'nope.yaml'),
+      join(dir, 'empty'),
+    ]);
     expect(r.topology.brokers).toHaveLength(1);
     expect(r.problems.map((p) => p.message)).toEqual([
       'cannot read: ENOENT; check the path',

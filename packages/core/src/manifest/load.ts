@@ -33,7 +33,11 @@ const fileProblem = (file: string, message: string, line = 0, col = 0): Validati
   message,
 });
 
-function validateAll(docs: readonly RawDocument[], options: LoadOptions, initial: ValidationProblem[]): LoadResult {
+function validateAll(
+  docs: readonly RawDocument[],
+  options: LoadOptions,
+  initial: ValidationProblem[],
+): LoadResult {
   const problems = [...initial];
   const valid: { resource: LoadedResource; locate: Locate }[] = [];
   for (const doc of docs) {
@@ -46,7 +50,10 @@ function validateAll(docs: readonly RawDocument[], options: LoadOptions, initial
 }
 
 /** Parses YAML text into documents (empty documents skipped) plus YAML syntax problems. */
-function parseText(file: string, text: string): { docs: RawDocument[]; problems: ValidationProblem[] } {
+function parseText(
+  file: string,
+  text: string,
+): { docs: RawDocument[]; problems: ValidationProblem[] } {
   const lineCounter = new LineCounter();
   const docs: RawDocument[] = [];
   const problems: ValidationProblem[] = [];
@@ -54,7 +61,9 @@ function parseText(file: string, text: string): { docs: RawDocument[]; problems:
     if (doc.errors.length) {
       for (const e of doc.errors) {
         const { line, col } = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-        problems.push(fileProblem(file, `YAML syntax error: ${e.message.split('\n')[0]}`, line, col));
+        problems.push(
+          fileProblem(file, `YAML syntax error: ${e.message.split('\n')[0]}`, line, col),
+        );
       }
       continue;
     }
@@ -64,7 +73,14 @@ function parseText(file: string, text: string): { docs: RawDocument[]; problems:
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
       const { line, col } = lineCounter.linePos(doc.range[0]);
-      problems.push(fileProblem(file, `YAML error: ${err instanceof Error ? err.message : String(err)}`, line, col));
+      problems.push(
+        fileProblem(
+          file,
+          `YAML error: ${err instanceof Error ? err.message : String(err)}`,
+          line,
+          col,
+        ),
+      );
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -77,7 +93,10 @@ function parseText(file: string, text: string): { docs: RawDocument[]; problems:
  * Loads manifests given as text, e.g. `[{ file: 'inline.yaml', text }]`. Each text may hold several
  * YAML documents (`---`); empty ones are skipped.
  */
-export function loadManifestsFromText(sources: readonly { file: string; text: string }[], options: LoadOptions = {}): LoadResult {
+export function loadManifestsFromText(
+  sources: readonly { file: string; text: string }[],
+  options: LoadOptions = {},
+): LoadResult {
   const docs: RawDocument[] = [];
   const problems: ValidationProblem[] = [];
   for (const { file, text } of sources) {
@@ -105,7 +124,12 @@ async function collect(path: string, out: string[], problems: ValidationProblem[
   try {
     info = await stat(path);
   } catch (err) {
-    problems.push(fileProblem(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path`));
+    problems.push(
+      fileProblem(
+        path,
+        `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path`,
+      ),
+    );
     return;
   }
   if (!info.isDirectory()) {
@@ -134,7 +158,10 @@ async function collect(path: string, out: string[], problems: ValidationProblem[
  * const result = await loadManifests(['./manifests']);
  * const topology = assertValid(result);
  */
-export async function loadManifests(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadManifests(
+  paths: readonly string[],
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const problems: ValidationProblem[] = [];
   const files: string[] = [];
   for (const p of paths) await collect(p, files, problems);
@@ -143,7 +170,9 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
     try {
       sources.push({ file, text: await readFile(file, 'utf8') });
     } catch (err) {
-      problems.push(fileProblem(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+      problems.push(
+        fileProblem(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
+      );
     }
   }
   const result = loadManifestsFromText(sources, options);

@@ -1,7 +1,16 @@
 /**
  * Positions of fields in parsed YAML: maps a field path to the line and column of its node.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+} from 'yaml';
 
 /** 1-based line and column; 0/0 when the document has no positions. */
 export interface Position {

@@ -16,6 +16,11 @@ export interface KindDefinition<T extends BaseResource = BaseResource> {
   readonly schema: z.ZodType<T>;
   /** Semantic checks after the schema passed (annotation values, …), located by path. */
   readonly validate?: (resource: Loaded<T>) => ResourceProblem[];
+  /**
+   * When true, `validate` also runs (best effort, exceptions ignored) on documents that failed their
+   * schema, so every problem shows at once. Only for validators that read their input defensively.
+   */
+  readonly validateUnparsed?: boolean;
   /** What the resource needs to be Ready (its broker, the targets of its refs); missing ones make it not Ready. */
   readonly dependencies?: (resource: Loaded<T>) => Dependency[];
 }
@@ -27,10 +32,15 @@ const keyOf = (apiVersion: string, kind: string) => `${apiVersion}\u0000${kind}`
  * Registers a kind. Throws when the same `apiVersion` + `kind` is already registered, unless
  * `replace` is true.
  */
-export function registerKind<T extends BaseResource>(definition: KindDefinition<T>, options: { replace?: boolean } = {}): void {
+export function registerKind<T extends BaseResource>(
+  definition: KindDefinition<T>,
+  options: { replace?: boolean } = {},
+): void {
   const key = keyOf(definition.apiVersion, definition.kind);
   if (byKey.has(key) && !options.replace) {
-    throw new Error(`kind ${definition.kind} of apiVersion ${definition.apiVersion} is already registered`);
+    throw new Error(
+      `kind ${definition.kind} of apiVersion ${definition.apiVersion} is already registered`,
+    );
   }
   byKey.set(key, definition as unknown as KindDefinition);
 }

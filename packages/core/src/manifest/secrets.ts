@@ -44,7 +44,11 @@ export function resolveSecretKeyRef(
 }
 
 /** The `data` of ConfigMap `namespace/name` (`{}` when it has none), or `undefined` when it does not exist. */
-export function configMapData(topology: Topology, namespace: string, name: string): Readonly<Record<string, string>> | undefined {
+export function configMapData(
+  topology: Topology,
+  namespace: string,
+  name: string,
+): Readonly<Record<string, string>> | undefined {
   const cm = topology.get('ConfigMap', namespace, name);
   return cm ? (cm.data ?? {}) : undefined;
 }

@@ -21,7 +21,11 @@ export interface Topology {
   byKind<K extends keyof KindMap>(kind: K): readonly Loaded<KindMap[K]>[];
   byKind<T extends BaseResource>(kind: string): readonly Loaded<T>[];
   /** One resource by kind, namespace and name. */
-  get<K extends keyof KindMap>(kind: K, namespace: string, name: string): Loaded<KindMap[K]> | undefined;
+  get<K extends keyof KindMap>(
+    kind: K,
+    namespace: string,
+    name: string,
+  ): Loaded<KindMap[K]> | undefined;
   get<T extends BaseResource>(kind: string, namespace: string, name: string): Loaded<T> | undefined;
   /** Readiness of one resource. */
   statusOf(kind: string, namespace: string, name: string): ResourceStatus | undefined;
@@ -63,7 +67,13 @@ export function createTopology(input: readonly LoadedResource[]): Topology {
     const reasons = deps
       .filter((d) => !index.has(keyOf(d.kind, d.namespace, d.name)))
       .map(({ reason, message }) => ({ reason, message }));
-    return { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name, ready: reasons.length === 0, reasons };
+    return {
+      kind: r.kind,
+      namespace: r.metadata.namespace,
+      name: r.metadata.name,
+      ready: reasons.length === 0,
+      reasons,
+    };
   });
   const statusIndex = new Map(status.map((s) => [keyOf(s.kind, s.namespace, s.name), s]));
 
@@ -76,19 +86,32 @@ export function createTopology(input: readonly LoadedResource[]): Topology {
     configMaps: byKind('ConfigMap') as Loaded<ConfigMap>[],
     status,
     byKind: ((kind: string) => byKind(kind)) as Topology['byKind'],
-    get: ((kind: string, namespace: string, name: string) => index.get(keyOf(kind, namespace, name))) as Topology['get'],
+    get: ((kind: string, namespace: string, name: string) =>
+      index.get(keyOf(kind, namespace, name))) as Topology['get'],
     statusOf: (kind, namespace, name) => statusIndex.get(keyOf(kind, namespace, name)),
     notReady: () => status.filter((s) => !s.ready),
     brokerOf: (t) => {
       const name = t.spec.broker ?? t.spec.brokerRef?.name;
-      return name === undefined ? undefined : (index.get(keyOf('Broker', t.metadata.namespace, name)) as Loaded<Broker> | undefined);
+      return name === undefined
+        ? undefined
+        : (index.get(keyOf('Broker', t.metadata.namespace, name)) as Loaded<Broker> | undefined);
     },
     triggersOf: (b) =>
       (byKind('Trigger') as Loaded<Trigger>[]).filter(
-        (t) => t.metadata.namespace === b.metadata.namespace && (t.spec.broker ?? t.spec.brokerRef?.name) === b.metadata.name,
+        (t) =>
+          t.metadata.namespace === b.metadata.namespace &&
+          (t.spec.broker ?? t.spec.brokerRef?.name) === b.metadata.name,
       ),
   };
-  for (const list of [topology.brokers, topology.triggers, topology.functions, topology.secrets, topology.configMaps, status]) Object.freeze(list);
+  for (const list of [
+    topology.brokers,
+    topology.triggers,
+    topology.functions,
+    topology.secrets,
+    topology.configMaps,
+    status,
+  ])
+    Object.freeze(list);
   for (const s of status) deepFreeze(s);
   return Object.freeze(Object.assign(topology, { resources: Object.freeze(resources) }));
 }

@@ -21,13 +21,15 @@ export function formatPath(path: FieldPath): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (typeof seg === 'string' && /^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else if (typeof seg === 'string' && /^[A-Za-z_$][\w$-]*$/.test(seg))
+      out += out ? `.${seg}` : seg;
     else out += `[${JSON.stringify(String(seg))}]`;
   }
   return out;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Validates one document. Returns the loaded resource when it is valid. */
 export function validateDocument(
@@ -45,15 +47,28 @@ export function validateDocument(
   };
 
   if (!isRecord(v)) {
-    add([], `a resource document must be a mapping with apiVersion, kind, metadata and spec; got ${describe(v)}`);
+    add(
+      [],
+      `a resource document must be a mapping with apiVersion, kind, metadata and spec; got ${describe(v)}`,
+    );
     return { problems };
   }
   const { apiVersion, kind } = v;
   if (typeof apiVersion !== 'string' || !apiVersion) {
-    add(['apiVersion'], apiVersion === undefined ? 'apiVersion is required, e.g. eventing.knative.dev/v1' : `apiVersion must be a string, got ${describe(apiVersion)}`);
+    add(
+      ['apiVersion'],
+      apiVersion === undefined
+        ? 'apiVersion is required, e.g. eventing.knative.dev/v1'
+        : `apiVersion must be a string, got ${describe(apiVersion)}`,
+    );
   }
   if (typeof kind !== 'string' || !kind) {
-    add(['kind'], kind === undefined ? 'kind is required, e.g. Broker or Trigger' : `kind must be a string, got ${describe(kind)}`);
+    add(
+      ['kind'],
+      kind === undefined
+        ? 'kind is required, e.g. Broker or Trigger'
+        : `kind must be a string, got ${describe(kind)}`,
+    );
   }
   if (problems.length) return { problems };
   const av = apiVersion as string;
@@ -61,27 +76,49 @@ export function validateDocument(
   const def = getKind(av, k);
   if (!def) {
     const versions = apiVersionsOf(k);
-    if (versions.length) add(['apiVersion'], `kind ${k} has apiVersion ${versions.join(' or ')}, not '${av}'`);
-    else add(['kind'], `unknown kind '${k}' for apiVersion ${av}${didYouMean(k, kindsOf(av))} (known kinds: ${kindsOf(av).join(', ')})`);
+    if (versions.length)
+      add(['apiVersion'], `kind ${k} has apiVersion ${versions.join(' or ')}, not '${av}'`);
+    else
+      add(
+        ['kind'],
+        `unknown kind '${k}' for apiVersion ${av}${didYouMean(k, kindsOf(av))} (known kinds: ${kindsOf(av).join(', ')})`,
+      );
     return { problems };
   }
 
   const parsed = def.schema.safeParse(v, { error: defaultMessageMap });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) for (const m of rewriteIssue(issue, def.schema, v)) add(m.path, m.message, m.mode);
+    for (const issue of parsed.error.issues)
+      for (const m of rewriteIssue(issue, def.schema, v)) add(m.path, m.message, m.mode);
+    if (def.validate && def.validateUnparsed) {
+      const seen = new Set(problems.map((p) => p.path));
+      try {
+        for (const p of def.validate(v as never))
+          if (!seen.has(formatPath(p.path))) add(p.path, p.message);
+      } catch {
+        // best effort on an invalid document
+      }
+    }
     return { problems: sortByPosition(problems) };
   }
   const { line, col } = doc.locate([]);
-  const resource = { ...(parsed.data as object), source: { file: doc.file, line, col } } as LoadedResource;
+  const resource = {
+    ...(parsed.data as object),
+    source: { file: doc.file, line, col },
+  } as LoadedResource;
   const extra: ResourceProblem[] = [];
   const run = (name: string, f: (r: LoadedResource) => ResourceProblem[]) => {
     try {
       extra.push(...f(resource));
     } catch (err) {
-      extra.push({ path: [], message: `${name} failed: ${err instanceof Error ? err.message : String(err)}` });
+      extra.push({
+        path: [],
+        message: `${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
   };
-  if (def.validate) run(`${k} validation`, def.validate as (r: LoadedResource) => ResourceProblem[]);
+  if (def.validate)
+    run(`${k} validation`, def.validate as (r: LoadedResource) => ResourceProblem[]);
   validators.forEach((f, i) => run(`validator #${i + 1}${f.name ? ` (${f.name})` : ''}`, f));
   for (const p of extra) add(p.path, p.message);
   return problems.length ? { problems: sortByPosition(problems) } : { resource, problems };
@@ -95,7 +132,9 @@ function sortByPosition(problems: ValidationProblem[]): ValidationProblem[] {
  * Cross-resource checks: a `Kind/namespace/name` defined twice is a problem at the second
  * definition's `metadata.name`.
  */
-export function crossCheck(resources: readonly { resource: LoadedResource; locate: Locate }[]): ValidationProblem[] {
+export function crossCheck(
+  resources: readonly { resource: LoadedResource; locate: Locate }[],
+): ValidationProblem[] {
   const seen = new Map<string, LoadedResource>();
   const problems: ValidationProblem[] = [];
   for (const { resource: r, locate } of resources) {

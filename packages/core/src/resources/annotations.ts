@@ -39,8 +39,8 @@ export function triggerFilterData(trigger: WithMeta): boolean {
 
 /** Checks the broker class annotation. */
 export function validateBrokerAnnotations(broker: WithMeta): AnnotationProblem[] {
-  const v = broker.metadata.annotations?.[BROKER_CLASS_ANNOTATION];
-  if (v === undefined || (BROKER_CLASSES as readonly string[]).includes(v)) return [];
+  const v = broker.metadata?.annotations?.[BROKER_CLASS_ANNOTATION];
+  if (typeof v !== 'string' || (BROKER_CLASSES as readonly string[]).includes(v)) return [];
   return [
     {
       path: at(BROKER_CLASS_ANNOTATION),
@@ -51,18 +51,21 @@ export function validateBrokerAnnotations(broker: WithMeta): AnnotationProblem[]
 
 /** Checks `tributary.dev/concurrency` and `tributary.dev/filter-data` on a Trigger. */
 export function validateTriggerAnnotations(trigger: WithMeta): AnnotationProblem[] {
-  const a = trigger.metadata.annotations ?? {};
+  const a = trigger.metadata?.annotations ?? {};
   const problems: AnnotationProblem[] = [];
   const c = a[CONCURRENCY_ANNOTATION];
-  if (c !== undefined && !(/^[1-9]\d*$/.test(c) && Number.isSafeInteger(Number(c)))) {
+  if (typeof c === 'string' && !(/^[1-9]\d*$/.test(c) && Number.isSafeInteger(Number(c)))) {
     problems.push({
       path: at(CONCURRENCY_ANNOTATION),
       message: `${CONCURRENCY_ANNOTATION} '${c}' must be a positive integer, e.g. "4"`,
     });
   }
   const f = a[FILTER_DATA_ANNOTATION];
-  if (f !== undefined && f !== 'true' && f !== 'false') {
-    problems.push({ path: at(FILTER_DATA_ANNOTATION), message: `${FILTER_DATA_ANNOTATION} '${f}' must be "true" or "false"` });
+  if (typeof f === 'string' && f !== 'true' && f !== 'false') {
+    problems.push({
+      path: at(FILTER_DATA_ANNOTATION),
+      message: `${FILTER_DATA_ANNOTATION} '${f}' must be "true" or "false"`,
+    });
   }
   return problems;
 }

@@ -5,7 +5,12 @@ import { isIsoDuration, parseIsoDuration } from '../config/duration.js';
 export const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const ResourceNameSchema = z
-  .string({ error: (iss) => (iss.input === undefined ? 'a name is required' : `a name must be a string, got ${JSON.stringify(iss.input)}`) })
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? 'a name is required'
+        : `a name must be a string, got ${JSON.stringify(iss.input)}`,
+  })
   .max(63, { error: (iss) => `name '${String(iss.input)}' is longer than 63 characters` })
   .regex(NAME_PATTERN, {
     error: (iss) =>
@@ -33,7 +38,8 @@ export type ObjectMeta = z.output<typeof ObjectMetaSchema>;
 
 /** ISO-8601 duration string (kept as written; parse with parseIsoDuration). */
 export const IsoDurationSchema = z.string().refine(isIsoDuration, {
-  error: (iss) => `'${String(iss.input)}' is not an ISO-8601 duration; write e.g. PT0.2S, PT5S or PT1M`,
+  error: (iss) =>
+    `'${String(iss.input)}' is not an ISO-8601 duration; write e.g. PT0.2S, PT5S or PT1M`,
 });
 
 /** A reference to another resource (Knative's KReference). */
@@ -70,9 +76,17 @@ export const DestinationSchema = z
         absolute = undefined;
       }
       if (d.ref && absolute) {
-        ctx.addIssue({ code: 'custom', path: ['uri'], message: `with ref set, uri '${d.uri}' must be relative (e.g. /path)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['uri'],
+          message: `with ref set, uri '${d.uri}' must be relative (e.g. /path)`,
+        });
       } else if (!d.ref && (!absolute || !absolute.host)) {
-        ctx.addIssue({ code: 'custom', path: ['uri'], message: `uri '${d.uri}' must be absolute with a host, e.g. http://localhost:8081/` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['uri'],
+          message: `uri '${d.uri}' must be absolute with a host, e.g. http://localhost:8081/`,
+        });
       }
     }
   });
@@ -85,7 +99,9 @@ export const DeliverySpecSchema = z.strictObject({
     .number()
     .int({ error: (iss) => `retry ${String(iss.input)} must be a whole number` })
     .min(0, { error: (iss) => `retry ${String(iss.input)} must be 0 or more` })
-    .max(2147483647, { error: (iss) => `retry ${String(iss.input)} must fit in an int32 (at most 2147483647)` })
+    .max(2147483647, {
+      error: (iss) => `retry ${String(iss.input)} must fit in an int32 (at most 2147483647)`,
+    })
     .optional(),
   backoffPolicy: z.enum(['linear', 'exponential']).optional(),
   backoffDelay: IsoDurationSchema.optional(),

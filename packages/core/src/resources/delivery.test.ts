@@ -3,18 +3,41 @@ import { backoffMs, compileDelivery } from './delivery.js';
 
 describe('compileDelivery', () => {
   it('a Broker without delivery contributes retry 10, exponential, PT0.2S', () => {
-    expect(compileDelivery()).toEqual({ retry: 10, backoffPolicy: 'exponential', backoffDelayMs: 200 });
-    expect(compileDelivery({ retry: 2 })).toEqual({ retry: 2, backoffPolicy: 'exponential', backoffDelayMs: 200 });
+    expect(compileDelivery()).toEqual({
+      retry: 10,
+      backoffPolicy: 'exponential',
+      backoffDelayMs: 200,
+    });
+    expect(compileDelivery({ retry: 2 })).toEqual({
+      retry: 2,
+      backoffPolicy: 'exponential',
+      backoffDelayMs: 200,
+    });
   });
 
   it('unset retry → 0, unset policy → exponential, unset delay → PT0.2S when the Broker has delivery', () => {
-    expect(compileDelivery(undefined, {})).toEqual({ retry: 0, backoffPolicy: 'exponential', backoffDelayMs: 200 });
+    expect(compileDelivery(undefined, {})).toEqual({
+      retry: 0,
+      backoffPolicy: 'exponential',
+      backoffDelayMs: 200,
+    });
     const dls = { uri: 'http://dls/' };
-    expect(compileDelivery(undefined, { deadLetterSink: dls })).toEqual({ retry: 0, backoffPolicy: 'exponential', backoffDelayMs: 200, deadLetterSink: dls });
+    expect(compileDelivery(undefined, { deadLetterSink: dls })).toEqual({
+      retry: 0,
+      backoffPolicy: 'exponential',
+      backoffDelayMs: 200,
+      deadLetterSink: dls,
+    });
   });
 
   it('merges field by field, the Trigger over the Broker', () => {
-    const broker = { retry: 5, backoffPolicy: 'linear' as const, backoffDelay: 'PT1S', timeout: 'PT10S', deadLetterSink: { uri: 'http://b-dls/' } };
+    const broker = {
+      retry: 5,
+      backoffPolicy: 'linear' as const,
+      backoffDelay: 'PT1S',
+      timeout: 'PT10S',
+      deadLetterSink: { uri: 'http://b-dls/' },
+    };
     expect(compileDelivery({ retry: 1, format: 'json', retryAfterMax: 'PT30S' }, broker)).toEqual({
       retry: 1,
       backoffPolicy: 'linear',
@@ -24,7 +47,12 @@ describe('compileDelivery', () => {
       format: 'json',
       deadLetterSink: { uri: 'http://b-dls/' },
     });
-    expect(compileDelivery({ deadLetterSink: { uri: 'http://t-dls/' }, backoffDelay: 'PT0.05S' }, broker)).toMatchObject({
+    expect(
+      compileDelivery(
+        { deadLetterSink: { uri: 'http://t-dls/' }, backoffDelay: 'PT0.05S' },
+        broker,
+      ),
+    ).toMatchObject({
       retry: 5,
       backoffDelayMs: 50,
       deadLetterSink: { uri: 'http://t-dls/' },

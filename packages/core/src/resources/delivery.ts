@@ -50,7 +50,8 @@ export const DEFAULT_BACKOFF_DELAY = 'PT0.2S';
 export function compileDelivery(trigger?: DeliverySpec, broker?: DeliverySpec): CompiledDelivery {
   const base: DeliverySpec = broker ?? DEFAULT_BROKER_DELIVERY;
   const t: DeliverySpec = trigger ?? {};
-  const pick = <K extends keyof DeliverySpec>(k: K): DeliverySpec[K] => (t[k] !== undefined ? t[k] : base[k]);
+  const pick = <K extends keyof DeliverySpec>(k: K): DeliverySpec[K] =>
+    t[k] !== undefined ? t[k] : base[k];
 
   const timeout = pick('timeout');
   const retryAfterMax = pick('retryAfterMax');
@@ -71,7 +72,10 @@ export function compileDelivery(trigger?: DeliverySpec, broker?: DeliverySpec): 
  * The wait before retry `k` (k = 1..retry) in milliseconds: linear `d·k`, exponential `d·2^k`
  * (DESIGN §5 decision 2). `k` below 1 gives 0.
  */
-export function backoffMs(compiled: Pick<CompiledDelivery, 'backoffPolicy' | 'backoffDelayMs'>, k: number): number {
+export function backoffMs(
+  compiled: Pick<CompiledDelivery, 'backoffPolicy' | 'backoffDelayMs'>,
+  k: number,
+): number {
   if (k < 1) return 0;
   const d = compiled.backoffDelayMs;
   return compiled.backoffPolicy === 'linear' ? d * k : d * 2 ** k;

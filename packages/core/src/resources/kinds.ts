@@ -9,7 +9,11 @@ import {
 import { SubscriptionsApiFilterSchema, TriggerFilterSchema } from './filters.js';
 
 /** Builds the schema of a whole resource document of one kind. */
-function resource<A extends string, K extends string, S extends z.ZodType>(apiVersion: A, kind: K, spec: S) {
+function resource<A extends string, K extends string, S extends z.ZodType>(
+  apiVersion: A,
+  kind: K,
+  spec: S,
+) {
   return z.strictObject({
     apiVersion: z.literal(apiVersion),
     kind: z.literal(kind),
@@ -23,7 +27,11 @@ export const BrokerSpecSchema = z.strictObject({
   config: KReferenceSchema.optional(),
   delivery: DeliverySpecSchema.optional(),
 });
-export const BrokerSchema = resource('eventing.knative.dev/v1', 'Broker', BrokerSpecSchema.default({}));
+export const BrokerSchema = resource(
+  'eventing.knative.dev/v1',
+  'Broker',
+  BrokerSpecSchema.default({}),
+);
 export type Broker = z.output<typeof BrokerSchema>;
 
 export const TriggerSpecSchema = z
@@ -36,14 +44,25 @@ export const TriggerSpecSchema = z
     delivery: DeliverySpecSchema.optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.broker && t.brokerRef) ctx.addIssue({ code: 'custom', path: ['brokerRef'], message: 'set broker or brokerRef, not both' });
+    if (t.broker && t.brokerRef)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['brokerRef'],
+        message: 'set broker or brokerRef, not both',
+      });
     if (t.brokerRef?.namespace !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['brokerRef', 'namespace'],
-        message: 'brokerRef.namespace is not allowed (cross-namespace event links are disabled, as in Knative); remove it',
+        message:
+          'brokerRef.namespace is not allowed (cross-namespace event links are disabled, as in Knative); remove it',
       });
-    if (!t.broker && !t.brokerRef) ctx.addIssue({ code: 'custom', path: ['broker'], message: 'broker is required: the name of a Broker in the same namespace' });
+    if (!t.broker && !t.brokerRef)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['broker'],
+        message: 'broker is required: the name of a Broker in the same namespace',
+      });
   });
 export const TriggerSchema = resource('eventing.knative.dev/v1', 'Trigger', TriggerSpecSchema);
 export type Trigger = z.output<typeof TriggerSchema>;
@@ -52,14 +71,27 @@ export type Trigger = z.output<typeof TriggerSchema>;
 export const FunctionSpecSchema = z
   .strictObject({
     url: z
-      .url({ protocol: /^https?$/, error: (iss) => `url '${String(iss.input)}' must be an absolute http(s) URL, e.g. http://localhost:8081/` })
+      .url({
+        protocol: /^https?$/,
+        error: (iss) =>
+          `url '${String(iss.input)}' must be an absolute http(s) URL, e.g. http://localhost:8081/`,
+      })
       .optional(),
     module: z.string().min(1).optional(),
     export: z.string().min(1).optional(),
   })
   .superRefine((f, ctx) => {
-    if (!!f.url === !!f.module) ctx.addIssue({ code: 'custom', message: 'set exactly one of url (an HTTP function) or module (an in-process handler)' });
-    if (f.export && !f.module) ctx.addIssue({ code: 'custom', path: ['export'], message: 'export only applies with module' });
+    if (!!f.url === !!f.module)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'set exactly one of url (an HTTP function) or module (an in-process handler)',
+      });
+    if (f.export && !f.module)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['export'],
+        message: 'export only applies with module',
+      });
   });
 export const FunctionSchema = resource('tributary.dev/v1alpha1', 'Function', FunctionSpecSchema);
 export type FunctionResource = z.output<typeof FunctionSchema>;
