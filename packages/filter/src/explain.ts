@@ -43,7 +43,10 @@ export function explainFilter(
   } else {
     step = explainAll(plan.children, 'filters', event);
   }
-  return { result: step.result === 'fail' ? 'fail' : 'pass', decidedBy: step.result === 'none' ? `${step.by} (no filter)` : step.by };
+  return {
+    result: step.result === 'fail' ? 'fail' : 'pass',
+    decidedBy: step.result === 'none' && step.by !== 'no filter' ? `${step.by} (no filter)` : step.by,
+  };
 }
 
 function explainAll(children: readonly DialectNode[], where: string, event: CloudEvent): Step {
