@@ -1,0 +1,105 @@
+import type { EventHandler, Filter, Logger } from '@tributary/core';
+import type { DeliveryTarget } from './delivery-target.js';
+import type { DeliveryPolicy } from './retry.js';
+
+/**
+ * The public shapes of a dispatcher: its options, its outcome report (the metrics hook) and the
+ * errors its handler rejects with.
+ */
+
+/** What happened to one event; the metrics hook. */
+export interface DispatchOutcome {
+  /**
+   * - `delivered`: the subscriber accepted it (and its reply, if any, was accepted by the reply target);
+   * - `filtered`: the filter said `fail`; acknowledged without delivery;
+   * - `dead-lettered`: delivery failed and the dead-letter sink accepted the event;
+   * - `dropped`: delivery failed and there is no dead-letter sink (acknowledged, as Knative does);
+   * - `failed-held`: delivery AND dead-lettering failed; the handler rejects so the backend keeps it;
+   * - `aborted`: the dispatcher was closed mid-delivery; the handler rejects so the backend keeps it.
+   */
+  readonly kind: 'delivered' | 'filtered' | 'dead-lettered' | 'dropped' | 'failed-held' | 'aborted';
+  /** The Trigger's / Subscription's name and namespace. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  /** Attempts made on the subscriber (0 when filtered). */
+  readonly attempts: number;
+  /** Final HTTP status of the leg that decided the outcome (absent for transport errors / filtered). */
+  readonly status?: number | undefined;
+  /** Whether a reply event was produced and forwarded. */
+  readonly replied?: boolean | undefined;
+  /** The address that failed (subscriber or reply URL) for dead-lettered / dropped / failed-held. */
+  readonly failedDestination?: string | undefined;
+  /** Wall time from handler entry to outcome, in milliseconds. */
+  readonly durationMs: number;
+  /** The backend's delivery count of this event. */
+  readonly deliveryCount: number;
+}
+
+/** Options of `createSubscriptionDispatcher`. */
+export interface SubscriptionDispatcherOptions {
+  readonly name: string;
+  readonly namespace: string;
+  /** Log field that carries `name`. @default 'subscription' */
+  readonly kind?: 'trigger' | 'subscription';
+  /** Events for which it returns `fail` are acknowledged without delivery. @default pass everything */
+  readonly filter?: Filter;
+  readonly subscriber: DeliveryTarget;
+  /** Where reply events go (a Trigger: its Broker's ingress). Without it replies are discarded. */
+  readonly reply?: DeliveryTarget | undefined;
+  readonly deadLetter?: DeliveryTarget | undefined;
+  readonly policy: DeliveryPolicy;
+  readonly logger?: Logger;
+  /** Called once per event with its outcome; exceptions thrown by it are logged and ignored. */
+  readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;
+  /**
+   * Remove `knativebrokerttl` before the subscriber sees the event and re-attach the ORIGINAL value
+   * (not decremented) to a reply (the MT broker's filter behaviour). @default false
+   */
+  readonly stripTtl?: boolean;
+  /**
+   * Treat a 2xx with a non-empty body that is not a CloudEvent as a failure (retried like a 502),
+   * as Knative's MT broker-filter and Kafka broker do. Tributary's default is DESIGN §5 decision 5:
+   * success without reply. @default false
+   */
+  readonly nonCeBodyIsFailure?: boolean;
+  /**
+   * When the dead-letter sink also fails, wait `min(maxMs, initialMs·2^(deliveryCount-1))` before
+   * rejecting, so a backend that redelivers at once does not spin (DESIGN §5 decision 7).
+   * Closing the dispatcher cuts the wait short. @default { initialMs: 1000, maxMs: 60000 }
+   */
+  readonly heldRedelivery?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** Options of `createTriggerDispatcher`: a subscription that strips the broker TTL. */
+export type TriggerDispatcherOptions = Omit<
+  SubscriptionDispatcherOptions,
+  'kind' | 'stripTtl' | 'filter'
+> & {
+  readonly filter: Filter;
+};
+
+/** A running dispatcher. */
+export interface EventDispatcher {
+  /** The backend subscription handler: resolves = acknowledge, rejects = keep and redeliver later. */
+  readonly handle: EventHandler;
+  /** Aborts in-flight attempts and backoff waits; their handlers (and later calls) reject. */
+  close(): void;
+}
+
+/** The dispatcher was closed; the event was not acknowledged. */
+export class DispatcherClosedError extends Error {
+  constructor(name: string) {
+    super(`dispatcher '${name}' is closed; the event stays with the backend`);
+    this.name = 'DispatcherClosedError';
+  }
+}
+
+/** Delivery and dead-lettering both failed; the event stays with the backend (DESIGN §5 decision 7). */
+export class DeadLetterFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadLetterFailedError';
+  }
+}
