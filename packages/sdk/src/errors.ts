@@ -1,0 +1,108 @@
+/**
+ * Errors of @tributary/sdk. Each class has a stable `code` (`TRIB_ERR_SDK_…`) that callers can
+ * switch on; messages name the field, the status or the URL involved.
+ */
+export const sdkErrorCodes = {
+  TRIB_ERR_SDK_VALIDATION: 'an event or an option failed validation before anything was sent',
+  TRIB_ERR_SDK_EVENT_REJECTED:
+    'the broker answered with a status that is not retried, or retries ran out',
+  TRIB_ERR_SDK_BROKER_UNREACHABLE: 'network errors or timeouts on every attempt',
+  TRIB_ERR_SDK_PRODUCER_CLOSED: 'send was called after close()',
+} as const;
+
+/** One of the stable codes in {@link sdkErrorCodes}. */
+export type SdkErrorCode = keyof typeof sdkErrorCodes;
+
+/** Base class of every error the SDK throws on purpose. */
+export class SdkError extends Error {
+  constructor(
+    /** Stable identifier of the error kind. */
+    readonly code: SdkErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An event (or a producer option) is invalid; nothing was sent. `field` is the dotted path of the
+ * offending field (`type`, `extensions.traceid`, `data.total`, `data.items[0].sku`), `value` what
+ * was given there.
+ */
+export class ProducerValidationError extends SdkError {
+  constructor(
+    /** Dotted path of the invalid field. */
+    readonly field: string,
+    /** The value found at that path. */
+    readonly value: unknown,
+    message: string,
+    /** Every problem found, one line each (the first one is also in `field`/`message`). */
+    readonly problems: readonly string[] = [message],
+  ) {
+    super('TRIB_ERR_SDK_VALIDATION', message);
+  }
+}
+
+/**
+ * The broker refused the event: a status that is not retried (400, 401, 403, 413, …), or a
+ * retried status (404, 408, 409, 429, 5xx) that persisted through every attempt. `message` is the
+ * broker's `{ "error": … }` text when the body is JSON, else the body text.
+ */
+export class EventRejectedError extends SdkError {
+  constructor(
+    /** HTTP status of the last response. */
+    readonly status: number,
+    /** What the broker said (its JSON `error` field or the body text; may be empty). */
+    readonly brokerMessage: string,
+    /** How many requests were made for this call. */
+    readonly attempts: number,
+    url: string,
+  ) {
+    super(
+      'TRIB_ERR_SDK_EVENT_REJECTED',
+      `broker at ${url} rejected the event with HTTP ${status}` +
+        (brokerMessage ? `: ${brokerMessage}` : '') +
+        (attempts > 1 ? ` (after ${attempts} attempts)` : ''),
+    );
+  }
+}
+
+/** Every attempt failed with a network error or a timeout. `cause` is the last failure. */
+export class BrokerUnreachableError extends SdkError {
+  constructor(
+    /** The broker ingress URL. */
+    readonly url: string,
+    /** How many requests were attempted. */
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'TRIB_ERR_SDK_BROKER_UNREACHABLE',
+      `broker at ${url} unreachable after ${attempts} attempt(s): ${why}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** `send` or `sendBatch` was called after `close()`. */
+export class ProducerClosedError extends SdkError {
+  constructor(url: string) {
+    super(
+      'TRIB_ERR_SDK_PRODUCER_CLOSED',
+      `producer for ${url} is closed; create a new one with createProducer()`,
+    );
+  }
+}
+
+/** One attempt ran longer than its timeout (retried like a network error). */
+export class AttemptTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`request timed out after ${timeoutMs} ms`);
+    this.name = 'AttemptTimeoutError';
+  }
+}
