@@ -30,3 +30,37 @@ export { BackendRegistry } from './runtime/backend-registry.js';
 export { StatusBoard, type ResourceStatus } from './runtime/resource-status.js';
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
 export * from './runtime/naming.js';
+export type {
+  DeliveryTarget,
+  SendOptions,
+  SendOutcome,
+  SendResponse,
+  SendError,
+} from './dispatcher/delivery-target.js';
+export {
+  createHttpTarget,
+  createDeliveryAgent,
+  defaultDeliveryAgent,
+  type HttpTargetOptions,
+  type DeliveryAgentOptions,
+} from './dispatcher/http-target.js';
+export { createFunctionTarget, functionUrl, type FunctionTargetOptions } from './dispatcher/function-target.js';
+export {
+  isRetryable,
+  isRetryableStatus,
+  backoffMs,
+  retryAfterMs,
+  retryDelayMs,
+  type DeliveryPolicy,
+} from './dispatcher/retry.js';
+export { withDeadLetterExtensions, errorData, failureOf, type DeliveryFailure } from './dispatcher/dead-letter.js';
+export {
+  createTriggerDispatcher,
+  createSubscriptionDispatcher,
+  DispatcherClosedError,
+  DeadLetterFailedError,
+  type DispatchOutcome,
+  type EventDispatcher,
+  type SubscriptionDispatcherOptions,
+  type TriggerDispatcherOptions,
+} from './dispatcher/dispatcher.js';

@@ -111,13 +111,16 @@ describe('createHttpServer', () => {
     server = createHttpServer({ port: 0 });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((r) => (arrived = r));
     server.route('GET', '/slow', async (_q, res) => {
+      arrived();
       await gate;
       res.end('done');
     });
     const url = await server.listen();
     const pending = fetch(`${url}/slow`).then((r) => r.text());
-    await new Promise((r) => setTimeout(r, 30));
+    await inHandler;
     const closing = server.close({ drainMs: 2_000 });
     setTimeout(release, 30);
     expect(await pending).toBe('done');
@@ -128,13 +131,18 @@ describe('createHttpServer', () => {
 
   it('closes after drainMs even when a request never finishes', async () => {
     server = createHttpServer({ port: 0 });
-    server.route('GET', '/hang', () => new Promise<void>(() => {}));
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((r) => (arrived = r));
+    server.route('GET', '/hang', () => {
+      arrived();
+      return new Promise<void>(() => {});
+    });
     const url = await server.listen();
     const { port } = new URL(url);
     const req = request({ host: '127.0.0.1', port, path: '/hang' });
     const failed = new Promise((resolve) => req.on('error', resolve));
     req.end();
-    await new Promise((r) => setTimeout(r, 30));
+    await inHandler;
     await server.close({ drainMs: 50 });
     server = undefined;
     await expect(failed).resolves.toBeInstanceOf(Error);

@@ -1,23 +1,26 @@
 import path from 'node:path';
-import { Agent } from 'undici';
 import {
   type Backend,
   type CloudEvent,
   type Logger,
   type Subscription,
   type Topology,
+  brokerClassOf,
   compileDelivery,
   silentLogger,
+  triggerConcurrency,
+  triggerFilterData,
 } from '@tributary/core';
 import { compileTriggerFilter } from '@tributary/filter';
 import { createTriggerDispatcher, type DispatchOutcome } from '../dispatcher/dispatcher.js';
+import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { BackendRegistry } from './backend-registry.js';
 import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
 import { StatusBoard } from './resource-status.js';
-import { brokerClassOf, brokerTopic, triggerConcurrency, triggerSubscriptionName } from './naming.js';
+import { DEFAULT_TRIGGER_CONCURRENCY, brokerTopic, triggerSubscriptionName } from './naming.js';
 
 export interface RuntimeOptions {
   readonly topology: Topology;
@@ -61,7 +64,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const brokers = new Map<string, RunningBroker>();
   const subscriptions: Subscription[] = [];
   const dispatchers: Array<{ close(): void }> = [];
-  const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
+  const agent = createDeliveryAgent();
   let baseUrl = '';
   let server: HttpServer | undefined;
 
@@ -139,7 +142,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         }
         deadLetter = dls.target;
       }
-      const filterData = t.metadata.annotations?.['tributary.dev/filter-data'] === 'true';
+      const filterData = triggerFilterData(t);
       const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
       const dispatcher = createTriggerDispatcher({
         name,
@@ -155,7 +158,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       dispatchers.push(dispatcher);
       const sub = await broker.backend.subscribe(broker.topic, triggerSubscriptionName(namespace, name), dispatcher.handle, {
         ordered: false,
-        concurrency: triggerConcurrency(t),
+        concurrency: triggerConcurrency(t) ?? DEFAULT_TRIGGER_CONCURRENCY,
       });
       subscriptions.push(sub);
       statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);

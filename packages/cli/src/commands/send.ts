@@ -48,7 +48,7 @@ export function buildEvent(opts: SendOptions): CloudEvent {
 export async function sendCommand(url: string, opts: SendOptions): Promise<number> {
   const event = buildEvent(opts);
   const { headers, body } = encodeHttp(event, opts.mode);
-  const res = await request(url, { method: 'POST', headers, body: body ? Buffer.from(body) : undefined });
+  const res = await request(url, { method: 'POST', headers, body: body ? Buffer.from(body) : undefined, reset: true });
   const text = await res.body.text();
   const line = `${res.statusCode} ${event.attributes['id']}${text ? ` ${text}` : ''}\n`;
   if (res.statusCode >= 200 && res.statusCode < 300) {
