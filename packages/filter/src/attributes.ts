@@ -71,14 +71,13 @@ export function compileAttributesFilter(attributes: Readonly<Record<string, stri
   const names = entries.map(([k]) => k);
   const wants = entries.map(([, v]) => v);
   const n = entries.length;
-  return {
-    match(event: CloudEvent): FilterResult {
-      for (let i = 0; i < n; i++) {
-        const got = filterAttribute(event, names[i]!);
-        const want = wants[i]!;
-        if (want === '' ? got === undefined || got === '' : got !== want) return 'fail';
-      }
-      return 'pass';
-    },
+  const match = (event: CloudEvent): FilterResult => {
+    for (let i = 0; i < n; i++) {
+      const got = filterAttribute(event, names[i]!);
+      const want = wants[i]!;
+      if (want === '' ? got === undefined || got === '' : got !== want) return 'fail';
+    }
+    return 'pass';
   };
+  return { match };
 }

@@ -92,3 +92,21 @@ export function bestConstraint(cs: readonly Constraint[]): Constraint | undefine
   }
   return best;
 }
+
+/**
+ * True when the plan passes exactly when `c` holds (a single exact/prefix/suffix condition), so
+ * that a Trigger found through `c` needs no further evaluation.
+ */
+export function isSufficient(plan: FilterPlan, c: Constraint): boolean {
+  if (plan.kind === 'attributes') {
+    return plan.entries.length === 1 && c.op === 'exact' && plan.entries[0]![0] === c.name;
+  }
+  if (plan.children.length !== 1) return false;
+  const only = plan.children[0]!;
+  return (
+    (only.kind === 'exact' || only.kind === 'prefix' || only.kind === 'suffix') &&
+    only.kind === c.op &&
+    only.entries.length === 1 &&
+    only.entries[0]![0] === c.name
+  );
+}

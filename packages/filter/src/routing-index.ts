@@ -8,9 +8,9 @@
  * candidates, not one evaluation per Trigger, and returns exactly the keys that plain evaluation
  * of every Trigger would (in the order the Triggers were given).
  */
-import type { CloudEvent, Filter } from '@tributary/core';
-import { bestConstraint, constraintsOf, type Constraint } from './routing-constraints.js';
-import { filterFromPlan, planTriggerFilter } from './trigger-filter.js';
+import type { CloudEvent } from '@tributary/core';
+import { bestConstraint, constraintsOf, isSufficient, type Constraint } from './routing-constraints.js';
+import { matcherFromPlan, planTriggerFilter, type Matcher } from './trigger-filter.js';
 import type { TriggerFilterOptions, TriggerFilterSpec } from './validate.js';
 
 /** One Trigger of a broker. */
@@ -52,27 +52,32 @@ class AttributeBuckets {
     }
   }
 
-  /** Pushes the candidate lists for an attribute value. */
-  collect(v: string, lists: number[][]): void {
+  /** Stores the candidate lists for an attribute value from `lists[n]` on; returns the new count. */
+  collect(v: string, lists: number[][], n: number): number {
     const e = this.exact.get(v);
-    if (e !== undefined) lists.push(e);
-    for (const len of this.prefixLengths) {
-      if (len > v.length) break;
-      const p = this.prefix.get(v.slice(0, len));
-      if (p !== undefined) lists.push(p);
+    if (e !== undefined) lists[n++] = e;
+    const pl = this.prefixLengths;
+    for (let i = 0; i < pl.length && pl[i]! <= v.length; i++) {
+      const p = this.prefix.get(v.slice(0, pl[i]));
+      if (p !== undefined) lists[n++] = p;
     }
-    for (const len of this.suffixLengths) {
-      if (len > v.length) break;
-      const s = this.suffix.get(v.slice(v.length - len));
-      if (s !== undefined) lists.push(s);
+    const sl = this.suffixLengths;
+    for (let i = 0; i < sl.length && sl[i]! <= v.length; i++) {
+      const s = this.suffix.get(v.slice(v.length - sl[i]!));
+      if (s !== undefined) lists[n++] = s;
     }
+    return n;
   }
 }
+
+const byNumber = (a: number, b: number): number => a - b;
 
 /** Routes events to the Triggers of one broker. Immutable once built. */
 export class RoutingIndex {
   private readonly keys: string[] = [];
-  private readonly filters: Filter[] = [];
+  private readonly matchers: Matcher[] = [];
+  /** 1 when finding the Trigger through its condition already means it passes. */
+  private readonly sufficient: number[] = [];
   private readonly buckets: AttributeBuckets[] = [];
   private readonly residual: number[] = [];
   private readonly lists: number[][] = [];
@@ -84,8 +89,9 @@ export class RoutingIndex {
       const ordinal = this.keys.length;
       const plan = planTriggerFilter(entry.spec, entry.options);
       this.keys.push(entry.key);
-      this.filters.push(filterFromPlan(plan));
+      this.matchers.push(matcherFromPlan(plan));
       const c = bestConstraint(constraintsOf(plan));
+      this.sufficient.push(c !== undefined && isSufficient(plan, c) ? 1 : 0);
       if (c === undefined) {
         this.residual.push(ordinal);
         continue;
@@ -111,25 +117,30 @@ export class RoutingIndex {
   /** Keys of the Triggers whose filter does not `fail` for the event, in the order given. */
   match(event: CloudEvent): string[] {
     const lists = this.lists;
-    lists.length = 0;
-    if (this.residual.length > 0) lists.push(this.residual);
+    let n = 0;
+    if (this.residual.length > 0) lists[n++] = this.residual;
     const attrs = event.attributes;
-    for (const b of this.buckets) {
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i]!;
       const v = attrs[b.name];
-      if (typeof v === 'string') b.collect(v, lists);
+      if (typeof v === 'string') n = b.collect(v, lists, n);
     }
     const out: string[] = [];
-    if (lists.length === 0) return out;
+    if (n === 0) return out;
     let ordinals = lists[0]!;
-    if (lists.length > 1) {
+    if (n > 1) {
       ordinals = this.merged;
       ordinals.length = 0;
-      for (const l of lists) for (let i = 0; i < l.length; i++) ordinals.push(l[i]!);
-      ordinals.sort((a, b) => a - b);
+      for (let k = 0; k < n; k++) {
+        const l = lists[k]!;
+        for (let i = 0; i < l.length; i++) ordinals.push(l[i]!);
+      }
+      ordinals.sort(byNumber);
     }
     for (let i = 0; i < ordinals.length; i++) {
       const o = ordinals[i]!;
-      if (this.filters[o]!.match(event) !== 'fail') out.push(this.keys[o]!);
+      if (this.sufficient[o] === 1 || this.matchers[o]!(event) !== 'fail') out.push(this.keys[o]!);
     }
     return out;
   }

@@ -20,7 +20,10 @@ import type { CloudEvent, FilterResult, SubscriptionsApiFilter } from '@tributar
 import { filterAttribute } from './attributes.js';
 import { compileCesql, type CompiledCesql } from './cesql/cesql.js';
 
-/** A materialised filter entry; `path` locates it in the Trigger spec. */
+/**
+ * A materialised filter entry; `path` locates it in the Trigger spec. `match` is a plain closure
+ * (it never uses `this`), so it may be called detached.
+ */
 export type DialectNode =
   | {
       readonly kind: 'exact' | 'prefix' | 'suffix';

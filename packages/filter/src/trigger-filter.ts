@@ -23,16 +23,23 @@ export function planTriggerFilter(spec: TriggerFilterSpec, options: TriggerFilte
   return { kind: 'attributes', entries: Object.entries(spec.filter?.attributes ?? {}) };
 }
 
+/** A filter's match function. Every matcher of this package is a plain closure (never uses `this`). */
+export type Matcher = (event: CloudEvent) => FilterResult;
+
+const noFilter: Matcher = () => 'none';
+
+/** The match function of a plan, with no wrapper layers (the routing index calls these directly). */
+export function matcherFromPlan(plan: FilterPlan): Matcher {
+  if (plan.kind === 'attributes') return compileAttributesFilter(Object.fromEntries(plan.entries)).match;
+  const children = plan.children;
+  if (children.length === 0) return noFilter;
+  if (children.length === 1) return children[0]!.match;
+  return (event) => allOf(children, event);
+}
+
 /** Wraps a plan into a Filter. */
 export function filterFromPlan(plan: FilterPlan): Filter {
-  if (plan.kind === 'attributes') return compileAttributesFilter(Object.fromEntries(plan.entries));
-  const children = plan.children;
-  if (children.length === 0) return { match: () => 'none' };
-  if (children.length === 1) {
-    const only = children[0]!;
-    return { match: (event: CloudEvent): FilterResult => only.match(event) };
-  }
-  return { match: (event: CloudEvent): FilterResult => allOf(children, event) };
+  return { match: matcherFromPlan(plan) };
 }
 
 /**
