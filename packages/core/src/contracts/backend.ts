@@ -31,11 +31,23 @@ export interface Backend {
     handler: EventHandler,
     options: SubscribeOptions,
   ): Promise<Subscription>;
+  /**
+   * Optional capability: route at publish time. `route(event)` names the subscriptions of the
+   * topic that must receive the event; a backend with this capability may skip the others (the
+   * memory backend then neither queues nor counts the event for them). Backends without it hand
+   * every event to every subscription, and the dispatcher's filter decides; either way the
+   * dispatcher's filter stays authoritative, so a router may only over-approximate.
+   * `undefined` removes the router.
+   */
+  setRouter?(topic: string, route: EventRouter | undefined): void;
   /** Number of events held for a subscription and not yet acknowledged (backlog), if known. */
   backlog?(topic: string, subscription: string): number | undefined;
   /** Stops every subscription (waiting up to `drainMs` for handlers in flight) and disconnects. */
   close(options?: { drainMs?: number }): Promise<void>;
 }
+
+/** Names the subscriptions that must receive an event (see {@link Backend.setRouter}). */
+export type EventRouter = (event: CloudEvent) => readonly string[];
 
 /** Handles one event; resolve to acknowledge, reject to have it redelivered. */
 export type EventHandler = (event: CloudEvent, info: DeliveryInfo) => Promise<void>;

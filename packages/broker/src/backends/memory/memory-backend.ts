@@ -3,6 +3,7 @@ import {
   BackendUnavailableError,
   type CloudEvent,
   type EventHandler,
+  type EventRouter,
   type Logger,
   type SubscribeOptions,
   type Subscription,
@@ -37,6 +38,7 @@ export interface MemoryBackendOptions {
 export class MemoryBackend implements Backend {
   readonly kind = 'memory';
   private readonly topics = new Map<string, Map<string, SubscriptionQueue>>();
+  private readonly routers = new Map<string, EventRouter>();
   private readonly max: number;
   private readonly timing: { redeliveryDelayMs: number; maxRedeliveryDelayMs: number };
   private readonly retryAfterSeconds: number;
@@ -63,20 +65,31 @@ export class MemoryBackend implements Backend {
       throw new BackendUnavailableError('memory backend is closed', this.retryAfterSeconds);
     const subs = this.topics.get(topic);
     if (!subs || events.length === 0) return;
-    for (const sub of subs.values()) {
-      if (sub.backlog + events.length > this.max) {
+    const route = this.routers.get(topic);
+    // Targets per event: every subscription, or only those the router names.
+    const targets = events.map((event) => (route ? pick(subs, route(event)) : [...subs.values()]));
+    const adding = new Map<SubscriptionQueue, number>();
+    for (const list of targets) for (const sub of list) adding.set(sub, (adding.get(sub) ?? 0) + 1);
+    for (const [sub, n] of adding) {
+      if (sub.backlog + n > this.max) {
         throw new BackendUnavailableError(
           `subscription '${sub.name}' of topic '${topic}' is full (${sub.backlog} held, limit ${this.max}); try again later`,
           this.retryAfterSeconds,
         );
       }
     }
-    for (const event of events) {
+    events.forEach((event, i) => {
       const seq = this.seq++;
       this.log.debug({ topic, id: event.attributes['id'] }, 'event published');
-      for (const sub of subs.values()) sub.enqueue({ event, seq, deliveries: 0 });
-    }
-    for (const sub of subs.values()) sub.pump();
+      for (const sub of targets[i]!) sub.enqueue({ event, seq, deliveries: 0 });
+    });
+    for (const sub of adding.keys()) sub.pump();
+  }
+
+  /** Routes each published event only to the subscriptions `route` names (see Backend.setRouter). */
+  setRouter(topic: string, route: EventRouter | undefined): void {
+    if (route) this.routers.set(topic, route);
+    else this.routers.delete(topic);
   }
 
   async subscribe(
@@ -151,4 +164,13 @@ export class MemoryBackend implements Backend {
 /** Builds a {@link MemoryBackend}. */
 export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
   return new MemoryBackend(options);
+}
+
+function pick(subs: Map<string, SubscriptionQueue>, names: readonly string[]): SubscriptionQueue[] {
+  const out: SubscriptionQueue[] = [];
+  for (const name of names) {
+    const q = subs.get(name);
+    if (q) out.push(q);
+  }
+  return out;
 }
