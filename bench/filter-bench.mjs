@@ -21,7 +21,15 @@ function opsPerSecond(fn) {
 }
 
 const event = (type, extra = {}) => ({
-  attributes: { specversion: '1.0', id: 'b-1', source: '/shop/eu', type, priority: '4', subject: 'b', ...extra },
+  attributes: {
+    specversion: '1.0',
+    id: 'b-1',
+    source: '/shop/eu',
+    type,
+    priority: '4',
+    subject: 'b',
+    ...extra,
+  },
   data: undefined,
 });
 
@@ -50,13 +58,24 @@ function routeBench(n) {
     const i = n === 1 ? 0 : (k * 7919) % n;
     const r = n === 1 ? 0 : i % 20;
     const type =
-      r === 18 ? `com.example.p${i}.created` : r === 19 ? (i % 40 === 19 ? `com.example.c${i}` : `com.example.l${i}.x`) : `com.example.t${i}`;
+      r === 18
+        ? `com.example.p${i}.created`
+        : r === 19
+          ? i % 40 === 19
+            ? `com.example.c${i}`
+            : `com.example.l${i}.x`
+          : `com.example.t${i}`;
     return event(type);
   });
   let matched = 0;
   for (const e of events) matched += index.match(e).length;
   const rate = opsPerSecond((k) => index.match(events[k & 4095]));
-  return { triggers: n, ...index.stats(), matchesPerEvent: matched / events.length, eventsPerSecond: rate };
+  return {
+    triggers: n,
+    ...index.stats(),
+    matchesPerEvent: matched / events.length,
+    eventsPerSecond: rate,
+  };
 }
 
 const routing = [1, 100, 10_000].map(routeBench);
@@ -69,7 +88,9 @@ for (const r of routing) {
 const ratio = routing[2].eventsPerSecond / routing[0].eventsPerSecond;
 console.log(`10,000 vs 1 trigger throughput ratio: ${ratio.toFixed(2)} (aim >= 0.5)`);
 
-const orderData = new TextEncoder().encode(JSON.stringify({ order: { total: 120, currency: 'EUR', items: [1, 2, 3] } }));
+const orderData = new TextEncoder().encode(
+  JSON.stringify({ order: { total: 120, currency: 'EUR', items: [1, 2, 3] } }),
+);
 const expressions = [
   { expr: "type = 'com.example.order.created'" },
   { expr: "type LIKE 'com.example.%' AND source = '/shop/eu'" },
@@ -84,7 +105,10 @@ const cesql = expressions.map(({ expr, filterData }) => {
   const result = c.test(e);
   return { expression: expr, result, evaluationsPerSecond: opsPerSecond(() => c.test(e)) };
 });
-for (const c of cesql) console.log(`cesql ${c.evaluationsPerSecond.toLocaleString('en').padStart(12)} evals/s  ${c.expression}`);
+for (const c of cesql)
+  console.log(
+    `cesql ${c.evaluationsPerSecond.toLocaleString('en').padStart(12)} evals/s  ${c.expression}`,
+  );
 
 console.log(
   JSON.stringify({

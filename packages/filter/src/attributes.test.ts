@@ -6,7 +6,9 @@ import { event } from '../test/events.js';
 describe('legacy filter.attributes', () => {
   it('reference §13 check 4: "" means present and non-empty', () => {
     const f = compileTriggerFilter({
-      filter: { attributes: { type: 'com.example.someevent', source: '/mycontext', myextension: '' } },
+      filter: {
+        attributes: { type: 'com.example.someevent', source: '/mycontext', myextension: '' },
+      },
     });
     expect(f.match(event())).toBe('fail');
     expect(f.match(event({ myextension: 'my-extension-value' }))).toBe('pass');
@@ -17,7 +19,9 @@ describe('legacy filter.attributes', () => {
     expect(subject.match(event())).toBe('fail');
     expect(subject.match(event({ subject: 'x' }))).toBe('pass');
 
-    expect(compileTriggerFilter({ filter: { attributes: { type: '', source: '' } } }).match(event())).toBe('pass');
+    expect(
+      compileTriggerFilter({ filter: { attributes: { type: '', source: '' } } }).match(event()),
+    ).toBe('pass');
   });
 
   it('is a case-sensitive AND of equalities', () => {
@@ -45,7 +49,10 @@ describe('legacy filter.attributes', () => {
   });
 
   it('maps schemaurl to dataschema and datamediatype to the media type without parameters', () => {
-    const e = event({ dataschema: 'https://s.example/v1', datacontenttype: 'application/json; charset=utf-8' });
+    const e = event({
+      dataschema: 'https://s.example/v1',
+      datacontenttype: 'application/json; charset=utf-8',
+    });
     expect(compileAttributesFilter({ schemaurl: 'https://s.example/v1' }).match(e)).toBe('pass');
     expect(compileAttributesFilter({ datamediatype: 'application/json' }).match(e)).toBe('pass');
     expect(compileAttributesFilter({ datacontenttype: 'application/json' }).match(e)).toBe('fail');

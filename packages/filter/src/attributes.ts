@@ -56,7 +56,8 @@ export function matchAttributes(
   if (entries.length === 0) return { result: 'none' };
   for (const [k, want] of entries) {
     const got = filterAttribute(event, k);
-    if (want === '' ? got === undefined || got === '' : got !== want) return { result: 'fail', failedKey: k };
+    if (want === '' ? got === undefined || got === '' : got !== want)
+      return { result: 'fail', failedKey: k };
   }
   return { result: 'pass' };
 }
@@ -65,7 +66,9 @@ export function matchAttributes(
  * Compiles `filter.attributes`: every entry must hold; a value '' means "present and non-empty";
  * otherwise case-sensitive equality. An absent or empty map yields `none` (no filter).
  */
-export function compileAttributesFilter(attributes: Readonly<Record<string, string>> | undefined): Filter {
+export function compileAttributesFilter(
+  attributes: Readonly<Record<string, string>> | undefined,
+): Filter {
   const entries = Object.entries(attributes ?? {});
   if (entries.length === 0) return { match: () => 'none' };
   const names = entries.map(([k]) => k);

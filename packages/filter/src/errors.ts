@@ -45,7 +45,11 @@ export class CesqlParseError extends CesqlError {
     readonly found: string,
   ) {
     const { line, col } = lineCol(expression, position);
-    super('parse', `CESQL parse error at ${line}:${col}: expected ${expected} but found ${found}`, position);
+    super(
+      'parse',
+      `CESQL parse error at ${line}:${col}: expected ${expected} but found ${found}`,
+      position,
+    );
     this.name = 'CesqlParseError';
     this.line = line;
     this.col = col;

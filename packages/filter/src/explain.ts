@@ -45,7 +45,8 @@ export function explainFilter(
   }
   return {
     result: step.result === 'fail' ? 'fail' : 'pass',
-    decidedBy: step.result === 'none' && step.by !== 'no filter' ? `${step.by} (no filter)` : step.by,
+    decidedBy:
+      step.result === 'none' && step.by !== 'no filter' ? `${step.by} (no filter)` : step.by,
   };
 }
 
@@ -68,14 +69,22 @@ function explainNode(node: DialectNode, event: CloudEvent): Step {
     case 'prefix':
     case 'suffix': {
       const result = node.match(event);
-      if (result === 'pass') return { result, by: `${where} ${node.entries.map(([k]) => k).join(',')}` };
+      if (result === 'pass')
+        return { result, by: `${where} ${node.entries.map(([k]) => k).join(',')}` };
       const failing = node.entries.find(([k, want]) => {
         const got = filterAttribute(event, k);
         if (got === undefined) return true;
-        return node.kind === 'exact' ? got !== want : node.kind === 'prefix' ? !got.startsWith(want) : !got.endsWith(want);
+        return node.kind === 'exact'
+          ? got !== want
+          : node.kind === 'prefix'
+            ? !got.startsWith(want)
+            : !got.endsWith(want);
       });
       const missing = failing !== undefined && filterAttribute(event, failing[0]) === undefined;
-      return { result, by: `${where} ${failing?.[0] ?? ''}${missing ? ' (attribute missing)' : ''}` };
+      return {
+        result,
+        by: `${where} ${failing?.[0] ?? ''}${missing ? ' (attribute missing)' : ''}`,
+      };
     }
     case 'all':
       return explainAll(node.children, where, event);
@@ -85,17 +94,21 @@ function explainNode(node: DialectNode, event: CloudEvent): Step {
         last = explainNode(child, event);
         if (last.result === 'pass') return last;
       }
-      return last.result === 'fail' ? { result: 'fail', by: `${where} (no entry passed; last: ${last.by})` } : last;
+      return last.result === 'fail'
+        ? { result: 'fail', by: `${where} (no entry passed; last: ${last.by})` }
+        : last;
     }
     case 'not': {
       if (node.child === null) return { result: 'none', by: where };
       const s = explainNode(node.child, event);
-      const result: FilterResult = s.result === 'pass' ? 'fail' : s.result === 'fail' ? 'pass' : 'none';
+      const result: FilterResult =
+        s.result === 'pass' ? 'fail' : s.result === 'fail' ? 'pass' : 'none';
       return { result, by: `${where} (negates ${s.by})` };
     }
     case 'cesql': {
       const { value, errors } = node.compiled.evaluate(event);
-      if (errors.length > 0) return { result: 'fail', by: `${where} (error: ${errors[0]!.message})` };
+      if (errors.length > 0)
+        return { result: 'fail', by: `${where} (error: ${errors[0]!.message})` };
       return value === true
         ? { result: 'pass', by: where }
         : { result: 'fail', by: `${where} (value ${JSON.stringify(value)})` };

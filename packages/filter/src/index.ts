@@ -4,7 +4,11 @@
  * per-broker routing index and the explanation behind `tributary match`. Pure and synchronous.
  */
 export * from './errors.js';
-export { compileAttributesFilter, filterAttribute, ALWAYS_PRESENT_ATTRIBUTES } from './attributes.js';
+export {
+  compileAttributesFilter,
+  filterAttribute,
+  ALWAYS_PRESENT_ATTRIBUTES,
+} from './attributes.js';
 export { compileDialect, compileDialectList, allOf, anyOf } from './subscriptions-api.js';
 export type { DialectNode, DialectOptions } from './subscriptions-api.js';
 export { compileTriggerFilter, planTriggerFilter, filterFromPlan } from './trigger-filter.js';

@@ -84,7 +84,8 @@ export function bestConstraint(cs: readonly Constraint[]): Constraint | undefine
   let best: Constraint | undefined;
   let bestScore = Infinity;
   for (const c of cs) {
-    const score = (c.op === 'exact' ? 0 : 10) + (c.name === 'type' ? 0 : c.name === 'source' ? 1 : 2);
+    const score =
+      (c.op === 'exact' ? 0 : 10) + (c.name === 'type' ? 0 : c.name === 'source' ? 1 : 2);
     if (score < bestScore) {
       best = c;
       bestScore = score;

@@ -25,7 +25,9 @@ const cesqlAtom = fc.oneof(
 );
 const cesql = fc.oneof(
   cesqlAtom,
-  fc.tuple(cesqlAtom, fc.constantFrom('AND', 'OR', 'XOR'), cesqlAtom).map(([a, op, b]) => `${a} ${op} ${b}`),
+  fc
+    .tuple(cesqlAtom, fc.constantFrom('AND', 'OR', 'XOR'), cesqlAtom)
+    .map(([a, op, b]) => `${a} ${op} ${b}`),
   fc.tuple(cesqlAtom, cesqlAtom, cesqlAtom).map(([a, b, c]) => `${a} AND ${b} AND NOT (${c})`),
   cesqlAtom.map((a) => `NOT (${a})`),
 );
@@ -72,11 +74,15 @@ function plain(entries: readonly RoutingEntry[], e: CloudEvent): string[] {
 describe('RoutingIndex', () => {
   it('matches exactly the triggers that plain evaluation passes (property)', () => {
     fc.assert(
-      fc.property(fc.array(spec, { maxLength: 25 }), fc.array(cloudEvent, { minLength: 1, maxLength: 8 }), (specs, events) => {
-        const entries = specs.map((s, i) => ({ key: `t${i}`, spec: s }));
-        const index = new RoutingIndex(entries);
-        for (const e of events) expect(index.match(e)).toEqual(plain(entries, e));
-      }),
+      fc.property(
+        fc.array(spec, { maxLength: 25 }),
+        fc.array(cloudEvent, { minLength: 1, maxLength: 8 }),
+        (specs, events) => {
+          const entries = specs.map((s, i) => ({ key: `t${i}`, spec: s }));
+          const index = new RoutingIndex(entries);
+          for (const e of events) expect(index.match(e)).toEqual(plain(entries, e));
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -85,7 +91,10 @@ describe('RoutingIndex', () => {
     const entries: RoutingEntry[] = [
       { key: 'exact', spec: { filters: [{ exact: { type: 'com.a' } }] } },
       { key: 'legacy', spec: { filter: { attributes: { type: 'com.b', source: '/s' } } } },
-      { key: 'all', spec: { filters: [{ all: [{ prefix: { source: '/s' } }, { exact: { type: 'com.c' } }] }] } },
+      {
+        key: 'all',
+        spec: { filters: [{ all: [{ prefix: { source: '/s' } }, { exact: { type: 'com.c' } }] }] },
+      },
       { key: 'prefix', spec: { filters: [{ prefix: { type: 'com.' } }] } },
       { key: 'cesql', spec: { filters: [{ cesql: "type = 'com.a' AND LENGTH(source) > 1" }] } },
       { key: 'cesql-like', spec: { filters: [{ cesql: "subject LIKE 'orders/%'" }] } },
@@ -95,13 +104,32 @@ describe('RoutingIndex', () => {
     ];
     const index = new RoutingIndex(entries);
     expect(index.stats()).toEqual({ triggers: 9, indexed: 6, residual: 3 });
-    expect(index.match(event({ type: 'com.a', source: '/s' }))).toEqual(['exact', 'prefix', 'cesql', 'any', 'none', 'legacy-empty']);
-    expect(index.match(event({ type: 'com.b', source: '/s' }))).toEqual(['legacy', 'prefix', 'none', 'legacy-empty']);
-    expect(index.match(event({ type: 'org.x', subject: 'orders/1' }))).toEqual(['cesql-like', 'none', 'legacy-empty']);
+    expect(index.match(event({ type: 'com.a', source: '/s' }))).toEqual([
+      'exact',
+      'prefix',
+      'cesql',
+      'any',
+      'none',
+      'legacy-empty',
+    ]);
+    expect(index.match(event({ type: 'com.b', source: '/s' }))).toEqual([
+      'legacy',
+      'prefix',
+      'none',
+      'legacy-empty',
+    ]);
+    expect(index.match(event({ type: 'org.x', subject: 'orders/1' }))).toEqual([
+      'cesql-like',
+      'none',
+      'legacy-empty',
+    ]);
   });
 
   it('scales to many exact-type triggers with one candidate per event', () => {
-    const entries = Array.from({ length: 5000 }, (_, i) => ({ key: `t${i}`, spec: { filters: [{ exact: { type: `type.${i}` } }] } }));
+    const entries = Array.from({ length: 5000 }, (_, i) => ({
+      key: `t${i}`,
+      spec: { filters: [{ exact: { type: `type.${i}` } }] },
+    }));
     const index = new RoutingIndex(entries);
     expect(index.stats().residual).toBe(0);
     expect(index.match(event({ type: 'type.4242' }))).toEqual(['t4242']);

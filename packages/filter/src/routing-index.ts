@@ -9,7 +9,12 @@
  * of every Trigger would (in the order the Triggers were given).
  */
 import type { CloudEvent } from '@tributary/core';
-import { bestConstraint, constraintsOf, isSufficient, type Constraint } from './routing-constraints.js';
+import {
+  bestConstraint,
+  constraintsOf,
+  isSufficient,
+  type Constraint,
+} from './routing-constraints.js';
 import { matcherFromPlan, planTriggerFilter, type Matcher } from './trigger-filter.js';
 import type { TriggerFilterOptions, TriggerFilterSpec } from './validate.js';
 
@@ -52,23 +57,36 @@ class AttributeBuckets {
     }
   }
 
-  /** Stores the candidate lists for an attribute value from `lists[n]` on; returns the new count. */
-  collect(v: string, lists: number[][], n: number): number {
-    const e = this.exact.get(v);
-    if (e !== undefined) lists[n++] = e;
-    const pl = this.prefixLengths;
-    for (let i = 0; i < pl.length && pl[i]! <= v.length; i++) {
-      const p = this.prefix.get(v.slice(0, pl[i]));
-      if (p !== undefined) lists[n++] = p;
+  /**
+   * Candidates for an attribute value, sorted: the exact bucket plus every prefix/suffix bucket
+   * that applies. With prefixes or suffixes, results are memoised per value (bounded), so a stream
+   * of repeating types costs one hash lookup per bucket.
+   */
+  candidates(v: string): readonly number[] | undefined {
+    if (this.prefixLengths.length === 0 && this.suffixLengths.length === 0)
+      return this.exact.get(v);
+    const cached = this.memo.get(v);
+    if (cached !== undefined) return cached;
+    const found: number[] = [...(this.exact.get(v) ?? [])];
+    for (const len of this.prefixLengths) {
+      if (len > v.length) break;
+      found.push(...(this.prefix.get(v.slice(0, len)) ?? []));
     }
-    const sl = this.suffixLengths;
-    for (let i = 0; i < sl.length && sl[i]! <= v.length; i++) {
-      const s = this.suffix.get(v.slice(v.length - sl[i]!));
-      if (s !== undefined) lists[n++] = s;
+    for (const len of this.suffixLengths) {
+      if (len > v.length) break;
+      found.push(...(this.suffix.get(v.slice(v.length - len)) ?? []));
     }
-    return n;
+    found.sort(byNumber);
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(v, found);
+    return found;
   }
+
+  private readonly memo = new Map<string, number[]>();
 }
+
+/** Distinct attribute values memoised per bucket before the memo is cleared. */
+const MEMO_LIMIT = 16_384;
 
 const byNumber = (a: number, b: number): number => a - b;
 
@@ -80,7 +98,7 @@ export class RoutingIndex {
   private readonly sufficient: number[] = [];
   private readonly buckets: AttributeBuckets[] = [];
   private readonly residual: number[] = [];
-  private readonly lists: number[][] = [];
+  private readonly lists: (readonly number[])[] = [];
   private readonly merged: number[] = [];
 
   /** Compiles every Trigger's filter; throws FilterValidationError for an invalid one. */
@@ -124,19 +142,22 @@ export class RoutingIndex {
     for (let i = 0; i < buckets.length; i++) {
       const b = buckets[i]!;
       const v = attrs[b.name];
-      if (typeof v === 'string') n = b.collect(v, lists, n);
+      if (typeof v !== 'string') continue;
+      const c = b.candidates(v);
+      if (c !== undefined && c.length > 0) lists[n++] = c;
     }
     const out: string[] = [];
     if (n === 0) return out;
-    let ordinals = lists[0]!;
+    let ordinals: readonly number[] = lists[0]!;
     if (n > 1) {
-      ordinals = this.merged;
-      ordinals.length = 0;
+      const merged = this.merged;
+      merged.length = 0;
       for (let k = 0; k < n; k++) {
         const l = lists[k]!;
-        for (let i = 0; i < l.length; i++) ordinals.push(l[i]!);
+        for (let i = 0; i < l.length; i++) merged.push(l[i]!);
       }
-      ordinals.sort(byNumber);
+      merged.sort(byNumber);
+      ordinals = merged;
     }
     for (let i = 0; i < ordinals.length; i++) {
       const o = ordinals[i]!;

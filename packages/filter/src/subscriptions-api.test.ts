@@ -5,7 +5,8 @@ import { event } from '../test/events.js';
 
 const run = (filters: SubscriptionsApiFilter[], attrs: Record<string, string> = {}) =>
   compileTriggerFilter({ filters }).match(event(attrs));
-const delivered = (filters: SubscriptionsApiFilter[], attrs: Record<string, string>) => run(filters, attrs) !== 'fail';
+const delivered = (filters: SubscriptionsApiFilter[], attrs: Record<string, string>) =>
+  run(filters, attrs) !== 'fail';
 
 describe('filters dialects', () => {
   it('exact, prefix and suffix compare case-sensitively; several keys are AND-ed', () => {
@@ -50,8 +51,12 @@ describe('filters dialects', () => {
   });
 
   it('the top-level list is AND-ed', () => {
-    expect(run([{ exact: { type: 'com.example.someevent' } }, { exact: { source: '/mycontext' } }])).toBe('pass');
-    expect(run([{ exact: { type: 'com.example.someevent' } }, { exact: { source: '/x' } }])).toBe('fail');
+    expect(
+      run([{ exact: { type: 'com.example.someevent' } }, { exact: { source: '/mycontext' } }]),
+    ).toBe('pass');
+    expect(run([{ exact: { type: 'com.example.someevent' } }, { exact: { source: '/x' } }])).toBe(
+      'fail',
+    );
     expect(run([{ exact: { type: '' } }, { exact: { source: '/mycontext' } }])).toBe('pass');
   });
 
@@ -69,10 +74,15 @@ describe('filters dialects', () => {
       filter: { attributes: { type: 'filter.check.event.type' } },
     };
     const f = compileTriggerFilter(spec);
-    expect(f.match(event({ type: 'subscriptionapi.filters.override.event.type' }))).not.toBe('fail');
+    expect(f.match(event({ type: 'subscriptionapi.filters.override.event.type' }))).not.toBe(
+      'fail',
+    );
     expect(f.match(event({ type: 'filter.check.event.type' }))).toBe('fail');
 
-    const g = compileTriggerFilter({ filters: [], filter: { attributes: { type: 'filter.attribute.event.type' } } });
+    const g = compileTriggerFilter({
+      filters: [],
+      filter: { attributes: { type: 'filter.attribute.event.type' } },
+    });
     expect(g.match(event({ type: 'filter.attribute.event.type' }))).not.toBe('fail');
     expect(g.match(event({ type: 'some.other.type' }))).toBe('fail');
   });
@@ -104,7 +114,13 @@ describe('filters dialects', () => {
         ],
       },
     ];
-    for (const type of ['exact.event.type', 'prefix.event.type', 'event.type.suffix', 'not.type.event', 'cesql.event.type']) {
+    for (const type of [
+      'exact.event.type',
+      'prefix.event.type',
+      'event.type.suffix',
+      'not.type.event',
+      'cesql.event.type',
+    ]) {
       expect(delivered(anyFilters, { type }), type).toBe(true);
     }
     expect(delivered(anyFilters, { type: 'not.event.type' })).toBe(false);
@@ -116,7 +132,12 @@ describe('filters dialects', () => {
       { cesql: "type LIKE 'exact.prefix.suffix%'" },
     ];
     expect(delivered(multiple, { type: 'exact.prefix.suffix.event.type' })).toBe(true);
-    for (const type of ['exact.event.type', 'prefix.event.type', 'suffix.event.type', 'cesql.event.type']) {
+    for (const type of [
+      'exact.event.type',
+      'prefix.event.type',
+      'suffix.event.type',
+      'cesql.event.type',
+    ]) {
       expect(delivered(multiple, { type }), type).toBe(false);
     }
   });

@@ -63,7 +63,10 @@ const checks = {
 };
 
 /** Result of `all` over child results (Knative's FilterResult.And, short-circuiting on fail). */
-export function allOf(children: readonly { match(e: CloudEvent): FilterResult }[], event: CloudEvent): FilterResult {
+export function allOf(
+  children: readonly { match(e: CloudEvent): FilterResult }[],
+  event: CloudEvent,
+): FilterResult {
   let res: FilterResult = 'none';
   for (let i = 0; i < children.length; i++) {
     const r = children[i]!.match(event);
@@ -74,7 +77,10 @@ export function allOf(children: readonly { match(e: CloudEvent): FilterResult }[
 }
 
 /** Result of `any`: first pass, else the last child's result. */
-export function anyOf(children: readonly { match(e: CloudEvent): FilterResult }[], event: CloudEvent): FilterResult {
+export function anyOf(
+  children: readonly { match(e: CloudEvent): FilterResult }[],
+  event: CloudEvent,
+): FilterResult {
   let res: FilterResult = 'none';
   for (let i = 0; i < children.length; i++) {
     res = children[i]!.match(event);

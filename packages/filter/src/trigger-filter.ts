@@ -6,7 +6,11 @@ import type { CloudEvent, Filter, FilterResult } from '@tributary/core';
 import { compileAttributesFilter } from './attributes.js';
 import { FilterValidationError } from './errors.js';
 import { allOf, compileDialectList, type DialectNode } from './subscriptions-api.js';
-import { validateTriggerFilters, type TriggerFilterOptions, type TriggerFilterSpec } from './validate.js';
+import {
+  validateTriggerFilters,
+  type TriggerFilterOptions,
+  type TriggerFilterSpec,
+} from './validate.js';
 
 /** What a spec compiles to, before it is wrapped into a Filter (used by explain and routing). */
 export type FilterPlan =
@@ -14,7 +18,10 @@ export type FilterPlan =
   | { readonly kind: 'attributes'; readonly entries: readonly (readonly [string, string])[] };
 
 /** Decides which part of the spec applies and materialises it. Throws FilterValidationError. */
-export function planTriggerFilter(spec: TriggerFilterSpec, options: TriggerFilterOptions = {}): FilterPlan {
+export function planTriggerFilter(
+  spec: TriggerFilterSpec,
+  options: TriggerFilterOptions = {},
+): FilterPlan {
   const problems = validateTriggerFilters(spec, options);
   if (problems.length > 0) throw new FilterValidationError(problems);
   if (spec.filters !== undefined && spec.filters.length > 0) {
@@ -30,7 +37,8 @@ const noFilter: Matcher = () => 'none';
 
 /** The match function of a plan, with no wrapper layers (the routing index calls these directly). */
 export function matcherFromPlan(plan: FilterPlan): Matcher {
-  if (plan.kind === 'attributes') return compileAttributesFilter(Object.fromEntries(plan.entries)).match;
+  if (plan.kind === 'attributes')
+    return compileAttributesFilter(Object.fromEntries(plan.entries)).match;
   const children = plan.children;
   if (children.length === 0) return noFilter;
   if (children.length === 1) return children[0]!.match;
@@ -47,6 +55,9 @@ export function filterFromPlan(plan: FilterPlan): Filter {
  * drops the event). Throws {@link FilterValidationError} listing every problem (see
  * `validateTriggerFilters`).
  */
-export function compileTriggerFilter(spec: TriggerFilterSpec, options: TriggerFilterOptions = {}): Filter {
+export function compileTriggerFilter(
+  spec: TriggerFilterSpec,
+  options: TriggerFilterOptions = {},
+): Filter {
   return filterFromPlan(planTriggerFilter(spec, options));
 }

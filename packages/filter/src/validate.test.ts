@@ -35,7 +35,9 @@ describe('validateTriggerFilters', () => {
   });
 
   it('accepts payload access with filterData', () => {
-    expect(validateTriggerFilters({ filters: [{ cesql: 'data.total > 3' }] }, { filterData: true })).toEqual([]);
+    expect(
+      validateTriggerFilters({ filters: [{ cesql: 'data.total > 3' }] }, { filterData: true }),
+    ).toEqual([]);
     expect(validateTriggerFilters({ filters: [{ cesql: 'data.total > 3' }] })).toHaveLength(1);
   });
 
@@ -52,7 +54,10 @@ describe('validateTriggerFilters', () => {
   });
 
   it('compiles payload filters with filterData', () => {
-    const f = compileTriggerFilter({ filters: [{ cesql: 'data.total > 3' }] }, { filterData: true });
+    const f = compileTriggerFilter(
+      { filters: [{ cesql: 'data.total > 3' }] },
+      { filterData: true },
+    );
     expect(f.match(event({}, '{"total":4}'))).toBe('pass');
     expect(f.match(event({}, '{"total":2}'))).toBe('fail');
     expect(f.match(event({}, 'garbage'))).toBe('fail');

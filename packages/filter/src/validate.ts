@@ -27,7 +27,10 @@ export interface TriggerFilterOptions {
  * offset in the expression), unknown CESQL functions, payload access without the annotation,
  * entries that set several dialects. `filters` is checked even when empty lists make it unused.
  */
-export function validateTriggerFilters(spec: TriggerFilterSpec, options: TriggerFilterOptions = {}): FilterProblem[] {
+export function validateTriggerFilters(
+  spec: TriggerFilterSpec,
+  options: TriggerFilterOptions = {},
+): FilterProblem[] {
   const problems: FilterProblem[] = [];
   (spec.filters ?? []).forEach((f, i) => checkEntry(f, ['filters', i], options, problems));
   return problems;
@@ -54,7 +57,11 @@ function checkEntry(
   try {
     const compiled = compileCesql(f.cesql, { filterData: options.filterData === true });
     for (const p of compiled.problems) {
-      problems.push(p.position === undefined ? { path: at, message: p.message } : { path: at, message: p.message, offset: p.position });
+      problems.push(
+        p.position === undefined
+          ? { path: at, message: p.message }
+          : { path: at, message: p.message, offset: p.position },
+      );
     }
   } catch (e) {
     if (!(e instanceof CesqlParseError)) throw e;

@@ -4,21 +4,7 @@
  */
 
 export type BinaryOperator =
-  | 'AND'
-  | 'OR'
-  | 'XOR'
-  | '='
-  | '!='
-  | '<>'
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | '*'
-  | '/'
-  | '%'
-  | '+'
-  | '-';
+  'AND' | 'OR' | 'XOR' | '=' | '!=' | '<>' | '<' | '<=' | '>' | '>=' | '*' | '/' | '%' | '+' | '-';
 
 export type CesqlNode =
   | { readonly type: 'literal'; readonly value: string | number | boolean; readonly pos: number }

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { event } from '../../test/events.js';
 import { compileCesql, evaluateCesql } from './cesql.js';
 
-const value = (expr: string, attrs: Record<string, string> = {}) => evaluateCesql(expr, event(attrs));
-const kinds = (expr: string, attrs: Record<string, string> = {}) => value(expr, attrs).errors.map((e) => e.kind);
+const value = (expr: string, attrs: Record<string, string> = {}) =>
+  evaluateCesql(expr, event(attrs));
+const kinds = (expr: string, attrs: Record<string, string> = {}) =>
+  value(expr, attrs).errors.map((e) => e.kind);
 
 describe('CESQL evaluation', () => {
   it('reads Tributary events (string attributes) with implicit casts', () => {
@@ -11,7 +13,10 @@ describe('CESQL evaluation', () => {
     expect(value('sequence = 5', { sequence: '5' }).value).toBe(true);
     expect(value('hop < ttl', { hop: '5', ttl: '10' }).value).toBe(true);
     expect(value('flag AND TRUE', { flag: 'TRUE' }).value).toBe(true);
-    expect(value('constructor', {})).toMatchObject({ value: false, errors: [{ kind: 'missingAttribute' }] });
+    expect(value('constructor', {})).toMatchObject({
+      value: false,
+      errors: [{ kind: 'missingAttribute' }],
+    });
   });
 
   it('raises MathError on 32-bit overflow and division by zero', () => {
@@ -29,7 +34,10 @@ describe('CESQL evaluation', () => {
     expect(value("INT('12a')")).toMatchObject({ value: 0, errors: [{ kind: 'cast' }] });
     expect(value("INT('2147483648')").errors[0]?.kind).toBe('cast');
     expect(value("INT('+7')").value).toBe(7);
-    expect(value("myext = 5", { myext: 'five' })).toMatchObject({ value: false, errors: [{ kind: 'cast' }] });
+    expect(value('myext = 5', { myext: 'five' })).toMatchObject({
+      value: false,
+      errors: [{ kind: 'cast' }],
+    });
     expect(value("BOOL('TrUe')").value).toBe(true);
   });
 
@@ -60,7 +68,7 @@ describe('CESQL evaluation', () => {
 
   it('IN uses the left type as the cast target and short-circuits on a match', () => {
     expect(value("type IN ('x', 'com.example.someevent')").value).toBe(true);
-    expect(value("n IN (1, 2, 3)", { n: '2' }).value).toBe(true);
+    expect(value('n IN (1, 2, 3)', { n: '2' }).value).toBe(true);
     expect(value("1 IN (1, 'x')").value).toBe(true);
     expect(kinds("2 IN (1, 'x')")).toEqual(['cast']);
   });
@@ -68,7 +76,10 @@ describe('CESQL evaluation', () => {
   it('unknown functions are compile problems and evaluate to false with MissingFunctionError', () => {
     const c = compileCesql('NOPE(1) OR TRUE');
     expect(c.problems.map((p) => [p.kind, p.position])).toEqual([['missingFunction', 0]]);
-    expect(c.evaluate(event())).toMatchObject({ value: false, errors: [{ kind: 'missingFunction' }] });
+    expect(c.evaluate(event())).toMatchObject({
+      value: false,
+      errors: [{ kind: 'missingFunction' }],
+    });
     expect(c.test(event())).toBe(false);
     expect(compileCesql('LEFT(1)').problems[0]?.message).toContain('LEFT taking 1');
   });

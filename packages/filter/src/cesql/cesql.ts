@@ -6,7 +6,13 @@ import type { CesqlError } from '../errors.js';
 import { walk, type CesqlNode } from './ast.js';
 import { compileNode, type Evaluator } from './compiler.js';
 import { parseCesql } from './parser.js';
-import { newContext, type AttributeGetter, type CesqlType, type CesqlValue, type EvalContext } from './values.js';
+import {
+  newContext,
+  type AttributeGetter,
+  type CesqlType,
+  type CesqlValue,
+  type EvalContext,
+} from './values.js';
 
 /** Options of {@link compileCesql}. */
 export interface CesqlOptions {
@@ -120,6 +126,10 @@ export function compileCesql(expression: string, options: CesqlOptions = {}): Co
 }
 
 /** Evaluates an expression once (parses and compiles it first; prefer {@link compileCesql}). */
-export function evaluateCesql(expression: string, event: CloudEvent, options?: CesqlOptions): CesqlResult {
+export function evaluateCesql(
+  expression: string,
+  event: CloudEvent,
+  options?: CesqlOptions,
+): CesqlResult {
   return compileCesql(expression, options).evaluate(event);
 }

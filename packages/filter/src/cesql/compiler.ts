@@ -154,7 +154,13 @@ function asString(x: Compiled): Evaluator {
 }
 
 function castTo(x: Compiled, t: CesqlType, pos: number): Evaluator {
-  return t === 'Boolean' ? asBoolean(x, pos) : t === 'Integer' ? asInteger(x, pos) : t === 'String' ? asString(x) : x.ev;
+  return t === 'Boolean'
+    ? asBoolean(x, pos)
+    : t === 'Integer'
+      ? asInteger(x, pos)
+      : t === 'String'
+        ? asString(x)
+        : x.ev;
 }
 
 function compileBinary(n: Extract<CesqlNode, { type: 'binary' }>, env: CompileEnv): Compiled {
@@ -294,7 +300,10 @@ function compileIn(n: Extract<CesqlNode, { type: 'in' }>, env: CompileEnv): Comp
   const literals = n.set.every((e) => e.type === 'literal')
     ? n.set.map((e) => (e as { value: CesqlValue }).value)
     : null;
-  const litType = literals !== null && literals.every((v) => typeof v === typeof literals[0]) ? typeof literals[0] : '';
+  const litType =
+    literals !== null && literals.every((v) => typeof v === typeof literals[0])
+      ? typeof literals[0]
+      : '';
   const lookup = litType !== '' ? new Set<CesqlValue>(literals) : null;
   return {
     ev: (c) => {
@@ -324,7 +333,9 @@ function compileCall(n: Extract<CesqlNode, { type: 'call' }>, env: CompileEnv): 
     for (const a of n.args) compileNode(a, env); // still report problems inside the arguments
     return { ev: (c) => (raise(c, 'missingFunction', () => message, pos), false), type: 'Boolean' };
   }
-  const args = n.args.map((a, i) => castTo(compileNode(a, env), f.params[i] ?? f.variadic ?? 'Any', a.pos));
+  const args = n.args.map((a, i) =>
+    castTo(compileNode(a, env), f.params[i] ?? f.variadic ?? 'Any', a.pos),
+  );
   const values: CesqlValue[] = new Array<CesqlValue>(args.length).fill(false);
   const zero = zeroOf(f.returns);
   const impl = f.impl;

@@ -48,7 +48,9 @@ const BUILTINS: Record<string, readonly CesqlFunction[]> = {
     },
   ],
   LENGTH: [{ params: ['String'], returns: 'Integer', impl: (_c, [x]) => charLength(str(x)) }],
-  CONCAT: [{ params: [], variadic: 'String', returns: 'String', impl: (_c, args) => args.join('') }],
+  CONCAT: [
+    { params: [], variadic: 'String', returns: 'String', impl: (_c, args) => args.join('') },
+  ],
   CONCAT_WS: [
     {
       params: ['String'],
@@ -60,10 +62,26 @@ const BUILTINS: Record<string, readonly CesqlFunction[]> = {
   LOWER: [{ params: ['String'], returns: 'String', impl: (_c, [x]) => str(x).toLowerCase() }],
   UPPER: [{ params: ['String'], returns: 'String', impl: (_c, [x]) => str(x).toUpperCase() }],
   TRIM: [{ params: ['String'], returns: 'String', impl: (_c, [x]) => str(x).trim() }],
-  LEFT: [{ params: ['String', 'Integer'], returns: 'String', impl: (c, [x, y], pos) => side(c, str(x), int(y), true, pos) }],
-  RIGHT: [{ params: ['String', 'Integer'], returns: 'String', impl: (c, [x, y], pos) => side(c, str(x), int(y), false, pos) }],
+  LEFT: [
+    {
+      params: ['String', 'Integer'],
+      returns: 'String',
+      impl: (c, [x, y], pos) => side(c, str(x), int(y), true, pos),
+    },
+  ],
+  RIGHT: [
+    {
+      params: ['String', 'Integer'],
+      returns: 'String',
+      impl: (c, [x, y], pos) => side(c, str(x), int(y), false, pos),
+    },
+  ],
   SUBSTRING: [
-    { params: ['String', 'Integer'], returns: 'String', impl: (c, [x, p], pos) => substring(c, str(x), int(p), undefined, pos) },
+    {
+      params: ['String', 'Integer'],
+      returns: 'String',
+      impl: (c, [x, p], pos) => substring(c, str(x), int(p), undefined, pos),
+    },
     {
       params: ['String', 'Integer', 'Integer'],
       returns: 'String',
@@ -84,7 +102,8 @@ export const BUILTIN_FUNCTION_NAMES: readonly string[] = Object.keys(BUILTINS);
 export function resolveFunction(name: string, arity: number): CesqlFunction | undefined {
   const overloads = Object.hasOwn(BUILTINS, name) ? BUILTINS[name]! : [];
   for (const f of overloads) {
-    if (f.params.length === arity || (f.variadic !== undefined && arity >= f.params.length)) return f;
+    if (f.params.length === arity || (f.variadic !== undefined && arity >= f.params.length))
+      return f;
   }
   return undefined;
 }
@@ -101,10 +120,21 @@ function side(c: EvalContext, x: string, y: number, left: boolean, pos: number):
 }
 
 /** SUBSTRING(x, pos[, len]) with 1-based positions, negative positions counting from the end. */
-function substring(c: EvalContext, x: string, p: number, l: number | undefined, pos: number): string {
+function substring(
+  c: EvalContext,
+  x: string,
+  p: number,
+  l: number | undefined,
+  pos: number,
+): string {
   const len = charLength(x);
   if (p > len || p < -len) {
-    raise(c, 'functionEvaluation', () => `SUBSTRING position ${p} is outside the string of length ${len}`, pos);
+    raise(
+      c,
+      'functionEvaluation',
+      () => `SUBSTRING position ${p} is outside the string of length ${len}`,
+      pos,
+    );
     return '';
   }
   if (l !== undefined && l < 0) {

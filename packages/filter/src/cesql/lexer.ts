@@ -27,7 +27,17 @@ export type TokenKind =
   | 'eof';
 
 /** Keywords of the language, upper-cased. */
-export const KEYWORDS = new Set(['AND', 'OR', 'XOR', 'NOT', 'LIKE', 'EXISTS', 'IN', 'TRUE', 'FALSE']);
+export const KEYWORDS = new Set([
+  'AND',
+  'OR',
+  'XOR',
+  'NOT',
+  'LIKE',
+  'EXISTS',
+  'IN',
+  'TRUE',
+  'FALSE',
+]);
 
 export interface Token {
   readonly kind: TokenKind;
@@ -114,7 +124,12 @@ export function tokenize(src: string): Token[] {
         i++;
       }
     }
-    throw new CesqlParseError(s, open, `a closing ${quote} for the string started here`, 'end of expression');
+    throw new CesqlParseError(
+      s,
+      open,
+      `a closing ${quote} for the string started here`,
+      'end of expression',
+    );
   }
 }
 

@@ -7,7 +7,8 @@
  * an anchored regular expression over code points.
  */
 
-type Piece = { readonly kind: 'text'; text: string } | { readonly kind: '%' } | { readonly kind: '_' };
+type Piece =
+  { readonly kind: 'text'; text: string } | { readonly kind: '%' } | { readonly kind: '_' };
 
 function pieces(pattern: string): Piece[] {
   const out: Piece[] = [];
@@ -34,7 +35,13 @@ export function compileLike(pattern: string): (s: string) => boolean {
   const ps = pieces(pattern);
   if (ps.some((p) => p.kind === '_')) {
     const source = ps
-      .map((p) => (p.kind === '%' ? '.*' : p.kind === '_' ? '.' : p.text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
+      .map((p) =>
+        p.kind === '%'
+          ? '.*'
+          : p.kind === '_'
+            ? '.'
+            : p.text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+      )
       .join('');
     const re = new RegExp(`^${source}$`, 'su');
     return (s) => re.test(s);

@@ -43,7 +43,10 @@ describe('CESQL parser', () => {
   });
 
   it('keywords and identifiers are case-insensitive; string case is preserved', () => {
-    expect(parseCesql("SOURCE = 'AbC'")).toMatchObject({ left: { type: 'attribute', name: 'source' }, right: { value: 'AbC' } });
+    expect(parseCesql("SOURCE = 'AbC'")).toMatchObject({
+      left: { type: 'attribute', name: 'source' },
+      right: { value: 'AbC' },
+    });
     expect(parseCesql('tRuE')).toMatchObject({ type: 'literal', value: true });
     expect(parseCesql('concat_ws(",", a)')).toMatchObject({ type: 'call', name: 'CONCAT_WS' });
   });
@@ -66,8 +69,13 @@ describe('CESQL parser', () => {
   });
 
   it('parses payload paths after data', () => {
-    expect(parseCesql('data.order.total > 3')).toMatchObject({ left: { type: 'data', path: ['order', 'total'] } });
+    expect(parseCesql('data.order.total > 3')).toMatchObject({
+      left: { type: 'data', path: ['order', 'total'] },
+    });
     expect(parseCesql('data')).toMatchObject({ type: 'data', path: [] });
-    expect(parseCesql('EXISTS data.items.0')).toMatchObject({ type: 'exists', target: { path: ['items', '0'] } });
+    expect(parseCesql('EXISTS data.items.0')).toMatchObject({
+      type: 'exists',
+      target: { path: ['items', '0'] },
+    });
   });
 });

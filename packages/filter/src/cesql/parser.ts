@@ -40,7 +40,14 @@ export function parseCesql(expression: string): CesqlNode {
     if (isKeyword(t, 'AND') || isKeyword(t, 'OR') || isKeyword(t, 'XOR')) {
       next();
       const right = parseLogic();
-      return { type: 'binary', op: t.keyword as BinaryOperator, left, right, pos: left.pos, opPos: t.start };
+      return {
+        type: 'binary',
+        op: t.keyword as BinaryOperator,
+        left,
+        right,
+        pos: left.pos,
+        opPos: t.start,
+      };
     }
     return left;
   }
@@ -50,7 +57,14 @@ export function parseCesql(expression: string): CesqlNode {
     while (COMPARISON.has(peek().kind)) {
       const t = next();
       const right = parseAdditive();
-      left = { type: 'binary', op: t.kind as BinaryOperator, left, right, pos: left.pos, opPos: t.start };
+      left = {
+        type: 'binary',
+        op: t.kind as BinaryOperator,
+        left,
+        right,
+        pos: left.pos,
+        opPos: t.start,
+      };
     }
     return left;
   }
@@ -60,7 +74,14 @@ export function parseCesql(expression: string): CesqlNode {
     while (peek().kind === '+' || peek().kind === '-') {
       const t = next();
       const right = parseMultiplicative();
-      left = { type: 'binary', op: t.kind as BinaryOperator, left, right, pos: left.pos, opPos: t.start };
+      left = {
+        type: 'binary',
+        op: t.kind as BinaryOperator,
+        left,
+        right,
+        pos: left.pos,
+        opPos: t.start,
+      };
     }
     return left;
   }
@@ -70,7 +91,14 @@ export function parseCesql(expression: string): CesqlNode {
     while (peek().kind === '*' || peek().kind === '/' || peek().kind === '%') {
       const t = next();
       const right = parsePostfix();
-      left = { type: 'binary', op: t.kind as BinaryOperator, left, right, pos: left.pos, opPos: t.start };
+      left = {
+        type: 'binary',
+        op: t.kind as BinaryOperator,
+        left,
+        right,
+        pos: left.pos,
+        opPos: t.start,
+      };
     }
     return left;
   }
@@ -84,7 +112,8 @@ export function parseCesql(expression: string): CesqlNode {
       if (isKeyword(op, 'LIKE')) {
         i += negated ? 2 : 1;
         const pattern = peek();
-        if (pattern.kind !== 'string') fail('a string literal (the LIKE pattern must be a literal string)');
+        if (pattern.kind !== 'string')
+          fail('a string literal (the LIKE pattern must be a literal string)');
         next();
         value = { type: 'like', value, pattern: pattern.text, negated, pos: value.pos };
       } else if (isKeyword(op, 'IN')) {
@@ -122,7 +151,8 @@ export function parseCesql(expression: string): CesqlNode {
 
   function integerLiteral(t: Token, sign: number, pos: number): CesqlNode {
     const value = sign * Number(t.text);
-    if (!(value >= INT_MIN && value <= INT_MAX)) fail('a 32-bit integer (-2147483648 to 2147483647)', t);
+    if (!(value >= INT_MIN && value <= INT_MAX))
+      fail('a 32-bit integer (-2147483648 to 2147483647)', t);
     return { type: 'literal', value: value === 0 ? 0 : value, pos };
   }
 
@@ -183,7 +213,9 @@ export function parseCesql(expression: string): CesqlNode {
     if (!IDENTIFIER.test(t.text)) fail('an attribute name (letters and digits)', t);
     const name = t.text.toLowerCase();
     if (peek().kind !== '.' || peek().start !== t.end) {
-      return name === 'data' ? { type: 'data', path: [], pos: t.start } : { type: 'attribute', name, pos: t.start };
+      return name === 'data'
+        ? { type: 'data', path: [], pos: t.start }
+        : { type: 'attribute', name, pos: t.start };
     }
     if (name !== 'data') fail("an operator ('.' paths are only allowed after 'data')");
     const path: string[] = [];
@@ -191,7 +223,11 @@ export function parseCesql(expression: string): CesqlNode {
     while (peek().kind === '.' && peek().start === end) {
       const dot = next();
       const seg = peek();
-      if (seg.start !== dot.end || (seg.kind !== 'word' && seg.kind !== 'int') || !PATH_SEGMENT.test(seg.text))
+      if (
+        seg.start !== dot.end ||
+        (seg.kind !== 'word' && seg.kind !== 'int') ||
+        !PATH_SEGMENT.test(seg.text)
+      )
         fail('a field name after the dot');
       next();
       path.push(seg.text);

@@ -3,11 +3,16 @@ import { event } from '../../test/events.js';
 import { FILTER_DATA_ANNOTATION } from '../errors.js';
 import { compileCesql } from './cesql.js';
 
-const order = JSON.stringify({ order: { total: 120, currency: 'EUR', paid: true, price: 1.5, items: [{ sku: 'a' }], note: null } });
+const order = JSON.stringify({
+  order: { total: 120, currency: 'EUR', paid: true, price: 1.5, items: [{ sku: 'a' }], note: null },
+});
 
 describe('payload filters (filterData)', () => {
-  const run = (expr: string, data: string | undefined = order, attrs: Record<string, string> = {}) =>
-    compileCesql(expr, { filterData: true }).evaluate(event(attrs, data));
+  const run = (
+    expr: string,
+    data: string | undefined = order,
+    attrs: Record<string, string> = {},
+  ) => compileCesql(expr, { filterData: true }).evaluate(event(attrs, data));
 
   it('maps JSON integers, strings and booleans to CESQL values', () => {
     expect(run('data.order.total > 100').value).toBe(true);
@@ -25,9 +30,15 @@ describe('payload filters (filterData)', () => {
     expect(run('data.order.note = 1').errors.map((e) => e.kind)).toEqual(['cast']);
     expect(run('data.order.items.5.sku = 1').errors[0]?.kind).toBe('missingAttribute');
     expect(run('data.x = 1', 'not json').errors[0]?.message).toMatch(/not valid JSON/);
-    expect(run('data.x = 1', '{"x":1}', { datacontenttype: 'text/plain' }).errors[0]?.message).toMatch(/not JSON/);
-    expect(compileCesql('data.x = 1', { filterData: true }).evaluate(event()).errors[0]?.message).toMatch(/no data/);
-    expect(compileCesql('data.order.total > 100', { filterData: true }).test(event({}, 'not json'))).toBe(false);
+    expect(
+      run('data.x = 1', '{"x":1}', { datacontenttype: 'text/plain' }).errors[0]?.message,
+    ).toMatch(/not JSON/);
+    expect(
+      compileCesql('data.x = 1', { filterData: true }).evaluate(event()).errors[0]?.message,
+    ).toMatch(/no data/);
+    expect(
+      compileCesql('data.order.total > 100', { filterData: true }).test(event({}, 'not json')),
+    ).toBe(false);
   });
 
   it('parses the data only when an evaluated branch reads it', () => {

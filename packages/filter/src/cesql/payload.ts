@@ -74,12 +74,19 @@ export function readData(c: EvalContext, path: readonly string[], position: numb
       raise(c, 'cast', () => `${dataPathText(path)} is ${v}, not a 32-bit integer`, position);
       return false;
     default:
-      if (v === MISSING) raise(c, 'missingAttribute', () => `${dataPathText(path)} is not in the event data`, position);
+      if (v === MISSING)
+        raise(
+          c,
+          'missingAttribute',
+          () => `${dataPathText(path)} is not in the event data`,
+          position,
+        );
       else
         raise(
           c,
           'cast',
-          () => `${dataPathText(path)} is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : 'an object'}, not a string, integer or boolean`,
+          () =>
+            `${dataPathText(path)} is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : 'an object'}, not a string, integer or boolean`,
           position,
         );
       return false;

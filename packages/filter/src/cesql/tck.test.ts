@@ -26,7 +26,9 @@ interface TckCase {
   eventOverrides?: Record<string, CesqlValue>;
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 /**
  * `not_operator.yaml` "Invalid int cast" expects `NOT 10` to be `true` with a CastError. Spec
@@ -51,7 +53,8 @@ describe.each(files)('CESQL TCK %s', (file) => {
   const cases = tests.map((t, i) => {
     // Unquoted expressions such as `TRUE` or `-10` load as YAML booleans/numbers: use the source text.
     const node = doc.getIn(['tests', i, 'expression'], true);
-    const expression = isScalar(node) && typeof node.source === 'string' ? node.source : String(t.expression);
+    const expression =
+      isScalar(node) && typeof node.source === 'string' ? node.source : String(t.expression);
     return { ...t, expression, ...SPEC_OVERRIDES[`${file}/${t.name}`] };
   });
   total += cases.length;
@@ -61,7 +64,10 @@ describe.each(files)('CESQL TCK %s', (file) => {
       expect(() => compileCesql(t.expression)).toThrow(CesqlParseError);
       return;
     }
-    const attributes: Record<string, CesqlValue> = t.event ?? { ...BASE_EVENT, ...t.eventOverrides };
+    const attributes: Record<string, CesqlValue> = t.event ?? {
+      ...BASE_EVENT,
+      ...t.eventOverrides,
+    };
     const compiled = compileCesql(t.expression);
     const { value, errors } = compiled.evaluateWith({
       attribute: (name) => (Object.hasOwn(attributes, name) ? attributes[name] : undefined),

@@ -56,7 +56,12 @@ export function newContext(): EvalContext {
 }
 
 /** Records an error; `message` is only called when errors are collected. */
-export function raise(c: EvalContext, kind: CesqlErrorKind, message: () => string, position?: number): void {
+export function raise(
+  c: EvalContext,
+  kind: CesqlErrorKind,
+  message: () => string,
+  position?: number,
+): void {
   c.failed = true;
   if (c.collect) c.errors.push(new CesqlError(kind, message(), position));
 }
@@ -97,7 +102,8 @@ export function toBoolean(c: EvalContext, v: CesqlValue, position?: number): boo
   if (v === 'true' || v === 'false') return v === 'true';
   const lower = v.toLowerCase();
   if (lower === 'true') return true;
-  if (lower !== 'false') raise(c, 'cast', () => `cannot cast the String '${v}' to Boolean`, position);
+  if (lower !== 'false')
+    raise(c, 'cast', () => `cannot cast the String '${v}' to Boolean`, position);
   return false;
 }
 
@@ -144,7 +150,12 @@ export function canCast(v: CesqlValue, t: CesqlType): boolean {
 }
 
 /** Equality of the `=` operator: `x` is cast to the type of `y` (spec §3.7, ambiguous binary rule). */
-export function looseEquals(c: EvalContext, x: CesqlValue, y: CesqlValue, position?: number): boolean {
+export function looseEquals(
+  c: EvalContext,
+  x: CesqlValue,
+  y: CesqlValue,
+  position?: number,
+): boolean {
   if (typeof x === typeof y) return x === y;
   if (typeof y === 'string') return toText(x) === y;
   if (typeof y === 'number') {
