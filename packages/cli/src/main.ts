@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { sendCommand } from './commands/send.js';
+import { matchCommand } from './commands/match.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -51,6 +52,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--mode <mode>', 'content mode').choices(['binary', 'structured']).default('binary'))
     .action(async (url: string, opts) => {
       exitCode = await sendCommand(url, opts);
+    });
+
+  program
+    .command('match')
+    .description('evaluate events against every Trigger, without starting servers')
+    .requiredOption('-f, --filename <path>', 'a YAML file or directory (repeatable)', collect, [])
+    .requiredOption('--event <file>', 'a JSON CloudEvent, or a JSON array of them (repeatable)', collect, [])
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      exitCode = await matchCommand(opts);
     });
 
   try {
