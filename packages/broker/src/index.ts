@@ -64,3 +64,5 @@ export {
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
+export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export { DestinationResolver, ingressTarget, type IngressHop, type Resolved, type AddressableLookup } from './runtime/destination-resolver.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Agent } from 'undici';
-import type { Destination, Logger } from '@tributary/core';
+import { type Destination, type Logger, type RefTargetKind, refTarget, resolveUri } from '@tributary/core';
 import type { CloudEvent } from '@tributary/core';
 import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
 import { createHttpTarget } from '../dispatcher/http-target.js';
@@ -8,8 +8,8 @@ import { createFunctionTarget, loadFunctionModule } from '../dispatcher/function
 
 /** What a Destination's `ref` may point at, from the runtime's point of view. */
 export interface AddressableLookup {
-  /** An in-process ingress (Broker, later Channel/Sequence/Parallel) by kind, namespace and name. */
-  ingress(kind: string, namespace: string, name: string): IngressHop | undefined;
+  /** An in-process ingress (Broker, Channel, Sequence, Parallel) by ref kind, namespace and name. */
+  ingress(kind: RefTargetKind, namespace: string, name: string): IngressHop | undefined;
   /** A Function resource's spec by namespace and name. */
   functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
 }
@@ -30,11 +30,6 @@ export interface IngressHop {
 
 export type Resolved = { target: DeliveryTarget } | { error: string };
 
-const FUNCTION_KINDS = new Set(['serving.knative.dev/v1/Service', 'tributary.dev/v1alpha1/Function']);
-const INGRESS_KINDS: Record<string, string> = {
-  'eventing.knative.dev/v1/Broker': 'Broker',
-};
-
 /**
  * Turns Destinations into delivery targets: absolute URIs become HTTP targets; refs to Functions
  * become HTTP or in-process targets; refs to Brokers become in-process ingress hops. Loaded
@@ -52,16 +47,13 @@ export class DestinationResolver {
   async resolve(dest: Destination, namespace: string): Promise<Resolved> {
     if (!dest.ref) return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
     const ref = dest.ref;
-    const ns = ref.namespace ?? namespace;
-    const key = `${ref.apiVersion}/${ref.kind}`;
+    const target = refTarget(ref, namespace);
+    const ns = target.namespace;
     const refText = `${ref.kind} '${ns}/${ref.name}' (${ref.apiVersion})`;
-    if (FUNCTION_KINDS.has(key)) {
+    if (target.kind === 'function') {
       const fn = this.lookup.functionSpec(ns, ref.name);
       if (!fn) return { error: `ref ${refText} does not exist: declare a tributary.dev/v1alpha1 Function named '${ref.name}'` };
-      if (fn.url) {
-        const url = dest.uri ? new URL(dest.uri, fn.url).toString() : fn.url;
-        return { target: createHttpTarget(url, { agent: this.agent, namespace }) };
-      }
+      if (fn.url) return { target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }) };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
       let pending = this.#modules.get(cacheKey);
@@ -78,13 +70,13 @@ export class DestinationResolver {
         return { error: `Function '${ns}/${ref.name}': ${(err as Error).message}` };
       }
     }
-    const ingressKind = INGRESS_KINDS[key];
-    if (ingressKind) {
-      const hop = this.lookup.ingress(ingressKind, ns, ref.name);
-      if (!hop) return { error: `ref ${refText} does not exist` };
-      return { target: ingressTarget(hop) };
+    if (target.kind === 'unknown') {
+      return { error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker, Channel, Sequence, Parallel)` };
     }
-    return { error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker)` };
+    const hop = this.lookup.ingress(target.kind, ns, ref.name);
+    if (!hop) return { error: `ref ${refText} does not exist` };
+    if (dest.uri) return { error: `ref ${refText} is an in-process ingress: uri '${dest.uri}' cannot be added to it` };
+    return { target: ingressTarget(hop) };
   }
 }
 

@@ -20,6 +20,7 @@ import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { BackendRegistry } from './backend-registry.js';
 import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
 import { StatusBoard } from './resource-status.js';
+import type { PluginContext, RuntimePlugin } from './plugin.js';
 import { DEFAULT_TRIGGER_CONCURRENCY, brokerTopic, triggerSubscriptionName } from './naming.js';
 
 export interface RuntimeOptions {
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   readonly port?: number;
   /** Request body limit in bytes. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /** Flows, sources and other parts started with the brokers. */
+  readonly plugins?: readonly RuntimePlugin[];
   /** Called with every dispatch outcome (metrics, tests). */
   readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
 }
@@ -66,7 +69,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const dispatchers: Array<{ close(): void }> = [];
   const agent = createDeliveryAgent();
   let baseUrl = '';
-  let server: HttpServer | undefined;
+  const hops = new Map<string, IngressHop>();
+  const plugins = options.plugins ?? [];
+  const server: HttpServer = createHttpServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 8080,
+    logger: logger.child({ component: 'http' }),
+    maxBodyBytes: options.maxBodyBytes,
+    readiness: () => {
+      const notReady = statuses.notReady();
+      return {
+        ready: notReady.length === 0,
+        notReady: notReady.map((s) => ({ resource: `${s.kind}/${s.namespace}/${s.name}`, reason: s.reason, message: s.message })),
+      };
+    },
+  });
 
   const ingress = createBrokerIngress({
     lookup: (ns, name) => {
@@ -85,7 +102,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   const resolver = new DestinationResolver(
     {
-      ingress: (kind, ns, name) => (kind === 'Broker' && topology.get('Broker', ns, name) ? hop(ns, name) : undefined),
+      ingress: (kind, ns, name) =>
+        kind === 'broker' ? (topology.get('Broker', ns, name) ? hop(ns, name) : undefined) : hops.get(`${kind}/${ns}/${name}`),
       functionSpec: (ns, name) => {
         const fn = topology.get('Function', ns, name);
         if (!fn) return undefined;
@@ -95,6 +113,23 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     agent,
     logger,
   );
+
+  const pluginContext: PluginContext = {
+    topology,
+    logger,
+    statuses,
+    backends: registry,
+    agent,
+    server,
+    get baseUrl() {
+      return baseUrl;
+    },
+    registerIngress: (kind, ns, name, h) => {
+      hops.set(`${kind}/${ns}/${name}`, h);
+    },
+    resolve: (dest, ns) => resolver.resolve(dest, ns),
+    publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
+  };
 
   async function startBrokers(): Promise<void> {
     for (const b of topology.brokers) {
@@ -189,27 +224,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async start() {
       for (const f of topology.functions) statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       await startBrokers();
-      server = createHttpServer({
-        host: options.host ?? '127.0.0.1',
-        port: options.port ?? 8080,
-        logger: logger.child({ component: 'http' }),
-        maxBodyBytes: options.maxBodyBytes,
-        readiness: () => {
-          const notReady = statuses.notReady();
-          return {
-            ready: notReady.length === 0,
-            notReady: notReady.map((s) => ({ resource: `${s.kind}/${s.namespace}/${s.name}`, reason: s.reason, message: s.message })),
-          };
-        },
-      });
       server.route('*', ingress.matches, ingress.handle, { fallback: true });
+      for (const p of plugins) await p.register?.(pluginContext);
       baseUrl = await server.listen();
       await startTriggers();
+      for (const p of plugins) await p.start?.(pluginContext);
       logger.info({ url: baseUrl, brokers: brokers.size, triggers: subscriptions.length }, 'tributary running');
       return baseUrl;
     },
     async stop({ drainMs = 10_000 } = {}) {
-      const closing = server?.close({ drainMs });
+      const closing = server.close({ drainMs });
+      await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
       await Promise.all(subscriptions.map((s) => s.close({ drainMs })));
       for (const d of dispatchers) d.close();
       await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));

@@ -5,6 +5,7 @@ import {
   triggerFilterData,
 } from '@tributary/core';
 import { validateTriggerFilters } from '@tributary/filter';
+import '../plugins.js';
 
 /** Checks a Trigger's filters (CESQL syntax, payload access without the annotation, dialects). */
 export const triggerFilterValidator: ResourceValidator = (resource) => {

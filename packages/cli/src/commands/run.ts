@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { formatProblem } from '@tributary/core';
 import { createRuntime } from '@tributary/broker';
 import { loadAll } from './manifests.js';
+import { defaultPlugins } from '../plugins.js';
 
 export interface RunOptions {
   filename: string[];
@@ -26,7 +27,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`${problems.length} problem(s) found; nothing started\n`);
     return 1;
   }
-  const runtime = createRuntime({ topology, logger, host: opts.host, port });
+  const runtime = createRuntime({ topology, logger, host: opts.host, port, plugins: defaultPlugins() });
   await runtime.start();
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,0 +1,42 @@
+import type { CloudEvent, Destination, Logger, RefTargetKind, Topology } from '@tributary/core';
+import type { Agent } from 'undici';
+import type { HttpServer } from '../http/http-server.js';
+import type { BackendRegistry } from './backend-registry.js';
+import type { IngressHop, Resolved } from './destination-resolver.js';
+import type { StatusBoard } from './resource-status.js';
+
+/**
+ * What a plugin (flows, sources, …) gets from the runtime. Plugins build on this public surface
+ * only: they resolve Destinations as Triggers do, register in-process ingresses that refs can point
+ * at, add HTTP routes to the one server, and report Ready per resource.
+ */
+export interface PluginContext {
+  readonly topology: Topology;
+  readonly logger: Logger;
+  readonly statuses: StatusBoard;
+  readonly backends: BackendRegistry;
+  /** The shared keep-alive HTTP agent for outbound deliveries. */
+  readonly agent: Agent;
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080` (valid from `start` on). */
+  readonly baseUrl: string;
+  /** The HTTP server; add routes in `register` (they are live once the server listens). */
+  readonly server: HttpServer;
+  /** Makes a resource addressable: refs of that kind, namespace and name resolve to `hop`. */
+  registerIngress(kind: RefTargetKind, namespace: string, name: string, hop: IngressHop): void;
+  /** Resolves a Destination to a delivery target, or an error that names what is missing. */
+  resolve(destination: Destination, namespace: string): Promise<Resolved>;
+  /** Publishes to a broker as its ingress would (TTL, arrival time); resolves with the status. */
+  publishToBroker(namespace: string, broker: string, events: CloudEvent[]): Promise<{ status: number; error?: string }>;
+}
+
+/**
+ * A part of Tributary that the runtime starts with the brokers: `register` runs before anything
+ * resolves refs (declare ingresses and routes there), `start` after brokers and triggers exist,
+ * `stop` when the runtime stops (drain within `drainMs`).
+ */
+export interface RuntimePlugin {
+  readonly name: string;
+  register?(ctx: PluginContext): void | Promise<void>;
+  start?(ctx: PluginContext): Promise<void>;
+  stop?(options: { drainMs: number }): Promise<void>;
+}
