@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const pkgs = ['core', 'filter', 'broker', 'function', 'cli', 'testkit', 'sdk'];
+const pkgs = ['core', 'filter', 'broker', 'function', 'cli', 'testkit', 'sdk', 'sources'];
 /** Tests import workspace packages from their sources, so unit tests need no build. */
 const alias = Object.fromEntries(
-  pkgs.map((p) => [`@tributary/${p}`, fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url))]),
+  pkgs.map((p) => [
+    `@tributary/${p}`,
+    fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url)),
+  ]),
 );
 
 export default defineConfig({

@@ -51,9 +51,22 @@ spec:
   subscriber: { uri: "${sinkUrl}" }
 `,
   );
-  const child = spawn(process.execPath, [path.join(root, 'packages/cli/bin/tributary.js'), 'run', '-f', dir, '--port', '0', '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'packages/cli/bin/tributary.js'),
+      'run',
+      '-f',
+      dir,
+      '--port',
+      '0',
+      '--log-level',
+      'info',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -82,7 +95,12 @@ async function measure(label, url, sink, settleMs) {
   await new Promise((r) => setTimeout(r, settleMs));
   await sink.reset();
   const t0 = process.hrtime.bigint();
-  const { sent, failed } = await runLoad({ url, seconds: SECONDS, concurrency: CONCURRENCY, body: BODY });
+  const { sent, failed } = await runLoad({
+    url,
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+    body: BODY,
+  });
   await new Promise((r) => setTimeout(r, settleMs));
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9 - settleMs / 1000;
   const { count, latencies } = await sink.report();
@@ -102,7 +120,9 @@ async function measure(label, url, sink, settleMs) {
 
 function runFilterBench() {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bench/filter-bench.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(root, 'bench/filter-bench.mjs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;

@@ -46,16 +46,40 @@ spec:
     const r = await runCli(['validate', '-f', dir]);
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:2:7: .*Triger.*did you mean 'Trigger'`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:10:3: Trigger/t: spec.subscribr: .*did you mean 'subscriber'`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:12:\\d+: Trigger/t: spec.delivery.backoffDelay: .*ISO-8601`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:13:\\d+: Trigger/t: spec.delivery.backoffPolicy: .*linear, exponential`)));
-    expect(lines).toContainEqual(expect.stringMatching(/Trigger\/t: spec\.filters\[0\]: .*multiple dialects/));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:25:\\d+: Trigger/t2: spec.filters\\[0\\].cesql: .*position`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${file}:2:7: .*Triger.*did you mean 'Trigger'`)),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^${file}:10:3: Trigger/t: spec.subscribr: .*did you mean 'subscriber'`),
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^${file}:12:\\d+: Trigger/t: spec.delivery.backoffDelay: .*ISO-8601`),
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^${file}:13:\\d+: Trigger/t: spec.delivery.backoffPolicy: .*linear, exponential`,
+        ),
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/Trigger\/t: spec\.filters\[0\]: .*multiple dialects/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^${file}:25:\\d+: Trigger/t2: spec.filters\\[0\\].cesql: .*position`),
+      ),
+    );
   });
 
   it('refuses to run invalid manifests and starts nothing', async () => {
-    const dir = writeManifests({ 'x.yaml': 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: { name: Bad_Name }\n' });
+    const dir = writeManifests({
+      'x.yaml': 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: { name: Bad_Name }\n',
+    });
     const r = await runCli(['run', '-f', dir, '--port', '0']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/metadata\.name/);
@@ -69,7 +93,13 @@ describe('tributary match', () => {
     writeFileSync(
       file,
       JSON.stringify([
-        { specversion: '1.0', id: '1', source: '/shop', type: 'com.example.order.created', data: { a: 1 } },
+        {
+          specversion: '1.0',
+          id: '1',
+          source: '/shop',
+          type: 'com.example.order.created',
+          data: { a: 1 },
+        },
         { specversion: '1.0', id: '2', source: '/x', type: 'com.example.payment.refund' },
       ]),
     );
@@ -85,13 +115,39 @@ describe('tributary match', () => {
   });
 
   it('prints JSON rows with -o json', async () => {
-    const r = await runCli(['match', '-f', 'examples/quickstart', '--event', events(), '-o', 'json']);
+    const r = await runCli([
+      'match',
+      '-f',
+      'examples/quickstart',
+      '--event',
+      events(),
+      '-o',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(8);
-    expect(rows).toContainEqual({ event: 0, namespace: 'default', broker: 'default', trigger: 'orders', result: 'pass' });
-    expect(rows).toContainEqual({ event: 1, namespace: 'default', broker: 'default', trigger: 'orders', result: 'fail' });
-    expect(rows).toContainEqual({ event: 1, namespace: 'default', broker: 'default', trigger: 'payments', result: 'pass' });
+    expect(rows).toContainEqual({
+      event: 0,
+      namespace: 'default',
+      broker: 'default',
+      trigger: 'orders',
+      result: 'pass',
+    });
+    expect(rows).toContainEqual({
+      event: 1,
+      namespace: 'default',
+      broker: 'default',
+      trigger: 'orders',
+      result: 'fail',
+    });
+    expect(rows).toContainEqual({
+      event: 1,
+      namespace: 'default',
+      broker: 'default',
+      trigger: 'payments',
+      result: 'pass',
+    });
   });
 
   it('names a bad event file', async () => {
@@ -124,14 +180,36 @@ spec:
     const trib = await startTributary(dir);
     try {
       for (const mode of ['binary', 'structured']) {
-        const r = await runCli(['send', `${trib.baseUrl}/default/default`, '--type', 't.sent', '--source', '/cli', '--id', `send-${mode}`, '--data', '{"k":1}', '-e', 'partitionkey=p1', '--mode', mode]);
+        const r = await runCli([
+          'send',
+          `${trib.baseUrl}/default/default`,
+          '--type',
+          't.sent',
+          '--source',
+          '/cli',
+          '--id',
+          `send-${mode}`,
+          '--data',
+          '{"k":1}',
+          '-e',
+          'partitionkey=p1',
+          '--mode',
+          mode,
+        ]);
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(new RegExp(`^202 send-${mode}`));
         const e = await sink.waitForEvent((x) => x.attributes['id'] === `send-${mode}`);
         expect(e.attributes['partitionkey']).toBe('p1');
         expect(JSON.parse(Buffer.from(e.data!).toString())).toEqual({ k: 1 });
       }
-      const bad = await runCli(['send', `${trib.baseUrl}/default/nope`, '--type', 't', '--source', '/cli']);
+      const bad = await runCli([
+        'send',
+        `${trib.baseUrl}/default/nope`,
+        '--type',
+        't',
+        '--source',
+        '/cli',
+      ]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/^404 /);
     } finally {

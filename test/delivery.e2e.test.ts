@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startHttpSink, type HttpSink } from '@tributary/testkit';
-import { startTributary, writeManifests, type TributaryProcess } from './support/tributary-process.js';
+import {
+  startTributary,
+  writeManifests,
+  type TributaryProcess,
+} from './support/tributary-process.js';
 
 // Reference §13 checks 8 (dead-letter extensions), 9 (retry classification end to end) and 10(a)
 // (replies), against a real `tributary run` with real HTTP subscribers.
@@ -14,12 +18,20 @@ beforeAll(async () => {
   s.dls = await startHttpSink();
   s.unprocessable = await startHttpSink({ script: () => ({ status: 422, body: CATASTROPHE }) });
   // Fails the first 5 attempts with 409 (retried), then accepts.
-  s.flaky = await startHttpSink({ script: () => (++flakyCalls <= 5 ? { status: 409 } : { status: 202 }) });
+  s.flaky = await startHttpSink({
+    script: () => (++flakyCalls <= 5 ? { status: 409 } : { status: 202 }),
+  });
   s.nonce = await startHttpSink({ script: () => ({ status: 200, body: 'not a cloudevent' }) });
   s.replier = await startHttpSink({
     script: (req) => ({
       status: 200,
-      headers: { 'ce-specversion': '1.0', 'ce-id': `reply-of-${req.events[0]?.attributes['id']}`, 'ce-source': '/replier', 'ce-type': 'e2e.reply', 'content-type': 'application/json' },
+      headers: {
+        'ce-specversion': '1.0',
+        'ce-id': `reply-of-${req.events[0]?.attributes['id']}`,
+        'ce-source': '/replier',
+        'ce-type': 'e2e.reply',
+        'content-type': 'application/json',
+      },
       body: '{"replied":true}',
     }),
   });
@@ -60,7 +72,14 @@ afterAll(async () => {
 async function send(type: string, id: string, extra: Record<string, string> = {}) {
   const res = await request(`${trib.baseUrl}/e2e/b`, {
     method: 'POST',
-    headers: { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/e2e', 'ce-type': type, 'content-type': 'application/json', ...extra },
+    headers: {
+      'ce-specversion': '1.0',
+      'ce-id': id,
+      'ce-source': '/e2e',
+      'ce-type': type,
+      'content-type': 'application/json',
+      ...extra,
+    },
     body: '{"n":1}',
   });
   await res.body.dump();
@@ -86,7 +105,9 @@ describe('dead-letter sink', () => {
     const got = await s.dls!.waitForEvent((e) => e.attributes['id'] === 'dl-unreachable');
     expect(got.attributes['knativeerrordest']).toBe('http://127.0.0.1:9/unreachable');
     expect(got.attributes['knativeerrorcode']).toBe('500');
-    expect(Buffer.from(got.attributes['knativeerrordata']!, 'base64').toString()).toMatch(/^dispatch error: /);
+    expect(Buffer.from(got.attributes['knativeerrordata']!, 'base64').toString()).toMatch(
+      /^dispatch error: /,
+    );
   });
 });
 

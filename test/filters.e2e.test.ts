@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startHttpSink, type HttpSink } from '@tributary/testkit';
-import { startTributary, writeManifests, type TributaryProcess } from './support/tributary-process.js';
+import {
+  startTributary,
+  writeManifests,
+  type TributaryProcess,
+} from './support/tributary-process.js';
 
 // Reference §13 checks 4 (legacy attribute filter, "" = present and non-empty, DESIGN §5.1) and
 // 5 (`filters` override `filter`; an empty `filters` list does not), through a real `tributary run`.
@@ -29,7 +33,8 @@ ${filterYaml}
 }
 
 beforeAll(async () => {
-  for (const name of ['legacy', 'subject', 'empty', 'override', 'emptyfilters']) sinks[name] = await startHttpSink();
+  for (const name of ['legacy', 'subject', 'empty', 'override', 'emptyfilters'])
+    sinks[name] = await startHttpSink();
   const attrs = (m: Record<string, string>) =>
     `  filter:\n    attributes:\n${Object.entries(m)
       .map(([k, v]) => `      ${k}: "${v}"`)
@@ -60,9 +65,19 @@ afterAll(async () => {
 });
 
 async function send(id: string, attrs: Record<string, string>) {
-  const headers: Record<string, string> = { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/x', 'ce-type': 'x', 'content-type': 'application/json' };
+  const headers: Record<string, string> = {
+    'ce-specversion': '1.0',
+    'ce-id': id,
+    'ce-source': '/x',
+    'ce-type': 'x',
+    'content-type': 'application/json',
+  };
   for (const [k, v] of Object.entries(attrs)) headers[`ce-${k}`] = v;
-  const res = await request(`${trib.baseUrl}/default/default`, { method: 'POST', headers, body: '{}' });
+  const res = await request(`${trib.baseUrl}/default/default`, {
+    method: 'POST',
+    headers,
+    body: '{}',
+  });
   await res.body.dump();
   expect(res.statusCode).toBe(202);
 }
@@ -75,22 +90,36 @@ async function receivedIds(
   expected: string[] = [],
 ): Promise<string[]> {
   await send(markerId, marker);
-  for (const id of [markerId, ...expected]) await sink.waitForEvent((e) => e.attributes['id'] === id);
+  for (const id of [markerId, ...expected])
+    await sink.waitForEvent((e) => e.attributes['id'] === id);
   return sink.events.map((e) => e.attributes['id']!).filter((id) => id !== markerId);
 }
 
 describe('legacy filter.attributes', () => {
   it('needs an extension filtered with "" to be present', async () => {
     await send('no-ext', { type: 'com.example.someevent', source: '/mycontext' });
-    await send('with-ext', { type: 'com.example.someevent', source: '/mycontext', myextension: 'my-extension-value' });
-    const ids = await receivedIds(sinks.legacy!, { type: 'com.example.someevent', source: '/mycontext', myextension: 'm' }, 'm1', ['with-ext']);
+    await send('with-ext', {
+      type: 'com.example.someevent',
+      source: '/mycontext',
+      myextension: 'my-extension-value',
+    });
+    const ids = await receivedIds(
+      sinks.legacy!,
+      { type: 'com.example.someevent', source: '/mycontext', myextension: 'm' },
+      'm1',
+      ['with-ext'],
+    );
     expect(ids).toContain('with-ext');
     expect(ids).not.toContain('no-ext');
   });
 
   it('needs a subject filtered with "" to be set', async () => {
     await send('no-subject', { type: 'com.example.someevent', source: '/mycontext' });
-    const ids = await receivedIds(sinks.subject!, { type: 'com.example.someevent', source: '/mycontext', subject: 's' }, 'm2');
+    const ids = await receivedIds(
+      sinks.subject!,
+      { type: 'com.example.someevent', source: '/mycontext', subject: 's' },
+      'm2',
+    );
     expect(ids).not.toContain('no-subject');
   });
 
@@ -105,14 +134,24 @@ describe('filters override filter', () => {
   it('uses filters when non-empty', async () => {
     await send('override-yes', { type: 'subscriptionapi.filters.override.event.type' });
     await send('override-no', { type: 'filter.check.event.type' });
-    const ids = await receivedIds(sinks.override!, { type: 'subscriptionapi.filters.override.event.type' }, 'm4', ['override-yes']);
+    const ids = await receivedIds(
+      sinks.override!,
+      { type: 'subscriptionapi.filters.override.event.type' },
+      'm4',
+      ['override-yes'],
+    );
     expect(ids).toEqual(['override-yes']);
   });
 
   it('uses filter.attributes when filters is empty', async () => {
     await send('attr-yes', { type: 'filter.attribute.event.type' });
     await send('attr-no', { type: 'some.other.type' });
-    const ids = await receivedIds(sinks.emptyfilters!, { type: 'filter.attribute.event.type' }, 'm5', ['attr-yes']);
+    const ids = await receivedIds(
+      sinks.emptyfilters!,
+      { type: 'filter.attribute.event.type' },
+      'm5',
+      ['attr-yes'],
+    );
     expect(ids).toEqual(['attr-yes']);
   });
 });

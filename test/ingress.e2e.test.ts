@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startHttpSink, type HttpSink } from '@tributary/testkit';
-import { startTributary, writeManifests, type TributaryProcess } from './support/tributary-process.js';
+import {
+  startTributary,
+  writeManifests,
+  type TributaryProcess,
+} from './support/tributary-process.js';
 
 // Reference §13 checks 1 (method/URI handling), 2 (bad events) and 3 (TTL defaulting), against a
 // real `tributary run`. Stored TTLs are observed at a dead-letter sink, which receives the event as
@@ -103,18 +107,31 @@ describe('broker ingress (bad events)', () => {
 
   it('MUST accept valid binary and structured events with 202', async () => {
     expect((await post('/ns/b', binaryHeaders())).status).toBe(202);
-    const structured = JSON.stringify({ specversion: '1.0', id: 's-1', source: '/e2e', type: 'e2e.test', data: { a: 1 } });
-    expect((await post('/ns/b', { 'content-type': 'application/cloudevents+json' }, structured)).status).toBe(202);
+    const structured = JSON.stringify({
+      specversion: '1.0',
+      id: 's-1',
+      source: '/e2e',
+      type: 'e2e.test',
+      data: { a: 1 },
+    });
+    expect(
+      (await post('/ns/b', { 'content-type': 'application/cloudevents+json' }, structured)).status,
+    ).toBe(202);
   });
 });
 
 describe('broker ingress (TTL)', () => {
   async function storedTtl(ttl: string | undefined): Promise<string | undefined> {
     const id = `ttl-${ttl}-${Math.random()}`;
-    const headers = binaryHeaders({ 'ce-id': id, ...(ttl === undefined ? {} : { 'ce-knativebrokerttl': ttl }) });
+    const headers = binaryHeaders({
+      'ce-id': id,
+      ...(ttl === undefined ? {} : { 'ce-knativebrokerttl': ttl }),
+    });
     expect((await post('/ns/b', headers)).status).toBe(202);
     const req = await dls.waitForEvent((e) => e.attributes['id'] === id);
-    expect(req.attributes['knativearrivaltime']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect(req.attributes['knativearrivaltime']).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/,
+    );
     return req.attributes['knativebrokerttl'];
   }
 

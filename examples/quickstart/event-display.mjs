@@ -30,7 +30,9 @@ const server = http.createServer((req, res) => {
   });
 });
 
-server.listen(port, '127.0.0.1', () => process.stdout.write(`event-display listening on http://127.0.0.1:${port}/\n`));
+server.listen(port, '127.0.0.1', () =>
+  process.stdout.write(`event-display listening on http://127.0.0.1:${port}/\n`),
+);
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -17,7 +17,8 @@ function waitForDisplay(pred: (l: (typeof displayLines)[number]) => boolean, tim
     const tick = () => {
       const hit = displayLines.find(pred);
       if (hit) return resolve(hit);
-      if (Date.now() - started > timeoutMs) return reject(new Error('event-display did not print the expected event'));
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error('event-display did not print the expected event'));
       setTimeout(tick, 25);
     };
     tick();
@@ -25,7 +26,9 @@ function waitForDisplay(pred: (l: (typeof displayLines)[number]) => boolean, tim
 }
 
 beforeAll(async () => {
-  display = spawn(process.execPath, [`${here}event-display.mjs`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  display = spawn(process.execPath, [`${here}event-display.mjs`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => {
     let buf = '';
     display.stdout!.on('data', (d: Buffer) => {
@@ -35,7 +38,8 @@ beforeAll(async () => {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line.startsWith('event-display listening')) resolve();
-        if (line.startsWith('event-display {')) displayLines.push(JSON.parse(line.slice('event-display '.length)));
+        if (line.startsWith('event-display {'))
+          displayLines.push(JSON.parse(line.slice('event-display '.length)));
       }
     });
   });
@@ -51,7 +55,13 @@ afterAll(async () => {
 async function send(type: string, id: string, data = '{}') {
   const res = await request(`${trib.baseUrl}/default/default`, {
     method: 'POST',
-    headers: { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/tour', 'ce-type': type, 'content-type': 'application/json' },
+    headers: {
+      'ce-specversion': '1.0',
+      'ce-id': id,
+      'ce-source': '/tour',
+      'ce-type': type,
+      'content-type': 'application/json',
+    },
     body: data,
   });
   await res.body.dump();
@@ -74,9 +84,13 @@ describe('quickstart', () => {
 
   it('retries a failing payment sink twice, then dead-letters the event', async () => {
     await send('com.example.payment.captured', 'pay-1');
-    const dead = await waitForDisplay((l) => l.path === '/dead-letter' && l.attributes['id'] === 'pay-1');
+    const dead = await waitForDisplay(
+      (l) => l.path === '/dead-letter' && l.attributes['id'] === 'pay-1',
+    );
     expect(dead.attributes['knativeerrorcode']).toBe('503');
     expect(dead.attributes['knativeerrordest']).toBe('http://127.0.0.1:8081/fail');
-    expect(displayLines.filter((l) => l.path === '/fail' && l.attributes['id'] === 'pay-1')).toHaveLength(3);
+    expect(
+      displayLines.filter((l) => l.path === '/fail' && l.attributes['id'] === 'pay-1'),
+    ).toHaveLength(3);
   });
 });

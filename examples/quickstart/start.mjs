@@ -7,10 +7,17 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const cli = fileURLToPath(new URL('../../packages/cli/bin/tributary.js', import.meta.url));
 const port = process.env.PORT ?? '8080';
 
-const display = spawn(process.execPath, [`${here}event-display.mjs`], { stdio: 'inherit', cwd: here });
-const broker = spawn(process.execPath, [cli, 'run', '-f', here, '--port', port, ...process.argv.slice(2)], {
+const display = spawn(process.execPath, [`${here}event-display.mjs`], {
   stdio: 'inherit',
+  cwd: here,
 });
+const broker = spawn(
+  process.execPath,
+  [cli, 'run', '-f', here, '--port', port, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 
 let exiting = false;
 const shutdown = (code) => {

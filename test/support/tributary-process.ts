@@ -24,9 +24,15 @@ export function writeManifests(files: Record<string, string>): string {
 }
 
 /** Runs the built `tributary` command with the given arguments and collects its output. */
-export function runCli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -39,9 +45,21 @@ export function runCli(args: string[], cwd?: string): Promise<{ code: number | n
  * Starts `tributary run -f <manifests>` on a free port as a user would, and resolves once it
  * logged that it is running.
  */
-export function startTributary(manifests: string | string[], extraArgs: string[] = []): Promise<TributaryProcess> {
+export function startTributary(
+  manifests: string | string[],
+  extraArgs: string[] = [],
+): Promise<TributaryProcess> {
   const files = Array.isArray(manifests) ? manifests : [manifests];
-  const args = [CLI, 'run', ...files.flatMap((f) => ['-f', f]), '--port', '0', '--log-level', 'debug', ...extraArgs];
+  const args = [
+    CLI,
+    'run',
+    ...files.flatMap((f) => ['-f', f]),
+    '--port',
+    '0',
+    '--log-level',
+    'debug',
+    ...extraArgs,
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
@@ -49,7 +67,9 @@ export function startTributary(manifests: string | string[], extraArgs: string[]
   return new Promise((resolve, reject) => {
     let buf = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    child.on('exit', (code) => reject(new Error(`tributary exited with ${code} before it was running:\n${stderr}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`tributary exited with ${code} before it was running:\n${stderr}`)),
+    );
     child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString('utf8');
       let nl: number;

@@ -1,4 +1,8 @@
-export { createMemoryBackend, MemoryBackend, type MemoryBackendOptions } from './backends/memory/memory-backend.js';
+export {
+  createMemoryBackend,
+  MemoryBackend,
+  type MemoryBackendOptions,
+} from './backends/memory/memory-backend.js';
 export {
   memoryBackendProvider,
   memoryBackendConfigSchema,
@@ -44,7 +48,11 @@ export {
   type HttpTargetOptions,
   type DeliveryAgentOptions,
 } from './dispatcher/http-target.js';
-export { createFunctionTarget, functionUrl, type FunctionTargetOptions } from './dispatcher/function-target.js';
+export {
+  createFunctionTarget,
+  functionUrl,
+  type FunctionTargetOptions,
+} from './dispatcher/function-target.js';
 export {
   isRetryable,
   isRetryableStatus,
@@ -53,7 +61,12 @@ export {
   retryDelayMs,
   type DeliveryPolicy,
 } from './dispatcher/retry.js';
-export { withDeadLetterExtensions, errorData, failureOf, type DeliveryFailure } from './dispatcher/dead-letter.js';
+export {
+  withDeadLetterExtensions,
+  errorData,
+  failureOf,
+  type DeliveryFailure,
+} from './dispatcher/dead-letter.js';
 export {
   createTriggerDispatcher,
   createSubscriptionDispatcher,
@@ -65,4 +78,10 @@ export {
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
 export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
-export { DestinationResolver, ingressTarget, type IngressHop, type Resolved, type AddressableLookup } from './runtime/destination-resolver.js';
+export {
+  DestinationResolver,
+  ingressTarget,
+  type IngressHop,
+  type Resolved,
+  type AddressableLookup,
+} from './runtime/destination-resolver.js';

@@ -49,7 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--data <data>', 'event data (a JSON value, or text with --content-type)')
     .option('--content-type <type>', 'datacontenttype', 'application/json')
     .option('-e, --extension <name=value>', 'an extension attribute (repeatable)', collect, [])
-    .addOption(new Option('--mode <mode>', 'content mode').choices(['binary', 'structured']).default('binary'))
+    .addOption(
+      new Option('--mode <mode>', 'content mode')
+        .choices(['binary', 'structured'])
+        .default('binary'),
+    )
     .action(async (url: string, opts) => {
       exitCode = await sendCommand(url, opts);
     });
@@ -58,8 +62,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('match')
     .description('evaluate events against every Trigger, without starting servers')
     .requiredOption('-f, --filename <path>', 'a YAML file or directory (repeatable)', collect, [])
-    .requiredOption('--event <file>', 'a JSON CloudEvent, or a JSON array of them (repeatable)', collect, [])
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .requiredOption(
+      '--event <file>',
+      'a JSON CloudEvent, or a JSON array of them (repeatable)',
+      collect,
+      [],
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .action(async (opts) => {
       exitCode = await matchCommand(opts);
     });

@@ -14,7 +14,8 @@ export class BackendRegistry {
   readonly #byClass = new Map<string, BackendProvider<unknown>>();
 
   register<C>(provider: BackendProvider<C>): this {
-    for (const cls of provider.brokerClasses) this.#byClass.set(cls, provider as BackendProvider<unknown>);
+    for (const cls of provider.brokerClasses)
+      this.#byClass.set(cls, provider as BackendProvider<unknown>);
     return this;
   }
 

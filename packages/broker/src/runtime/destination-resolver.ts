@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { Agent } from 'undici';
-import { type Destination, type Logger, type RefTargetKind, refTarget, resolveUri } from '@tributary/core';
+import {
+  type Destination,
+  type Logger,
+  type RefTargetKind,
+  refTarget,
+  resolveUri,
+} from '@tributary/core';
 import type { CloudEvent } from '@tributary/core';
 import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
 import { createHttpTarget } from '../dispatcher/http-target.js';
@@ -45,21 +51,28 @@ export class DestinationResolver {
   ) {}
 
   async resolve(dest: Destination, namespace: string): Promise<Resolved> {
-    if (!dest.ref) return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
+    if (!dest.ref)
+      return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
     const refText = `${ref.kind} '${ns}/${ref.name}' (${ref.apiVersion})`;
     if (target.kind === 'function') {
       const fn = this.lookup.functionSpec(ns, ref.name);
-      if (!fn) return { error: `ref ${refText} does not exist: declare a tributary.dev/v1alpha1 Function named '${ref.name}'` };
-      if (fn.url) return { target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }) };
+      if (!fn)
+        return {
+          error: `ref ${refText} does not exist: declare a tributary.dev/v1alpha1 Function named '${ref.name}'`,
+        };
+      if (fn.url)
+        return {
+          target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }),
+        };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
       let pending = this.#modules.get(cacheKey);
       if (!pending) {
-        pending = loadFunctionModule(modulePath, fn.export ?? 'default', fn.baseDir).then((handler) =>
-          createFunctionTarget(`${ns}/${ref.name}`, handler, { logger: this.logger }),
+        pending = loadFunctionModule(modulePath, fn.export ?? 'default', fn.baseDir).then(
+          (handler) => createFunctionTarget(`${ns}/${ref.name}`, handler, { logger: this.logger }),
         );
         this.#modules.set(cacheKey, pending);
       }
@@ -71,11 +84,16 @@ export class DestinationResolver {
       }
     }
     if (target.kind === 'unknown') {
-      return { error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker, Channel, Sequence, Parallel)` };
+      return {
+        error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker, Channel, Sequence, Parallel)`,
+      };
     }
     const hop = this.lookup.ingress(target.kind, ns, ref.name);
     if (!hop) return { error: `ref ${refText} does not exist` };
-    if (dest.uri) return { error: `ref ${refText} is an in-process ingress: uri '${dest.uri}' cannot be added to it` };
+    if (dest.uri)
+      return {
+        error: `ref ${refText} is an in-process ingress: uri '${dest.uri}' cannot be added to it`,
+      };
     return { target: ingressTarget(hop) };
   }
 }

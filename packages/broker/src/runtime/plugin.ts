@@ -26,7 +26,11 @@ export interface PluginContext {
   /** Resolves a Destination to a delivery target, or an error that names what is missing. */
   resolve(destination: Destination, namespace: string): Promise<Resolved>;
   /** Publishes to a broker as its ingress would (TTL, arrival time); resolves with the status. */
-  publishToBroker(namespace: string, broker: string, events: CloudEvent[]): Promise<{ status: number; error?: string }>;
+  publishToBroker(
+    namespace: string,
+    broker: string,
+    events: CloudEvent[],
+  ): Promise<{ status: number; error?: string }>;
 }
 
 /**

@@ -15,8 +15,22 @@ export interface ResourceStatus {
 export class StatusBoard {
   readonly #statuses = new Map<string, ResourceStatus>();
 
-  set(kind: string, namespace: string, name: string, ready: boolean, reason: string, message = ''): void {
-    this.#statuses.set(`${kind}/${namespace}/${name}`, { kind, namespace, name, ready, reason, message });
+  set(
+    kind: string,
+    namespace: string,
+    name: string,
+    ready: boolean,
+    reason: string,
+    message = '',
+  ): void {
+    this.#statuses.set(`${kind}/${namespace}/${name}`, {
+      kind,
+      namespace,
+      name,
+      ready,
+      reason,
+      message,
+    });
   }
 
   delete(kind: string, namespace: string, name: string): void {

@@ -46,7 +46,11 @@ export interface Runtime {
   /** Stops accepting, drains what is in flight (bounded by drainMs), closes everything. */
   stop(options?: { drainMs?: number }): Promise<void>;
   /** Publishes events to a broker as its ingress would (TTL, arrival time); resolves with the status. */
-  publish(namespace: string, broker: string, events: CloudEvent[]): Promise<{ status: number; error?: string }>;
+  publish(
+    namespace: string,
+    broker: string,
+    events: CloudEvent[],
+  ): Promise<{ status: number; error?: string }>;
   readonly statuses: StatusBoard;
   readonly url: string;
 }
@@ -80,7 +84,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const notReady = statuses.notReady();
       return {
         ready: notReady.length === 0,
-        notReady: notReady.map((s) => ({ resource: `${s.kind}/${s.namespace}/${s.name}`, reason: s.reason, message: s.message })),
+        notReady: notReady.map((s) => ({
+          resource: `${s.kind}/${s.namespace}/${s.name}`,
+          reason: s.reason,
+          message: s.message,
+        })),
       };
     },
   });
@@ -103,7 +111,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const resolver = new DestinationResolver(
     {
       ingress: (kind, ns, name) =>
-        kind === 'broker' ? (topology.get('Broker', ns, name) ? hop(ns, name) : undefined) : hops.get(`${kind}/${ns}/${name}`),
+        kind === 'broker'
+          ? topology.get('Broker', ns, name)
+            ? hop(ns, name)
+            : undefined
+          : hops.get(`${kind}/${ns}/${name}`),
       functionSpec: (ns, name) => {
         const fn = topology.get('Function', ns, name);
         if (!fn) return undefined;
@@ -136,13 +148,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const { namespace, name } = b.metadata;
       const cls = brokerClassOf(b);
       try {
-        const backend = registry.create(cls, {}, { logger: logger.child({ broker: `${namespace}/${name}` }) });
+        const backend = registry.create(
+          cls,
+          {},
+          { logger: logger.child({ broker: `${namespace}/${name}` }) },
+        );
         await backend.start();
-        brokers.set(`${namespace}/${name}`, { namespace, name, backend, topic: brokerTopic(namespace, name) });
+        brokers.set(`${namespace}/${name}`, {
+          namespace,
+          name,
+          backend,
+          topic: brokerTopic(namespace, name),
+        });
         statuses.set('Broker', namespace, name, true, 'Ready', `class ${cls}`);
         logger.info({ broker: name, namespace, class: cls }, 'broker ready');
       } catch (err) {
-        statuses.set('Broker', namespace, name, false, 'BackendUnavailable', (err as Error).message);
+        statuses.set(
+          'Broker',
+          namespace,
+          name,
+          false,
+          'BackendUnavailable',
+          (err as Error).message,
+        );
         logger.error({ broker: name, namespace, err }, 'broker failed to start');
       }
     }
@@ -155,8 +183,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const brokerName = t.spec.broker ?? t.spec.brokerRef?.name ?? '';
       const broker = brokers.get(`${namespace}/${brokerName}`);
       if (!broker) {
-        const reason = topology.get('Broker', namespace, brokerName) ? 'BrokerNotReady' : 'BrokerDoesNotExist';
-        statuses.set('Trigger', namespace, name, false, reason, `broker '${namespace}/${brokerName}' ${reason === 'BrokerNotReady' ? 'is not ready' : 'does not exist'}`);
+        const reason = topology.get('Broker', namespace, brokerName)
+          ? 'BrokerNotReady'
+          : 'BrokerDoesNotExist';
+        statuses.set(
+          'Trigger',
+          namespace,
+          name,
+          false,
+          reason,
+          `broker '${namespace}/${brokerName}' ${reason === 'BrokerNotReady' ? 'is not ready' : 'does not exist'}`,
+        );
         logger.warn({ trigger: name, namespace, broker: brokerName, reason }, 'trigger not ready');
         continue;
       }
@@ -164,7 +201,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
       const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
       if ('error' in subscriber) {
-        statuses.set('Trigger', namespace, name, false, 'SubscriberResolveFailed', subscriber.error);
+        statuses.set(
+          'Trigger',
+          namespace,
+          name,
+          false,
+          'SubscriberResolveFailed',
+          subscriber.error,
+        );
         logger.warn({ trigger: name, namespace, reason: subscriber.error }, 'trigger not ready');
         continue;
       }
@@ -183,19 +227,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const dispatcher = createTriggerDispatcher({
         name,
         namespace,
-        filter: compileTriggerFilter({ filter: t.spec.filter, filters: t.spec.filters }, { filterData }),
+        filter: compileTriggerFilter(
+          { filter: t.spec.filter, filters: t.spec.filters },
+          { filterData },
+        ),
         subscriber: subscriber.target,
         reply: ingressTarget(hop(namespace, brokerName)),
         deadLetter,
         policy: delivery,
         logger: triggerLog,
-        onOutcome: options.onOutcome && ((o) => options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` })),
+        onOutcome:
+          options.onOutcome &&
+          ((o) => options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` })),
       });
       dispatchers.push(dispatcher);
-      const sub = await broker.backend.subscribe(broker.topic, triggerSubscriptionName(namespace, name), dispatcher.handle, {
-        ordered: false,
-        concurrency: triggerConcurrency(t) ?? DEFAULT_TRIGGER_CONCURRENCY,
-      });
+      const sub = await broker.backend.subscribe(
+        broker.topic,
+        triggerSubscriptionName(namespace, name),
+        dispatcher.handle,
+        {
+          ordered: false,
+          concurrency: triggerConcurrency(t) ?? DEFAULT_TRIGGER_CONCURRENCY,
+        },
+      );
       subscriptions.push(sub);
       const entries = routes.get(broker.topic) ?? [];
       entries.push({
@@ -204,7 +258,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         options: { filterData },
       });
       routes.set(broker.topic, entries);
-      statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
+      statuses.set(
+        'Trigger',
+        namespace,
+        name,
+        true,
+        'Ready',
+        `subscriber ${subscriber.target.url}`,
+      );
       triggerLog.info({ subscriber: subscriber.target.url }, 'trigger ready');
     }
     // Brokers whose backend routes at publish get one routing index over their triggers, so an
@@ -222,14 +283,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return baseUrl;
     },
     async start() {
-      for (const f of topology.functions) statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
+      for (const f of topology.functions)
+        statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       await startBrokers();
       server.route('*', ingress.matches, ingress.handle, { fallback: true });
       for (const p of plugins) await p.register?.(pluginContext);
       baseUrl = await server.listen();
       await startTriggers();
       for (const p of plugins) await p.start?.(pluginContext);
-      logger.info({ url: baseUrl, brokers: brokers.size, triggers: subscriptions.length }, 'tributary running');
+      logger.info(
+        { url: baseUrl, brokers: brokers.size, triggers: subscriptions.length },
+        'tributary running',
+      );
       return baseUrl;
     },
     async stop({ drainMs = 10_000 } = {}) {

@@ -16,7 +16,10 @@ export const triggerFilterValidator: ResourceValidator = (resource) => {
   );
   return problems.map((p) => ({
     path: ['spec', ...p.path],
-    message: p.offset === undefined || p.message.includes('position') ? p.message : `${p.message} (at position ${p.offset} of the expression)`,
+    message:
+      p.offset === undefined || p.message.includes('position')
+        ? p.message
+        : `${p.message} (at position ${p.offset} of the expression)`,
   }));
 };
 

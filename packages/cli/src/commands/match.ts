@@ -68,11 +68,9 @@ export async function matchCommand(opts: MatchOptions): Promise<number> {
   const rows: Array<MatchRow & { decidedBy: string }> = [];
   events.forEach((event, index) => {
     for (const t of topology.triggers) {
-      const verdict = explainFilter(
-        { filter: t.spec.filter, filters: t.spec.filters },
-        event,
-        { filterData: triggerFilterData(t) },
-      );
+      const verdict = explainFilter({ filter: t.spec.filter, filters: t.spec.filters }, event, {
+        filterData: triggerFilterData(t),
+      });
       rows.push({
         event: index,
         namespace: t.metadata.namespace,
@@ -84,7 +82,13 @@ export async function matchCommand(opts: MatchOptions): Promise<number> {
     }
   });
   if (opts.output === 'json') {
-    const out: MatchRow[] = rows.map(({ event, namespace, broker, trigger, result }) => ({ event, namespace, broker, trigger, result }));
+    const out: MatchRow[] = rows.map(({ event, namespace, broker, trigger, result }) => ({
+      event,
+      namespace,
+      broker,
+      trigger,
+      result,
+    }));
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }

@@ -27,7 +27,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`${problems.length} problem(s) found; nothing started\n`);
     return 1;
   }
-  const runtime = createRuntime({ topology, logger, host: opts.host, port, plugins: defaultPlugins() });
+  const runtime = createRuntime({
+    topology,
+    logger,
+    host: opts.host,
+    port,
+    plugins: defaultPlugins(),
+  });
   await runtime.start();
   return new Promise<number>((resolve) => {
     let stopping = false;

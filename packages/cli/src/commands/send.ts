@@ -25,7 +25,10 @@ export function buildEvent(opts: SendOptions): CloudEvent {
   if (opts.subject !== undefined) attributes['subject'] = opts.subject;
   for (const ext of opts.extension) {
     const eq = ext.indexOf('=');
-    if (eq <= 0) throw new Error(`--extension '${ext}' must be name=value, e.g. --extension partitionkey=order-1`);
+    if (eq <= 0)
+      throw new Error(
+        `--extension '${ext}' must be name=value, e.g. --extension partitionkey=order-1`,
+      );
     attributes[ext.slice(0, eq).toLowerCase()] = ext.slice(eq + 1);
   }
   let data: Uint8Array | undefined;
@@ -35,7 +38,9 @@ export function buildEvent(opts: SendOptions): CloudEvent {
       try {
         JSON.parse(opts.data);
       } catch {
-        throw new Error(`--data '${opts.data}' is not JSON; quote text as JSON ('"hello"') or pass --content-type text/plain`);
+        throw new Error(
+          `--data '${opts.data}' is not JSON; quote text as JSON ('"hello"') or pass --content-type text/plain`,
+        );
       }
     }
     data = Buffer.from(opts.data, 'utf8');
@@ -48,7 +53,12 @@ export function buildEvent(opts: SendOptions): CloudEvent {
 export async function sendCommand(url: string, opts: SendOptions): Promise<number> {
   const event = buildEvent(opts);
   const { headers, body } = encodeHttp(event, opts.mode);
-  const res = await request(url, { method: 'POST', headers, body: body ? Buffer.from(body) : undefined, reset: true });
+  const res = await request(url, {
+    method: 'POST',
+    headers,
+    body: body ? Buffer.from(body) : undefined,
+    reset: true,
+  });
   const text = await res.body.text();
   const line = `${res.statusCode} ${event.attributes['id']}${text ? ` ${text}` : ''}\n`;
   if (res.statusCode >= 200 && res.statusCode < 300) {

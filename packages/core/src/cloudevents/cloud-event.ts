@@ -86,24 +86,33 @@ export function validateCloudEvent(attributes: Readonly<Record<string, string>>)
   const sv = attributes['specversion'];
   if (sv === undefined || sv === '') problems.push("attribute 'specversion' is required");
   else if (!SUPPORTED_SPEC_VERSIONS.includes(sv))
-    problems.push(`specversion '${sv}' is not supported (supported: ${SUPPORTED_SPEC_VERSIONS.join(', ')})`);
+    problems.push(
+      `specversion '${sv}' is not supported (supported: ${SUPPORTED_SPEC_VERSIONS.join(', ')})`,
+    );
   for (const name of ['id', 'source', 'type'] as const) {
     const v = attributes[name];
-    if (v === undefined || v === '') problems.push(`attribute '${name}' is required and must be non-empty`);
+    if (v === undefined || v === '')
+      problems.push(`attribute '${name}' is required and must be non-empty`);
   }
   const subject = attributes['subject'];
-  if (subject !== undefined && subject === '') problems.push("attribute 'subject' must be non-empty when present");
+  if (subject !== undefined && subject === '')
+    problems.push("attribute 'subject' must be non-empty when present");
   const time = attributes['time'];
-  if (time !== undefined && !RFC3339.test(time)) problems.push(`attribute 'time' value '${time}' is not an RFC 3339 timestamp`);
+  if (time !== undefined && !RFC3339.test(time))
+    problems.push(`attribute 'time' value '${time}' is not an RFC 3339 timestamp`);
   const ct = attributes['datacontenttype'];
   if (ct !== undefined && !MEDIA_TYPE.test(ct))
-    problems.push(`attribute 'datacontenttype' value '${ct}' is not a media type (RFC 2046), e.g. application/json`);
+    problems.push(
+      `attribute 'datacontenttype' value '${ct}' is not a media type (RFC 2046), e.g. application/json`,
+    );
   const schema = attributes['dataschema'];
   if (schema !== undefined && !ABSOLUTE_URI.test(schema))
     problems.push(`attribute 'dataschema' value '${schema}' must be an absolute URI`);
   for (const name of Object.keys(attributes)) {
     if (!EXTENSION_NAME_PATTERN.test(name))
-      problems.push(`attribute name '${name}' is invalid: names are lower-case ASCII letters and digits`);
+      problems.push(
+        `attribute name '${name}' is invalid: names are lower-case ASCII letters and digits`,
+      );
   }
   return problems;
 }

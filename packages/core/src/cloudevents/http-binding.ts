@@ -68,7 +68,8 @@ export function decodeHttp(
   if (mode === 'binary') return { mode, events: [checked(decodeBinary(headers, body))] };
   const json = parseJson(body);
   if (mode === 'structured') return { mode, events: [checked(fromStructured(json))] };
-  if (!Array.isArray(json)) throw new CloudEventDecodeError('batch body must be a JSON array of CloudEvents');
+  if (!Array.isArray(json))
+    throw new CloudEventDecodeError('batch body must be a JSON array of CloudEvents');
   const events: CloudEvent[] = [];
   const problems: string[] = [];
   json.forEach((item, i) => {
@@ -142,15 +143,18 @@ export function fromStructured(json: unknown): CloudEvent {
     attributes[key.toLowerCase()] = attributeString(key, value);
   }
   if (obj['data_base64'] !== undefined && obj['data_base64'] !== null) {
-    if (obj['data'] !== undefined) throw new CloudEventDecodeError("an event may carry 'data' or 'data_base64', not both");
-    if (typeof obj['data_base64'] !== 'string') throw new CloudEventDecodeError("'data_base64' must be a string");
+    if (obj['data'] !== undefined)
+      throw new CloudEventDecodeError("an event may carry 'data' or 'data_base64', not both");
+    if (typeof obj['data_base64'] !== 'string')
+      throw new CloudEventDecodeError("'data_base64' must be a string");
     data = Buffer.from(obj['data_base64'], 'base64');
   } else if (obj['data'] !== undefined && obj['data'] !== null) {
     const d = obj['data'];
     const ct = attributes['datacontenttype'];
     if (typeof d === 'string' && !isJsonContentType(ct)) data = Buffer.from(d, 'utf8');
     else data = Buffer.from(JSON.stringify(d), 'utf8');
-    if (ct === undefined && typeof d !== 'string') attributes['datacontenttype'] = 'application/json';
+    if (ct === undefined && typeof d !== 'string')
+      attributes['datacontenttype'] = 'application/json';
   }
   return { attributes, data };
 }
@@ -203,7 +207,10 @@ export function encodeHttp(
 }
 
 /** Encodes several events as one batch-mode body. */
-export function encodeBatch(events: readonly CloudEvent[]): { headers: Record<string, string>; body: Uint8Array } {
+export function encodeBatch(events: readonly CloudEvent[]): {
+  headers: Record<string, string>;
+  body: Uint8Array;
+} {
   return {
     headers: { 'content-type': `${BATCH_CONTENT_TYPE}; charset=utf-8` },
     body: Buffer.from(JSON.stringify(events.map(toStructured)), 'utf8'),

@@ -2,7 +2,8 @@
  * ISO-8601 durations as Knative uses them (`PT0.2S`, `PT1M30S`, `P1D`). Years and months have no
  * fixed length and are refused.
  */
-const DURATION = /^P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const DURATION =
+  /^P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /** Parses an ISO-8601 duration into milliseconds; throws a message that says what is accepted. */
 export function parseIsoDuration(text: string): number {

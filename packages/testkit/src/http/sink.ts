@@ -64,7 +64,10 @@ export interface HttpSink {
   /** Resolves with the requests once at least `n` arrived; rejects after `timeoutMs` naming how many did. */
   waitFor(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Resolves with the first request (already received or still to come) that satisfies `predicate`. */
-  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  waitForRequest(
+    predicate: (r: RecordedRequest) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordedRequest>;
   /** Resolves with the first event (already received or still to come) that satisfies `predicate`. */
   waitForEvent(predicate: (e: CloudEvent) => boolean, timeoutMs?: number): Promise<CloudEvent>;
   /** Stops the server and drops open connections. */
@@ -135,9 +138,9 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
   const { port, address } = server.address() as AddressInfo;
 
   const waitForRequest = (
-  predicate: (r: RecordedRequest) => boolean,
-  timeoutMs = 10_000,
-): Promise<RecordedRequest> => {
+    predicate: (r: RecordedRequest) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<RecordedRequest> => {
     const found = requests.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -149,7 +152,11 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
       };
       const timer = setTimeout(() => {
         watchers.delete(watch);
-        reject(new Error(`HTTP sink received ${requests.length} request(s) within ${timeoutMs} ms, none matching`));
+        reject(
+          new Error(
+            `HTTP sink received ${requests.length} request(s) within ${timeoutMs} ms, none matching`,
+          ),
+        );
       }, timeoutMs);
       watchers.add(watch);
     });

@@ -20,11 +20,15 @@ describe('MemoryBackend', () => {
     backend = createMemoryBackend({ maxQueuedPerSubscription: 2 });
     await backend.subscribe('t', 'odd', never, { ordered: false, concurrency: 1 });
     await backend.subscribe('t', 'even', never, { ordered: false, concurrency: 1 });
-    backend.setRouter('t', (e) => (Number(e.attributes['id']!.split('-').pop()) % 2 ? ['odd'] : ['even']));
+    backend.setRouter('t', (e) =>
+      Number(e.attributes['id']!.split('-').pop()) % 2 ? ['odd'] : ['even'],
+    );
     await backend.publish('t', makeEvents(4, 'r'));
     expect(backend.backlog('t', 'odd')).toBe(2);
     expect(backend.backlog('t', 'even')).toBe(2);
-    await expect(backend.publish('t', makeEvents(1, 'x'))).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(backend.publish('t', makeEvents(1, 'x'))).rejects.toBeInstanceOf(
+      BackendUnavailableError,
+    );
     backend.setRouter('t', () => []);
     await expect(backend.publish('t', makeEvents(3, 'y'))).resolves.toBeUndefined();
     expect(backend.backlog('t', 'odd')).toBe(2);
