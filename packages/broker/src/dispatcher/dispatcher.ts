@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
   type CloudEvent,
@@ -52,6 +53,8 @@ export function createSubscriptionDispatcher(
   const log = bindName(options.logger ?? silentLogger, kind, name, namespace);
   const held = options.heldRedelivery ?? { initialMs: 1000, maxMs: 60_000 };
   const closer = new AbortController();
+  // Every delivery in flight listens on this one signal; the bound is the trigger's concurrency.
+  setMaxListeners(0, closer.signal);
   const subscriberFormat = policy.format === 'json' ? 'structured' : 'binary';
 
   function report(o: DispatchOutcome): void {
