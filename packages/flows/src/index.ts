@@ -1,0 +1,22 @@
+/**
+ * @tributary/flows — `messaging.knative.dev/v1` Channel, InMemoryChannel, Subscription and
+ * `flows.knative.dev/v1` Sequence, Parallel on top of the broker's public API. Importing the
+ * package registers the kinds with the manifest loader; `createFlowsPlugin()` runs them.
+ */
+import './kinds.js';
+
+export * from './resources.js';
+export {
+  registerChannelKind,
+  channelKind,
+  channelKinds,
+  validateChannelTemplate,
+  templateDelivery,
+  DEFAULT_CHANNEL_TEMPLATE,
+  type ChannelKindDefinition,
+} from './channel-kinds.js';
+export { ChannelFabric, CHANNEL_SUBSCRIPTION_CONCURRENCY, type FabricChannel, type FabricSubscription, type ChannelFabricOptions } from './channel-fabric.js';
+export { createFlowsPlugin, type FlowsPluginOptions, type FlowChannels } from './flows-plugin.js';
+export { FLOW_INGRESS_PATH, createFlowIngressHandler, type FlowIngress } from './ingress-route.js';
+export * from './naming.js';
+export { WiringError } from './errors.js';

@@ -1,0 +1,64 @@
+/**
+ * HTTP ingress of channels and flows (DESIGN §4): `POST /<ns>/channels/<name>`,
+ * `/<ns>/sequences/<name>`, `/<ns>/parallels/<name>`, with the broker ingress's status table
+ * (OPTIONS 200, other methods 405, unknown 404, bad event 400, too large 413, accepted 202).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CloudEvent, CloudEventDecodeError, type Logger, decodeHttp } from '@tributary/core';
+import { HttpError, INGRESS_ALLOW, type IngestResult, type RouteContext, sendError } from '@tributary/broker';
+
+/** Matches the three ingress paths (one trailing slash allowed). */
+export const FLOW_INGRESS_PATH = /^\/(?<ns>[^/]+)\/(?<segment>channels|sequences|parallels)\/(?<name>[^/]+)\/?$/;
+
+/** Something the route can hand events to. */
+export interface FlowIngress {
+  ingest(events: CloudEvent[]): Promise<IngestResult>;
+}
+
+const KIND_OF_SEGMENT: Record<string, string> = { channels: 'channel', sequences: 'sequence', parallels: 'parallel' };
+
+/**
+ * Creates the route handler. `lookup` finds the ingress by kind (`channel`, `sequence`,
+ * `parallel`), namespace and name.
+ */
+export function createFlowIngressHandler(
+  lookup: (kind: string, namespace: string, name: string) => FlowIngress | undefined,
+  logger: Logger,
+) {
+  return async (req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> => {
+    res.setHeader('allow', INGRESS_ALLOW);
+    const method = (req.method ?? '').toUpperCase();
+    if (method === 'OPTIONS') {
+      res.writeHead(200, { 'webhook-allowed-origin': '*', 'webhook-allowed-rate': '*', 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const { ns = '', segment = '', name = '' } = ctx.params;
+    const kind = KIND_OF_SEGMENT[segment] ?? segment;
+    if (method !== 'POST') return sendError(res, 405, `method ${method} is not allowed: the ${kind} ingress accepts POST`);
+    const target = lookup(kind, decodeURIComponent(ns), decodeURIComponent(name));
+    if (!target) return sendError(res, 404, `${kind} '${ns}/${name}' not found`);
+    let body: Buffer;
+    try {
+      body = await ctx.readBody();
+    } catch (err) {
+      if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
+      throw err;
+    }
+    let events: CloudEvent[];
+    try {
+      events = decodeHttp(req.headers, body).events;
+    } catch (err) {
+      if (!(err instanceof CloudEventDecodeError)) throw err;
+      logger.debug({ path: ctx.path, problems: err.problems }, 'rejected a request that is not a valid CloudEvent');
+      return sendError(res, 400, err.message);
+    }
+    const r = await target.ingest(events);
+    if (r.status === 202) {
+      res.writeHead(202, { 'content-length': '0' });
+      res.end();
+      return;
+    }
+    sendError(res, r.status, r.error ?? 'request failed', r.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.retryAfterSeconds) });
+  };
+}
