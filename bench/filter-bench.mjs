@@ -87,6 +87,19 @@ for (const r of routing) {
 }
 const ratio = routing[2].eventsPerSecond / routing[0].eventsPerSecond;
 console.log(`10,000 vs 1 trigger throughput ratio: ${ratio.toFixed(2)} (aim >= 0.5)`);
+// The same comparison with the same stream on both sides: one repeated event type. This separates
+// the index's own cost (flat in N) from the cache misses of 4096 distinct event types.
+const oneType = (n) => {
+  const index = new RoutingIndex(triggers(n));
+  const events = Array.from({ length: 4096 }, () => event('com.example.t0'));
+  return opsPerSecond((k) => index.match(events[k & 4095]));
+};
+const sameStream = { triggers1: oneType(1), triggers10k: oneType(10_000) };
+const sameStreamRatio = sameStream.triggers10k / sameStream.triggers1;
+console.log(
+  `one repeated event type: 1 trigger ${sameStream.triggers1.toLocaleString('en')} events/s, ` +
+    `10,000 triggers ${sameStream.triggers10k.toLocaleString('en')} events/s, ratio ${sameStreamRatio.toFixed(2)}`,
+);
 
 const orderData = new TextEncoder().encode(
   JSON.stringify({ order: { total: 120, currency: 'EUR', items: [1, 2, 3] } }),
@@ -115,6 +128,7 @@ console.log(
     node: process.version,
     routing,
     routingRatio10kVs1: Number(ratio.toFixed(3)),
+    sameStream: { ...sameStream, ratio: Number(sameStreamRatio.toFixed(3)) },
     cesql,
   }),
 );
