@@ -1,8 +1,6 @@
 import { pino } from 'pino';
-import { formatProblem } from '@tributary/core';
-import { createRuntime } from '@tributary/broker';
-import { loadAll } from './manifests.js';
-import { defaultPlugins } from '../plugins.js';
+import { ConfigError, formatProblem } from '@tributary/core';
+import { createMesh } from '../mesh.js';
 
 export interface RunOptions {
   filename: string[];
@@ -14,6 +12,7 @@ export interface RunOptions {
 /** How long SIGTERM waits for deliveries in flight before exiting. */
 const DRAIN_MS = 10_000;
 
+/** `tributary run`: a mesh (see createMesh) on the given port until SIGTERM/SIGINT. */
 export async function runCommand(opts: RunOptions): Promise<number> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -21,27 +20,26 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return 1;
   }
   const logger = pino({ level: opts.logLevel, base: { service: 'tributary' } });
-  const { topology, problems } = await loadAll(opts.filename);
-  if (problems.length > 0) {
-    for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
-    process.stderr.write(`${problems.length} problem(s) found; nothing started\n`);
+  let mesh;
+  try {
+    mesh = await createMesh(
+      { files: opts.filename },
+      { port, host: opts.host, logger, drainMs: DRAIN_MS },
+    );
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.stderr.write(`${err.problems.length} problem(s) found; nothing started\n`);
     return 1;
   }
-  const runtime = createRuntime({
-    topology,
-    logger,
-    host: opts.host,
-    port,
-    plugins: defaultPlugins(),
-  });
-  await runtime.start();
+  await mesh.start();
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
-      runtime.stop({ drainMs: DRAIN_MS }).then(
+      mesh.stop({ drainMs: DRAIN_MS }).then(
         () => {
           logger.info({}, 'stopped');
           resolve(0);

@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import {
+  type CloudEvent,
+  ConfigError,
+  type LoadResult,
+  type Logger,
+  type SubscriptionsApiFilter,
+  type Topology,
+  type TriggerFilter,
+  createTopology,
+  loadResources,
+} from '@tributary/core';
+import {
+  type Runtime,
+  type RuntimePlugin,
+  type StatusBoard,
+  createRuntime,
+} from '@tributary/broker';
+import type { FunctionHandler } from '@tributary/function';
+import { type EventInput, EventRejectedError, buildEvent } from '@tributary/sdk';
+import { loadAll, triggerFilterValidator } from './commands/manifests.js';
+import { defaultPlugins } from './plugins.js';
+
+/** What to run: manifest files/directories, or resource objects (as parsed YAML would give). */
+export type MeshInput =
+  { readonly files: string | readonly string[] } | { readonly resources: readonly unknown[] };
+
+/** Options of {@link createMesh}. */
+export interface MeshOptions {
+  /** HTTP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** A pino (or pino-compatible) logger, or a pino level for a logger on stderr. @default 'warn' */
+  readonly logger?: Logger | string;
+  /** Flows, sources, … started with the brokers. @default defaultPlugins() */
+  readonly plugins?: readonly RuntimePlugin[];
+  /** `source` of events published with {@link Mesh.publish} that do not set one. @default '/tributary/mesh' */
+  readonly source?: string;
+  /** How long `stop()` drains deliveries in flight. @default 10000 */
+  readonly drainMs?: number;
+}
+
+/** Which events an in-process subscriber gets: a Trigger's `filter` and/or `filters`. */
+export interface MeshFilter {
+  readonly attributes?: TriggerFilter['attributes'];
+  readonly filters?: readonly SubscriptionsApiFilter[];
+}
+
+/** A subscriber added with {@link Mesh.subscribe}. */
+export interface MeshSubscription {
+  /** The hidden Trigger's name (and its Function's), e.g. `tributary-mesh-subscriber-1`. */
+  readonly name: string;
+  /** Stops calling the handler; later events are acknowledged (202) without it. */
+  unsubscribe(): void;
+}
+
+/** A Tributary running inside your program. */
+export interface Mesh {
+  /** The validated resources (without hidden subscriber resources). */
+  readonly topology: Topology;
+  /** Base URL once started (`''` before). */
+  readonly url: string;
+  /** Readiness per resource (empty before start). */
+  readonly statuses: StatusBoard | undefined;
+  /** Starts brokers, triggers, plugins and the HTTP server; resolves with the base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, drains deliveries in flight (bounded by `drainMs`), closes everything. */
+  stop(options?: { drainMs?: number }): Promise<void>;
+  /**
+   * Publishes one event to a broker as its HTTP ingress would (validation, TTL, arrival time).
+   * Accepts a wire {@link CloudEvent} or a friendly {@link EventInput} (`id`, `time`, `source`
+   * filled in). Resolves with the ingress status (202); throws `EventRejectedError` (from
+   * @tributary/sdk) on any other status and `ProducerValidationError` for an invalid input.
+   */
+  publish(
+    namespace: string,
+    broker: string,
+    event: CloudEvent | EventInput,
+  ): Promise<{ status: number }>;
+  /**
+   * Adds an in-process subscriber: a hidden Trigger on the broker (with `filter`) whose subscriber
+   * is an in-process Function calling `handler` with the usual function contract (a returned event
+   * is a reply to the broker, throwing fails the delivery and is retried). Call before `start()`.
+   * Throws `ConfigError` for a bad filter or an unknown broker.
+   */
+  subscribe(
+    namespace: string,
+    broker: string,
+    filter: MeshFilter | undefined,
+    handler: FunctionHandler,
+  ): MeshSubscription;
+  subscribe(namespace: string, broker: string, handler: FunctionHandler): MeshSubscription;
+}
+
+/** `start()` twice, `subscribe()` after `start()`, or `publish()` while not running. */
+export class MeshStateError extends Error {
+  readonly code = 'TRIB_ERR_MESH_STATE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MeshStateError';
+  }
+}
+
+const REGISTRY = Symbol.for('tributary.mesh.subscribers');
+type Registry = Map<string, FunctionHandler>;
+const registry: Registry =
+  ((globalThis as Record<symbol, unknown>)[REGISTRY] as Registry | undefined) ?? new Map();
+(globalThis as Record<symbol, unknown>)[REGISTRY] = registry;
+
+/** The module a hidden subscriber Function loads: it forwards to the handler registered under `id`. */
+function subscriberModule(id: string): string {
+  return (
+    `const registry = globalThis[Symbol.for('tributary.mesh.subscribers')];\n` +
+    `export default function meshSubscriber(event, context) {\n` +
+    `  const handler = registry && registry.get(${JSON.stringify(id)});\n` +
+    `  return handler ? handler(event, context) : undefined;\n}\n`
+  );
+}
+
+function toLogger(option: Logger | string | undefined): Logger {
+  if (option !== undefined && typeof option !== 'string') return option;
+  return pino({ level: option ?? 'warn', base: { service: 'tributary' } }, pino.destination(2));
+}
+
+async function load(input: MeshInput): Promise<LoadResult> {
+  if ('files' in input)
+    return loadAll(typeof input.files === 'string' ? [input.files] : [...input.files]);
+  if ('resources' in input && Array.isArray(input.resources)) {
+    return loadResources(input.resources, { validators: [triggerFilterValidator] });
+  }
+  throw new TypeError(
+    "createMesh(input): pass { files: 'path/or/dir' } or { resources: [ ...objects ] }",
+  );
+}
+
+/**
+ * Loads and validates manifests and returns a Tributary you start, publish to and stop from your
+ * own program (the CLI's `run` is built on it). Rejects with `ConfigError` listing every problem.
+ *
+ * @example
+ * const mesh = await createMesh({ files: './manifests' }, { logger: 'info' });
+ * const url = await mesh.start();            // http://127.0.0.1:<port>
+ * await mesh.publish('default', 'default', { type: 'com.example.hello', data: { name: 'Ada' } });
+ * await mesh.stop();
+ */
+export async function createMesh(input: MeshInput, options: MeshOptions = {}): Promise<Mesh> {
+  const result = await load(input);
+  if (result.problems.length > 0) throw new ConfigError(result.problems);
+  const topology = result.topology;
+  const logger = toLogger(options.logger);
+  const hidden: unknown[] = [];
+  const ids: string[] = [];
+  let moduleDir: string | undefined;
+  let runtime: Runtime | undefined;
+  let state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
+
+  function subscribe(
+    namespace: string,
+    broker: string,
+    filterOrHandler: MeshFilter | FunctionHandler | undefined,
+    maybeHandler?: FunctionHandler,
+  ): MeshSubscription {
+    const handler = typeof filterOrHandler === 'function' ? filterOrHandler : maybeHandler;
+    const filter = typeof filterOrHandler === 'function' ? undefined : filterOrHandler;
+    if (typeof handler !== 'function')
+      throw new TypeError(
+        'subscribe(namespace, broker, filter?, handler): handler must be a function',
+      );
+    if (state !== 'created') {
+      throw new MeshStateError(
+        `subscribe('${namespace}', '${broker}') must be called before start(); the mesh is ${state}`,
+      );
+    }
+    let n = hidden.length / 2 + 1;
+    while (topology.get('Trigger', namespace, `tributary-mesh-subscriber-${n}`)) n++;
+    const name = `tributary-mesh-subscriber-${n}`;
+    if (!topology.get('Broker', namespace, broker)) {
+      const known = topology.brokers.map((b) => `${b.metadata.namespace}/${b.metadata.name}`);
+      throw new ConfigError([
+        {
+          file: '<subscribe>',
+          line: 0,
+          col: 0,
+          resource: `Trigger/${name}`,
+          path: 'spec.broker',
+          message: `broker '${namespace}/${broker}' does not exist (brokers: ${known.join(', ') || 'none'}); subscribe to one of them`,
+        },
+      ]);
+    }
+    moduleDir ??= mkdtempSync(join(tmpdir(), 'tributary-mesh-'));
+    const id = randomUUID();
+    const file = join(moduleDir, `${name}-${namespace}.mjs`);
+    const resources = [
+      {
+        apiVersion: 'tributary.dev/v1alpha1',
+        kind: 'Function',
+        metadata: { name, namespace },
+        spec: { module: file },
+      },
+      {
+        apiVersion: 'eventing.knative.dev/v1',
+        kind: 'Trigger',
+        metadata: { name, namespace },
+        spec: {
+          broker,
+          ...(filter?.attributes ? { filter: { attributes: filter.attributes } } : {}),
+          ...(filter?.filters ? { filters: filter.filters } : {}),
+          subscriber: { ref: { apiVersion: 'tributary.dev/v1alpha1', kind: 'Function', name } },
+        },
+      },
+    ];
+    const checked = loadResources(resources, { validators: [triggerFilterValidator] });
+    if (checked.problems.length > 0)
+      throw new ConfigError(checked.problems.map((p) => ({ ...p, file: '<subscribe>' })));
+    writeFileSync(file, subscriberModule(id));
+    registry.set(id, handler);
+    ids.push(id);
+    hidden.push(...resources);
+    return { name, unsubscribe: () => void registry.delete(id) };
+  }
+
+  async function publish(
+    namespace: string,
+    broker: string,
+    event: CloudEvent | EventInput,
+  ): Promise<{ status: number }> {
+    if (!runtime || state !== 'running')
+      throw new MeshStateError(
+        `publish('${namespace}', '${broker}'): the mesh is ${state}; call start() first`,
+      );
+    const ce = isCloudEvent(event) ? event : buildEvent(event, options.source ?? '/tributary/mesh');
+    const r = await runtime.publish(namespace, broker, [ce]);
+    if (r.status < 200 || r.status > 299)
+      throw new EventRejectedError(
+        r.status,
+        r.error ?? '',
+        1,
+        `${runtime.url}/${namespace}/${broker}`,
+      );
+    return { status: r.status };
+  }
+
+  function cleanup(): void {
+    for (const id of ids) registry.delete(id);
+    if (moduleDir) rmSync(moduleDir, { recursive: true, force: true });
+  }
+
+  return {
+    topology,
+    get url() {
+      return runtime?.url ?? '';
+    },
+    get statuses() {
+      return runtime?.statuses;
+    },
+    async start() {
+      if (state !== 'created')
+        throw new MeshStateError(`start(): the mesh is ${state}; create a new mesh to start again`);
+      state = 'starting';
+      const extra = hidden.length ? loadResources(hidden).topology.resources : [];
+      runtime = createRuntime({
+        topology: extra.length ? createTopology([...topology.resources, ...extra]) : topology,
+        logger,
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 0,
+        plugins: options.plugins ?? defaultPlugins(),
+      });
+      try {
+        const url = await runtime.start();
+        state = 'running';
+        return url;
+      } catch (err) {
+        state = 'stopped';
+        await runtime.stop({ drainMs: 0 }).catch(() => undefined);
+        cleanup();
+        throw err;
+      }
+    },
+    async stop({ drainMs = options.drainMs ?? 10_000 } = {}) {
+      if (state === 'stopped') return;
+      const wasRunning = runtime !== undefined;
+      state = 'stopped';
+      try {
+        if (wasRunning) await runtime!.stop({ drainMs });
+      } finally {
+        cleanup();
+      }
+    },
+    publish,
+    subscribe: subscribe as Mesh['subscribe'],
+  };
+}
+
+function isCloudEvent(e: CloudEvent | EventInput): e is CloudEvent {
+  const a = (e as { attributes?: unknown }).attributes;
+  return typeof a === 'object' && a !== null && !('type' in e);
+}
