@@ -33,7 +33,13 @@ export class BackendRegistry {
   /** Builds a backend, validating `config` with the provider's schema. */
   create(brokerClass: string, config: unknown, ctx: ProviderContext): Backend {
     const provider = this.providerFor(brokerClass);
-    const parsed = provider.configSchema.parse(config ?? {});
-    return provider.create(parsed, ctx);
+    const result = provider.configSchema.safeParse(config ?? {});
+    if (!result.success) {
+      const problems = result.error.issues.map(
+        (i) => `${i.path.join('.') || '(config)'}: ${i.message}`,
+      );
+      throw new Error(`invalid ${brokerClass} broker config: ${problems.join('; ')}`);
+    }
+    return provider.create(result.data, ctx);
   }
 }

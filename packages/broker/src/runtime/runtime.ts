@@ -7,6 +7,7 @@ import {
   type Topology,
   brokerClassOf,
   compileDelivery,
+  configMapData,
   silentLogger,
   triggerConcurrency,
   triggerFilterData,
@@ -148,11 +149,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const { namespace, name } = b.metadata;
       const cls = brokerClassOf(b);
       try {
-        const backend = registry.create(
-          cls,
-          {},
-          { logger: logger.child({ broker: `${namespace}/${name}` }) },
-        );
+        const cfg = b.spec.config;
+        const config =
+          cfg?.kind === 'ConfigMap'
+            ? (configMapData(topology, cfg.namespace ?? namespace, cfg.name) ?? {})
+            : {};
+        const backend = registry.create(cls, config, {
+          logger: logger.child({ broker: `${namespace}/${name}` }),
+        });
         await backend.start();
         brokers.set(`${namespace}/${name}`, {
           namespace,
