@@ -1,10 +1,11 @@
 import type { RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
+import { createSourcesPlugin } from '@tributary/sources';
 
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
  * its resource kinds with the manifest loader, so `validate` and `match` know them too.
  */
 export function defaultPlugins(): RuntimePlugin[] {
-  return [createFlowsPlugin()];
+  return [createFlowsPlugin(), createSourcesPlugin()];
 }
