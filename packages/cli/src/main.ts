@@ -3,6 +3,7 @@ import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { sendCommand } from './commands/send.js';
 import { matchCommand } from './commands/match.js';
+import { createFunctionCommand } from './commands/create-function.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -75,6 +76,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .action(async (opts) => {
       exitCode = await matchCommand(opts);
+    });
+
+  program
+    .command('create')
+    .description('scaffold a project')
+    .command('function')
+    .description('scaffold a function project (handler, server, test, Function and Trigger manifests)')
+    .argument('<name>', 'function name (lower-case letters, digits and -)')
+    .option('--dir <path>', 'target directory (default: ./<name>)')
+    .action(async (name: string, opts) => {
+      exitCode = await createFunctionCommand(name, opts);
     });
 
   try {
