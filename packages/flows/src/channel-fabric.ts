@@ -85,7 +85,7 @@ export class ChannelFabric {
     if (!pending) {
       pending = (async () => {
         const backend = this.options.backends.create(brokerClass, config ?? {}, {
-          logger: this.options.logger.child({ component: 'channels', class: brokerClass }),
+          logger: this.options.logger.child({ channelBackend: brokerClass }),
         });
         await backend.start();
         return backend;
