@@ -12,6 +12,9 @@ export const EnvVarSchema = z.strictObject({
 });
 export type EnvVar = z.output<typeof EnvVarSchema>;
 
+const COMMAND_REQUIRED =
+  'command is required: Tributary runs no images, it runs command + args as a local process (e.g. command: [node, emitter.mjs])';
+
 /**
  * A container of the pod template, run as a child process: `command` (required here) + `args`,
  * `env`, `workingDir`. `image` and other Kubernetes fields are accepted and ignored.
@@ -19,9 +22,9 @@ export type EnvVar = z.output<typeof EnvVarSchema>;
 export const ContainerSchema = z.looseObject({
   name: z.string().min(1).optional(),
   image: z.string().optional(),
-  command: z.array(z.string()).min(1, {
-    error: 'command is required: Tributary runs no images, it runs command + args as a local process',
-  }),
+  command: z
+    .array(z.string(), { error: COMMAND_REQUIRED })
+    .min(1, { error: COMMAND_REQUIRED }),
   args: z.array(z.string()).optional(),
   env: z.array(EnvVarSchema).optional(),
   workingDir: z.string().optional(),
