@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startHttpSink, type HttpSink } from '@tributary/testkit';
 import { githubPayload, gitlabPayload } from '../packages/sources/test/fixtures.js';
-import { runCli, startTributary, writeManifests, type TributaryProcess } from './support/tributary-process.js';
+import {
+  runCli,
+  startTributary,
+  writeManifests,
+  type TributaryProcess,
+} from './support/tributary-process.js';
 
 // Issue 5 end to end: a real `tributary run` with PingSource, GitHubSource, GitLabSource and a
 // Stripe-style WebhookSource, real HTTP requests signed with real HMACs and real payloads.
@@ -100,7 +105,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: Buffer | string, headers: Record<string, string>) =>
-  request(`${trib.baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } }).then(async (r) => ({
+  request(`${trib.baseUrl}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  }).then(async (r) => ({
     status: r.statusCode,
     text: await r.body.text(),
   }));
@@ -122,7 +131,9 @@ describe('PingSource (reference §13 Bonus check)', () => {
         '1': 'one',
         '2': 'two',
       });
-      expect(e.attributes['id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(e.attributes['id']).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
       expect(Number.isNaN(Date.parse(e.attributes['time']!))).toBe(false);
       expect(Buffer.from(e.data!).toString()).toBe('some data');
       expect(r.headers['ce-type']).toBe('dev.knative.sources.ping'); // binary mode
@@ -150,7 +161,9 @@ spec:
     expect(r.code).not.toBe(0);
     expect(out).toMatch(/spec\.schedule: .*@every is not supported/);
     expect(out).toMatch(/spec\.timezone: timezone 'Mars\/Olympus' is not a valid IANA timezone/);
-    expect(out).toMatch(/spec\.data: with contentType application\/json the data must be a JSON object/);
+    expect(out).toMatch(
+      /spec\.data: with contentType application\/json the data must be a JSON object/,
+    );
   });
 });
 
@@ -158,9 +171,16 @@ describe('GitHubSource', () => {
   it('verifies X-Hub-Signature-256 and emits the push event with subject and extensions, payload byte for byte', async () => {
     const body = githubPayload('push');
     const delivery = randomUUID();
-    const r = await post('/webhooks/dev/repo', body, { 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': ghSign(body) });
+    const r = await post('/webhooks/dev/repo', body, {
+      'x-github-event': 'push',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': ghSign(body),
+    });
     expect(r.status).toBe(202);
-    const req = await hooks.waitForRequest((q) => q.events[0]?.attributes['id'] === delivery, 10_000);
+    const req = await hooks.waitForRequest(
+      (q) => q.events[0]?.attributes['id'] === delivery,
+      10_000,
+    );
     expect(req.url).toBe('/github');
     expect(req.events[0]!.attributes).toMatchObject({
       type: 'dev.knative.source.github.push',
@@ -182,34 +202,70 @@ describe('GitHubSource', () => {
   it('accepts SHA-1 X-Hub-Signature alone; 401 and nothing emitted for a wrong or missing signature', async () => {
     const body = githubPayload('pull_request.opened');
     const ok = randomUUID();
-    expect((await post('/webhooks/dev/repo', body, { 'x-github-event': 'pull_request', 'x-github-delivery': ok, 'x-hub-signature': ghSign(body, 'sha1') })).status).toBe(202);
+    expect(
+      (
+        await post('/webhooks/dev/repo', body, {
+          'x-github-event': 'pull_request',
+          'x-github-delivery': ok,
+          'x-hub-signature': ghSign(body, 'sha1'),
+        })
+      ).status,
+    ).toBe(202);
     const req = await hooks.waitForRequest((q) => q.events[0]?.attributes['id'] === ok, 10_000);
-    expect(req.events[0]!.attributes).toMatchObject({ type: 'dev.knative.source.github.pull_request', subject: '2', action: 'opened', number: '2' });
+    expect(req.events[0]!.attributes).toMatchObject({
+      type: 'dev.knative.source.github.pull_request',
+      subject: '2',
+      action: 'opened',
+      number: '2',
+    });
 
     const before = hooks.requests.length;
-    const bad = await post('/webhooks/dev/repo', body, { 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': ghSign(body, 'sha256', 'wrong') });
+    const bad = await post('/webhooks/dev/repo', body, {
+      'x-github-event': 'pull_request',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': ghSign(body, 'sha256', 'wrong'),
+    });
     expect(bad.status).toBe(401);
-    const missing = await post('/webhooks/dev/repo', body, { 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID() });
+    const missing = await post('/webhooks/dev/repo', body, {
+      'x-github-event': 'pull_request',
+      'x-github-delivery': randomUUID(),
+    });
     expect(missing.status).toBe(401);
     // A tampered body with the original signature fails too.
     const tampered = Buffer.concat([body, Buffer.from(' ')]);
-    expect((await post('/webhooks/dev/repo', tampered, { 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': ghSign(body) })).status).toBe(401);
+    expect(
+      (
+        await post('/webhooks/dev/repo', tampered, {
+          'x-github-event': 'pull_request',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': ghSign(body),
+        })
+      ).status,
+    ).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect(hooks.requests.length).toBe(before);
-    expect(trib.logs.some((l) => String(l['msg']).includes('GitHubSource dev/repo: request rejected'))).toBe(true);
+    expect(
+      trib.logs.some((l) => String(l['msg']).includes('GitHubSource dev/repo: request rejected')),
+    ).toBe(true);
   });
 
   it('acknowledges a redelivery (same X-GitHub-Delivery) without emitting it twice', async () => {
     const body = githubPayload('issues.labeled');
     const delivery = randomUUID();
-    const headers = { 'x-github-event': 'issues', 'x-github-delivery': delivery, 'x-hub-signature-256': ghSign(body) };
+    const headers = {
+      'x-github-event': 'issues',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': ghSign(body),
+    };
     expect((await post('/webhooks/dev/repo', body, headers)).status).toBe(202);
     const again = await post('/webhooks/dev/repo', body, headers);
     expect(again.status).toBe(202);
     expect(again.text).toContain('duplicate');
     await hooks.waitForRequest((q) => q.events[0]?.attributes['id'] === delivery, 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(hooks.requests.filter((q) => q.events[0]?.attributes['id'] === delivery)).toHaveLength(1);
+    expect(hooks.requests.filter((q) => q.events[0]?.attributes['id'] === delivery)).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -217,7 +273,11 @@ describe('GitLabSource', () => {
   it('checks X-Gitlab-Token and maps the type', async () => {
     const body = gitlabPayload('merge_request');
     const uuid = randomUUID();
-    const r = await post('/webhooks/dev/proj', body, { 'x-gitlab-event': 'Merge Request Hook', 'x-gitlab-token': GL_SECRET, 'x-gitlab-event-uuid': uuid });
+    const r = await post('/webhooks/dev/proj', body, {
+      'x-gitlab-event': 'Merge Request Hook',
+      'x-gitlab-token': GL_SECRET,
+      'x-gitlab-event-uuid': uuid,
+    });
     expect(r.status).toBe(202);
     const req = await hooks.waitForRequest((q) => q.events[0]?.attributes['id'] === uuid, 10_000);
     expect(req.url).toBe('/gitlab');
@@ -227,25 +287,47 @@ describe('GitLabSource', () => {
       comgitlabevent: 'Merge Request Hook',
     });
     expect(Buffer.from(req.body).equals(body)).toBe(true);
-    const wrong = await post('/webhooks/dev/proj', gitlabPayload('push'), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'nope' });
+    const wrong = await post('/webhooks/dev/proj', gitlabPayload('push'), {
+      'x-gitlab-event': 'Push Hook',
+      'x-gitlab-token': 'nope',
+    });
     expect(wrong.status).toBe(401);
-    const notHook = await post('/webhooks/dev/proj', gitlabPayload('push'), { 'x-gitlab-event': 'Push', 'x-gitlab-token': GL_SECRET });
+    const notHook = await post('/webhooks/dev/proj', gitlabPayload('push'), {
+      'x-gitlab-event': 'Push',
+      'x-gitlab-token': GL_SECRET,
+    });
     expect(notHook.status).toBe(400);
   });
 });
 
 describe('WebhookSource (Stripe-style) and sink failures', () => {
-  const stripeHeaders = (body: string, t = Math.floor(Date.now() / 1000), secret = STRIPE_SECRET) => ({
+  const stripeHeaders = (
+    body: string,
+    t = Math.floor(Date.now() / 1000),
+    secret = STRIPE_SECRET,
+  ) => ({
     'stripe-signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')},v0=deadbeef`,
   });
 
   it('emits a verified Stripe event with attributes from JSON pointers; rejects old timestamps', async () => {
     const id = `evt_${randomUUID().replace(/-/g, '')}`;
-    const body = JSON.stringify({ id, type: 'payment_intent.succeeded', data: { object: { id: 'pi_123', amount: 2000 } } });
+    const body = JSON.stringify({
+      id,
+      type: 'payment_intent.succeeded',
+      data: { object: { id: 'pi_123', amount: 2000 } },
+    });
     expect((await post('/webhooks/dev/stripe', body, stripeHeaders(body))).status).toBe(202);
     const req = await hooks.waitForRequest((q) => q.events[0]?.attributes['id'] === id, 10_000);
-    expect(req.events[0]!.attributes).toMatchObject({ type: 'com.stripe.payment_intent.succeeded', source: 'https://api.stripe.com', subject: 'pi_123' });
-    const replay = await post('/webhooks/dev/stripe', body, stripeHeaders(body, Math.floor(Date.now() / 1000) - 3600));
+    expect(req.events[0]!.attributes).toMatchObject({
+      type: 'com.stripe.payment_intent.succeeded',
+      source: 'https://api.stripe.com',
+      subject: 'pi_123',
+    });
+    const replay = await post(
+      '/webhooks/dev/stripe',
+      body,
+      stripeHeaders(body, Math.floor(Date.now() / 1000) - 3600),
+    );
     expect(replay.status).toBe(401);
     expect(replay.text).toContain('tolerance');
   });
@@ -254,7 +336,11 @@ describe('WebhookSource (Stripe-style) and sink failures', () => {
     const r = await post('/webhooks/dev/broken-sink', '{"x":1}', {});
     expect(r.status).toBe(502);
     expect(failing.requests.length).toBe(6); // 1 attempt + 5 retries
-    expect(trib.logs.some((l) => String(l['msg']).includes('WebhookSource dev/broken-sink: sink failed'))).toBe(true);
+    expect(
+      trib.logs.some((l) =>
+        String(l['msg']).includes('WebhookSource dev/broken-sink: sink failed'),
+      ),
+    ).toBe(true);
   });
 
   it('reports every source Ready in /readyz', async () => {

@@ -11,7 +11,10 @@ afterEach(async () => {
 });
 
 async function start(yaml: string): Promise<Runtime> {
-  const { runtime } = await startRuntime(yaml, { file: `${FIXTURES}manifest.yaml`, env: { APIKEYS_MAIN: 'from-env' } });
+  const { runtime } = await startRuntime(yaml, {
+    file: `${FIXTURES}manifest.yaml`,
+    env: { APIKEYS_MAIN: 'from-env' },
+  });
   running.push({ stop: () => runtime.stop({ drainMs: 500 }) });
   return runtime;
 }
@@ -45,7 +48,11 @@ spec:
     await sink.waitFor(2, 15_000); // the script exits after each post: the second came from a restart
     const [a, b] = sink.requests;
     expect(a!.url).toBe('/in');
-    expect(a!.events[0]!.attributes).toMatchObject({ type: 'com.example.container', source: '/container/one', origin: 'tributary' });
+    expect(a!.events[0]!.attributes).toMatchObject({
+      type: 'com.example.container',
+      source: '/container/one',
+      origin: 'tributary',
+    });
     const data = JSON.parse(Buffer.from(a!.events[0]!.data!).toString());
     expect(data).toMatchObject({ secret: 'from-env', args: ['--flag'] });
     expect(JSON.parse(Buffer.from(b!.events[0]!.data!).toString()).pid).not.toBe(data.pid);

@@ -7,8 +7,11 @@ export async function startRuntime(
   yaml: string,
   options: SourcesPluginOptions & { file?: string } = {},
 ): Promise<{ runtime: Runtime; url: string }> {
-  const { topology, problems } = loadManifestsFromText([{ file: options.file ?? 'test.yaml', text: yaml }]);
-  if (problems.length > 0) throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const { topology, problems } = loadManifestsFromText([
+    { file: options.file ?? 'test.yaml', text: yaml },
+  ]);
+  if (problems.length > 0)
+    throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   const runtime = createRuntime({ topology, port: 0, plugins: [createSourcesPlugin(options)] });
   const url = await runtime.start();
   return { runtime, url };
@@ -16,5 +19,7 @@ export async function startRuntime(
 
 /** Validation problems of a manifest text (`path: message`). */
 export function problemsOf(yaml: string): string[] {
-  return loadManifestsFromText([{ file: 'test.yaml', text: yaml }]).problems.map((p) => `${p.path}: ${p.message}`);
+  return loadManifestsFromText([{ file: 'test.yaml', text: yaml }]).problems.map(
+    (p) => `${p.path}: ${p.message}`,
+  );
 }

@@ -26,7 +26,9 @@ describe('PingSource schedule parsing (reference §7.3)', () => {
   it('treats ? as a wildcard (the Bonus check schedule "* * * * ?")', () => {
     const s = parseSchedule('* * * * ?');
     expect(s.expression).toBe('0 * * * * *');
-    expect(iso(nextRuns(s, 'UTC', new Date('2024-01-01T00:00:30Z'), 1))).toEqual(['2024-01-01T00:01:00.000Z']);
+    expect(iso(nextRuns(s, 'UTC', new Date('2024-01-01T00:00:30Z'), 1))).toEqual([
+      '2024-01-01T00:01:00.000Z',
+    ]);
   });
 
   it('expands descriptors and applies the timezone', () => {
@@ -38,9 +40,9 @@ describe('PingSource schedule parsing (reference §7.3)', () => {
     ]);
     expect(parseSchedule('@daily').expression).toBe('0 0 0 * * *');
     expect(parseSchedule('@midnight').expression).toBe('0 0 0 * * *');
-    expect(iso(nextRuns(parseSchedule('@daily'), 'Europe/Paris', new Date('2024-07-01T12:00:00Z')))).toEqual([
-      '2024-07-01T22:00:00.000Z',
-    ]);
+    expect(
+      iso(nextRuns(parseSchedule('@daily'), 'Europe/Paris', new Date('2024-07-01T12:00:00Z'))),
+    ).toEqual(['2024-07-01T22:00:00.000Z']);
   });
 
   it('accepts month and weekday names; day-of-month OR day-of-week when both are set (cron rule)', () => {
@@ -73,6 +75,8 @@ describe('PingSource schedule parsing (reference §7.3)', () => {
   it('validates IANA timezones', () => {
     expect(() => validateTimezone('Europe/Paris')).not.toThrow();
     expect(() => validateTimezone('UTC')).not.toThrow();
-    expect(() => validateTimezone('Mars/Olympus')).toThrow(/timezone 'Mars\/Olympus' is not a valid IANA timezone/);
+    expect(() => validateTimezone('Mars/Olympus')).toThrow(
+      /timezone 'Mars\/Olympus' is not a valid IANA timezone/,
+    );
   });
 });

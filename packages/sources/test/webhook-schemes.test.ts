@@ -124,20 +124,37 @@ afterAll(async () => {
 });
 
 const post = async (name: string, body: string, headers: Record<string, string>) => {
-  const r = await request(`${url}/webhooks/default/${name}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const r = await request(`${url}/webhooks/default/${name}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   return { status: r.statusCode, text: await r.body.text(), headers: r.headers };
 };
 const now = () => Math.floor(Date.now() / 1000);
 const lastAt = (path: string) => sink.waitForRequest((r) => r.url === path, 10_000);
 
 describe('Stripe (Stripe-Signature: t=…,v1=…, HMAC-SHA256 over "{t}.{body}")', () => {
-  const sign = (body: string, t: number, key = STRIPE) => `t=${t},v1=${createHmac('sha256', key).update(`${t}.${body}`).digest('hex')}`;
-  const body = JSON.stringify({ id: 'evt_1', type: 'invoice.paid', data: { object: { id: 'in_9' } } });
+  const sign = (body: string, t: number, key = STRIPE) =>
+    `t=${t},v1=${createHmac('sha256', key).update(`${t}.${body}`).digest('hex')}`;
+  const body = JSON.stringify({
+    id: 'evt_1',
+    type: 'invoice.paid',
+    data: { object: { id: 'in_9' } },
+  });
 
   it('accepts a correctly signed event and maps type, source, subject, id', async () => {
-    expect((await post('stripe', body, { 'stripe-signature': sign(body, now()) })).status).toBe(202);
+    expect((await post('stripe', body, { 'stripe-signature': sign(body, now()) })).status).toBe(
+      202,
+    );
     const r = await lastAt('/stripe');
-    expect(r.events[0]!.attributes).toMatchObject({ id: 'evt_1', type: 'com.stripe.invoice.paid', source: 'https://api.stripe.com', subject: 'in_9', datacontenttype: 'application/json' });
+    expect(r.events[0]!.attributes).toMatchObject({
+      id: 'evt_1',
+      type: 'com.stripe.invoice.paid',
+      source: 'https://api.stripe.com',
+      subject: 'in_9',
+      datacontenttype: 'application/json',
+    });
     expect(Buffer.from(r.body).toString()).toBe(body);
   });
 
@@ -161,18 +178,37 @@ describe('Stripe (Stripe-Signature: t=…,v1=…, HMAC-SHA256 over "{t}.{body}")
 
 describe('Slack (X-Slack-Signature: v0=hex HMAC of "v0:{ts}:{body}")', () => {
   const body = JSON.stringify({ team_id: 'T123', event_id: 'Ev1', event: { type: 'app_mention' } });
-  const sign = (ts: number) => `v0=${createHmac('sha256', SLACK).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const sign = (ts: number) =>
+    `v0=${createHmac('sha256', SLACK).update(`v0:${ts}:${body}`).digest('hex')}`;
 
   it('accepts a signed request', async () => {
     const ts = now();
-    expect((await post('slack', body, { 'x-slack-signature': sign(ts), 'x-slack-request-timestamp': String(ts) })).status).toBe(202);
+    expect(
+      (
+        await post('slack', body, {
+          'x-slack-signature': sign(ts),
+          'x-slack-request-timestamp': String(ts),
+        })
+      ).status,
+    ).toBe(202);
     const r = await lastAt('/slack');
-    expect(r.events[0]!.attributes).toMatchObject({ id: 'Ev1', type: 'com.slack.app_mention', source: 'https://slack.com/T123' });
+    expect(r.events[0]!.attributes).toMatchObject({
+      id: 'Ev1',
+      type: 'com.slack.app_mention',
+      source: 'https://slack.com/T123',
+    });
   });
 
   it('rejects a replayed request (timestamp too old) and a missing timestamp', async () => {
     const old = now() - 600;
-    expect((await post('slack', body, { 'x-slack-signature': sign(old), 'x-slack-request-timestamp': String(old) })).status).toBe(401);
+    expect(
+      (
+        await post('slack', body, {
+          'x-slack-signature': sign(old),
+          'x-slack-request-timestamp': String(old),
+        })
+      ).status,
+    ).toBe(401);
     expect((await post('slack', body, { 'x-slack-signature': sign(now()) })).status).toBe(401);
   });
 });
@@ -182,15 +218,30 @@ describe('Shopify (X-Shopify-Hmac-Sha256: base64 HMAC of the body)', () => {
   const sign = (key = SHOPIFY) => createHmac('sha256', key).update(body).digest('base64');
 
   it('accepts a signed request and takes attributes from headers', async () => {
-    const headers = { 'x-shopify-hmac-sha256': sign(), 'x-shopify-topic': 'orders/create', 'x-shopify-shop-domain': 'shop.myshopify.com', 'x-shopify-event-id': randomUUID() };
+    const headers = {
+      'x-shopify-hmac-sha256': sign(),
+      'x-shopify-topic': 'orders/create',
+      'x-shopify-shop-domain': 'shop.myshopify.com',
+      'x-shopify-event-id': randomUUID(),
+    };
     expect((await post('shopify', body, headers)).status).toBe(202);
     const r = await lastAt('/shopify');
-    expect(r.events[0]!.attributes).toMatchObject({ id: headers['x-shopify-event-id'], type: 'com.shopify.orders/create', source: 'https://shop.myshopify.com' });
-    expect((await post('shopify', body, { ...headers, 'x-shopify-hmac-sha256': sign('other') })).status).toBe(401);
+    expect(r.events[0]!.attributes).toMatchObject({
+      id: headers['x-shopify-event-id'],
+      type: 'com.shopify.orders/create',
+      source: 'https://shop.myshopify.com',
+    });
+    expect(
+      (await post('shopify', body, { ...headers, 'x-shopify-hmac-sha256': sign('other') })).status,
+    ).toBe(401);
   });
 
   it('answers 400 naming the header when a mapped attribute is missing', async () => {
-    const r = await post('shopify', body, { 'x-shopify-hmac-sha256': sign(), 'x-shopify-shop-domain': 's', 'x-shopify-event-id': 'e1' });
+    const r = await post('shopify', body, {
+      'x-shopify-hmac-sha256': sign(),
+      'x-shopify-shop-domain': 's',
+      'x-shopify-event-id': 'e1',
+    });
     expect(r.status).toBe(400);
     expect(r.text).toContain('header X-Shopify-Topic is missing');
   });
@@ -198,28 +249,60 @@ describe('Shopify (X-Shopify-Hmac-Sha256: base64 HMAC of the body)', () => {
 
 describe('Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature v1)', () => {
   const key = Buffer.from(STANDARD.slice('whsec_'.length), 'base64');
-  const sign = (id: string, ts: number, body: string) => `v1,${createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64')}`;
+  const sign = (id: string, ts: number, body: string) =>
+    `v1,${createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64')}`;
   const body = JSON.stringify({ type: 'user.created', data: { id: 'u1' } });
 
   it('accepts a signed request; id = webhook-id; a redelivery is acknowledged and not emitted again', async () => {
     const id = `msg_${randomUUID()}`;
     const ts = now();
-    const headers = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,bm90LWl0 ${sign(id, ts, body)}` };
+    const headers = {
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': `v1,bm90LWl0 ${sign(id, ts, body)}`,
+    };
     expect((await post('standard', body, headers)).status).toBe(202);
     const again = await post('standard', body, headers);
     expect(again.status).toBe(202);
     expect(again.text).toContain('duplicate');
     const r = await lastAt('/standard');
-    expect(r.events[0]!.attributes).toMatchObject({ id, type: 'user.created', source: 'https://svix.example.com' });
+    expect(r.events[0]!.attributes).toMatchObject({
+      id,
+      type: 'user.created',
+      source: 'https://svix.example.com',
+    });
     await new Promise((res) => setTimeout(res, 200));
     expect(sink.requests.filter((q) => q.events[0]?.attributes['id'] === id)).toHaveLength(1);
   });
 
   it('rejects a wrong signature, an old timestamp and a missing id', async () => {
     const ts = now();
-    expect((await post('standard', body, { 'webhook-id': 'a', 'webhook-timestamp': String(ts), 'webhook-signature': sign('b', ts, body) })).status).toBe(401);
-    expect((await post('standard', body, { 'webhook-id': 'a', 'webhook-timestamp': String(ts - 400), 'webhook-signature': sign('a', ts - 400, body) })).status).toBe(401);
-    expect((await post('standard', body, { 'webhook-timestamp': String(ts), 'webhook-signature': sign('a', ts, body) })).status).toBe(401);
+    expect(
+      (
+        await post('standard', body, {
+          'webhook-id': 'a',
+          'webhook-timestamp': String(ts),
+          'webhook-signature': sign('b', ts, body),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await post('standard', body, {
+          'webhook-id': 'a',
+          'webhook-timestamp': String(ts - 400),
+          'webhook-signature': sign('a', ts - 400, body),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await post('standard', body, {
+          'webhook-timestamp': String(ts),
+          'webhook-signature': sign('a', ts, body),
+        })
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -227,7 +310,9 @@ describe('basic auth and bearer token', () => {
   it('basic auth: right credentials 202, wrong 401 with WWW-Authenticate', async () => {
     const good = `Basic ${Buffer.from('hook:p4ss').toString('base64')}`;
     expect((await post('basic', '{}', { authorization: good })).status).toBe(202);
-    const bad = await post('basic', '{}', { authorization: `Basic ${Buffer.from('hook:nope').toString('base64')}` });
+    const bad = await post('basic', '{}', {
+      authorization: `Basic ${Buffer.from('hook:nope').toString('base64')}`,
+    });
     expect(bad.status).toBe(401);
     expect(bad.headers['www-authenticate']).toContain('Basic');
   });
@@ -260,10 +345,20 @@ spec:
   ceOverrides: { extensions: { type: x } }
   sink: { uri: http://localhost:1/ }
 `;
-    const p = problemsOf(base('{ hmac: { secret: { secretKeyRef: { name: s, key: k } }, header: X-Sig, signedContent: "{timestamp}" }, bearerToken: { token: { secretKeyRef: { name: s, key: k } } } }'));
-    expect(p.join('\n')).toMatch(/spec\.verification: set exactly one of hmac, standardWebhooks, basicAuth or bearerToken/);
+    const p = problemsOf(
+      base(
+        '{ hmac: { secret: { secretKeyRef: { name: s, key: k } }, header: X-Sig, signedContent: "{timestamp}" }, bearerToken: { token: { secretKeyRef: { name: s, key: k } } } }',
+      ),
+    );
+    expect(p.join('\n')).toMatch(
+      /spec\.verification: set exactly one of hmac, standardWebhooks, basicAuth or bearerToken/,
+    );
     expect(p.join('\n')).toMatch(/signedContent: signedContent uses \{timestamp\}/);
-    expect(p.join('\n')).toMatch(/spec\.event\.type: set exactly one of value, header or jsonPointer/);
-    expect(p.join('\n')).toMatch(/ceOverrides\.extensions\.type: 'type' is a CloudEvents spec attribute/);
+    expect(p.join('\n')).toMatch(
+      /spec\.event\.type: set exactly one of value, header or jsonPointer/,
+    );
+    expect(p.join('\n')).toMatch(
+      /ceOverrides\.extensions\.type: 'type' is a CloudEvents spec attribute/,
+    );
   });
 });

@@ -44,20 +44,33 @@ export function createSourceSink(options: SourceSinkOptions): Sink {
     for (let attempt = 0; attempt <= policy.retry; attempt++) {
       if (attempt > 0) {
         const wait = retryDelayMs(policy, attempt, last!);
-        logger.debug({ id: event.attributes['id'], attempt, waitMs: wait, sink: target.url }, 'retrying sink delivery');
+        logger.debug(
+          { id: event.attributes['id'], attempt, waitMs: wait, sink: target.url },
+          'retrying sink delivery',
+        );
         await sleep(wait, undefined, { signal }).catch(() => undefined);
       }
-      if (signal?.aborted) throw new SinkDeliveryError(`delivery to ${target.url} aborted: shutting down`);
-      last = await target.send(event, { format: 'binary', expectReply: false, timeoutMs: policy.timeoutMs, signal });
+      if (signal?.aborted)
+        throw new SinkDeliveryError(`delivery to ${target.url} aborted: shutting down`);
+      last = await target.send(event, {
+        format: 'binary',
+        expectReply: false,
+        timeoutMs: policy.timeoutMs,
+        signal,
+      });
       if (last.kind === 'response' && last.status >= 200 && last.status <= 299) return;
       if (!isRetryable(last)) break;
     }
-    throw new SinkDeliveryError(describe(target.url, last!, policy.retry), last?.kind === 'response' ? last.status : undefined);
+    throw new SinkDeliveryError(
+      describe(target.url, last!, policy.retry),
+      last?.kind === 'response' ? last.status : undefined,
+    );
   };
 }
 
 function describe(url: string, outcome: SendOutcome, retry: number): string {
-  if (outcome.kind === 'error') return `sink ${url} failed after ${retry} retries: ${outcome.message}`;
+  if (outcome.kind === 'error')
+    return `sink ${url} failed after ${retry} retries: ${outcome.message}`;
   const body = Buffer.from(outcome.body).toString('utf8').slice(0, 200);
   const retried = isRetryable(outcome) ? ` after ${retry} retries` : ' (not retryable)';
   return `sink ${url} answered ${outcome.status}${retried}${body ? `: ${body}` : ''}`;
@@ -67,7 +80,10 @@ function describe(url: string, outcome: SendOutcome, retry: number): string {
  * Adds `ceOverrides.extensions` to an event (Knative `SetExtension`): names lower-cased; spec
  * attributes (type, source, id, …) are never overridden.
  */
-export function applyCeOverrides(event: CloudEvent, overrides: CeOverrides | undefined): CloudEvent {
+export function applyCeOverrides(
+  event: CloudEvent,
+  overrides: CeOverrides | undefined,
+): CloudEvent {
   const ext = overrides?.extensions;
   if (!ext) return event;
   const attributes = { ...event.attributes };

@@ -22,14 +22,18 @@ export function containerEnv(
   secret: (ref: { secretKeyRef: { name: string; key: string } }) => string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const e of container.env ?? []) env[e.name] = e.valueFrom ? secret(e.valueFrom) : (e.value ?? '');
+  for (const e of container.env ?? [])
+    env[e.name] = e.valueFrom ? secret(e.valueFrom) : (e.value ?? '');
   env['K_SINK'] = sinkUrl;
   env['K_CE_OVERRIDES'] = ceOverridesEnv(overrides);
   return env;
 }
 
 /** The ContainerSources a SinkBinding's subject selects (by name, or every label in matchLabels). */
-export function bindingSubjects(binding: SinkBinding, topology: Topology): Loaded<ContainerSource>[] {
+export function bindingSubjects(
+  binding: SinkBinding,
+  topology: Topology,
+): Loaded<ContainerSource>[] {
   const subject = binding.spec.subject;
   const ns = subject.namespace ?? binding.metadata.namespace;
   return topology.byKind('ContainerSource').filter((cs) => {

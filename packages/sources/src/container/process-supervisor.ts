@@ -47,9 +47,17 @@ export function superviseProcess(spec: ProcessSpec, logger: Logger): SupervisedP
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
-    logger.info({ container: spec.label, pid: proc.pid, start: starts }, `container ${spec.label} started`);
-    for (const [stream, readable] of [['stdout', proc.stdout], ['stderr', proc.stderr]] as const) {
-      createInterface({ input: readable }).on('line', (line) => logger.info({ container: spec.label, stream }, line));
+    logger.info(
+      { container: spec.label, pid: proc.pid, start: starts },
+      `container ${spec.label} started`,
+    );
+    for (const [stream, readable] of [
+      ['stdout', proc.stdout],
+      ['stderr', proc.stderr],
+    ] as const) {
+      createInterface({ input: readable }).on('line', (line) =>
+        logger.info({ container: spec.label, stream }, line),
+      );
     }
     exited = new Promise<void>((resolve) => {
       let done = false;
@@ -61,7 +69,10 @@ export function superviseProcess(spec: ProcessSpec, logger: Logger): SupervisedP
         if (stopping) return;
         if (Date.now() - startedAt >= STABLE_AFTER_MS) backoff = MIN_BACKOFF_MS;
         const why = err ? `failed to start: ${err.message}` : `exited with ${signal ?? code}`;
-        logger.warn({ container: spec.label, code, signal, restartInMs: backoff }, `container ${spec.label} ${why}; restarting in ${backoff} ms`);
+        logger.warn(
+          { container: spec.label, code, signal, restartInMs: backoff },
+          `container ${spec.label} ${why}; restarting in ${backoff} ms`,
+        );
         restartTimer = setTimeout(start, backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       };

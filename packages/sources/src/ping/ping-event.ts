@@ -12,7 +12,10 @@ export function pingEventSource(namespace: string, name: string): string {
  * `time` = now, `datacontenttype` = `contentType` when there is data, data = `data` or the decoded
  * `dataBase64` (no data ⇒ no body). ceOverrides are applied by the sink.
  */
-export function pingEvent(source: Pick<PingSource, 'metadata' | 'spec'>, now: () => string = nowRfc3339Nano): CloudEvent {
+export function pingEvent(
+  source: Pick<PingSource, 'metadata' | 'spec'>,
+  now: () => string = nowRfc3339Nano,
+): CloudEvent {
   const { spec, metadata } = source;
   const attributes: Record<string, string> = {
     specversion: '1.0',

@@ -23,7 +23,11 @@ export function startPingSource(source: PingSource, sink: Sink, logger: Logger):
     const event = pingEvent(source);
     const sending = sink(event).then(
       () => logger.debug({ id: event.attributes['id'] }, 'ping sent'),
-      (err: Error) => logger.error({ id: event.attributes['id'], err: err.message }, `PingSource ${source.metadata.namespace}/${source.metadata.name}: event lost: ${err.message}`),
+      (err: Error) =>
+        logger.error(
+          { id: event.attributes['id'], err: err.message },
+          `PingSource ${source.metadata.namespace}/${source.metadata.name}: event lost: ${err.message}`,
+        ),
     );
     inFlight.add(sending);
     void sending.finally(() => inFlight.delete(sending));

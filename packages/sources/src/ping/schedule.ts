@@ -57,15 +57,21 @@ export function parseSchedule(schedule: string): ParsedSchedule {
   if (text === '') throw bad('it is empty; write e.g. "*/5 * * * *" (every 5 minutes)');
   if (text.startsWith('@')) {
     if (text.startsWith('@every'))
-      throw bad('@every is not supported by PingSource; write a cron expression, e.g. "*/10 * * * * *" for every 10 seconds');
+      throw bad(
+        '@every is not supported by PingSource; write a cron expression, e.g. "*/10 * * * * *" for every 10 seconds',
+      );
     const expanded = DESCRIPTORS[text.toLowerCase()];
-    if (!expanded) throw bad(`unknown descriptor; use one of ${Object.keys(DESCRIPTORS).join(', ')}`);
+    if (!expanded)
+      throw bad(`unknown descriptor; use one of ${Object.keys(DESCRIPTORS).join(', ')}`);
     return { source: schedule, expression: expanded };
   }
-  if (/^(CRON_)?TZ=/.test(text)) throw bad('put the timezone in spec.timezone instead of a TZ= prefix');
+  if (/^(CRON_)?TZ=/.test(text))
+    throw bad('put the timezone in spec.timezone instead of a TZ= prefix');
   const parts = text.split(/\s+/);
   if (parts.length !== 5 && parts.length !== 6)
-    throw bad(`expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds, got ${parts.length}`);
+    throw bad(
+      `expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds, got ${parts.length}`,
+    );
   const six = parts.length === 5 ? ['0', ...parts] : parts;
   const normalised = six.map((field, i) => checkField(field, FIELDS[i]!, bad));
   return { source: schedule, expression: normalised.join(' ') };
@@ -101,7 +107,9 @@ function value(text: string, rule: FieldRule, bad: (why: string) => ScheduleErro
   const named = rule.names?.indexOf(lower) ?? -1;
   if (named >= 0) return named + (rule.namesFrom ?? 0);
   if (!/^\d+$/.test(text))
-    throw bad(`'${text}' in the ${rule.name} field is not a number${rule.names ? ` or a name (${rule.names.join(', ')})` : ''}`);
+    throw bad(
+      `'${text}' in the ${rule.name} field is not a number${rule.names ? ` or a name (${rule.names.join(', ')})` : ''}`,
+    );
   const n = Number(text);
   if (n < rule.min || n > rule.max)
     throw bad(`${n} is out of range for the ${rule.name} field (${rule.min}-${rule.max})`);
@@ -126,13 +134,27 @@ export function validateTimezone(timezone: string): void {
 }
 
 /** A croner job for a parsed schedule (paused: for computing run times; pass `run` to schedule). */
-export function cronFor(schedule: ParsedSchedule, timezone: string | undefined, run?: () => void): Cron {
-  const options = { timezone, mode: '6-part' as const, domAndDow: false, paused: run === undefined };
+export function cronFor(
+  schedule: ParsedSchedule,
+  timezone: string | undefined,
+  run?: () => void,
+): Cron {
+  const options = {
+    timezone,
+    mode: '6-part' as const,
+    domAndDow: false,
+    paused: run === undefined,
+  };
   return run ? new Cron(schedule.expression, options, run) : new Cron(schedule.expression, options);
 }
 
 /** The next `n` run times strictly after `from` (an injectable clock for tests and status messages). */
-export function nextRuns(schedule: ParsedSchedule, timezone: string | undefined, from: Date, n = 1): Date[] {
+export function nextRuns(
+  schedule: ParsedSchedule,
+  timezone: string | undefined,
+  from: Date,
+  n = 1,
+): Date[] {
   const job = cronFor(schedule, timezone);
   try {
     return job.nextRuns(n, from);

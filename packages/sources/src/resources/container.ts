@@ -22,9 +22,7 @@ const COMMAND_REQUIRED =
 export const ContainerSchema = z.looseObject({
   name: z.string().min(1).optional(),
   image: z.string().optional(),
-  command: z
-    .array(z.string(), { error: COMMAND_REQUIRED })
-    .min(1, { error: COMMAND_REQUIRED }),
+  command: z.array(z.string(), { error: COMMAND_REQUIRED }).min(1, { error: COMMAND_REQUIRED }),
   args: z.array(z.string()).optional(),
   env: z.array(EnvVarSchema).optional(),
   workingDir: z.string().optional(),
@@ -34,11 +32,19 @@ export type Container = z.output<typeof ContainerSchema>;
 export const ContainerSourceSpecSchema = z.strictObject({
   template: z.looseObject({
     metadata: z.looseObject({}).optional(),
-    spec: z.looseObject({ containers: z.array(ContainerSchema).min(1, { error: 'template.spec.containers needs at least one container' }) }),
+    spec: z.looseObject({
+      containers: z
+        .array(ContainerSchema)
+        .min(1, { error: 'template.spec.containers needs at least one container' }),
+    }),
   }),
   ...sourceDuck,
 });
-export const ContainerSourceSchema = sourceResource('sources.knative.dev/v1', 'ContainerSource', ContainerSourceSpecSchema);
+export const ContainerSourceSchema = sourceResource(
+  'sources.knative.dev/v1',
+  'ContainerSource',
+  ContainerSourceSpecSchema,
+);
 export type ContainerSource = z.output<typeof ContainerSourceSchema>;
 
 /** SinkBinding subject: a ContainerSource by `name`, or every ContainerSource whose labels match `selector.matchLabels`. */
@@ -52,7 +58,10 @@ export const SubjectSchema = z
   })
   .superRefine((s, ctx) => {
     if ((s.name === undefined) === (s.selector === undefined))
-      ctx.addIssue({ code: 'custom', message: 'set exactly one of subject.name or subject.selector' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'set exactly one of subject.name or subject.selector',
+      });
     if (s.kind !== 'ContainerSource' || !s.apiVersion.startsWith('sources.knative.dev/'))
       ctx.addIssue({
         code: 'custom',
@@ -62,5 +71,9 @@ export const SubjectSchema = z
   });
 
 export const SinkBindingSpecSchema = z.strictObject({ subject: SubjectSchema, ...sourceDuck });
-export const SinkBindingSchema = sourceResource('sources.knative.dev/v1', 'SinkBinding', SinkBindingSpecSchema);
+export const SinkBindingSchema = sourceResource(
+  'sources.knative.dev/v1',
+  'SinkBinding',
+  SinkBindingSpecSchema,
+);
 export type SinkBinding = z.output<typeof SinkBindingSchema>;

@@ -7,11 +7,10 @@ import { SecretValueSchema, sourceDuck, sourceResource } from './common.js';
  * call GitHub, so they are accepted and ignored. Without `secretToken` requests are not verified.
  */
 export const GitHubSourceSpecSchema = z.strictObject({
-  ownerAndRepository: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, {
-      error: (iss) => `ownerAndRepository '${String(iss.input)}' must be 'owner/repository' or 'organization'`,
-    }),
+  ownerAndRepository: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, {
+    error: (iss) =>
+      `ownerAndRepository '${String(iss.input)}' must be 'owner/repository' or 'organization'`,
+  }),
   eventTypes: z.array(z.string().min(1)).optional(),
   accessToken: SecretValueSchema.optional(),
   secretToken: SecretValueSchema.optional(),
@@ -20,14 +19,19 @@ export const GitHubSourceSpecSchema = z.strictObject({
   serviceAccountName: z.string().optional(),
   ...sourceDuck,
 });
-export const GitHubSourceSchema = sourceResource('sources.knative.dev/v1alpha1', 'GitHubSource', GitHubSourceSpecSchema);
+export const GitHubSourceSchema = sourceResource(
+  'sources.knative.dev/v1alpha1',
+  'GitHubSource',
+  GitHubSourceSpecSchema,
+);
 export type GitHubSource = z.output<typeof GitHubSourceSchema>;
 
 /** GitLabSource spec (`sources.knative.dev/v1alpha1`, reference §7.8). */
 export const GitLabSourceSpecSchema = z.strictObject({
   projectUrl: z.url({
     protocol: /^https?$/,
-    error: (iss) => `projectUrl '${String(iss.input)}' must be an absolute URL, e.g. https://gitlab.com/group/project`,
+    error: (iss) =>
+      `projectUrl '${String(iss.input)}' must be an absolute URL, e.g. https://gitlab.com/group/project`,
   }),
   eventTypes: z.array(z.string().min(1)).optional(),
   accessToken: SecretValueSchema.optional(),
@@ -36,5 +40,9 @@ export const GitLabSourceSpecSchema = z.strictObject({
   serviceAccountName: z.string().optional(),
   ...sourceDuck,
 });
-export const GitLabSourceSchema = sourceResource('sources.knative.dev/v1alpha1', 'GitLabSource', GitLabSourceSpecSchema);
+export const GitLabSourceSchema = sourceResource(
+  'sources.knative.dev/v1alpha1',
+  'GitLabSource',
+  GitLabSourceSpecSchema,
+);
 export type GitLabSource = z.output<typeof GitLabSourceSchema>;

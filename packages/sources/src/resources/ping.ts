@@ -14,7 +14,8 @@ export const PingSourceSpecSchema = z
     ...sourceDuck,
   })
   .superRefine((s, ctx) => {
-    const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const fail = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
     try {
       parseSchedule(s.schedule);
     } catch (err) {
@@ -35,7 +36,10 @@ export const PingSourceSpecSchema = z
     let bytes: Buffer | undefined;
     if (s.dataBase64 !== undefined) {
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s.dataBase64) || s.dataBase64.length % 4 !== 0) {
-        fail('dataBase64', `'${s.dataBase64.slice(0, 40)}' is not valid base64; encode the bytes with base64 or use data`);
+        fail(
+          'dataBase64',
+          `'${s.dataBase64.slice(0, 40)}' is not valid base64; encode the bytes with base64 or use data`,
+        );
         return;
       }
       bytes = Buffer.from(s.dataBase64, 'base64');
@@ -48,8 +52,15 @@ export const PingSourceSpecSchema = z
         parsed = undefined;
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-        fail(s.dataBase64 !== undefined ? 'dataBase64' : 'data', 'with contentType application/json the data must be a JSON object, e.g. {"message": "hello"}');
+        fail(
+          s.dataBase64 !== undefined ? 'dataBase64' : 'data',
+          'with contentType application/json the data must be a JSON object, e.g. {"message": "hello"}',
+        );
     }
   });
-export const PingSourceSchema = sourceResource('sources.knative.dev/v1', 'PingSource', PingSourceSpecSchema);
+export const PingSourceSchema = sourceResource(
+  'sources.knative.dev/v1',
+  'PingSource',
+  PingSourceSpecSchema,
+);
 export type PingSource = z.output<typeof PingSourceSchema>;

@@ -18,7 +18,8 @@ export const ValueFromSchema = z
     jsonPointer: z
       .string()
       .regex(/^(\/([^~]|~[01])*)*$/, {
-        error: (iss) => `jsonPointer '${String(iss.input)}' must be an RFC 6901 pointer, e.g. /data/object/id`,
+        error: (iss) =>
+          `jsonPointer '${String(iss.input)}' must be an RFC 6901 pointer, e.g. /data/object/id`,
       })
       .optional(),
     /** Prepended to a header or JSON pointer value, e.g. `com.stripe.`. */
@@ -59,11 +60,23 @@ export const HmacSchema = z
   })
   .superRefine((h, ctx) => {
     if (h.timestamp?.key !== undefined && h.signatureKey === undefined)
-      ctx.addIssue({ code: 'custom', path: ['timestamp', 'key'], message: 'timestamp.key reads the signature header list; set signatureKey too' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timestamp', 'key'],
+        message: 'timestamp.key reads the signature header list; set signatureKey too',
+      });
     if (h.signedContent.includes('{timestamp}') && !h.timestamp)
-      ctx.addIssue({ code: 'custom', path: ['signedContent'], message: 'signedContent uses {timestamp}; declare where it comes from in timestamp' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signedContent'],
+        message: 'signedContent uses {timestamp}; declare where it comes from in timestamp',
+      });
     if (!h.signedContent.includes('{body}'))
-      ctx.addIssue({ code: 'custom', path: ['signedContent'], message: 'signedContent must include {body}' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signedContent'],
+        message: 'signedContent must include {body}',
+      });
   });
 export type HmacVerification = z.output<typeof HmacSchema>;
 
@@ -74,7 +87,9 @@ export const VerificationSchema = z
     standardWebhooks: z
       .strictObject({ secret: SecretValueSchema, toleranceSeconds: ToleranceSeconds.default(300) })
       .optional(),
-    basicAuth: z.strictObject({ username: z.string().min(1), password: SecretValueSchema }).optional(),
+    basicAuth: z
+      .strictObject({ username: z.string().min(1), password: SecretValueSchema })
+      .optional(),
     bearerToken: z.strictObject({ token: SecretValueSchema }).optional(),
   })
   .refine((v) => Object.values(v).filter((x) => x !== undefined).length === 1, {
@@ -103,5 +118,9 @@ export const WebhookSourceSpecSchema = z.strictObject({
     .optional(),
   ...sourceDuck,
 });
-export const WebhookSourceSchema = sourceResource('tributary.dev/v1alpha1', 'WebhookSource', WebhookSourceSpecSchema);
+export const WebhookSourceSchema = sourceResource(
+  'tributary.dev/v1alpha1',
+  'WebhookSource',
+  WebhookSourceSpecSchema,
+);
 export type WebhookSource = z.output<typeof WebhookSourceSchema>;

@@ -7,11 +7,16 @@ type Json = Record<string, unknown>;
 
 const at = (v: unknown, ...path: string[]): unknown => {
   let cur = v;
-  for (const p of path) cur = cur !== null && typeof cur === 'object' ? (cur as Json)[p] : undefined;
+  for (const p of path)
+    cur = cur !== null && typeof cur === 'object' ? (cur as Json)[p] : undefined;
   return cur;
 };
 const str = (v: unknown): string | undefined =>
-  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+  typeof v === 'string'
+    ? v
+    : typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : undefined;
 const lastPathPortion = (url: unknown): string | undefined => {
   const s = str(url);
   return s === undefined ? undefined : s.slice(s.lastIndexOf('/') + 1);
@@ -23,14 +28,32 @@ interface Rule {
   readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
-const id = (...path: string[]) => (p: Json) => str(at(p, ...path));
+const id =
+  (...path: string[]) =>
+  (p: Json) =>
+    str(at(p, ...path));
 
 const RULES: Readonly<Record<string, Rule>> = {
-  push: { subject: (p) => lastPathPortion(p['compare']), extra: { pusher: ['pusher', 'name'], ref: ['ref'], created: ['created'], deleted: ['deleted'], forced: ['forced'] } },
-  pull_request: { subject: id('pull_request', 'number'), extra: { number: ['number'], label: ['label', 'name'], assignee: ['assignee', 'login'] } },
+  push: {
+    subject: (p) => lastPathPortion(p['compare']),
+    extra: {
+      pusher: ['pusher', 'name'],
+      ref: ['ref'],
+      created: ['created'],
+      deleted: ['deleted'],
+      forced: ['forced'],
+    },
+  },
+  pull_request: {
+    subject: id('pull_request', 'number'),
+    extra: { number: ['number'], label: ['label', 'name'], assignee: ['assignee', 'login'] },
+  },
   pull_request_review: { subject: id('review', 'id'), extra: { review: ['review', 'state'] } },
   pull_request_review_comment: { subject: id('comment', 'id') },
-  issues: { subject: id('issue', 'number'), extra: { label: ['label', 'name'], assignee: ['assignee', 'login'] } },
+  issues: {
+    subject: id('issue', 'number'),
+    extra: { label: ['label', 'name'], assignee: ['assignee', 'login'] },
+  },
   issue_comment: { subject: (p) => lastPathPortion(at(p, 'comment', 'html_url')) },
   commit_comment: { subject: (p) => lastPathPortion(at(p, 'comment', 'html_url')) },
   create: { subject: id('ref_type'), extra: { ref: ['ref'] } },
@@ -44,7 +67,10 @@ const RULES: Readonly<Record<string, Rule>> = {
   deployment_status: { subject: id('deployment', 'id') },
   fork: { subject: id('forkee', 'id') },
   gollum: {
-    subject: (p) => (Array.isArray(p['pages']) ? p['pages'].map((pg) => str(at(pg, 'page_name')) ?? '').join(',') : undefined),
+    subject: (p) =>
+      Array.isArray(p['pages'])
+        ? p['pages'].map((pg) => str(at(pg, 'page_name')) ?? '').join(',')
+        : undefined,
   },
   installation: { subject: id('installation', 'id') },
   installation_repositories: { subject: id('installation', 'id') },
@@ -68,7 +94,10 @@ const RULES: Readonly<Record<string, Rule>> = {
 };
 
 /** The CloudEvent subject (if any) and extensions for a GitHub event and its parsed payload. */
-export function githubSubjectAndExtensions(event: string, payload: Json): { subject?: string; extensions: Record<string, string> } {
+export function githubSubjectAndExtensions(
+  event: string,
+  payload: Json,
+): { subject?: string; extensions: Record<string, string> } {
   const rule = RULES[event];
   const candidates: Record<string, unknown> = {
     owner: at(payload, 'repository', 'owner', 'login') ?? at(payload, 'organization', 'login'),
@@ -77,7 +106,8 @@ export function githubSubjectAndExtensions(event: string, payload: Json): { subj
     sender: at(payload, 'sender', 'login'),
     action: payload['action'],
   };
-  for (const [name, path] of Object.entries(rule?.extra ?? {})) candidates[name] = at(payload, ...path);
+  for (const [name, path] of Object.entries(rule?.extra ?? {}))
+    candidates[name] = at(payload, ...path);
   const extensions: Record<string, string> = {};
   for (const [name, value] of Object.entries(candidates)) {
     const s = str(value);

@@ -30,7 +30,12 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
 }
 
 /** HMAC of `content` with `secret`, encoded. */
-export function hmac(algorithm: string, secret: string | Buffer, content: Buffer, encoding: 'hex' | 'base64'): string {
+export function hmac(
+  algorithm: string,
+  secret: string | Buffer,
+  content: Buffer,
+  encoding: 'hex' | 'base64',
+): string {
   return createHmac(algorithm, secret).update(content).digest(encoding);
 }
 
@@ -48,16 +53,28 @@ export function parseKeyValueList(text: string): Map<string, string[]> {
   return out;
 }
 
-function checkTimestamp(raw: string | undefined, toleranceSeconds: number, nowMs: number, where: string): string {
-  if (raw === undefined || !/^\d+$/.test(raw)) throw new VerificationError(`missing or invalid timestamp in ${where}`);
+function checkTimestamp(
+  raw: string | undefined,
+  toleranceSeconds: number,
+  nowMs: number,
+  where: string,
+): string {
+  if (raw === undefined || !/^\d+$/.test(raw))
+    throw new VerificationError(`missing or invalid timestamp in ${where}`);
   const skew = Math.abs(nowMs / 1000 - Number(raw));
   if (skew > toleranceSeconds)
-    throw new VerificationError(`timestamp ${raw} is outside the tolerance of ${toleranceSeconds}s (possible replay)`);
+    throw new VerificationError(
+      `timestamp ${raw} is outside the tolerance of ${toleranceSeconds}s (possible replay)`,
+    );
   return raw;
 }
 
 /** Builds the signed content from a template: `{body}`, `{timestamp}`, `{header:<name>}`. */
-export function signedContent(template: string, req: WebhookRequest, timestamp: string | undefined): Buffer {
+export function signedContent(
+  template: string,
+  req: WebhookRequest,
+  timestamp: string | undefined,
+): Buffer {
   const parts: Buffer[] = [];
   const re = /\{(body|timestamp|header:[^}]+)\}/g;
   let last = 0;
@@ -77,21 +94,35 @@ export function signedContent(template: string, req: WebhookRequest, timestamp: 
 export function hmacVerifier(spec: HmacVerification, secret: string): Verifier {
   return (req, nowMs) => {
     const raw = header(req.headers, spec.header);
-    if (raw === undefined || raw === '') throw new VerificationError(`missing signature header ${spec.header}`);
+    if (raw === undefined || raw === '')
+      throw new VerificationError(`missing signature header ${spec.header}`);
     const list = spec.signatureKey !== undefined ? parseKeyValueList(raw) : undefined;
     let candidates = list ? (list.get(spec.signatureKey!) ?? []) : [raw.trim()];
     if (spec.prefix !== undefined) {
       const prefix = spec.prefix;
-      candidates = candidates.filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length));
+      candidates = candidates
+        .filter((c) => c.startsWith(prefix))
+        .map((c) => c.slice(prefix.length));
     }
-    if (candidates.length === 0) throw new VerificationError(`no signature in header ${spec.header}`);
+    if (candidates.length === 0)
+      throw new VerificationError(`no signature in header ${spec.header}`);
     let timestamp: string | undefined;
     if (spec.timestamp) {
       const t = spec.timestamp;
       const rawTs = t.key !== undefined ? list?.get(t.key)?.[0] : header(req.headers, t.header!);
-      timestamp = checkTimestamp(rawTs, t.toleranceSeconds, nowMs, t.key !== undefined ? `${spec.header} key ${t.key}` : `header ${t.header}`);
+      timestamp = checkTimestamp(
+        rawTs,
+        t.toleranceSeconds,
+        nowMs,
+        t.key !== undefined ? `${spec.header} key ${t.key}` : `header ${t.header}`,
+      );
     }
-    const expected = hmac(spec.algorithm, secret, signedContent(spec.signedContent, req, timestamp), spec.encoding);
+    const expected = hmac(
+      spec.algorithm,
+      secret,
+      signedContent(spec.signedContent, req, timestamp),
+      spec.encoding,
+    );
     // Every candidate is compared (no early exit on the first match).
     const ok = candidates.map((c) => safeEqual(c, expected)).some(Boolean);
     if (!ok) throw new VerificationError(`signature in ${spec.header} does not match`);
@@ -104,13 +135,26 @@ export function hmacVerifier(spec: HmacVerification, secret: string): Verifier {
  * of a `whsec_` secret.
  */
 export function standardWebhooksVerifier(secret: string, toleranceSeconds: number): Verifier {
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  const key = Buffer.from(
+    secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret,
+    'base64',
+  );
   return (req, nowMs) => {
     const id = header(req.headers, 'webhook-id');
     const sigs = header(req.headers, 'webhook-signature');
     if (!id || !sigs) throw new VerificationError('missing webhook-id or webhook-signature header');
-    const ts = checkTimestamp(header(req.headers, 'webhook-timestamp'), toleranceSeconds, nowMs, 'header webhook-timestamp');
-    const expected = hmac('sha256', key, Buffer.concat([Buffer.from(`${id}.${ts}.`), req.body]), 'base64');
+    const ts = checkTimestamp(
+      header(req.headers, 'webhook-timestamp'),
+      toleranceSeconds,
+      nowMs,
+      'header webhook-timestamp',
+    );
+    const expected = hmac(
+      'sha256',
+      key,
+      Buffer.concat([Buffer.from(`${id}.${ts}.`), req.body]),
+      'base64',
+    );
     const candidates = sigs
       .split(' ')
       .filter((s) => s.startsWith('v1,'))

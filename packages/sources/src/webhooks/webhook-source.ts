@@ -20,10 +20,17 @@ import {
 export type SecretLookup = (ref: { secretKeyRef: { name: string; key: string } }) => string;
 
 /** Compiles `spec.verification` with its secrets resolved; `undefined` when none is declared. */
-export function compileVerification(v: Verification | undefined, secret: SecretLookup): Verifier | undefined {
+export function compileVerification(
+  v: Verification | undefined,
+  secret: SecretLookup,
+): Verifier | undefined {
   if (!v) return undefined;
   if (v.hmac) return hmacVerifier(v.hmac, secret(v.hmac.secret));
-  if (v.standardWebhooks) return standardWebhooksVerifier(secret(v.standardWebhooks.secret), v.standardWebhooks.toleranceSeconds);
+  if (v.standardWebhooks)
+    return standardWebhooksVerifier(
+      secret(v.standardWebhooks.secret),
+      v.standardWebhooks.toleranceSeconds,
+    );
   if (v.basicAuth) return basicAuthVerifier(v.basicAuth.username, secret(v.basicAuth.password));
   if (v.bearerToken) return bearerTokenVerifier(secret(v.bearerToken.token));
   return undefined;
@@ -36,14 +43,19 @@ export function jsonPointer(doc: unknown, pointer: string): unknown {
   for (const raw of pointer.slice(1).split('/')) {
     const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (Array.isArray(cur)) cur = /^(0|[1-9]\d*)$/.test(token) ? cur[Number(token)] : undefined;
-    else if (cur !== null && typeof cur === 'object') cur = Object.hasOwn(cur, token) ? (cur as Record<string, unknown>)[token] : undefined;
+    else if (cur !== null && typeof cur === 'object')
+      cur = Object.hasOwn(cur, token) ? (cur as Record<string, unknown>)[token] : undefined;
     else return undefined;
   }
   return cur;
 }
 
 /** Reads a declared value; `undefined` when the header or pointer is absent (or not a scalar). */
-export function readValue(spec: ValueFrom, req: WebhookRequest, body: () => unknown): string | undefined {
+export function readValue(
+  spec: ValueFrom,
+  req: WebhookRequest,
+  body: () => unknown,
+): string | undefined {
   if (spec.value !== undefined) return spec.value;
   let raw: unknown;
   if (spec.header !== undefined) raw = header(req.headers, spec.header);
@@ -53,10 +65,18 @@ export function readValue(spec: ValueFrom, req: WebhookRequest, body: () => unkn
   return (spec.prefix ?? '') + raw;
 }
 
-const describe = (v: ValueFrom) => (v.header !== undefined ? `header ${v.header}` : v.jsonPointer !== undefined ? `JSON pointer ${v.jsonPointer}` : 'value');
+const describe = (v: ValueFrom) =>
+  v.header !== undefined
+    ? `header ${v.header}`
+    : v.jsonPointer !== undefined
+      ? `JSON pointer ${v.jsonPointer}`
+      : 'value';
 
 /** Maps a verified request to the event of a WebhookSource (data: the body, byte for byte). */
-export function webhookEvent(source: WebhookSource, req: WebhookRequest): { event: CloudEvent; deliveryId?: string | undefined } {
+export function webhookEvent(
+  source: WebhookSource,
+  req: WebhookRequest,
+): { event: CloudEvent; deliveryId?: string | undefined } {
   const spec = source.spec.event;
   let parsed: { value: unknown } | undefined;
   const body = () => {
@@ -64,17 +84,23 @@ export function webhookEvent(source: WebhookSource, req: WebhookRequest): { even
       try {
         parsed = { value: JSON.parse(req.body.toString('utf8')) };
       } catch {
-        throw new HttpError(400, 'the request body is not JSON, but this WebhookSource reads attributes with JSON pointers');
+        throw new HttpError(
+          400,
+          'the request body is not JSON, but this WebhookSource reads attributes with JSON pointers',
+        );
       }
     }
     return parsed.value;
   };
   const required = (name: string, v: ValueFrom) => {
     const value = readValue(v, req, body);
-    if (value === undefined) throw new HttpError(400, `cannot set ${name}: ${describe(v)} is missing from the request`);
+    if (value === undefined)
+      throw new HttpError(400, `cannot set ${name}: ${describe(v)} is missing from the request`);
     return value;
   };
-  const standardId = source.spec.verification?.standardWebhooks ? header(req.headers, 'webhook-id') : undefined;
+  const standardId = source.spec.verification?.standardWebhooks
+    ? header(req.headers, 'webhook-id')
+    : undefined;
   const declaredId = spec.id ? required('id', spec.id) : standardId;
   const attributes: Record<string, string> = {
     specversion: '1.0',
