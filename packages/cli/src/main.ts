@@ -82,7 +82,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('create')
     .description('scaffold a project')
     .command('function')
-    .description('scaffold a function project (handler, server, test, Function and Trigger manifests)')
+    .description(
+      'scaffold a function project (handler, server, test, Function and Trigger manifests)',
+    )
     .argument('<name>', 'function name (lower-case letters, digits and -)')
     .option('--dir <path>', 'target directory (default: ./<name>)')
     .action(async (name: string, opts) => {
