@@ -1,7 +1,10 @@
 // The notify Parallel's branch subscribers: each "sends" a message and replies with a
 // com.example.notification.sent event (the Parallel's reply goes to the recorder).
 function notification(channel, to, order) {
-  return { type: 'com.example.notification.sent', data: { channel, to, orderId: order.id, trackingNumber: order.trackingNumber } };
+  return {
+    type: 'com.example.notification.sent',
+    data: { channel, to, orderId: order.id, trackingNumber: order.trackingNumber },
+  };
 }
 
 export async function email(event, { logger }) {

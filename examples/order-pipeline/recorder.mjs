@@ -6,7 +6,11 @@ export async function recorder(event, { logger }) {
 
 export async function rejected(event, { logger }) {
   logger.info(
-    { rejected: event.type, reason: Buffer.from(event.extensions.knativeerrordata ?? '', 'base64').toString(), data: event.data },
+    {
+      rejected: event.type,
+      reason: Buffer.from(event.extensions.knativeerrordata ?? '', 'base64').toString(),
+      data: event.data,
+    },
     'order-pipeline rejected',
   );
 }

@@ -109,9 +109,15 @@ export class ChannelFabric {
   }): Promise<FabricChannel | { error: string }> {
     const { namespace, name } = spec;
     const key = `${namespace}/${name}`;
-    if (this.#channels.has(key)) return { error: `channel '${key}' is declared twice (a Channel, InMemoryChannel or a flow's internal channel)` };
+    if (this.#channels.has(key))
+      return {
+        error: `channel '${key}' is declared twice (a Channel, InMemoryChannel or a flow's internal channel)`,
+      };
     const def = channelKind(spec.channelKind);
-    if (!def) return { error: `channel kind '${spec.channelKind}' is not known (known: ${channelKinds().join(', ')})` };
+    if (!def)
+      return {
+        error: `channel kind '${spec.channelKind}' is not known (known: ${channelKinds().join(', ')})`,
+      };
     if (!this.options.backends.has(def.brokerClass))
       return {
         error: `channel kind '${spec.channelKind}' needs a backend for broker class '${def.brokerClass}', and none is loaded; load the package that provides it`,
@@ -120,7 +126,9 @@ export class ChannelFabric {
     try {
       backend = await this.#backend(def.brokerClass, def.backendConfig);
     } catch (err) {
-      return { error: `backend for channel kind '${spec.channelKind}' did not start: ${(err as Error).message}` };
+      return {
+        error: `backend for channel kind '${spec.channelKind}' did not start: ${(err as Error).message}`,
+      };
     }
     const topic = channelTopic(namespace, name);
     const log = this.options.logger;
@@ -130,7 +138,11 @@ export class ChannelFabric {
       if (events.length === 0) return { status: 400, error: 'no event in the request' };
       for (const [i, e] of events.entries()) {
         const problems = validateCloudEvent(e.attributes);
-        if (problems.length > 0) return { status: 400, error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}` };
+        if (problems.length > 0)
+          return {
+            status: 400,
+            error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}`,
+          };
       }
       await opened;
       if (state.blocked) return { status: 503, error: state.blocked, retryAfterSeconds: 5 };
@@ -139,14 +151,30 @@ export class ChannelFabric {
       } catch (err) {
         const e = err as Error & { retryAfterSeconds?: number };
         if (e?.name === 'BackendUnavailableError')
-          return { status: 503, error: `channel '${key}' cannot take events now: ${e.message}`, retryAfterSeconds: Math.max(0, Math.ceil(e.retryAfterSeconds ?? 1)) };
+          return {
+            status: 503,
+            error: `channel '${key}' cannot take events now: ${e.message}`,
+            retryAfterSeconds: Math.max(0, Math.ceil(e.retryAfterSeconds ?? 1)),
+          };
         log.warn({ channel: key, err }, 'publishing to the channel failed');
-        return { status: 500, error: `channel '${key}' failed to store the event(s): ${e?.message ?? String(err)}` };
+        return {
+          status: 500,
+          error: `channel '${key}' failed to store the event(s): ${e?.message ?? String(err)}`,
+        };
       }
-      for (const e of events) log.debug({ channel: key, id: e.attributes['id'], type: e.attributes['type'] }, 'event accepted by channel');
+      for (const e of events)
+        log.debug(
+          { channel: key, id: e.attributes['id'], type: e.attributes['type'] },
+          'event accepted by channel',
+        );
       return { status: 202 };
     };
-    const hop: IngressHop = { get url() { return spec.url(); }, ingest };
+    const hop: IngressHop = {
+      get url() {
+        return spec.url();
+      },
+      ingest,
+    };
     const channel = {
       namespace,
       name,
@@ -179,7 +207,10 @@ export class ChannelFabric {
 
   /** Starts a subscription: a backend subscription on the channel's topic plus a dispatcher. */
   async subscribe(s: FabricSubscription): Promise<void> {
-    const c = this.#channels.get(`${s.channel.namespace}/${s.channel.name}`) as unknown as { topic: string; backend: Backend };
+    const c = this.#channels.get(`${s.channel.namespace}/${s.channel.name}`) as unknown as {
+      topic: string;
+      backend: Backend;
+    };
     const dispatcher = createSubscriptionDispatcher({
       name: s.name,
       namespace: s.namespace,
@@ -195,10 +226,15 @@ export class ChannelFabric {
       nonCeBodyIsFailure: false,
     });
     this.#dispatchers.push(dispatcher);
-    const sub = await c.backend.subscribe(c.topic, subscriptionName(s.namespace, s.name), dispatcher.handle, {
-      ordered: false,
-      concurrency: CHANNEL_SUBSCRIPTION_CONCURRENCY,
-    });
+    const sub = await c.backend.subscribe(
+      c.topic,
+      subscriptionName(s.namespace, s.name),
+      dispatcher.handle,
+      {
+        ordered: false,
+        concurrency: CHANNEL_SUBSCRIPTION_CONCURRENCY,
+      },
+    );
     this.#subscriptions.push(sub);
   }
 
@@ -213,6 +249,8 @@ export class ChannelFabric {
     await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
     for (const d of this.#dispatchers) d.close();
     const backends = await Promise.allSettled([...this.#backends.values()]);
-    await Promise.all(backends.map((b) => (b.status === 'fulfilled' ? b.value.close({ drainMs }) : undefined)));
+    await Promise.all(
+      backends.map((b) => (b.status === 'fulfilled' ? b.value.close({ drainMs }) : undefined)),
+    );
   }
 }

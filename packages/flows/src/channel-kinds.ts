@@ -61,7 +61,10 @@ export function validateChannelTemplate(
     const r = DeliverySpecSchema.safeParse(delivery);
     if (!r.success)
       for (const issue of r.error.issues)
-        problems.push({ path: ['spec', 'delivery', ...(issue.path as (string | number)[])], message: issue.message });
+        problems.push({
+          path: ['spec', 'delivery', ...(issue.path as (string | number)[])],
+          message: issue.message,
+        });
   }
   return problems;
 }

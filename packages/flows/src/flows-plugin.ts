@@ -15,7 +15,13 @@ import {
   sequenceChannelName,
 } from './naming.js';
 import type { Channel, ChannelTemplate, InMemoryChannel, Parallel, Sequence } from './resources.js';
-import { type FlowWiring, wireChannelSubscribers, wireParallel, wireSequence, wireSubscription } from './wiring.js';
+import {
+  type FlowWiring,
+  wireChannelSubscribers,
+  wireParallel,
+  wireSequence,
+  wireSubscription,
+} from './wiring.js';
 
 export interface FlowsPluginOptions {
   /** Called with every dispatch outcome of a channel subscription (metrics, tests). */
@@ -40,14 +46,48 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
     name: 'flows',
     async register(ctx: PluginContext) {
       const log = ctx.logger.child({ component: 'flows' });
-      const f = new ChannelFabric({ backends: ctx.backends, logger: log, baseUrl: () => ctx.baseUrl, onOutcome: options.onOutcome });
+      const f = new ChannelFabric({
+        backends: ctx.backends,
+        logger: log,
+        baseUrl: () => ctx.baseUrl,
+        onOutcome: options.onOutcome,
+      });
       fabric = f;
       const ingresses = new Map<string, FlowIngress>();
       const address = (kind: keyof typeof PATH_SEGMENT, ns: string, name: string) => () =>
         `${ctx.baseUrl}/${ns}/${PATH_SEGMENT[kind]}/${name}`;
-      const expose = (kind: keyof typeof PATH_SEGMENT, ns: string, name: string, channel: FabricChannel) => {
+      const expose = (
+        kind: keyof typeof PATH_SEGMENT,
+        ns: string,
+        name: string,
+        channel: FabricChannel,
+      ) => {
         const url = address(kind, ns, name);
-        const hop = { get url() { return url(); }, ingest: channel.ingest };
+        const hop = {
+          get url() {
+            return url();
+          },
+          ingest: channel.ingest,
+        };
+        ingresses.set(`${kind}/${ns}/${name}`, hop);
+        ctx.registerIngress(kind, ns, name, hop);
+      };
+      /** A resource that could not get its channels still has an address: it answers 503 with why. */
+      const exposeBroken = (
+        kind: keyof typeof PATH_SEGMENT,
+        ns: string,
+        name: string,
+        resource: string,
+        why: string,
+      ) => {
+        const url = address(kind, ns, name);
+        const error = `${resource} '${ns}/${name}' is not Ready: ${why}`;
+        const hop = {
+          get url() {
+            return url();
+          },
+          ingest: async () => ({ status: 503, error, retryAfterSeconds: 5 }),
+        };
         ingresses.set(`${kind}/${ns}/${name}`, hop);
         ctx.registerIngress(kind, ns, name, hop);
       };
@@ -59,34 +99,68 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
       for (const c of userChannels) {
         const { namespace, name } = c.metadata;
         const template: ChannelTemplate =
-          c.kind === 'Channel' ? (c.spec.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE) : DEFAULT_CHANNEL_TEMPLATE;
+          c.kind === 'Channel'
+            ? (c.spec.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE)
+            : DEFAULT_CHANNEL_TEMPLATE;
         const delivery = c.spec.delivery ?? templateDelivery(template);
-        const r = await f.addChannel({ namespace, name, channelKind: template.kind, delivery, url: address('channel', namespace, name) });
+        const r = await f.addChannel({
+          namespace,
+          name,
+          channelKind: template.kind,
+          delivery,
+          url: address('channel', namespace, name),
+        });
         if ('error' in r) {
           ctx.statuses.set(c.kind, namespace, name, false, 'ChannelUnavailable', r.error);
+          exposeBroken('channel', namespace, name, c.kind, r.error);
           log.warn({ channel: name, namespace, reason: r.error }, 'channel not ready');
           continue;
         }
         expose('channel', namespace, name, r);
-        ctx.statuses.set(c.kind, namespace, name, true, 'Ready', `${template.kind} on the ${r.backendKind} backend`);
+        ctx.statuses.set(
+          c.kind,
+          namespace,
+          name,
+          true,
+          'Ready',
+          `${template.kind} on the ${r.backendKind} backend`,
+        );
       }
 
-      const addFlow = async (kind: 'Sequence' | 'Parallel', ns: string, name: string, template: ChannelTemplate | undefined, names: string[]) => {
+      const addFlow = async (
+        kind: 'Sequence' | 'Parallel',
+        ns: string,
+        name: string,
+        template: ChannelTemplate | undefined,
+        names: string[],
+      ) => {
         const t = template ?? DEFAULT_CHANNEL_TEMPLATE;
         const delivery: DeliverySpec | undefined = templateDelivery(t);
         const channels: FabricChannel[] = [];
         for (const n of names) {
-          const r = await f.addChannel({ namespace: ns, name: n, channelKind: t.kind, delivery, url: address('channel', ns, n) });
+          const r = await f.addChannel({
+            namespace: ns,
+            name: n,
+            channelKind: t.kind,
+            delivery,
+            url: address('channel', ns, n),
+          });
           if ('error' in r) {
             flows.set(`${kind}/${ns}/${name}`, { channels, error: r.error });
             ctx.statuses.set(kind, ns, name, false, 'ChannelsNotReady', r.error);
+            exposeBroken(kind === 'Sequence' ? 'sequence' : 'parallel', ns, name, kind, r.error);
             return;
           }
           channels.push(r);
           ingresses.set(`channel/${ns}/${n}`, r);
         }
         flows.set(`${kind}/${ns}/${name}`, { channels });
-        expose(kind === 'Sequence' ? 'sequence' : 'parallel', ns, name, channels[0] as FabricChannel);
+        expose(
+          kind === 'Sequence' ? 'sequence' : 'parallel',
+          ns,
+          name,
+          channels[0] as FabricChannel,
+        );
       };
       for (const s of ctx.topology.byKind('Sequence')) {
         const { namespace, name } = s.metadata;
@@ -95,11 +169,18 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
       }
       for (const p of ctx.topology.byKind('Parallel')) {
         const { namespace, name } = p.metadata;
-        const names = [parallelIngressChannelName(name), ...p.spec.branches.map((_, i) => parallelBranchChannelName(name, i))];
+        const names = [
+          parallelIngressChannelName(name),
+          ...p.spec.branches.map((_, i) => parallelBranchChannelName(name, i)),
+        ];
         await addFlow('Parallel', namespace, name, p.spec.channelTemplate, names);
       }
 
-      ctx.server.route('*', FLOW_INGRESS_PATH, createFlowIngressHandler((kind, ns, name) => ingresses.get(`${kind}/${ns}/${name}`), log));
+      ctx.server.route(
+        '*',
+        FLOW_INGRESS_PATH,
+        createFlowIngressHandler((kind, ns, name) => ingresses.get(`${kind}/${ns}/${name}`), log),
+      );
     },
 
     async start(ctx: PluginContext) {
@@ -107,13 +188,24 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
       const log = ctx.logger.child({ component: 'flows' });
       const w: FlowWiring = { ctx, fabric, log };
       try {
-        for (const c of [...ctx.topology.byKind('InMemoryChannel'), ...ctx.topology.byKind('Channel')])
+        for (const c of [
+          ...ctx.topology.byKind('InMemoryChannel'),
+          ...ctx.topology.byKind('Channel'),
+        ])
           await wireChannelSubscribers(w, c);
         for (const s of ctx.topology.byKind('Subscription')) await wireSubscription(w, s);
         for (const s of ctx.topology.byKind('Sequence') as readonly Loaded<Sequence>[])
-          await wireSequence(w, s, flows.get(`Sequence/${s.metadata.namespace}/${s.metadata.name}`));
+          await wireSequence(
+            w,
+            s,
+            flows.get(`Sequence/${s.metadata.namespace}/${s.metadata.name}`),
+          );
         for (const p of ctx.topology.byKind('Parallel') as readonly Loaded<Parallel>[])
-          await wireParallel(w, p, flows.get(`Parallel/${p.metadata.namespace}/${p.metadata.name}`));
+          await wireParallel(
+            w,
+            p,
+            flows.get(`Parallel/${p.metadata.namespace}/${p.metadata.name}`),
+          );
       } finally {
         fabric.open();
       }

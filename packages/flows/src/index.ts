@@ -15,7 +15,13 @@ export {
   DEFAULT_CHANNEL_TEMPLATE,
   type ChannelKindDefinition,
 } from './channel-kinds.js';
-export { ChannelFabric, CHANNEL_SUBSCRIPTION_CONCURRENCY, type FabricChannel, type FabricSubscription, type ChannelFabricOptions } from './channel-fabric.js';
+export {
+  ChannelFabric,
+  CHANNEL_SUBSCRIPTION_CONCURRENCY,
+  type FabricChannel,
+  type FabricSubscription,
+  type ChannelFabricOptions,
+} from './channel-fabric.js';
 export { createFlowsPlugin, type FlowsPluginOptions, type FlowChannels } from './flows-plugin.js';
 export { FLOW_INGRESS_PATH, createFlowIngressHandler, type FlowIngress } from './ingress-route.js';
 export * from './naming.js';

@@ -5,17 +5,28 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CloudEvent, CloudEventDecodeError, type Logger, decodeHttp } from '@tributary/core';
-import { HttpError, INGRESS_ALLOW, type IngestResult, type RouteContext, sendError } from '@tributary/broker';
+import {
+  HttpError,
+  INGRESS_ALLOW,
+  type IngestResult,
+  type RouteContext,
+  sendError,
+} from '@tributary/broker';
 
 /** Matches the three ingress paths (one trailing slash allowed). */
-export const FLOW_INGRESS_PATH = /^\/(?<ns>[^/]+)\/(?<segment>channels|sequences|parallels)\/(?<name>[^/]+)\/?$/;
+export const FLOW_INGRESS_PATH =
+  /^\/(?<ns>[^/]+)\/(?<segment>channels|sequences|parallels)\/(?<name>[^/]+)\/?$/;
 
 /** Something the route can hand events to. */
 export interface FlowIngress {
   ingest(events: CloudEvent[]): Promise<IngestResult>;
 }
 
-const KIND_OF_SEGMENT: Record<string, string> = { channels: 'channel', sequences: 'sequence', parallels: 'parallel' };
+const KIND_OF_SEGMENT: Record<string, string> = {
+  channels: 'channel',
+  sequences: 'sequence',
+  parallels: 'parallel',
+};
 
 /**
  * Creates the route handler. `lookup` finds the ingress by kind (`channel`, `sequence`,
@@ -29,13 +40,22 @@ export function createFlowIngressHandler(
     res.setHeader('allow', INGRESS_ALLOW);
     const method = (req.method ?? '').toUpperCase();
     if (method === 'OPTIONS') {
-      res.writeHead(200, { 'webhook-allowed-origin': '*', 'webhook-allowed-rate': '*', 'content-length': '0' });
+      res.writeHead(200, {
+        'webhook-allowed-origin': '*',
+        'webhook-allowed-rate': '*',
+        'content-length': '0',
+      });
       res.end();
       return;
     }
     const { ns = '', segment = '', name = '' } = ctx.params;
     const kind = KIND_OF_SEGMENT[segment] ?? segment;
-    if (method !== 'POST') return sendError(res, 405, `method ${method} is not allowed: the ${kind} ingress accepts POST`);
+    if (method !== 'POST')
+      return sendError(
+        res,
+        405,
+        `method ${method} is not allowed: the ${kind} ingress accepts POST`,
+      );
     const target = lookup(kind, decodeURIComponent(ns), decodeURIComponent(name));
     if (!target) return sendError(res, 404, `${kind} '${ns}/${name}' not found`);
     let body: Buffer;
@@ -50,7 +70,10 @@ export function createFlowIngressHandler(
       events = decodeHttp(req.headers, body).events;
     } catch (err) {
       if (!(err instanceof CloudEventDecodeError)) throw err;
-      logger.debug({ path: ctx.path, problems: err.problems }, 'rejected a request that is not a valid CloudEvent');
+      logger.debug(
+        { path: ctx.path, problems: err.problems },
+        'rejected a request that is not a valid CloudEvent',
+      );
       return sendError(res, 400, err.message);
     }
     const r = await target.ingest(events);
@@ -59,6 +82,11 @@ export function createFlowIngressHandler(
       res.end();
       return;
     }
-    sendError(res, r.status, r.error ?? 'request failed', r.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.retryAfterSeconds) });
+    sendError(
+      res,
+      r.status,
+      r.error ?? 'request failed',
+      r.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.retryAfterSeconds) },
+    );
   };
 }

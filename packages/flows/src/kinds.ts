@@ -44,14 +44,25 @@ declare module '@tributary/core' {
 }
 
 const dls = (d: DeliverySpec | undefined, ns: string, role: string): Dependency[] =>
-  destinationDependency(d?.deadLetterSink, ns, `${role} deadLetterSink`, 'DeadLetterSinkResolveFailed');
+  destinationDependency(
+    d?.deadLetterSink,
+    ns,
+    `${role} deadLetterSink`,
+    'DeadLetterSinkResolveFailed',
+  );
 
 const dest = (d: Destination | undefined, ns: string, role: string, reason: string): Dependency[] =>
   destinationDependency(d, ns, role, reason);
 
-function templateProblems(template: ChannelTemplate | undefined, path: (string | number)[]): ResourceProblem[] {
+function templateProblems(
+  template: ChannelTemplate | undefined,
+  path: (string | number)[],
+): ResourceProblem[] {
   if (!template) return [];
-  return validateChannelTemplate(template).map((p) => ({ path: [...path, ...p.path], message: p.message }));
+  return validateChannelTemplate(template).map((p) => ({
+    path: [...path, ...p.path],
+    message: p.message,
+  }));
 }
 
 /** Registers the kinds unless something registered them already (tests may import twice). */

@@ -31,4 +31,8 @@ export function parallelFilterSubscriptionName(p: string, i: number): string {
 }
 
 /** URL path segment of each addressable flow kind (DESIGN §4). */
-export const PATH_SEGMENT = { channel: 'channels', sequence: 'sequences', parallel: 'parallels' } as const;
+export const PATH_SEGMENT = {
+  channel: 'channels',
+  sequence: 'sequences',
+  parallel: 'parallels',
+} as const;

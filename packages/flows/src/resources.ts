@@ -13,7 +13,11 @@ import {
 } from '@tributary/core';
 
 /** Builds the schema of a whole resource document of one kind. */
-function resource<A extends string, K extends string, S extends z.ZodType>(apiVersion: A, kind: K, spec: S) {
+function resource<A extends string, K extends string, S extends z.ZodType>(
+  apiVersion: A,
+  kind: K,
+  spec: S,
+) {
   return z.strictObject({
     apiVersion: z.literal(apiVersion),
     kind: z.literal(kind),
@@ -58,7 +62,11 @@ export const InMemoryChannelSpecSchema = z.strictObject({
   delivery: DeliverySpecSchema.optional(),
   subscribers: z.array(SubscriberSpecSchema).optional(),
 });
-export const InMemoryChannelSchema = resource(MESSAGING_V1, 'InMemoryChannel', InMemoryChannelSpecSchema.default({}));
+export const InMemoryChannelSchema = resource(
+  MESSAGING_V1,
+  'InMemoryChannel',
+  InMemoryChannelSpecSchema.default({}),
+);
 export type InMemoryChannel = z.output<typeof InMemoryChannelSchema>;
 
 export const ChannelSpecSchema = z.strictObject({
@@ -79,7 +87,9 @@ export const SubscriptionSchema = resource(MESSAGING_V1, 'Subscription', Subscri
 export type Subscription = z.output<typeof SubscriptionSchema>;
 
 /** A Sequence step: a Destination plus the delivery of that step's subscription. */
-export const SequenceStepSchema = DestinationSchema.safeExtend({ delivery: DeliverySpecSchema.optional() });
+export const SequenceStepSchema = DestinationSchema.safeExtend({
+  delivery: DeliverySpecSchema.optional(),
+});
 export type SequenceStep = z.output<typeof SequenceStepSchema>;
 
 export const SequenceSpecSchema = z.strictObject({

@@ -18,7 +18,11 @@ import { compileTriggerFilter } from '@tributary/filter';
 import { WiringError } from './errors.js';
 import type { ChannelFabric, FabricChannel, FabricSubscription } from './channel-fabric.js';
 import type { FlowChannels } from './flows-plugin.js';
-import { parallelBranchChannelName, parallelFilterSubscriptionName, sequenceChannelName } from './naming.js';
+import {
+  parallelBranchChannelName,
+  parallelFilterSubscriptionName,
+  sequenceChannelName,
+} from './naming.js';
 import type { Channel, InMemoryChannel, Parallel, Sequence, Subscription } from './resources.js';
 
 /** What the wiring functions share. */
@@ -31,7 +35,12 @@ export interface FlowWiring {
 type Wired = { ok: true } | { ok: false; reason: string; message: string };
 
 /** Resolves a Destination, naming its role in the error. */
-async function resolveAs(w: FlowWiring, dest: Destination, ns: string, role: string): Promise<DeliveryTarget> {
+async function resolveAs(
+  w: FlowWiring,
+  dest: Destination,
+  ns: string,
+  role: string,
+): Promise<DeliveryTarget> {
   const r = await w.ctx.resolve(dest, ns);
   if ('error' in r) throw new WiringError(`${role}: ${r.error}`);
   return r.target;
@@ -70,41 +79,60 @@ async function wireAll(
     subs = await build();
   } catch (err) {
     if (!(err instanceof WiringError)) throw err;
-    const reason = /deadLetterSink/.test(err.message) ? 'DeadLetterSinkResolveFailed' : 'ReferenceResolveFailed';
+    const reason = /deadLetterSink/.test(err.message)
+      ? 'DeadLetterSinkResolveFailed'
+      : 'ReferenceResolveFailed';
     w.ctx.statuses.set(kind, ns, name, false, reason, err.message);
     if (entry) w.fabric.block(entry, `${kind} '${ns}/${name}' is not Ready: ${err.message}`);
-    w.log.warn({ kind, namespace: ns, name, reason: err.message }, `${kind.toLowerCase()} not ready`);
+    w.log.warn(
+      { kind, namespace: ns, name, reason: err.message },
+      `${kind.toLowerCase()} not ready`,
+    );
     return { ok: false, reason, message: err.message };
   }
   for (const s of subs) await w.fabric.subscribe(s);
   w.ctx.statuses.set(kind, ns, name, true, 'Ready', readyMessage);
-  w.log.info({ kind, namespace: ns, name, subscriptions: subs.length }, `${kind.toLowerCase()} ready`);
+  w.log.info(
+    { kind, namespace: ns, name, subscriptions: subs.length },
+    `${kind.toLowerCase()} ready`,
+  );
   return { ok: true };
 }
 
 /** Wires `spec.subscribers` written directly on a Channel / InMemoryChannel (uri-only, as Knative stores them). */
-export async function wireChannelSubscribers(w: FlowWiring, c: Loaded<Channel> | Loaded<InMemoryChannel>): Promise<void> {
+export async function wireChannelSubscribers(
+  w: FlowWiring,
+  c: Loaded<Channel> | Loaded<InMemoryChannel>,
+): Promise<void> {
   const { namespace: ns, name } = c.metadata;
   const channel = w.fabric.get(ns, name);
   const subscribers = c.spec.subscribers ?? [];
   if (!channel || subscribers.length === 0) return;
-  await wireAll(w, c.kind, ns, name, async () =>
-    Promise.all(
-      subscribers.map(async (s, i) => {
-        const role = `subscribers[${i}]`;
-        if (!s.subscriberUri) throw new WiringError(`${role}: subscriberUri is required to deliver`);
-        const { policy, deadLetter } = await deliveryOf(w, s.delivery, channel, ns, role);
-        return {
-          namespace: ns,
-          name: `${name}-subscriber-${s.name ?? s.uid ?? i}`,
-          channel,
-          subscriber: await resolveAs(w, { uri: s.subscriberUri }, ns, role),
-          reply: s.replyUri ? await resolveAs(w, { uri: s.replyUri }, ns, `${role} replyUri`) : undefined,
-          deadLetter,
-          policy,
-        };
-      }),
-    ),
+  await wireAll(
+    w,
+    c.kind,
+    ns,
+    name,
+    async () =>
+      Promise.all(
+        subscribers.map(async (s, i) => {
+          const role = `subscribers[${i}]`;
+          if (!s.subscriberUri)
+            throw new WiringError(`${role}: subscriberUri is required to deliver`);
+          const { policy, deadLetter } = await deliveryOf(w, s.delivery, channel, ns, role);
+          return {
+            namespace: ns,
+            name: `${name}-subscriber-${s.name ?? s.uid ?? i}`,
+            channel,
+            subscriber: await resolveAs(w, { uri: s.subscriberUri }, ns, role),
+            reply: s.replyUri
+              ? await resolveAs(w, { uri: s.replyUri }, ns, `${role} replyUri`)
+              : undefined,
+            deadLetter,
+            policy,
+          };
+        }),
+      ),
     `${channel.channelKind} on the ${channel.backendKind} backend, ${subscribers.length} inline subscriber(s)`,
   );
 }
@@ -130,15 +158,29 @@ export async function wireSubscription(w: FlowWiring, s: Loaded<Subscription>): 
       const subscriber = await resolveAs(w, s.spec.subscriber, ns, 'subscriber');
       subscriberUrl = subscriber.url;
       const reply = s.spec.reply ? await resolveAs(w, s.spec.reply, ns, 'reply') : undefined;
-      return [{ namespace: ns, name, channel, subscriber, reply, ...(await deliveryOf(w, s.spec.delivery, channel, ns, 'subscription')) }];
+      return [
+        {
+          namespace: ns,
+          name,
+          channel,
+          subscriber,
+          reply,
+          ...(await deliveryOf(w, s.spec.delivery, channel, ns, 'subscription')),
+        },
+      ];
     },
     `channel ${ref.namespace}/${ref.name}`,
   );
-  if (subscriberUrl) w.log.debug({ subscription: name, subscriber: subscriberUrl }, 'subscription wired');
+  if (subscriberUrl)
+    w.log.debug({ subscription: name, subscriber: subscriberUrl }, 'subscription wired');
 }
 
 /** Wires a Sequence over its channels `<seq>-kn-sequence-<i>` (reference §5.1). */
-export async function wireSequence(w: FlowWiring, s: Loaded<Sequence>, flow: FlowChannels | undefined): Promise<void> {
+export async function wireSequence(
+  w: FlowWiring,
+  s: Loaded<Sequence>,
+  flow: FlowChannels | undefined,
+): Promise<void> {
   const { namespace: ns, name } = s.metadata;
   if (!flow || flow.error) return;
   const channels = flow.channels;
@@ -161,7 +203,14 @@ export async function wireSequence(w: FlowWiring, s: Loaded<Sequence>, flow: Flo
               ? await resolveAs(w, s.spec.reply, ns, 'reply')
               : undefined;
         const d = await deliveryOf(w, delivery, channel, ns, `steps[${i}]`);
-        subs.push({ namespace: ns, name: sequenceChannelName(name, i), channel, subscriber, reply, ...d });
+        subs.push({
+          namespace: ns,
+          name: sequenceChannelName(name, i),
+          channel,
+          subscriber,
+          reply,
+          ...d,
+        });
       }
       return subs;
     },
@@ -171,7 +220,11 @@ export async function wireSequence(w: FlowWiring, s: Loaded<Sequence>, flow: Flo
 }
 
 /** Wires a Parallel over `<p>-kn-parallel` and `<p>-kn-parallel-<i>` (reference §5.2). */
-export async function wireParallel(w: FlowWiring, p: Loaded<Parallel>, flow: FlowChannels | undefined): Promise<void> {
+export async function wireParallel(
+  w: FlowWiring,
+  p: Loaded<Parallel>,
+  flow: FlowChannels | undefined,
+): Promise<void> {
   const { namespace: ns, name } = p.metadata;
   if (!flow || flow.error) return;
   const [ingress, ...branchChannels] = flow.channels as [FabricChannel, ...FabricChannel[]];
@@ -189,17 +242,40 @@ export async function wireParallel(w: FlowWiring, p: Loaded<Parallel>, flow: Flo
         if (b.filter) {
           // Knative: the filter is a service; its reply (not the original) enters the branch.
           const filter = await resolveAs(w, b.filter, ns, `${role}.filter`);
-          subs.push({ namespace: ns, name: parallelFilterSubscriptionName(name, i), channel: ingress, subscriber: filter, reply: branchChannel.target, ...noDelivery });
+          subs.push({
+            namespace: ns,
+            name: parallelFilterSubscriptionName(name, i),
+            channel: ingress,
+            subscriber: filter,
+            reply: branchChannel.target,
+            ...noDelivery,
+          });
         } else {
           // No filter, or Tributary's in-process `filters` extension: the event itself enters the branch.
           const filter = b.filters ? compileTriggerFilter({ filters: b.filters }) : undefined;
-          subs.push({ namespace: ns, name: parallelFilterSubscriptionName(name, i), channel: ingress, subscriber: branchChannel.target, filter, ...noDelivery });
+          subs.push({
+            namespace: ns,
+            name: parallelFilterSubscriptionName(name, i),
+            channel: ingress,
+            subscriber: branchChannel.target,
+            filter,
+            ...noDelivery,
+          });
         }
         const subscriber = await resolveAs(w, b.subscriber, ns, `${role}.subscriber`);
         const replyDest = b.reply ?? p.spec.reply;
-        const reply = replyDest ? await resolveAs(w, replyDest, ns, b.reply ? `${role}.reply` : 'reply') : undefined;
+        const reply = replyDest
+          ? await resolveAs(w, replyDest, ns, b.reply ? `${role}.reply` : 'reply')
+          : undefined;
         const d = await deliveryOf(w, b.delivery, branchChannel, ns, role);
-        subs.push({ namespace: ns, name: parallelBranchChannelName(name, i), channel: branchChannel, subscriber, reply, ...d });
+        subs.push({
+          namespace: ns,
+          name: parallelBranchChannelName(name, i),
+          channel: branchChannel,
+          subscriber,
+          reply,
+          ...d,
+        });
       }
       return subs;
     },

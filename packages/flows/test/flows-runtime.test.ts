@@ -15,7 +15,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-const text = (e: CloudEvent | undefined) => Buffer.from(e?.data ?? new Uint8Array()).toString('utf8');
+const text = (e: CloudEvent | undefined) =>
+  Buffer.from(e?.data ?? new Uint8Array()).toString('utf8');
 
 /** A sink whose reply appends `suffix` to the text data, keeping the type. */
 function appender(suffix: string) {
@@ -23,7 +24,10 @@ function appender(suffix: string) {
     const e = req.events[0]!;
     return {
       status: 200,
-      event: { attributes: { ...e.attributes, id: `${e.attributes['id']}${suffix}` }, data: Buffer.from(text(e) + suffix) },
+      event: {
+        attributes: { ...e.attributes, id: `${e.attributes['id']}${suffix}` },
+        data: Buffer.from(text(e) + suffix),
+      },
     };
   };
 }
@@ -44,7 +48,14 @@ async function run(yaml: string): Promise<string> {
 async function post(url: string, data = 'hello', headers: Record<string, string> = {}) {
   const res = await request(url, {
     method: 'POST',
-    headers: { 'ce-specversion': '1.0', 'ce-id': 'e1', 'ce-source': '/t', 'ce-type': 't.text', 'content-type': 'text/plain', ...headers },
+    headers: {
+      'ce-specversion': '1.0',
+      'ce-id': 'e1',
+      'ce-source': '/t',
+      'ce-type': 't.text',
+      'content-type': 'text/plain',
+      ...headers,
+    },
     body: data,
   });
   const body = await res.body.text();
@@ -69,7 +80,9 @@ spec:
     expect(text(got!.events[0])).toBe('hello-a-b');
     expect(got!.events[0]!.attributes['type']).toBe('t.text');
     expect(text(steps[1]!.events[0])).toBe('hello-a');
-    expect(runtime!.statuses.list().find((s) => s.kind === 'Sequence')).toMatchObject({ ready: true });
+    expect(runtime!.statuses.list().find((s) => s.kind === 'Sequence')).toMatchObject({
+      ready: true,
+    });
   });
 
   it('answers the ingress status table on channel paths', async () => {
@@ -126,8 +139,22 @@ spec:
     - filters: [{ cesql: "type = 'refund.created'" }]
       subscriber: { uri: ${b.url} }
 `);
-    expect((await post(`${base}/default/parallels/par`, 'x', { 'ce-type': 'order.created', 'ce-id': 'o1' })).status).toBe(202);
-    expect((await post(`${base}/default/parallels/par`, 'y', { 'ce-type': 'refund.created', 'ce-id': 'r1' })).status).toBe(202);
+    expect(
+      (
+        await post(`${base}/default/parallels/par`, 'x', {
+          'ce-type': 'order.created',
+          'ce-id': 'o1',
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await post(`${base}/default/parallels/par`, 'y', {
+          'ce-type': 'refund.created',
+          'ce-id': 'r1',
+        })
+      ).status,
+    ).toBe(202);
     await a.waitFor(1);
     await b.waitFor(1);
     // Give a stray delivery a moment to show up, then check each branch got only its event.
@@ -161,5 +188,87 @@ spec:
     const [dead] = await dls.waitFor(1);
     expect(dead!.events[0]!.attributes['knativeerrorcode']).toBe('500');
     expect(failing.requests).toHaveLength(3);
+  });
+  it('gives Parallel branches their own reply and dead-letter sink', async () => {
+    const replier = await sink({
+      script: () => ({
+        status: 200,
+        event: {
+          attributes: { specversion: '1.0', id: 'r', source: '/s', type: 'reply' },
+          data: Buffer.from('r'),
+        },
+      }),
+    });
+    const failing = await sink({ defaultResponse: { status: 422, body: 'no' } });
+    const own = await sink();
+    const shared = await sink();
+    const dls = await sink();
+    const base = await run(`apiVersion: flows.knative.dev/v1
+kind: Parallel
+metadata: { name: par }
+spec:
+  branches:
+    - subscriber: { uri: ${replier.url} }
+      reply: { uri: ${own.url} }
+    - subscriber: { uri: ${failing.url} }
+      delivery: { deadLetterSink: { uri: ${dls.url} } }
+  reply: { uri: ${shared.url} }
+`);
+    expect((await post(`${base}/default/parallels/par`, 'in', { 'ce-id': 'p1' })).status).toBe(202);
+    const [r] = await own.waitFor(1);
+    expect(r!.events[0]!.attributes['type']).toBe('reply');
+    const [d] = await dls.waitFor(1);
+    expect(d!.events[0]!.attributes).toMatchObject({ id: 'p1', knativeerrorcode: '422' });
+    expect(shared.requests).toHaveLength(0);
+  });
+
+  it('takes a flow’s default dead-letter sink from channelTemplate.spec.delivery', async () => {
+    const failing = await sink({ defaultResponse: { status: 500 } });
+    const dls = await sink();
+    const base = await run(`apiVersion: flows.knative.dev/v1
+kind: Sequence
+metadata: { name: seq }
+spec:
+  channelTemplate:
+    apiVersion: messaging.knative.dev/v1
+    kind: InMemoryChannel
+    spec: { delivery: { deadLetterSink: { uri: ${dls.url} } } }
+  steps: [{ uri: ${failing.url} }]
+`);
+    expect((await post(`${base}/default/sequences/seq`)).status).toBe(202);
+    const [d] = await dls.waitFor(1);
+    expect(text(d!.events[0])).toBe('hello');
+    expect(failing.requests).toHaveLength(1); // retry 0: Knative's default for channels
+  });
+
+  it("wires an InMemoryChannel's inline spec.subscribers", async () => {
+    const sub = await sink();
+    const base = await run(`apiVersion: messaging.knative.dev/v1
+kind: InMemoryChannel
+metadata: { name: imc }
+spec:
+  subscribers:
+    - uid: a1
+      subscriberUri: ${sub.url}/in
+`);
+    expect((await post(`${base}/default/channels/imc`)).status).toBe(202);
+    const [got] = await sub.waitFor(1);
+    expect(got!.url).toBe('/in');
+  });
+
+  it('reports a flow on a channel kind whose backend is not loaded as not Ready, naming the broker class', async () => {
+    const base = await run(`apiVersion: flows.knative.dev/v1
+kind: Sequence
+metadata: { name: durable }
+spec:
+  channelTemplate: { apiVersion: messaging.knative.dev/v1beta1, kind: KafkaChannel }
+  steps: [{ uri: http://127.0.0.1:9/ }]
+`);
+    const st = runtime!.statuses.list().find((x) => x.kind === 'Sequence');
+    expect(st).toMatchObject({ ready: false, reason: 'ChannelsNotReady' });
+    expect(st!.message).toMatch(/KafkaChannel.*'Kafka'/);
+    const r = await post(`${base}/default/sequences/durable`);
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.body).error).toMatch(/Sequence 'default\/durable' is not Ready: .*Kafka/);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadManifestsFromText } from '@tributary/core';
-import { DEFAULT_CHANNEL_TEMPLATE, channelKind, registerChannelKind, sequenceChannelName } from '@tributary/flows';
+import {
+  DEFAULT_CHANNEL_TEMPLATE,
+  channelKind,
+  registerChannelKind,
+  sequenceChannelName,
+} from '@tributary/flows';
 
 const load = (text: string) => loadManifestsFromText([{ file: 'f.yaml', text }]);
 const messages = (text: string) => load(text).problems.map((p) => `${p.path}: ${p.message}`);
@@ -67,16 +72,20 @@ spec:
   });
 
   it('requires steps and branches', () => {
-    expect(messages(`apiVersion: flows.knative.dev/v1
+    expect(
+      messages(`apiVersion: flows.knative.dev/v1
 kind: Sequence
 metadata: { name: s }
 spec: { steps: [] }
-`).join()).toMatch(/at least one step/);
-    expect(messages(`apiVersion: flows.knative.dev/v1
+`).join(),
+    ).toMatch(/at least one step/);
+    expect(
+      messages(`apiVersion: flows.knative.dev/v1
 kind: Parallel
 metadata: { name: p }
 spec: { branches: [] }
-`).join()).toMatch(/at least one branch/);
+`).join(),
+    ).toMatch(/at least one branch/);
   });
 
   it('rejects filter together with filters, and invalid CESQL in filters', () => {
