@@ -168,7 +168,11 @@ describe('memoryBackendProvider', () => {
     expect(() =>
       memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: 0 }),
     ).toThrow();
-    expect(() => memoryBackendProvider.configSchema.parse({ bogus: 1 })).toThrow();
+    // ConfigMap data arrives as strings; keys it does not know (Knative's channel-template-spec) are ignored.
+    expect(
+      memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: '5', 'channel-template-spec': 'x' }),
+    ).toMatchObject({ maxQueuedPerSubscription: 5 });
+    expect(() => memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: 'many' })).toThrow();
   });
 });
 
