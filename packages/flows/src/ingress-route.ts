@@ -56,7 +56,7 @@ export function createFlowIngressHandler(
         405,
         `method ${method} is not allowed: the ${kind} ingress accepts POST`,
       );
-    const target = lookup(kind, decodeURIComponent(ns), decodeURIComponent(name));
+    const target = lookup(kind, safeDecode(ns), safeDecode(name));
     if (!target) return sendError(res, 404, `${kind} '${ns}/${name}' not found`);
     let body: Buffer;
     try {
@@ -89,4 +89,13 @@ export function createFlowIngressHandler(
       r.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.retryAfterSeconds) },
     );
   };
+}
+
+/** Percent-decodes a path segment; a malformed escape is kept as written (and so finds nothing). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { createRuntime, type Runtime } from '@tributary/broker';
+import { createRuntime, type DispatchOutcome, type Runtime } from '@tributary/broker';
 import { type CloudEvent, loadManifestsFromText } from '@tributary/core';
 import { startHttpSink, type HttpSink, type SinkResponse } from '@tributary/testkit';
 import { createFlowsPlugin } from '@tributary/flows';
@@ -38,10 +38,17 @@ async function sink(script?: Parameters<typeof startHttpSink>[0]): Promise<HttpS
   return s;
 }
 
+const outcomes: DispatchOutcome[] = [];
+
 async function run(yaml: string): Promise<string> {
   const { topology, problems } = loadManifestsFromText([{ file: 'flows.yaml', text: yaml }]);
   expect(problems).toEqual([]);
-  runtime = createRuntime({ topology, port: 0, plugins: [createFlowsPlugin()] });
+  outcomes.length = 0;
+  runtime = createRuntime({
+    topology,
+    port: 0,
+    plugins: [createFlowsPlugin({ onOutcome: (o) => outcomes.push(o) })],
+  });
   return runtime.start();
 }
 
@@ -270,5 +277,35 @@ spec:
     const r = await post(`${base}/default/sequences/durable`);
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body).error).toMatch(/Sequence 'default\/durable' is not Ready: .*Kafka/);
+  });
+  it('stops a Sequence silently when a step replies nothing', async () => {
+    const quiet = await sink({ defaultResponse: { status: 202 } });
+    const next = await sink();
+    const out = await sink();
+    const base = await run(`apiVersion: flows.knative.dev/v1
+kind: Sequence
+metadata: { name: seq }
+spec:
+  steps: [{ uri: ${quiet.url} }, { uri: ${next.url} }]
+  reply: { uri: ${out.url} }
+`);
+    expect((await post(`${base}/default/sequences/seq`)).status).toBe(202);
+    await quiet.waitFor(1);
+    for (let i = 0; i < 200 && !outcomes.some((o) => o.name === 'seq-kn-sequence-0'); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(outcomes.find((o) => o.name === 'seq-kn-sequence-0')).toMatchObject({
+      kind: 'delivered',
+      replied: false,
+    });
+    expect(next.requests).toHaveLength(0);
+    expect(out.requests).toHaveLength(0);
+  });
+
+  it('answers 404 for a malformed escape in the path instead of failing', async () => {
+    const base = await run(`apiVersion: messaging.knative.dev/v1
+kind: InMemoryChannel
+metadata: { name: ch }
+`);
+    expect((await post(`${base}/default/channels/%E0%A4%A`)).status).toBe(404);
   });
 });
