@@ -4,7 +4,6 @@
  * and ContainerSource processes started. Each source reports Ready (or why not) on the status board.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
 import { HttpError, type PluginContext, type RuntimePlugin, sendError } from '@tributary/broker';
 import {
   type Destination,
@@ -15,11 +14,10 @@ import {
   resolveSecretKeyRef,
 } from '@tributary/core';
 import { createSourceSink } from './common/source-sink.js';
-import { bindingSubjects, containerEnv } from './container/container-env.js';
-import { type SupervisedProcess, superviseProcess } from './container/process-supervisor.js';
+import type { SupervisedProcess } from './container/process-supervisor.js';
+import { RELAY_KINDS, startContainers } from './container/start-containers.js';
 import { type PingRunner, startPingSource } from './ping/ping-runner.js';
 import type { CeOverrides } from './resources/common.js';
-import type { SinkBinding } from './resources/container.js';
 import { DeliveryDedupe } from './webhooks/dedupe.js';
 import {
   githubEvent,
@@ -41,8 +39,6 @@ export interface SourcesPluginOptions {
 
 /** Annotation that sets the redelivery window of a GitHubSource or GitLabSource (ISO duration; PT0S disables). */
 export const DEDUPE_WINDOW_ANNOTATION = 'tributary.dev/dedupe-window';
-
-const RELAY_KINDS = { containersources: 'ContainerSource', sinkbindings: 'SinkBinding' } as const;
 
 type SecretRef = { secretKeyRef: { name: string; key: string } };
 
@@ -294,7 +290,13 @@ export function createSourcesPlugin(options: SourcesPluginOptions = {}): Runtime
         );
         logger.info({ schedule: ps.spec.schedule, sink: s.url }, 'PingSource scheduled');
       }
-      await startContainers(ctx);
+      await startContainers(ctx, {
+        resolveSink: (kind, ns, name, sink, logger) =>
+          resolveSink(ctx, kind, ns, name, sink, undefined, logger),
+        relays,
+        processes,
+        env: options.env,
+      });
     },
 
     async stop({ drainMs }) {
@@ -303,136 +305,4 @@ export function createSourcesPlugin(options: SourcesPluginOptions = {}): Runtime
       await Promise.all(processes.map((p) => p.stop(Math.min(drainMs, 5_000))));
     },
   };
-
-  async function startContainers(ctx: PluginContext): Promise<void> {
-    const t = ctx.topology;
-    const boundBy = new Map<string, SinkBinding & { url: string }>();
-    for (const sb of t.byKind('SinkBinding')) {
-      const { namespace, name } = sb.metadata;
-      const logger = ctx.logger.child({ source: `SinkBinding/${namespace}/${name}` });
-      const s = await resolveSink(
-        ctx,
-        'SinkBinding',
-        namespace,
-        name,
-        sb.spec.sink,
-        undefined,
-        logger,
-      );
-      if (!s) continue;
-      const url = sinkUrl(ctx, 'sinkbindings', namespace, name, s.url);
-      relays.set(`sinkbindings/${namespace}/${name}`, s.sink);
-      const subjects = bindingSubjects(sb, t);
-      if (subjects.length === 0) {
-        ctx.statuses.set(
-          'SinkBinding',
-          namespace,
-          name,
-          false,
-          'SubjectMissing',
-          `no ContainerSource matches the subject in namespace '${sb.spec.subject.namespace ?? namespace}'`,
-        );
-        logger.warn({}, `SinkBinding ${namespace}/${name}: no subject matches`);
-        continue;
-      }
-      for (const cs of subjects) {
-        const key = `${cs.metadata.namespace}/${cs.metadata.name}`;
-        if (boundBy.has(key))
-          logger.warn(
-            {},
-            `ContainerSource ${key} is already bound by SinkBinding ${boundBy.get(key)!.metadata.name}; keeping that one`,
-          );
-        else boundBy.set(key, { ...sb, url });
-      }
-      ctx.statuses.set(
-        'SinkBinding',
-        namespace,
-        name,
-        true,
-        'Bound',
-        `K_SINK=${url} for ${subjects.map((c) => `ContainerSource/${c.metadata.name}`).join(', ')}`,
-      );
-    }
-    for (const cs of t.byKind('ContainerSource')) {
-      const { namespace, name } = cs.metadata;
-      const logger = ctx.logger.child({ source: `ContainerSource/${namespace}/${name}` });
-      const binding = boundBy.get(`${namespace}/${name}`);
-      let url: string;
-      let overrides = cs.spec.ceOverrides;
-      if (binding) {
-        url = binding.url;
-        overrides = binding.spec.ceOverrides;
-      } else {
-        const s = await resolveSink(
-          ctx,
-          'ContainerSource',
-          namespace,
-          name,
-          cs.spec.sink,
-          undefined,
-          logger,
-        );
-        if (!s) continue;
-        relays.set(`containersources/${namespace}/${name}`, s.sink);
-        url = sinkUrl(ctx, 'containersources', namespace, name, s.url);
-      }
-      const baseDir = path.dirname(cs.source.file);
-      try {
-        const secret = (r: SecretRef) =>
-          resolveSecretKeyRef(t, namespace, r.secretKeyRef, options.env);
-        cs.spec.template.spec.containers.forEach((c, i) => {
-          const label = `${namespace}/${name}/${c.name ?? i}`;
-          if (c.image)
-            logger.info(
-              { container: label, image: c.image },
-              `container ${label}: image '${c.image}' ignored; running command`,
-            );
-          const env = containerEnv(c, url, overrides, secret);
-          processes.push(
-            superviseProcess(
-              {
-                label,
-                command: c.command,
-                args: c.args,
-                env,
-                cwd: path.resolve(baseDir, c.workingDir ?? '.'),
-              },
-              logger,
-            ),
-          );
-        });
-        ctx.statuses.set(
-          'ContainerSource',
-          namespace,
-          name,
-          true,
-          'Running',
-          `${cs.spec.template.spec.containers.length} process(es), K_SINK=${url}`,
-        );
-      } catch (err) {
-        ctx.statuses.set(
-          'ContainerSource',
-          namespace,
-          name,
-          false,
-          'SecretMissing',
-          (err as Error).message,
-        );
-        logger.error({}, `ContainerSource ${namespace}/${name}: ${(err as Error).message}`);
-      }
-    }
-  }
-}
-
-/** K_SINK: the sink's own HTTP URL when it has one, else the relay route on this server. */
-function sinkUrl(
-  ctx: PluginContext,
-  kind: keyof typeof RELAY_KINDS,
-  ns: string,
-  name: string,
-  targetUrl: string,
-): string {
-  return /^https?:\/\//.test(targetUrl)
-    ? targetUrl
-    : `${ctx.baseUrl}${WEBHOOK_PREFIX}${ns}/${kind}/${name}`;
 }
