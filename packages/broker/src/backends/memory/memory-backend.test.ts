@@ -170,9 +170,14 @@ describe('memoryBackendProvider', () => {
     ).toThrow();
     // ConfigMap data arrives as strings; keys it does not know (Knative's channel-template-spec) are ignored.
     expect(
-      memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: '5', 'channel-template-spec': 'x' }),
+      memoryBackendProvider.configSchema.parse({
+        maxQueuedPerSubscription: '5',
+        'channel-template-spec': 'x',
+      }),
     ).toMatchObject({ maxQueuedPerSubscription: 5 });
-    expect(() => memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: 'many' })).toThrow();
+    expect(() =>
+      memoryBackendProvider.configSchema.parse({ maxQueuedPerSubscription: 'many' }),
+    ).toThrow();
   });
 });
 
