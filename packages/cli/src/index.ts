@@ -11,4 +11,4 @@ export {
   type MeshOptions,
   type MeshSubscription,
 } from './mesh.js';
-export { defaultPlugins } from './plugins.js';
+export { defaultBackends, defaultPlugins } from './plugins.js';

@@ -15,6 +15,7 @@ import {
   loadResources,
 } from '@tributary/core';
 import {
+  type BackendRegistry,
   type Runtime,
   type RuntimePlugin,
   type StatusBoard,
@@ -23,7 +24,7 @@ import {
 import type { FunctionHandler } from '@tributary/function';
 import { type EventInput, EventRejectedError, buildEvent } from '@tributary/sdk';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
-import { defaultPlugins } from './plugins.js';
+import { defaultBackends, defaultPlugins } from './plugins.js';
 
 /** What to run: manifest files/directories, or resource objects (as parsed YAML would give). */
 export type MeshInput =
@@ -39,6 +40,8 @@ export interface MeshOptions {
   readonly logger?: Logger | string;
   /** Flows, sources, … started with the brokers. @default defaultPlugins() */
   readonly plugins?: readonly RuntimePlugin[];
+  /** Backend providers by broker class. @default defaultBackends() */
+  readonly backends?: BackendRegistry;
   /** `source` of events published with {@link Mesh.publish} that do not set one. @default '/tributary/mesh' */
   readonly source?: string;
   /** How long `stop()` drains deliveries in flight. @default 10000 */
@@ -269,6 +272,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
         plugins: options.plugins ?? defaultPlugins(),
+        backends: options.backends ?? defaultBackends(),
       });
       try {
         const url = await runtime.start();

@@ -1,4 +1,4 @@
-import type { RuntimePlugin } from '@tributary/broker';
+import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
 import { createSourcesPlugin } from '@tributary/sources';
 
@@ -8,4 +8,12 @@ import { createSourcesPlugin } from '@tributary/sources';
  */
 export function defaultPlugins(): RuntimePlugin[] {
   return [createFlowsPlugin(), createSourcesPlugin()];
+}
+
+/**
+ * The backends `tributary run` knows, by broker class: technology packages register their
+ * provider here (memory serves the default class `MTChannelBasedBroker`).
+ */
+export function defaultBackends(): BackendRegistry {
+  return new BackendRegistry().register(memoryBackendProvider);
 }

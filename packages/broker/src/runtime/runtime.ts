@@ -156,6 +156,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             : {};
         const backend = registry.create(cls, config, {
           logger: logger.child({ broker: `${namespace}/${name}` }),
+          topology,
+          namespace,
+          configRef: cfg,
         });
         await backend.start();
         brokers.set(`${namespace}/${name}`, {

@@ -1,11 +1,19 @@
 import type { z } from 'zod';
 import type { Backend } from './backend.js';
 import type { Logger } from './logger.js';
+import type { KReference } from '../resources/common.js';
+import type { Topology } from '../manifest/topology.js';
 
 /** Context handed to providers when they build something. */
 export interface ProviderContext {
   readonly logger: Logger;
   readonly signal?: AbortSignal;
+  /** The loaded manifests, for providers that resolve Secrets or their own config resources. */
+  readonly topology?: Topology;
+  /** Namespace of the resource the backend serves (refs without a namespace resolve in it). */
+  readonly namespace?: string;
+  /** The resource's `spec.config` reference as written (e.g. a RabbitMQ broker config). */
+  readonly configRef?: KReference;
 }
 
 /**
