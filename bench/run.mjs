@@ -139,8 +139,18 @@ function runFilterBench() {
   });
 }
 
+function startMinProxy(sinkUrl) {
+  const child = fork(path.join(root, 'bench/min-proxy.mjs'), [sinkUrl]);
+  return new Promise((resolve) =>
+    child.once('message', (m) => resolve({ url: `http://127.0.0.1:${m.port}/`, stop: () => child.send('exit') })),
+  );
+}
+
 const sink = await startSink();
 const direct = await measure('direct', sink.url, sink, 200);
+const proxy = await startMinProxy(sink.url);
+const floor = await measure('bare two-hop proxy', proxy.url, sink, 1000);
+proxy.stop();
 const trib = await startTributary(sink.url);
 const through = await measure('through tributary', trib.url, sink, 1000);
 const rssMb = rssOf(trib.child.pid);
@@ -168,8 +178,15 @@ Tributary and sink share the machine's cores.
 |---|---:|---:|---:|---:|---:|
 | (a) direct to sink | ${direct.eventsPerSecond} | ${fmt(direct.p50ms)} | ${fmt(direct.p99ms)} | ${direct.accepted} | ${direct.rejected} |
 | (b) through Tributary | ${through.eventsPerSecond} | ${fmt(through.p50ms)} | ${fmt(through.p99ms)} | ${through.accepted} | ${through.rejected} |
+| (c) bare two-hop proxy | ${floor.eventsPerSecond} | ${fmt(floor.p50ms)} | ${fmt(floor.p99ms)} | ${floor.accepted} | ${floor.rejected} |
 
-Ratio (b)/(a): **${fmt(ratio)}** (aim: at least 0.5). Tributary's resident memory after the run: ${fmt(rssMb, 0)} MiB.
+Ratio (b)/(a): **${fmt(ratio)}** (aim: at least 0.5). Ratio (b)/(c): **${fmt(through.eventsPerSecond / floor.eventsPerSecond)}**.
+Tributary's resident memory after the run: ${fmt(rssMb, 0)} MiB.
+
+(c) is \`bench/min-proxy.mjs\`: a bare \`node:http\` server that answers 202 and forwards the body to the sink
+with undici, with no validation, queue, filter or retry. It is the floor of any design that receives an event
+over HTTP and delivers it over HTTP in one Node process on this machine, so it shows how much of the gap to
+(a) is the second hop itself and how much is Tributary.
 `;
 if (filters) {
   const n = (x) => Math.round(x).toLocaleString('en-US');
