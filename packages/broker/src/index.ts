@@ -85,3 +85,4 @@ export {
   type Resolved,
   type AddressableLookup,
 } from './runtime/destination-resolver.js';
+export { readCloudEvents } from './http/read-events.js';

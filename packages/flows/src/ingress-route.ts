@@ -4,12 +4,12 @@
  * (OPTIONS 200, other methods 405, unknown 404, bad event 400, too large 413, accepted 202).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CloudEvent, CloudEventDecodeError, type Logger, decodeHttp } from '@tributary/core';
+import type { CloudEvent, Logger } from '@tributary/core';
 import {
-  HttpError,
   INGRESS_ALLOW,
   type IngestResult,
   type RouteContext,
+  readCloudEvents,
   sendError,
 } from '@tributary/broker';
 
@@ -58,24 +58,8 @@ export function createFlowIngressHandler(
       );
     const target = lookup(kind, safeDecode(ns), safeDecode(name));
     if (!target) return sendError(res, 404, `${kind} '${ns}/${name}' not found`);
-    let body: Buffer;
-    try {
-      body = await ctx.readBody();
-    } catch (err) {
-      if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
-      throw err;
-    }
-    let events: CloudEvent[];
-    try {
-      events = decodeHttp(req.headers, body).events;
-    } catch (err) {
-      if (!(err instanceof CloudEventDecodeError)) throw err;
-      logger.debug(
-        { path: ctx.path, problems: err.problems },
-        'rejected a request that is not a valid CloudEvent',
-      );
-      return sendError(res, 400, err.message);
-    }
+    const events = await readCloudEvents(req, res, ctx, logger);
+    if (!events) return;
     const r = await target.ingest(events);
     if (r.status === 202) {
       res.writeHead(202, { 'content-length': '0' });

@@ -8,24 +8,9 @@ import {
   DeliverySpecSchema,
   DestinationSchema,
   KReferenceSchema,
-  ObjectMetaSchema,
   SubscriptionsApiFilterSchema,
+  resourceSchema,
 } from '@tributary/core';
-
-/** Builds the schema of a whole resource document of one kind. */
-function resource<A extends string, K extends string, S extends z.ZodType>(
-  apiVersion: A,
-  kind: K,
-  spec: S,
-) {
-  return z.strictObject({
-    apiVersion: z.literal(apiVersion),
-    kind: z.literal(kind),
-    metadata: ObjectMetaSchema,
-    spec,
-    status: z.unknown().optional(),
-  });
-}
 
 /** `messaging.knative.dev/v1`. */
 export const MESSAGING_V1 = 'messaging.knative.dev/v1';
@@ -62,7 +47,7 @@ export const InMemoryChannelSpecSchema = z.strictObject({
   delivery: DeliverySpecSchema.optional(),
   subscribers: z.array(SubscriberSpecSchema).optional(),
 });
-export const InMemoryChannelSchema = resource(
+export const InMemoryChannelSchema = resourceSchema(
   MESSAGING_V1,
   'InMemoryChannel',
   InMemoryChannelSpecSchema.default({}),
@@ -74,7 +59,7 @@ export const ChannelSpecSchema = z.strictObject({
   delivery: DeliverySpecSchema.optional(),
   subscribers: z.array(SubscriberSpecSchema).optional(),
 });
-export const ChannelSchema = resource(MESSAGING_V1, 'Channel', ChannelSpecSchema.default({}));
+export const ChannelSchema = resourceSchema(MESSAGING_V1, 'Channel', ChannelSpecSchema.default({}));
 export type Channel = z.output<typeof ChannelSchema>;
 
 export const SubscriptionSpecSchema = z.strictObject({
@@ -83,7 +68,11 @@ export const SubscriptionSpecSchema = z.strictObject({
   reply: DestinationSchema.optional(),
   delivery: DeliverySpecSchema.optional(),
 });
-export const SubscriptionSchema = resource(MESSAGING_V1, 'Subscription', SubscriptionSpecSchema);
+export const SubscriptionSchema = resourceSchema(
+  MESSAGING_V1,
+  'Subscription',
+  SubscriptionSpecSchema,
+);
 export type Subscription = z.output<typeof SubscriptionSchema>;
 
 /** A Sequence step: a Destination plus the delivery of that step's subscription. */
@@ -97,7 +86,7 @@ export const SequenceSpecSchema = z.strictObject({
   channelTemplate: ChannelTemplateSchema.optional(),
   reply: DestinationSchema.optional(),
 });
-export const SequenceSchema = resource(FLOWS_V1, 'Sequence', SequenceSpecSchema);
+export const SequenceSchema = resourceSchema(FLOWS_V1, 'Sequence', SequenceSpecSchema);
 export type Sequence = z.output<typeof SequenceSchema>;
 
 /**
@@ -127,5 +116,5 @@ export const ParallelSpecSchema = z.strictObject({
   channelTemplate: ChannelTemplateSchema.optional(),
   reply: DestinationSchema.optional(),
 });
-export const ParallelSchema = resource(FLOWS_V1, 'Parallel', ParallelSpecSchema);
+export const ParallelSchema = resourceSchema(FLOWS_V1, 'Parallel', ParallelSpecSchema);
 export type Parallel = z.output<typeof ParallelSchema>;

@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type CloudEvent,
-  CloudEventDecodeError,
   type Logger,
-  decodeHttp,
   nowRfc3339Nano,
   silentLogger,
   validateCloudEvent,
 } from '@tributary/core';
-import { HttpError, sendError } from '../http/http-error.js';
+import { readCloudEvents } from '../http/read-events.js';
+import { sendError } from '../http/http-error.js';
 import type { RouteContext } from '../http/http-server.js';
 import { DEFAULT_MAX_TTL, prepareIngressEvent } from './ingress-event.js';
 
@@ -147,24 +146,8 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
       return fail(res, 404, 'no broker at /: post to /<namespace>/<broker>');
     const target = parseBrokerPath(ctx.path);
     if (!target) return fail(res, 400, `path '${ctx.path}' is not /<namespace>/<broker>`);
-    let body: Buffer;
-    try {
-      body = await ctx.readBody();
-    } catch (err) {
-      if (err instanceof HttpError) return fail(res, err.status, err.message, err.headers);
-      throw err;
-    }
-    let events: CloudEvent[];
-    try {
-      events = decodeHttp(req.headers, body).events;
-    } catch (err) {
-      if (!(err instanceof CloudEventDecodeError)) throw err;
-      log.debug(
-        { path: ctx.path, problems: err.problems },
-        'rejected a request that is not a valid CloudEvent',
-      );
-      return fail(res, 400, err.message);
-    }
+    const events = await readCloudEvents(req, res, ctx, log);
+    if (!events) return;
     const r = await ingest(target.namespace, target.name, events, true);
     if (r.status === 202) {
       res.writeHead(202, { 'content-length': '0' });

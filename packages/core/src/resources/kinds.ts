@@ -8,8 +8,11 @@ import {
 } from './common.js';
 import { SubscriptionsApiFilterSchema, TriggerFilterSchema } from './filters.js';
 
-/** Builds the schema of a whole resource document of one kind. */
-function resource<A extends string, K extends string, S extends z.ZodType>(
+/**
+ * Builds the strict schema of a whole resource document of one kind: literal apiVersion and kind,
+ * metadata, the given spec, and an ignored status. Every kind (core, flows, sources, backends) uses it.
+ */
+export function resourceSchema<A extends string, K extends string, S extends z.ZodType>(
   apiVersion: A,
   kind: K,
   spec: S,
@@ -27,7 +30,7 @@ export const BrokerSpecSchema = z.strictObject({
   config: KReferenceSchema.optional(),
   delivery: DeliverySpecSchema.optional(),
 });
-export const BrokerSchema = resource(
+export const BrokerSchema = resourceSchema(
   'eventing.knative.dev/v1',
   'Broker',
   BrokerSpecSchema.default({}),
@@ -64,7 +67,11 @@ export const TriggerSpecSchema = z
         message: 'broker is required: the name of a Broker in the same namespace',
       });
   });
-export const TriggerSchema = resource('eventing.knative.dev/v1', 'Trigger', TriggerSpecSchema);
+export const TriggerSchema = resourceSchema(
+  'eventing.knative.dev/v1',
+  'Trigger',
+  TriggerSpecSchema,
+);
 export type Trigger = z.output<typeof TriggerSchema>;
 
 /** Tributary's sink: an HTTP function (`url`) or an in-process module (`module`, optional `export`). */
@@ -93,7 +100,11 @@ export const FunctionSpecSchema = z
         message: 'export only applies with module',
       });
   });
-export const FunctionSchema = resource('tributary.dev/v1alpha1', 'Function', FunctionSpecSchema);
+export const FunctionSchema = resourceSchema(
+  'tributary.dev/v1alpha1',
+  'Function',
+  FunctionSpecSchema,
+);
 export type FunctionResource = z.output<typeof FunctionSchema>;
 
 const dataDocument = <K extends string, E extends z.ZodRawShape>(kind: K, extra: E) =>

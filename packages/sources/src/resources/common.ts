@@ -2,7 +2,7 @@
  * Schema pieces every source kind shares: the Knative Source duck type (`sink`, `ceOverrides`),
  * `secretKeyRef` values and the document wrapper.
  */
-import { DestinationSchema, ObjectMetaSchema, ResourceNameSchema } from '@tributary/core';
+import { DestinationSchema, ResourceNameSchema, resourceSchema } from '@tributary/core';
 import { z } from 'zod';
 
 /** CloudEvents attributes a ceOverrides extension may not replace (Knative ignores them silently; we reject them). */
@@ -55,17 +55,5 @@ export const sourceDuck = {
   ceOverrides: CeOverridesSchema.optional(),
 };
 
-/** Builds the schema of a whole source document. */
-export function sourceResource<A extends string, K extends string, S extends z.ZodType>(
-  apiVersion: A,
-  kind: K,
-  spec: S,
-) {
-  return z.strictObject({
-    apiVersion: z.literal(apiVersion),
-    kind: z.literal(kind),
-    metadata: ObjectMetaSchema,
-    spec,
-    status: z.unknown().optional(),
-  });
-}
+/** Builds the schema of a whole source document (core's resourceSchema). */
+export const sourceResource = resourceSchema;

@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CloudEvent, CloudEventDecodeError, type Logger, decodeHttp } from '@tributary/core';
+import { HttpError, sendError } from './http-error.js';
+import type { RouteContext } from './http-server.js';
+
+/**
+ * Reads a request body (within the route's limit) and decodes the CloudEvents it carries, in any
+ * content mode. On a problem it answers the request itself (413 over the limit, 400 naming what is
+ * wrong with the event) and resolves undefined; every ingress (brokers, channels, flows) shares it.
+ */
+export async function readCloudEvents(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RouteContext,
+  log: Logger,
+): Promise<CloudEvent[] | undefined> {
+  let body: Buffer;
+  try {
+    body = await ctx.readBody();
+  } catch (err) {
+    if (err instanceof HttpError) {
+      sendError(res, err.status, err.message, err.headers);
+      return undefined;
+    }
+    throw err;
+  }
+  try {
+    return decodeHttp(req.headers, body).events;
+  } catch (err) {
+    if (!(err instanceof CloudEventDecodeError)) throw err;
+    log.debug(
+      { path: ctx.path, problems: err.problems },
+      'rejected a request that is not a valid CloudEvent',
+    );
+    sendError(res, 400, err.message);
+    return undefined;
+  }
+}
