@@ -22,3 +22,4 @@ export * from './manifest/secrets.js';
 export * from './manifest/load.js';
 export { destinationDependency, refDependency } from './manifest/builtin-kinds.js';
 export { formatPath } from './manifest/validate.js';
+export * from './config/data-issues.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatDataIssue } from '@tributary/core';
 import { NonRetryableError } from './errors.js';
 import type { FunctionContext, FunctionEvent, FunctionHandler, FunctionResult } from './types.js';
 
@@ -69,40 +70,9 @@ export function handle<Schema extends z.ZodType>(
     }
     const result = definition.schema.safeParse(event.data);
     if (!result.success) {
-      const lines = result.error.issues.map((issue) => formatIssue(name, event.data, issue));
+      const lines = result.error.issues.map((issue) => formatDataIssue(name, event.data, issue));
       throw new NonRetryableError(lines.join('; '));
     }
     return handler({ ...event, data: result.data }, context);
   };
-}
-
-/** `data.items[0].sku` from a zod path. */
-function pathString(path: readonly PropertyKey[]): string {
-  let out = 'data';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
-  return out;
-}
-
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = data;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (value instanceof Uint8Array) return 'bytes';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-function formatIssue(name: string, data: unknown, issue: z.core.$ZodIssue): string {
-  const text =
-    issue.code === 'invalid_type'
-      ? `expected ${issue.expected}, received ${typeName(valueAt(data, issue.path))}`
-      : issue.message.replace(/^Invalid input: /, '');
-  return `${name} ${pathString(issue.path)}: ${text}`;
 }

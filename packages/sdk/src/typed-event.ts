@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { dataPath, formatDataIssue, valueAt } from '@tributary/core';
 import { ProducerValidationError } from './errors.js';
 import type { EventInput } from './event-input.js';
 
@@ -66,9 +67,9 @@ export function defineEvent<Schema extends z.ZodType>(
     event(data, overrides = {}) {
       const result = options.schema.safeParse(data);
       if (!result.success) {
-        const lines = result.error.issues.map((issue) => formatIssue(name, data, issue));
+        const lines = result.error.issues.map((issue) => formatDataIssue(name, data, issue));
         const first = result.error.issues[0]!;
-        const field = pathString(first.path);
+        const field = dataPath(first.path);
         throw new ProducerValidationError(
           field,
           valueAt(data, first.path),
@@ -98,38 +99,4 @@ export function isEventDefinition(value: unknown): value is EventDefinition {
     value !== null &&
     (value as Record<symbol, unknown>)[BRAND] === true
   );
-}
-
-/** `data.items[0].sku` from a zod path. */
-function pathString(path: readonly PropertyKey[]): string {
-  let out = 'data';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
-  return out;
-}
-
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = data;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
-  return typeof value;
-}
-
-function formatIssue(name: string, data: unknown, issue: z.core.$ZodIssue): string {
-  let text = issue.message;
-  if (issue.code === 'invalid_type') {
-    const received = valueAt(data, issue.path);
-    text = `expected ${issue.expected}, received ${typeName(received)}`;
-  } else {
-    text = text.replace(/^Invalid input: /, '');
-  }
-  return `${name} ${pathString(issue.path)}: ${text}`;
 }
