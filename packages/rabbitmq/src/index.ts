@@ -1,0 +1,26 @@
+import './resources.js';
+
+export * from './errors.js';
+export * from './resources.js';
+export { resolveAmqpUrl, redactUrl } from './connection-url.js';
+export { AmqpLink, type BackoffOptions } from './amqp-link.js';
+export {
+  encodeEvent,
+  decodeEvent,
+  messageToEvent,
+  attributesFromHeaders,
+  sourceUri,
+  type SourceIdentity,
+} from './codec.js';
+export {
+  createRabbitmqBackend,
+  queueName,
+  type RabbitmqBackend,
+  type RabbitmqBackendOptions,
+} from './rabbitmq-backend.js';
+export {
+  rabbitmqBackendProvider,
+  rabbitmqBackendConfigSchema,
+  resolveBrokerConnection,
+  type RabbitmqBackendConfig,
+} from './rabbitmq-provider.js';

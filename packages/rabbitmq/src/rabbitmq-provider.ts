@@ -1,0 +1,67 @@
+/**
+ * Provider of broker class `RabbitMQBroker`. The Broker's `spec.config` names a
+ * `RabbitmqBrokerConfig` (eventing.knative.dev/v1alpha1) whose `rabbitmqClusterReference.
+ * connectionSecret` holds the connection; `queueType` picks quorum (default) or classic queues.
+ * Tuning may come from a ConfigMap instead (then its `uri` key is the AMQP URL).
+ */
+import type { BackendProvider, ProviderContext } from '@tributary/core';
+import { z } from 'zod';
+import { resolveAmqpUrl } from './connection-url.js';
+import { RabbitmqConfigError } from './errors.js';
+import { createRabbitmqBackend } from './rabbitmq-backend.js';
+import { QUEUE_TYPES, type QueueType } from './resources.js';
+
+/** ConfigMap form of the config (optional; a RabbitmqBrokerConfig is the Knative way). */
+export const rabbitmqBackendConfigSchema = z.object({
+  uri: z.string().optional(),
+  queueType: z.enum(QUEUE_TYPES).optional(),
+  pendingTimeoutMs: z.coerce.number().int().positive().default(10_000),
+  redeliveryDelayMs: z.coerce.number().int().nonnegative().default(1_000),
+  maxRedeliveryDelayMs: z.coerce.number().int().nonnegative().default(30_000),
+});
+export type RabbitmqBackendConfig = z.output<typeof rabbitmqBackendConfigSchema>;
+
+/** Resolves where and how a RabbitMQBroker connects. */
+export function resolveBrokerConnection(
+  config: RabbitmqBackendConfig,
+  ctx: ProviderContext,
+): { url: string; queueType: QueueType } {
+  const ref = ctx.configRef;
+  const ns = ref?.namespace ?? ctx.namespace ?? 'default';
+  if (ref?.kind === 'RabbitmqBrokerConfig') {
+    const res = ctx.topology?.get('RabbitmqBrokerConfig', ns, ref.name);
+    if (!res || !ctx.topology)
+      throw new RabbitmqConfigError(
+        `spec.config names RabbitmqBrokerConfig '${ns}/${ref.name}', which is not in the manifests; add it (apiVersion eventing.knative.dev/v1alpha1)`,
+      );
+    return {
+      url: resolveAmqpUrl(ctx.topology, ns, res.spec.rabbitmqClusterReference, res.spec.vhost),
+      queueType: res.spec.queueType,
+    };
+  }
+  if (ref?.kind === 'ConfigMap' && config.uri) return { url: config.uri, queueType: config.queueType ?? 'quorum' };
+  throw new RabbitmqConfigError(
+    ref
+      ? `spec.config kind '${ref.kind}' cannot configure a RabbitMQBroker; name a RabbitmqBrokerConfig (or a ConfigMap with a uri key)`
+      : 'a RabbitMQBroker needs spec.config naming a RabbitmqBrokerConfig (apiVersion eventing.knative.dev/v1alpha1, kind RabbitmqBrokerConfig)',
+  );
+}
+
+/** Provider for broker class `RabbitMQBroker`. */
+export const rabbitmqBackendProvider: BackendProvider<RabbitmqBackendConfig> = {
+  kind: 'rabbitmq',
+  brokerClasses: ['RabbitMQBroker'],
+  configSchema: rabbitmqBackendConfigSchema,
+  create(config, ctx) {
+    const { url, queueType } = resolveBrokerConnection(config, ctx);
+    return createRabbitmqBackend({
+      url,
+      queueType,
+      logger: ctx.logger,
+      pendingTimeoutMs: config.pendingTimeoutMs,
+      redeliveryDelayMs: config.redeliveryDelayMs,
+      maxRedeliveryDelayMs: config.maxRedeliveryDelayMs,
+      connectionName: `tributary-${ctx.namespace ?? 'default'}`,
+    });
+  },
+};
