@@ -5,6 +5,7 @@ import {
   type DeliveryInfo,
   KnativeExtensions,
   type Logger,
+  RedeliverLaterError,
   silentLogger,
   withAttributes,
 } from '@tributary/core';
@@ -91,13 +92,14 @@ export function createSubscriptionDispatcher(
     event: CloudEvent,
     leg: 'subscriber' | 'other',
     fields: object,
+    resume?: Pick<DeliveryInfo, 'attempt' | 'deferral'>,
   ): Promise<Leg> {
     const headers: Record<string, string> = { 'kn-namespace': namespace };
     const tp = event.attributes['traceparent'];
     const ts = event.attributes['tracestate'];
     if (tp !== undefined) headers['traceparent'] = tp;
     if (ts !== undefined) headers['tracestate'] = ts;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = resume?.attempt ?? 1; ; attempt++) {
       if (closer.signal.aborted) throw new DispatcherClosedError(name);
       const outcome = await target.send(event, {
         timeoutMs: policy.timeoutMs,
@@ -122,7 +124,11 @@ export function createSubscriptionDispatcher(
         last ? 'delivery attempt failed; giving up' : 'delivery attempt failed; will retry',
       );
       if (last) return { ok: false, outcome, status: verdict.status, attempts: attempt };
-      await sleep(retryDelayMs(policy, attempt, outcome), closer.signal, name);
+      const wait = retryDelayMs(policy, attempt, outcome);
+      // A backend that persists delayed redeliveries takes long backoffs off our hands.
+      if (resume?.deferral && wait >= resume.deferral.minDelayMs)
+        throw new RedeliverLaterError(wait, attempt + 1);
+      await sleep(wait, closer.signal, name);
     }
   }
 
@@ -148,7 +154,7 @@ export function createSubscriptionDispatcher(
         options.stripTtl && ttl !== undefined
           ? withAttributes(event, { [KnativeExtensions.brokerTtl]: undefined })
           : event;
-      const sub = await deliver(subscriber, toSubscriber, 'subscriber', fields);
+      const sub = await deliver(subscriber, toSubscriber, 'subscriber', fields, info);
       attempts = sub.attempts;
       let failed: { destination: string; leg: Leg & { ok: false } } | undefined;
       let replied = false;
@@ -229,6 +235,11 @@ export function createSubscriptionDispatcher(
       if (err instanceof DispatcherClosedError) {
         log.debug(fields, 'dispatcher closed mid-delivery; event left with the backend');
         report({ ...base, kind: 'aborted', attempts, durationMs: elapsed() });
+      } else if (err instanceof RedeliverLaterError) {
+        log.debug(
+          { ...fields, delayMs: err.delayMs, nextAttempt: err.attempt },
+          'retry handed to the backend for durable redelivery',
+        );
       }
       throw err;
     }

@@ -55,6 +55,30 @@ export type EventHandler = (event: CloudEvent, info: DeliveryInfo) => Promise<vo
 export interface DeliveryInfo {
   /** 1 for the first time the backend hands this event to this subscription, then 2, 3, … */
   readonly deliveryCount: number;
+  /**
+   * Optional capability: the backend persists delayed redeliveries. When present, a handler that
+   * wants to try again after at least `minDelayMs` may reject with {@link RedeliverLaterError}; the
+   * backend then stores the retry durably (it survives a restart and does not fire early),
+   * acknowledges the original delivery, and hands the event back after the delay with
+   * {@link DeliveryInfo.attempt} set. Backends without it (memory) leave it undefined.
+   */
+  readonly deferral?: { readonly minDelayMs: number };
+  /** On a redelivery asked for with {@link RedeliverLaterError}: the attempt the handler resumes at. */
+  readonly attempt?: number;
+}
+
+/**
+ * Rejection of a handler asking a backend with {@link DeliveryInfo.deferral} to redeliver the event
+ * after `delayMs`, resuming at `attempt`. Only meaningful when the backend offered the capability.
+ */
+export class RedeliverLaterError extends Error {
+  constructor(
+    readonly delayMs: number,
+    readonly attempt: number,
+  ) {
+    super(`redeliver in ${delayMs} ms at attempt ${attempt}`);
+    this.name = 'RedeliverLaterError';
+  }
 }
 
 export interface SubscribeOptions {

@@ -1,0 +1,58 @@
+import type { CloudEvent } from '@tributary/core';
+import { RedisEntryDecodeError } from './errors.js';
+
+/** Stream entry field holding the event's attributes as JSON. */
+export const ATTRIBUTES_FIELD = 'a';
+/** Stream entry field holding the event's data bytes (absent when the event has no data). */
+export const DATA_FIELD = 'd';
+
+/** XADD arguments (field/value pairs) of one event. */
+export function encodeEntry(event: CloudEvent): Array<string | Buffer> {
+  const out: Array<string | Buffer> = [ATTRIBUTES_FIELD, JSON.stringify(event.attributes)];
+  if (event.data !== undefined)
+    out.push(
+      DATA_FIELD,
+      Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    );
+  return out;
+}
+
+/** Decodes the field/value list of an entry written by {@link encodeEntry}. */
+export function decodeEntry(id: string, fields: readonly Buffer[]): CloudEvent {
+  let attributes: Record<string, string> | undefined;
+  let data: Uint8Array | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!.toString('latin1');
+    if (name === ATTRIBUTES_FIELD) {
+      try {
+        attributes = JSON.parse(fields[i + 1]!.toString('utf8')) as Record<string, string>;
+      } catch {
+        throw new RedisEntryDecodeError(`entry ${id}: field '${ATTRIBUTES_FIELD}' is not JSON`, id);
+      }
+    } else if (name === DATA_FIELD) data = new Uint8Array(fields[i + 1]!);
+  }
+  if (!attributes || typeof attributes !== 'object')
+    throw new RedisEntryDecodeError(
+      `entry ${id} has no '${ATTRIBUTES_FIELD}' field: it was not written by a Tributary Redis broker`,
+      id,
+    );
+  return data === undefined ? { attributes } : { attributes, data };
+}
+
+/** A raw stream entry as returned (Buffer replies) by XREADGROUP / XAUTOCLAIM. */
+export type RawEntry = [Buffer, Buffer[] | null];
+
+/** Compares two stream IDs (`ms-seq`). */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  if (am !== bm) return am < bm ? -1 : 1;
+  if (as !== bs) return as < bs ? -1 : 1;
+  return 0;
+}
+
+/** The ID right after `id`. */
+export function nextId(id: string): string {
+  const [ms, seq] = id.split('-') as [string, string];
+  return `${ms}-${BigInt(seq ?? '0') + 1n}`;
+}

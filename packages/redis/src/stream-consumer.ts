@@ -1,0 +1,256 @@
+import {
+  type CloudEvent,
+  type DeliveryInfo,
+  type EventHandler,
+  type Logger,
+  RedeliverLaterError,
+  type Subscription,
+} from '@tributary/core';
+import type { Redis } from 'ioredis';
+import { type RawEntry, decodeEntry } from './codec.js';
+import type { RetryQueue } from './retry-queue.js';
+
+/** Options of {@link startStreamConsumer}. */
+export interface StreamConsumerOptions {
+  /** Shared connection (XACK, XAUTOCLAIM, XCLAIM, XPENDING). */
+  readonly redis: Redis;
+  /** Dedicated connection for the blocking XREADGROUP; disconnected on close. */
+  readonly blocking: Redis;
+  readonly stream: string;
+  readonly group: string;
+  readonly consumer: string;
+  readonly handler: EventHandler;
+  readonly ordered: boolean;
+  readonly concurrency: number;
+  readonly readCount: number;
+  readonly minIdleMs: number;
+  readonly claimIntervalMs: number;
+  /** Present when long backoffs are persisted (unordered subscriptions only). */
+  readonly retryQueue?: RetryQueue | undefined;
+  readonly logger: Logger;
+}
+
+interface Pending {
+  readonly id: string;
+  readonly event: CloudEvent;
+  deliveryCount: number;
+}
+
+/**
+ * One consumer of a consumer group: reads new entries, claims entries idle in dead consumers,
+ * keeps its own in-flight entries fresh (so nobody claims them), runs the handler with bounded
+ * concurrency (ordered: one chain per `partitionkey`), and XACKs only after the handler resolved
+ * or its retry was persisted.
+ */
+export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
+  const { redis, stream, group, consumer, logger } = o;
+  const inFlight = new Set<string>();
+  const chains = new Map<string, Promise<void>>();
+  const running = new Set<Promise<void>>();
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const capacity = (): number => Math.max(0, o.concurrency - inFlight.size);
+  const deferral = o.retryQueue ? { minDelayMs: o.retryQueue.minDelayMs } : undefined;
+
+  const freed = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const waitForCapacity = async (): Promise<void> => {
+    while (!closed && capacity() === 0) await new Promise<void>((r) => (wake = r));
+  };
+
+  async function runOnce(p: Pending): Promise<'acked' | 'failed'> {
+    const info: DeliveryInfo = deferral
+      ? { deliveryCount: p.deliveryCount, deferral }
+      : { deliveryCount: p.deliveryCount };
+    try {
+      await o.handler(p.event, info);
+    } catch (err) {
+      if (err instanceof RedeliverLaterError && o.retryQueue && !closed) {
+        await o.retryQueue.schedule(p.event, err, p.deliveryCount);
+      } else {
+        logger.debug(
+          { entryId: p.id, err: (err as Error).message },
+          'handler rejected; entry stays pending',
+        );
+        return 'failed';
+      }
+    }
+    await redis.xack(stream, group, p.id);
+    return 'acked';
+  }
+
+  async function process(p: Pending): Promise<void> {
+    try {
+      if (closed) return;
+      if (!o.ordered) {
+        await runOnce(p);
+        return;
+      }
+      // Ordered: retry here, before any later entry of the same key.
+      for (let n = 0; !closed; n++) {
+        if ((await runOnce(p)) === 'acked') return;
+        p.deliveryCount++;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** n)));
+      }
+    } catch (err) {
+      logger.warn(
+        { entryId: p.id, err },
+        'could not acknowledge or persist the retry of an entry; it stays pending',
+      );
+    } finally {
+      inFlight.delete(p.id);
+      freed();
+    }
+  }
+
+  function dispatch(id: string, fields: Buffer[] | null, deliveryCount: number): void {
+    if (fields === null) return; // trimmed away
+    let event: CloudEvent;
+    try {
+      event = decodeEntry(id, fields);
+    } catch (err) {
+      logger.error({ err, entryId: id }, 'undecodable entry acknowledged and skipped');
+      void redis.xack(stream, group, id).catch(() => undefined);
+      return;
+    }
+    inFlight.add(id);
+    const p: Pending = { id, event, deliveryCount };
+    let task: Promise<void>;
+    if (o.ordered) {
+      const key = event.attributes['partitionkey'] ?? '';
+      const prev = chains.get(key) ?? Promise.resolve();
+      task = prev.then(() => process(p));
+      chains.set(key, task);
+      void task.then(() => {
+        if (chains.get(key) === task) chains.delete(key);
+      });
+    } else task = process(p);
+    running.add(task);
+    void task.finally(() => running.delete(task));
+  }
+
+  async function readLoop(): Promise<void> {
+    while (!closed) {
+      await waitForCapacity();
+      if (closed) break;
+      let reply: unknown;
+      try {
+        reply = await (o.blocking.xreadgroupBuffer as (...a: string[]) => Promise<unknown>)(
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          String(Math.min(o.readCount, capacity())),
+          'BLOCK',
+          '1000',
+          'STREAMS',
+          stream,
+          '>',
+        );
+      } catch (err) {
+        if (closed) break;
+        logger.warn({ err: (err as Error).message, stream, group }, 'XREADGROUP failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (closed) break; // read but not handed out: they stay pending and get claimed
+      for (const [, entries] of streamsOf(reply))
+        for (const [id, fields] of entries) dispatch(id.toString(), fields, 1);
+    }
+  }
+
+  let claiming = false;
+  async function claim(): Promise<void> {
+    if (claiming || closed) return;
+    claiming = true;
+    try {
+      let cursor = '0-0';
+      do {
+        const n = capacity();
+        if (n === 0 || closed) break;
+        const res = (await (redis as unknown as RawCommands).xautoclaimBuffer(
+          stream,
+          group,
+          consumer,
+          String(o.minIdleMs),
+          cursor,
+          'COUNT',
+          String(n),
+        )) as [Buffer, RawEntry[], Buffer[]?];
+        cursor = res[0].toString();
+        const entries = res[1].filter(([id]) => !inFlight.has(id.toString()));
+        if (entries.length === 0) continue;
+        const first = entries[0]![0].toString();
+        const last = entries[entries.length - 1]![0].toString();
+        const counts = new Map<string, number>();
+        const pend = (await redis.xpending(
+          stream,
+          group,
+          first,
+          last,
+          entries.length * 2,
+          consumer,
+        )) as Array<[string, string, number, number]>;
+        for (const [id, , , count] of pend) counts.set(id, Number(count));
+        if (closed) break;
+        logger.debug({ stream, group, claimed: entries.length }, 'claimed idle entries');
+        for (const [id, fields] of entries) {
+          const sid = id.toString();
+          dispatch(sid, fields, counts.get(sid) ?? 2);
+        }
+      } while (cursor !== '0-0');
+    } catch (err) {
+      if (!closed) logger.warn({ err: (err as Error).message, stream, group }, 'XAUTOCLAIM failed');
+    } finally {
+      claiming = false;
+    }
+  }
+
+  async function heartbeat(): Promise<void> {
+    if (closed || inFlight.size === 0) return;
+    try {
+      await redis.xclaim(stream, group, consumer, 0, ...inFlight, 'JUSTID');
+    } catch (err) {
+      logger.debug({ err: (err as Error).message }, 'heartbeat XCLAIM failed');
+    }
+  }
+
+  const claimTimer = setInterval(() => void claim(), o.claimIntervalMs);
+  const beatTimer = setInterval(() => void heartbeat(), Math.max(10, Math.floor(o.minIdleMs / 3)));
+  const loop = readLoop();
+  void claim();
+
+  return {
+    async close(options) {
+      if (closed) return;
+      closed = true;
+      clearInterval(claimTimer);
+      clearInterval(beatTimer);
+      freed();
+      o.blocking.disconnect();
+      await loop.catch(() => undefined);
+      const drainMs = options?.drainMs ?? 5_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...running]),
+        new Promise((r) => (timer = setTimeout(r, drainMs))),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** XREADGROUP's reply as `[stream, entries][]` (ioredis hands a one-stream reply unwrapped). */
+function streamsOf(reply: unknown): Array<[Buffer, RawEntry[]]> {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  if (Buffer.isBuffer(reply[0])) return [reply as [Buffer, RawEntry[]]];
+  return reply as Array<[Buffer, RawEntry[]]>;
+}
+
+/** Buffer-reply commands ioredis implements but does not type. */
+interface RawCommands {
+  xautoclaimBuffer(...args: string[]): Promise<unknown>;
+}
