@@ -1,13 +1,14 @@
 import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
 import { createSourcesPlugin } from '@tributary/sources';
+import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
 
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
  * its resource kinds with the manifest loader, so `validate` and `match` know them too.
  */
 export function defaultPlugins(): RuntimePlugin[] {
-  return [createFlowsPlugin(), createSourcesPlugin()];
+  return [createFlowsPlugin(), createSourcesPlugin(), createRabbitmqSourcePlugin()];
 }
 
 /**
@@ -15,5 +16,5 @@ export function defaultPlugins(): RuntimePlugin[] {
  * provider here (memory serves the default class `MTChannelBasedBroker`).
  */
 export function defaultBackends(): BackendRegistry {
-  return new BackendRegistry().register(memoryBackendProvider);
+  return new BackendRegistry().register(memoryBackendProvider).register(rabbitmqBackendProvider);
 }

@@ -22,5 +22,10 @@ export {
   rabbitmqBackendProvider,
   rabbitmqBackendConfigSchema,
   resolveBrokerConnection,
+  parallelismOverrides,
+  PARALLELISM_ANNOTATION,
   type RabbitmqBackendConfig,
 } from './rabbitmq-provider.js';
+export { SourceConsumer, type SourceConsumerOptions } from './source-consumer.js';
+export { createRabbitmqSourcePlugin, type RabbitmqSourcePluginOptions } from './source-plugin.js';
+export { deleteRabbitmqTopology } from './admin.js';

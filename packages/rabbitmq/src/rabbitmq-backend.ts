@@ -27,6 +27,11 @@ export interface RabbitmqBackendOptions {
   /** @default 30000 */
   readonly maxRedeliveryDelayMs?: number;
   readonly reconnect?: BackoffOptions;
+  /**
+   * Per-subscription overrides of the runtime's subscribe options (the provider reads each
+   * Trigger's `rabbitmq.eventing.knative.dev/parallelism` through it).
+   */
+  readonly subscribeOverrides?: (subscription: string) => Partial<SubscribeOptions> | undefined;
   /** Name shown in RabbitMQ's connection list. @default 'tributary' */
   readonly connectionName?: string;
 }
@@ -82,7 +87,7 @@ export function createRabbitmqBackend(options: RabbitmqBackendOptions): Rabbitmq
         queue,
         queueType: options.queueType ?? 'quorum',
         handler,
-        subscribe: subscribeOptions,
+        subscribe: { ...subscribeOptions, ...options.subscribeOverrides?.(subscription) },
         redeliveryDelayMs: options.redeliveryDelayMs ?? 1_000,
         maxRedeliveryDelayMs: options.maxRedeliveryDelayMs ?? 30_000,
         logger: logger.child({ queue }),

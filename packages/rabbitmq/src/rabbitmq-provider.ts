@@ -4,7 +4,7 @@
  * connectionSecret` holds the connection; `queueType` picks quorum (default) or classic queues.
  * Tuning may come from a ConfigMap instead (then its `uri` key is the AMQP URL).
  */
-import type { BackendProvider, ProviderContext } from '@tributary/core';
+import type { BackendProvider, ProviderContext, SubscribeOptions } from '@tributary/core';
 import { z } from 'zod';
 import { resolveAmqpUrl } from './connection-url.js';
 import { RabbitmqConfigError } from './errors.js';
@@ -47,6 +47,27 @@ export function resolveBrokerConnection(
   );
 }
 
+/** Trigger annotation: deliveries in flight per trigger, 1–1000; 1 means in order (Knative's RabbitMQ broker). */
+export const PARALLELISM_ANNOTATION = 'rabbitmq.eventing.knative.dev/parallelism';
+
+/**
+ * Subscribe options from a Trigger's {@link PARALLELISM_ANNOTATION}: the runtime names a trigger's
+ * subscription `knative-trigger-<ns>-<name>`, and triggers live in their broker's namespace.
+ */
+export function parallelismOverrides(
+  ctx: ProviderContext,
+): (subscription: string) => Partial<SubscribeOptions> | undefined {
+  const prefix = `knative-trigger-${ctx.namespace ?? 'default'}-`;
+  return (subscription) => {
+    if (!subscription.startsWith(prefix) || !ctx.topology) return undefined;
+    const trigger = ctx.topology.get('Trigger', ctx.namespace ?? 'default', subscription.slice(prefix.length));
+    const v = trigger?.metadata.annotations?.[PARALLELISM_ANNOTATION];
+    if (v === undefined || !/^[1-9]\d{0,3}$/.test(v) || Number(v) > 1000) return undefined;
+    const n = Number(v);
+    return { ordered: n === 1, concurrency: n };
+  };
+}
+
 /** Provider for broker class `RabbitMQBroker`. */
 export const rabbitmqBackendProvider: BackendProvider<RabbitmqBackendConfig> = {
   kind: 'rabbitmq',
@@ -61,6 +82,7 @@ export const rabbitmqBackendProvider: BackendProvider<RabbitmqBackendConfig> = {
       pendingTimeoutMs: config.pendingTimeoutMs,
       redeliveryDelayMs: config.redeliveryDelayMs,
       maxRedeliveryDelayMs: config.maxRedeliveryDelayMs,
+      subscribeOverrides: parallelismOverrides(ctx),
       connectionName: `tributary-${ctx.namespace ?? 'default'}`,
     });
   },
