@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const pkgs = ['core', 'filter', 'broker', 'function', 'cli', 'testkit', 'sdk', 'sources', 'flows', 'rabbitmq', 'redis'];
+const pkgs = ['core', 'filter', 'broker', 'function', 'cli', 'testkit', 'sdk', 'sources', 'flows', 'rabbitmq', 'redis', 'kafka'];
 /** Tests import workspace packages from their sources, so unit tests need no build. */
 const alias = Object.fromEntries(
   pkgs.map((p) => [

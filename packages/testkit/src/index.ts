@@ -2,3 +2,4 @@ export * from './conformance/backend.js';
 export * from './fixtures/events.js';
 export * from './http/sink.js';
 export * from './ports.js';
+export * from './servers/kafka.js';

@@ -1,0 +1,108 @@
+/**
+ * Provider of broker class `Kafka`: config from the Broker's `spec.config` ConfigMap, as in
+ * Knative's `kafka-broker-config` (`bootstrap.servers`, `default.topic.partitions`,
+ * `default.topic.replication.factor`, `auth.secret.ref.name`), plus consumer group timing.
+ */
+import {
+  type BackendProvider,
+  type ProviderContext,
+  type Topology,
+  resolveSecretKeyRef,
+} from '@tributary/core';
+import { z } from 'zod';
+import { type KafkaSecurity, kafkaSecurity } from './auth.js';
+import { KafkaConfigError } from './errors.js';
+import { createKafkaBackend } from './kafka-backend.js';
+
+/** Environment variable used when a config has no `bootstrap.servers`. */
+export const BOOTSTRAP_ENV = 'KAFKA_BOOTSTRAP_SERVERS';
+
+const int = (d: number) => z.coerce.number().int().positive().default(d);
+
+/** Schema of the Kafka broker config (ConfigMap data: strings; unknown keys are ignored). */
+export const kafkaBackendConfigSchema = z.object({
+  'bootstrap.servers': z.string().optional(),
+  'default.topic.partitions': int(10),
+  'default.topic.replication.factor': int(3),
+  'auth.secret.ref.name': z.string().optional(),
+  'session.timeout.ms': int(30_000),
+  'rebalance.timeout.ms': int(60_000),
+  'heartbeat.interval.ms': int(3_000),
+  'redelivery.delay.ms': int(200),
+});
+
+/** Validated Kafka broker config. */
+export type KafkaBackendConfig = z.output<typeof kafkaBackendConfigSchema>;
+
+/** `bootstrap.servers` (comma-separated) or the environment; throws naming both when absent. */
+export function bootstrapServers(
+  value: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string[] {
+  const raw = value ?? env[BOOTSTRAP_ENV];
+  const list = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0)
+    throw new KafkaConfigError(
+      `bootstrap.servers is not set: add it to the Broker's spec.config ConfigMap (e.g. bootstrap.servers: "localhost:9092") or set ${BOOTSTRAP_ENV}`,
+    );
+  for (const s of list)
+    if (!/^[^:\s]+:\d+$/.test(s))
+      throw new KafkaConfigError(
+        `bootstrap.servers entry '${s}' is not host:port; write e.g. "kafka-1:9092,kafka-2:9092"`,
+      );
+  return list;
+}
+
+/** Reads the Knative Kafka auth Secret (`protocol`, `sasl.mechanism`, `user`, `password`, certs). */
+export function securityFromSecret(
+  topology: Topology | undefined,
+  namespace: string,
+  name: string | undefined,
+): KafkaSecurity {
+  if (!name || !topology) return {};
+  const read = (key: string): string | undefined => {
+    try {
+      return resolveSecretKeyRef(topology, namespace, { name, key });
+    } catch {
+      return undefined;
+    }
+  };
+  return kafkaSecurity(
+    {
+      protocol: read('protocol'),
+      saslMechanism: read('sasl.mechanism'),
+      user: read('user'),
+      password: read('password'),
+      caCert: read('ca.crt'),
+      userCert: read('user.crt'),
+      userKey: read('user.key'),
+    },
+    `auth Secret '${namespace}/${name}'`,
+  );
+}
+
+/** Provider for broker class `Kafka` (and KafkaChannel through @tributary/flows). */
+export const kafkaBackendProvider: BackendProvider<KafkaBackendConfig> = {
+  kind: 'kafka',
+  brokerClasses: ['Kafka'],
+  configSchema: kafkaBackendConfigSchema,
+  create: (config, ctx: ProviderContext) =>
+    createKafkaBackend({
+      brokers: bootstrapServers(config['bootstrap.servers']),
+      partitions: config['default.topic.partitions'],
+      replicationFactor: config['default.topic.replication.factor'],
+      security: securityFromSecret(
+        ctx.topology,
+        ctx.namespace ?? 'default',
+        config['auth.secret.ref.name'],
+      ),
+      sessionTimeoutMs: config['session.timeout.ms'],
+      rebalanceTimeoutMs: config['rebalance.timeout.ms'],
+      heartbeatIntervalMs: config['heartbeat.interval.ms'],
+      redeliveryDelayMs: config['redelivery.delay.ms'],
+      logger: ctx.logger,
+    }),
+};
