@@ -28,11 +28,17 @@ export {
   type BrokerIngressOptions,
   type BrokerIngressTarget,
   type IngestResult,
+  type IngestReport,
 } from './ingress/broker-ingress.js';
 export { prepareIngressEvent, nextTtl, DEFAULT_MAX_TTL } from './ingress/ingress-event.js';
 export { BackendRegistry } from './runtime/backend-registry.js';
 export { StatusBoard, type ResourceStatus } from './runtime/resource-status.js';
-export { createRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
+export {
+  createRuntime,
+  type Runtime,
+  type RuntimeOptions,
+  type ApplyReport,
+} from './runtime/runtime.js';
 export * from './runtime/naming.js';
 export type {
   DeliveryTarget,
@@ -73,6 +79,7 @@ export {
   DispatcherClosedError,
   DeadLetterFailedError,
   type DispatchOutcome,
+  type AttemptReport,
   type EventDispatcher,
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
@@ -86,3 +93,21 @@ export {
   type AddressableLookup,
 } from './runtime/destination-resolver.js';
 export { readCloudEvents } from './http/read-events.js';
+export {
+  RuntimeMetrics,
+  KNATIVE_DURATION_BUCKETS,
+  type BacklogSource,
+  type TriggerLabels,
+} from './observability/metrics.js';
+export {
+  ADMIN_RESOURCES_PATH,
+  kindMatches,
+  listResources,
+  type ResourceRow,
+  type ResourceList,
+} from './observability/admin-api.js';
+export {
+  TRACER_NAME,
+  parseTraceparent,
+  formatTraceparent,
+} from './observability/tracing.js';

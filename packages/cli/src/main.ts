@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
+import { getCommand } from './commands/get.js';
 import { validateCommand } from './commands/validate.js';
 import { sendCommand } from './commands/send.js';
 import { matchCommand } from './commands/match.js';
@@ -22,6 +23,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption('-f, --filename <path>', 'a YAML file or directory (repeatable)', collect, [])
     .option('--port <port>', 'HTTP port for ingress, health and metrics', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--watch',
+      'apply edits to the manifest files while running (invalid edits are refused)',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -29,6 +34,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .action(async (opts) => {
       exitCode = await runCommand(opts);
+    });
+
+  program
+    .command('get')
+    .description('show resources of a running tributary and whether they are Ready')
+    .argument('<kind>', 'a kind, singular or plural (trigger, brokers, PingSource), or all')
+    .argument('[name]', 'one resource')
+    .option(
+      '--server <url>',
+      'base URL of the running tributary',
+      process.env['TRIBUTARY_SERVER'] ?? 'http://127.0.0.1:8080',
+    )
+    .option('-n, --namespace <ns>', 'only this namespace')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    )
+    .action(async (kind: string, name: string | undefined, opts) => {
+      exitCode = await getCommand(kind, name, opts);
     });
 
   program

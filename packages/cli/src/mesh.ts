@@ -15,6 +15,7 @@ import {
   loadResources,
 } from '@tributary/core';
 import {
+  type ApplyReport,
   type BackendRegistry,
   type Runtime,
   type RuntimePlugin,
@@ -98,6 +99,12 @@ export interface Mesh {
     handler: FunctionHandler,
   ): MeshSubscription;
   subscribe(namespace: string, broker: string, handler: FunctionHandler): MeshSubscription;
+  /**
+   * Loads the input again (the manifest files, or `resources` when given) and applies it to the
+   * running mesh (see `Runtime.apply`). Rejects with `ConfigError` listing every problem and
+   * changes nothing when the new configuration is invalid.
+   */
+  reload(resources?: readonly unknown[]): Promise<ApplyReport>;
 }
 
 /** `start()` twice, `subscribe()` after `start()`, or `publish()` while not running. */
@@ -154,7 +161,7 @@ async function load(input: MeshInput): Promise<LoadResult> {
 export async function createMesh(input: MeshInput, options: MeshOptions = {}): Promise<Mesh> {
   const result = await load(input);
   if (result.problems.length > 0) throw new ConfigError(result.problems);
-  const topology = result.topology;
+  let topology = result.topology;
   const logger = toLogger(options.logger);
   const hidden: unknown[] = [];
   const ids: string[] = [];
@@ -253,8 +260,24 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
     if (moduleDir) rmSync(moduleDir, { recursive: true, force: true });
   }
 
+  async function reload(resources?: readonly unknown[]): Promise<ApplyReport> {
+    if (!runtime || state !== 'running')
+      throw new MeshStateError(`reload(): the mesh is ${state}; call start() first`);
+    const loaded = await load(resources ? { resources } : input);
+    if (loaded.problems.length > 0) throw new ConfigError(loaded.problems);
+    const extra = hidden.length ? loadResources(hidden).topology.resources : [];
+    const next = extra.length
+      ? createTopology([...loaded.topology.resources, ...extra])
+      : loaded.topology;
+    const report = await runtime.apply(next, { drainMs: options.drainMs ?? 10_000 });
+    topology = loaded.topology;
+    return report;
+  }
+
   return {
-    topology,
+    get topology() {
+      return topology;
+    },
     get url() {
       return runtime?.url ?? '';
     },
@@ -272,6 +295,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
         plugins: options.plugins ?? defaultPlugins(),
+        ...(options.plugins ? {} : { createPlugins: defaultPlugins }),
         backends: options.backends ?? defaultBackends(),
       });
       try {
@@ -296,6 +320,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       }
     },
     publish,
+    reload,
     subscribe: subscribe as Mesh['subscribe'],
   };
 }

@@ -1,4 +1,4 @@
-import type { EventHandler, Filter, Logger } from '@tributary/core';
+import type { CloudEvent, EventHandler, Filter, Logger } from '@tributary/core';
 import type { DeliveryTarget } from './delivery-target.js';
 import type { DeliveryPolicy } from './retry.js';
 
@@ -37,6 +37,28 @@ export interface DispatchOutcome {
   readonly deliveryCount: number;
 }
 
+/** One delivery attempt (the per-attempt metrics and tracing hook). */
+export interface AttemptReport {
+  /** Which send: to the subscriber, of a reply, or to the dead-letter sink. */
+  readonly leg: 'subscriber' | 'reply' | 'dead-letter';
+  /** The event as sent (including the `traceparent` of the attempt when tracing is on). */
+  readonly event: CloudEvent;
+  /** The target's address. */
+  readonly target: string;
+  /** 1 for the first attempt of this leg, then 2, 3, … */
+  readonly attempt: number;
+  /** HTTP status answered; absent for a transport error or timeout. */
+  readonly status?: number | undefined;
+  /** Whether the attempt counted as a success. */
+  readonly ok: boolean;
+  /** Whether another attempt follows (a failed, retryable attempt with retries left). */
+  readonly willRetry: boolean;
+  /** `Date.now()` when the attempt started. */
+  readonly startedAt: number;
+  /** How long the attempt took, in milliseconds. */
+  readonly durationMs: number;
+}
+
 /** Options of `createSubscriptionDispatcher`. */
 export interface SubscriptionDispatcherOptions {
   readonly name: string;
@@ -53,6 +75,8 @@ export interface SubscriptionDispatcherOptions {
   readonly logger?: Logger;
   /** Called once per event with its outcome; exceptions thrown by it are logged and ignored. */
   readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;
+  /** Called after every delivery attempt; exceptions thrown by it are logged and ignored. */
+  readonly onAttempt?: ((a: AttemptReport) => void) | undefined;
   /**
    * Remove `knativebrokerttl` before the subscriber sees the event and re-attach the ORIGINAL value
    * (not decremented) to a reply (the MT broker's filter behaviour). @default false

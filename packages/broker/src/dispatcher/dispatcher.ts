@@ -12,6 +12,7 @@ import {
 import { failureOf, withDeadLetterExtensions } from './dead-letter.js';
 import { type DeliveryTarget, type SendOutcome, isSuccessStatus } from './delivery-target.js';
 import {
+  type AttemptReport,
   DeadLetterFailedError,
   type DispatchOutcome,
   DispatcherClosedError,
@@ -20,8 +21,16 @@ import {
   type TriggerDispatcherOptions,
 } from './dispatcher-types.js';
 import { isRetryableStatus, retryDelayMs } from './retry.js';
+import {
+  SpanKind,
+  endSpan,
+  parseTraceparent,
+  startSpan,
+  traceparentOf,
+} from '../observability/tracing.js';
 
 export {
+  type AttemptReport,
   DeadLetterFailedError,
   type DispatchOutcome,
   DispatcherClosedError,
@@ -42,7 +51,7 @@ export function createTriggerDispatcher(options: TriggerDispatcherOptions): Even
 }
 
 type Leg =
-  | { ok: true; outcome: SendOutcome; attempts: number }
+  | { ok: true; outcome: SendOutcome; attempts: number; traceparent?: string | undefined }
   | { ok: false; outcome: SendOutcome; status: number | undefined; attempts: number };
 
 /** A general dispatcher (Trigger, Channel Subscription, flow step); see {@link SubscriptionDispatcherOptions}. */
@@ -63,6 +72,15 @@ export function createSubscriptionDispatcher(
       options.onOutcome?.(o);
     } catch (err) {
       log.error({ err }, 'onOutcome hook threw');
+    }
+  }
+
+  function reportAttempt(a: AttemptReport): void {
+    if (!options.onAttempt) return;
+    try {
+      options.onAttempt(a);
+    } catch (err) {
+      log.error({ err }, 'onAttempt hook threw');
     }
   }
 
@@ -101,6 +119,21 @@ export function createSubscriptionDispatcher(
     if (ts !== undefined) headers['tracestate'] = ts;
     for (let attempt = resume?.attempt ?? 1; ; attempt++) {
       if (closer.signal.aborted) throw new DispatcherClosedError(name);
+      const startedAt = Date.now();
+      const t0 = performance.now();
+      const role =
+        target === subscriber ? 'subscriber' : target === options.reply ? 'reply' : 'dead-letter';
+      // One span per attempt; the subscriber's `traceparent` header names it (reference §9.3).
+      const span = startSpan(`send ${target.url}`, parseTraceparent(tp), SpanKind.CLIENT, {
+        [`kn.${kind}.name`]: name,
+        [`kn.${kind}.namespace`]: namespace,
+        'cloudevents.id': event.attributes['id'] ?? '',
+        'cloudevents.type': event.attributes['type'] ?? '',
+        'tributary.delivery.leg': role,
+        'tributary.delivery.attempt': attempt,
+      });
+      const sent = traceparentOf(span) ?? tp;
+      if (sent !== undefined) headers['traceparent'] = sent;
       const outcome = await target.send(event, {
         timeoutMs: policy.timeoutMs,
         format: leg === 'subscriber' ? subscriberFormat : 'binary',
@@ -110,8 +143,24 @@ export function createSubscriptionDispatcher(
       });
       if (closer.signal.aborted) throw new DispatcherClosedError(name);
       const verdict = judge(outcome, leg);
-      if (verdict.ok) return { ok: true, outcome, attempts: attempt };
-      const last = !verdict.retry || attempt > policy.retry;
+      const last = verdict.ok || !verdict.retry || attempt > policy.retry;
+      endSpan(
+        span,
+        outcome.kind === 'response' ? outcome.status : undefined,
+        outcome.kind === 'error' ? outcome.message : undefined,
+      );
+      reportAttempt({
+        leg: role,
+        event,
+        target: target.url,
+        attempt,
+        status: outcome.kind === 'response' ? outcome.status : undefined,
+        ok: verdict.ok,
+        willRetry: !last,
+        startedAt,
+        durationMs: performance.now() - t0,
+      });
+      if (verdict.ok) return { ok: true, outcome, attempts: attempt, traceparent: sent };
       log.debug(
         {
           ...fields,
@@ -164,6 +213,9 @@ export function createSubscriptionDispatcher(
           log.debug(fields, 'reply event discarded: no reply destination');
         } else {
           let reply = sub.outcome.reply;
+          // The reply continues the delivery's trace unless it carries its own.
+          if (sub.traceparent !== undefined && reply.attributes['traceparent'] === undefined)
+            reply = withAttributes(reply, { traceparent: sub.traceparent });
           if (options.stripTtl && ttl !== undefined)
             reply = withAttributes(reply, { [KnativeExtensions.brokerTtl]: ttl });
           const r = await deliver(options.reply, reply, 'other', {

@@ -1,15 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import {
   type CloudEvent,
   type Logger,
   nowRfc3339Nano,
   silentLogger,
   validateCloudEvent,
+  withAttributes,
 } from '@tributary/core';
 import { readCloudEvents } from '../http/read-events.js';
 import { sendError } from '../http/http-error.js';
 import type { RouteContext } from '../http/http-server.js';
 import { DEFAULT_MAX_TTL, prepareIngressEvent } from './ingress-event.js';
+import {
+  SpanKind,
+  endSpan,
+  parseTraceparent,
+  startSpan,
+  traceparentOf,
+} from '../observability/tracing.js';
 
 /** Where an ingress puts a broker's events (the runtime wraps `backend.publish(brokerTopic, …)`). */
 export interface BrokerIngressTarget {
@@ -20,9 +29,23 @@ export interface BrokerIngressTarget {
 export interface BrokerIngressOptions {
   /** The broker `<ns>/<name>`, or undefined when there is none (→ 404). */
   lookup(namespace: string, name: string): BrokerIngressTarget | undefined;
+  /** Called once per ingest (HTTP or in-process) with its result; the metrics hook. */
+  readonly onIngest?: (r: IngestReport) => void;
   /** TTL given to events that arrive without a valid `knativebrokerttl`. @default 255 */
   readonly maxTtl?: number;
   readonly logger?: Logger;
+}
+
+/** What {@link BrokerIngressOptions.onIngest} receives. */
+export interface IngestReport {
+  readonly namespace: string;
+  readonly name: string;
+  /** The events as published (with the `traceparent` extension the ingress kept). */
+  readonly events: readonly CloudEvent[];
+  readonly status: number;
+  readonly durationMs: number;
+  /** `http` for `POST /<ns>/<broker>`, `in-process` for replies, flows and `publish`. */
+  readonly via: 'http' | 'in-process';
 }
 
 /** Outcome of ingesting events, as the HTTP ingress would answer. */
@@ -68,7 +91,56 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
   const log = options.logger ?? silentLogger;
   const maxTtl = options.maxTtl ?? DEFAULT_MAX_TTL;
 
+  /** Wraps {@link publishEvents} in the ingress span, keeps the trace with the events, reports. */
   async function ingest(
+    namespace: string,
+    name: string,
+    events: readonly CloudEvent[],
+    validated: boolean,
+    trace: { traceparent?: string; tracestate?: string } = {},
+  ): Promise<IngestResult> {
+    const started = performance.now();
+    const header = trace.traceparent ?? events[0]?.attributes['traceparent'];
+    const span = startSpan(`broker:${name}.${namespace}`, parseTraceparent(header), SpanKind.SERVER, {
+      'kn.broker.name': name,
+      'kn.broker.namespace': namespace,
+      'messaging.system': 'knative',
+      'messaging.operation.name': 'send',
+    });
+    const tp = traceparentOf(span);
+    const recording = span.isRecording();
+    // The CloudEvents distributed-tracing extension carries the trace on through the backend.
+    const traced =
+      tp === undefined
+        ? events
+        : events.map((e) =>
+            e.attributes['traceparent'] !== undefined && !recording
+              ? e
+              : withAttributes(e, {
+                  traceparent: tp,
+                  ...(trace.tracestate && e.attributes['tracestate'] === undefined
+                    ? { tracestate: trace.tracestate }
+                    : {}),
+                }),
+          );
+    const r = await publishEvents(namespace, name, traced, validated);
+    endSpan(span, r.status, r.error);
+    try {
+      options.onIngest?.({
+        namespace,
+        name,
+        events: traced,
+        status: r.status,
+        durationMs: performance.now() - started,
+        via: validated ? 'http' : 'in-process',
+      });
+    } catch (err) {
+      log.error({ err }, 'onIngest hook threw');
+    }
+    return r;
+  }
+
+  async function publishEvents(
     namespace: string,
     name: string,
     events: readonly CloudEvent[],
@@ -148,7 +220,10 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
     if (!target) return fail(res, 400, `path '${ctx.path}' is not /<namespace>/<broker>`);
     const events = await readCloudEvents(req, res, ctx, log);
     if (!events) return;
-    const r = await ingest(target.namespace, target.name, events, true);
+    const r = await ingest(target.namespace, target.name, events, true, {
+      traceparent: headerValue(req.headers['traceparent']),
+      tracestate: headerValue(req.headers['tracestate']),
+    });
     if (r.status === 202) {
       res.writeHead(202, { 'content-length': '0' });
       res.end();
@@ -176,4 +251,8 @@ function fail(
   headers: Readonly<Record<string, string>> = {},
 ): void {
   sendError(res, status, message, headers);
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

@@ -13,11 +13,17 @@ import {
   triggerFilterData,
 } from '@tributary/core';
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
+import type { Trigger } from '@tributary/core';
 import { createTriggerDispatcher, type DispatchOutcome } from '../dispatcher/dispatcher.js';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
+import { parseBrokerPath } from '../ingress/broker-ingress.js';
+import { RuntimeMetrics } from '../observability/metrics.js';
+import { registerOperationsRoutes } from '../observability/admin-api.js';
+import { PluginRoutes } from './plugin-routes.js';
+import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
 import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
 import { StatusBoard } from './resource-status.js';
@@ -37,6 +43,11 @@ export interface RuntimeOptions {
   readonly maxBodyBytes?: number;
   /** Flows, sources and other parts started with the brokers. */
   readonly plugins?: readonly RuntimePlugin[];
+  /**
+   * Builds a fresh plugin set; `apply` uses it when non-Trigger resources changed (plugins keep
+   * state, so a new generation needs new instances). Without it `apply` restarts `plugins`.
+   */
+  readonly createPlugins?: () => readonly RuntimePlugin[];
   /** Called with every dispatch outcome (metrics, tests). */
   readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
 }
@@ -52,8 +63,41 @@ export interface Runtime {
     broker: string,
     events: CloudEvent[],
   ): Promise<{ status: number; error?: string }>;
+  /**
+   * Applies a new validated topology while running (`tributary run --watch`): Triggers are added,
+   * replaced or removed one by one (draining deliveries in flight), new Brokers start, removed
+   * ones close after their Triggers; when anything besides Triggers changed the plugin set
+   * (flows, sources) is stopped and started again on the new topology.
+   */
+  apply(topology: Topology, options?: { drainMs?: number }): Promise<ApplyReport>;
   readonly statuses: StatusBoard;
+  /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
+  readonly metrics: RuntimeMetrics;
+  /** The topology running now. */
+  readonly topology: Topology;
   readonly url: string;
+}
+
+/** What `apply` changed. */
+export interface ApplyReport {
+  readonly triggersAdded: readonly string[];
+  readonly triggersChanged: readonly string[];
+  readonly triggersRemoved: readonly string[];
+  readonly brokersAdded: readonly string[];
+  readonly brokersRemoved: readonly string[];
+  /** Brokers whose class or config changed: the running backend is kept until a restart. */
+  readonly brokersNeedingRestart: readonly string[];
+  readonly pluginsRestarted: boolean;
+}
+
+interface RunningTrigger {
+  readonly namespace: string;
+  readonly name: string;
+  readonly broker: RunningBroker;
+  readonly fingerprint: string;
+  readonly subscription: Subscription;
+  readonly dispatcher: { close(): void };
+  readonly route: RoutingEntry;
 }
 
 interface RunningBroker {
@@ -67,15 +111,28 @@ interface RunningBroker {
 export function createRuntime(options: RuntimeOptions): Runtime {
   const logger = options.logger ?? silentLogger;
   const registry = options.backends ?? new BackendRegistry().register(memoryBackendProvider);
-  const topology = options.topology;
+  let topology = options.topology;
   const statuses = new StatusBoard();
   const brokers = new Map<string, RunningBroker>();
-  const subscriptions: Subscription[] = [];
-  const dispatchers: Array<{ close(): void }> = [];
+  const triggers = new Map<string, RunningTrigger>();
   const agent = createDeliveryAgent();
   let baseUrl = '';
   const hops = new Map<string, IngressHop>();
-  const plugins = options.plugins ?? [];
+  let plugins = options.plugins ?? [];
+  let applying: Promise<unknown> = Promise.resolve();
+  const pluginRoutes = new PluginRoutes();
+  const metrics = new RuntimeMetrics({
+    backlogs: () =>
+      [...triggers.values()].map((t) => ({
+        namespace: t.namespace,
+        broker: t.broker.name,
+        trigger: t.name,
+        waiting: t.broker.backend.backlog?.(
+          t.broker.topic,
+          triggerSubscriptionName(t.namespace, t.name),
+        ),
+      })),
+  });
   const server: HttpServer = createHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8080,
@@ -100,6 +157,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return b && { publish: (events: CloudEvent[]) => b.backend.publish(b.topic, events) };
     },
     logger: logger.child({ component: 'ingress' }),
+    onIngest: (r) => {
+      if (r.status === 202) metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+      // HTTP refusals are counted by the route (they include requests that never decoded).
+      else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
+    },
   });
 
   const hop = (ns: string, name: string): IngressHop => ({
@@ -109,6 +171,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ingest: (events) => ingress.ingestEvents(ns, name, events),
   });
 
+  /** A plugin ingress looked up at every call, so a reload's new plugin generation takes over. */
+  const pluginHop = (key: string): IngressHop => ({
+    get url() {
+      return hops.get(key)?.url ?? `${baseUrl}/${key}`;
+    },
+    ingest: (events) =>
+      hops.get(key)?.ingest(events) ??
+      Promise.resolve({ status: 503, error: `${key} is not running (reloading or removed)` }),
+  });
+
   const resolver = new DestinationResolver(
     {
       ingress: (kind, ns, name) =>
@@ -116,7 +188,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           ? topology.get('Broker', ns, name)
             ? hop(ns, name)
             : undefined
-          : hops.get(`${kind}/${ns}/${name}`),
+          : hops.has(`${kind}/${ns}/${name}`)
+            ? pluginHop(`${kind}/${ns}/${name}`)
+            : undefined,
       functionSpec: (ns, name) => {
         const fn = topology.get('Function', ns, name);
         if (!fn) return undefined;
@@ -128,12 +202,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   );
 
   const pluginContext: PluginContext = {
-    topology,
+    get topology() {
+      return topology;
+    },
     logger,
     statuses,
     backends: registry,
     agent,
-    server,
+    server: pluginRoutes.facade(server),
     get baseUrl() {
       return baseUrl;
     },
@@ -144,174 +220,288 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
   };
 
-  async function startBrokers(): Promise<void> {
-    for (const b of topology.brokers) {
-      const { namespace, name } = b.metadata;
-      const cls = brokerClassOf(b);
-      try {
-        const cfg = b.spec.config;
-        const config =
-          cfg?.kind === 'ConfigMap'
-            ? (configMapData(topology, cfg.namespace ?? namespace, cfg.name) ?? {})
-            : {};
-        const backend = registry.create(cls, config, {
-          logger: logger.child({ broker: `${namespace}/${name}` }),
-          topology,
-          namespace,
-          configRef: cfg,
-        });
-        await backend.start();
-        brokers.set(`${namespace}/${name}`, {
-          namespace,
-          name,
-          backend,
-          topic: brokerTopic(namespace, name),
-        });
-        statuses.set('Broker', namespace, name, true, 'Ready', `class ${cls}`);
-        logger.info({ broker: name, namespace, class: cls }, 'broker ready');
-      } catch (err) {
-        statuses.set(
-          'Broker',
-          namespace,
-          name,
-          false,
-          'BackendUnavailable',
-          (err as Error).message,
-        );
-        logger.error({ broker: name, namespace, err }, 'broker failed to start');
-      }
+  async function startBroker(b: Topology['brokers'][number]): Promise<void> {
+    const { namespace, name } = b.metadata;
+    const cls = brokerClassOf(b);
+    try {
+      const cfg = b.spec.config;
+      const config =
+        cfg?.kind === 'ConfigMap'
+          ? (configMapData(topology, cfg.namespace ?? namespace, cfg.name) ?? {})
+          : {};
+      const backend = registry.create(cls, config, {
+        logger: logger.child({ broker: `${namespace}/${name}` }),
+        topology,
+        namespace,
+        configRef: cfg,
+      });
+      await backend.start();
+      brokers.set(`${namespace}/${name}`, {
+        namespace,
+        name,
+        backend,
+        topic: brokerTopic(namespace, name),
+      });
+      statuses.set('Broker', namespace, name, true, 'Ready', `class ${cls}`);
+      logger.info({ broker: name, namespace, class: cls }, 'broker ready');
+    } catch (err) {
+      statuses.set('Broker', namespace, name, false, 'BackendUnavailable', (err as Error).message);
+      logger.error({ broker: name, namespace, err }, 'broker failed to start');
     }
   }
 
-  async function startTriggers(): Promise<void> {
-    const routes = new Map<string, RoutingEntry[]>();
-    for (const t of topology.triggers) {
-      const { namespace, name } = t.metadata;
-      const brokerName = t.spec.broker ?? t.spec.brokerRef?.name ?? '';
-      const broker = brokers.get(`${namespace}/${brokerName}`);
-      if (!broker) {
-        const reason = topology.get('Broker', namespace, brokerName)
-          ? 'BrokerNotReady'
-          : 'BrokerDoesNotExist';
-        statuses.set(
-          'Trigger',
-          namespace,
-          name,
-          false,
-          reason,
-          `broker '${namespace}/${brokerName}' ${reason === 'BrokerNotReady' ? 'is not ready' : 'does not exist'}`,
-        );
-        logger.warn({ trigger: name, namespace, broker: brokerName, reason }, 'trigger not ready');
-        continue;
-      }
-      const brokerRes = topology.get('Broker', namespace, brokerName);
-      const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
-      const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
-      if ('error' in subscriber) {
-        statuses.set(
-          'Trigger',
-          namespace,
-          name,
-          false,
-          'SubscriberResolveFailed',
-          subscriber.error,
-        );
-        logger.warn({ trigger: name, namespace, reason: subscriber.error }, 'trigger not ready');
-        continue;
-      }
-      let deadLetter;
-      if (delivery.deadLetterSink) {
-        const dls = await resolver.resolve(delivery.deadLetterSink, namespace);
-        if ('error' in dls) {
-          statuses.set('Trigger', namespace, name, false, 'DeadLetterSinkResolveFailed', dls.error);
-          logger.warn({ trigger: name, namespace, reason: dls.error }, 'trigger not ready');
-          continue;
-        }
-        deadLetter = dls.target;
-      }
-      const filterData = triggerFilterData(t);
-      const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
-      const dispatcher = createTriggerDispatcher({
-        name,
-        namespace,
-        filter: compileTriggerFilter(
-          { filter: t.spec.filter, filters: t.spec.filters },
-          { filterData },
-        ),
-        subscriber: subscriber.target,
-        reply: ingressTarget(hop(namespace, brokerName)),
-        deadLetter,
-        policy: delivery,
-        logger: triggerLog,
-        onOutcome:
-          options.onOutcome &&
-          ((o) => options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` })),
-      });
-      dispatchers.push(dispatcher);
-      const sub = await broker.backend.subscribe(
+  /** Resolves, subscribes and records one Trigger; marks it not Ready (with why) on failure. */
+  async function startTrigger(t: Trigger): Promise<void> {
+    const { namespace, name } = t.metadata;
+    const notReady = (reason: string, message: string) => {
+      statuses.set('Trigger', namespace, name, false, reason, message);
+      logger.warn({ trigger: name, namespace, reason, message }, 'trigger not ready');
+    };
+    const brokerName = t.spec.broker ?? t.spec.brokerRef?.name ?? '';
+    const broker = brokers.get(`${namespace}/${brokerName}`);
+    if (!broker) {
+      const exists = topology.get('Broker', namespace, brokerName) !== undefined;
+      return notReady(
+        exists ? 'BrokerNotReady' : 'BrokerDoesNotExist',
+        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : 'does not exist'}`,
+      );
+    }
+    const brokerRes = topology.get('Broker', namespace, brokerName);
+    const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
+    const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
+    if ('error' in subscriber) return notReady('SubscriberResolveFailed', subscriber.error);
+    let deadLetter;
+    if (delivery.deadLetterSink) {
+      const dls = await resolver.resolve(delivery.deadLetterSink, namespace);
+      if ('error' in dls) return notReady('DeadLetterSinkResolveFailed', dls.error);
+      deadLetter = dls.target;
+    }
+    const filterData = triggerFilterData(t);
+    let filter;
+    try {
+      filter = compileTriggerFilter(
+        { filter: t.spec.filter, filters: t.spec.filters },
+        { filterData },
+      );
+    } catch (err) {
+      return notReady('InvalidFilter', (err as Error).message);
+    }
+    const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
+    const labels = { namespace, broker: brokerName, trigger: name };
+    const dispatcher = createTriggerDispatcher({
+      name,
+      namespace,
+      filter,
+      subscriber: subscriber.target,
+      reply: ingressTarget(hop(namespace, brokerName)),
+      deadLetter,
+      policy: delivery,
+      logger: triggerLog,
+      onAttempt: (a) => metrics.attempt(labels, a),
+      onOutcome: (o) => {
+        metrics.outcome(labels, o);
+        options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` });
+      },
+    });
+    let sub: Subscription;
+    try {
+      sub = await broker.backend.subscribe(
         broker.topic,
         triggerSubscriptionName(namespace, name),
         dispatcher.handle,
         {
-          ordered: false,
+          ordered: t.metadata.annotations?.['kafka.eventing.knative.dev/delivery.order'] === 'ordered',
           concurrency: triggerConcurrency(t) ?? DEFAULT_TRIGGER_CONCURRENCY,
+          startFrom:
+            t.metadata.annotations?.['tributary.dev/initial-offset'] === 'earliest' ? 'earliest' : 'latest',
         },
       );
-      subscriptions.push(sub);
-      const entries = routes.get(broker.topic) ?? [];
-      entries.push({
+    } catch (err) {
+      dispatcher.close();
+      return notReady('SubscribeFailed', (err as Error).message);
+    }
+    triggers.set(`${namespace}/${name}`, {
+      namespace,
+      name,
+      broker,
+      fingerprint: triggerFingerprint(topology, t),
+      subscription: sub,
+      dispatcher,
+      route: {
         key: triggerSubscriptionName(namespace, name),
         spec: { filter: t.spec.filter, filters: t.spec.filters },
         options: { filterData },
-      });
-      routes.set(broker.topic, entries);
-      statuses.set(
-        'Trigger',
-        namespace,
-        name,
-        true,
-        'Ready',
-        `subscriber ${subscriber.target.url}`,
+      },
+    });
+    statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
+    triggerLog.info({ subscriber: subscriber.target.url }, 'trigger ready');
+  }
+
+  /**
+   * Stops a running Trigger: closes its subscription (deliveries in flight finish within
+   * `drainMs`), aborts what is left (the backend keeps it) and, when `remove`, deletes the
+   * subscription's stored events where the backend supports it.
+   */
+  async function stopTrigger(key: string, drainMs: number, remove: boolean): Promise<void> {
+    const t = triggers.get(key);
+    if (!t) return;
+    triggers.delete(key);
+    await t.subscription.close({ drainMs });
+    t.dispatcher.close();
+    const backend = t.broker.backend as typeof t.broker.backend & {
+      deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
+    };
+    if (remove)
+      await backend.deleteSubscription?.(
+        t.broker.topic,
+        triggerSubscriptionName(t.namespace, t.name),
+        { drainMs: 0 },
       );
-      triggerLog.info({ subscriber: subscriber.target.url }, 'trigger ready');
-    }
-    // Brokers whose backend routes at publish get one routing index over their triggers, so an
-    // event costs a few map probes instead of one filter evaluation per trigger.
+  }
+
+  /**
+   * Brokers whose backend routes at publish get one routing index over their triggers, so an
+   * event costs a few map probes instead of one filter evaluation per trigger.
+   */
+  function updateRouting(): void {
     for (const b of brokers.values()) {
       if (!b.backend.setRouter) continue;
-      const index = new RoutingIndex(routes.get(b.topic) ?? []);
+      const entries = [...triggers.values()].filter((t) => t.broker === b).map((t) => t.route);
+      const index = new RoutingIndex(entries);
       b.backend.setRouter(b.topic, (event) => index.match(event));
     }
   }
 
+  async function registerPlugins(): Promise<void> {
+    for (const p of plugins) await p.register?.(pluginContext);
+  }
+
+  async function apply(next: Topology, drainMs: number): Promise<ApplyReport> {
+    const prev = topology;
+    const diff = diffTopology(prev, next);
+    topology = next;
+    for (const f of prev.functions)
+      if (!next.get('Function', f.metadata.namespace, f.metadata.name))
+        statuses.delete('Function', f.metadata.namespace, f.metadata.name);
+    for (const f of next.functions)
+      statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
+    for (const k of diff.brokersAdded) {
+      const b = next.brokers.find((x) => keyOf(x) === k);
+      if (b) await startBroker(b);
+    }
+    for (const k of diff.brokersChanged)
+      logger.warn({ broker: k }, 'broker class or config changed: restart to apply it');
+    const wanted = new Map(next.triggers.map((t) => [keyOf(t), t]));
+    const removed = [...triggers.keys()].filter((k) => !wanted.has(k));
+    const changed = [...triggers.entries()]
+      .filter(
+        ([k, r]) => wanted.has(k) && r.fingerprint !== triggerFingerprint(next, wanted.get(k)!),
+      )
+      .map(([k]) => k);
+    const added = [...wanted.keys()].filter((k) => !triggers.has(k));
+    // Stop routing to removed triggers first, then drain them; changed ones keep their
+    // subscription (and what it holds) and get a new dispatcher.
+    for (const k of removed) {
+      const t = triggers.get(k)!;
+      triggers.delete(k);
+      updateRouting();
+      triggers.set(k, t);
+    }
+    await Promise.all([
+      ...removed.map((k) => stopTrigger(k, drainMs, true)),
+      ...changed.map((k) => stopTrigger(k, drainMs, false)),
+    ]);
+    for (const k of removed) {
+      const [ns, name] = k.split('/') as [string, string];
+      statuses.delete('Trigger', ns, name);
+    }
+    for (const k of [...changed, ...added]) await startTrigger(wanted.get(k)!);
+    for (const k of diff.brokersRemoved) {
+      const b = brokers.get(k);
+      brokers.delete(k);
+      const [ns, name] = k.split('/') as [string, string];
+      statuses.delete('Broker', ns, name);
+      await b?.backend.close({ drainMs });
+    }
+    updateRouting();
+    if (diff.pluginsChanged) {
+      await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+      hops.clear();
+      pluginRoutes.clear();
+      const kinds = new Set(['Broker', 'Trigger', 'Function']);
+      for (const s of statuses.list())
+        if (!kinds.has(s.kind)) statuses.delete(s.kind, s.namespace, s.name);
+      plugins = options.createPlugins?.() ?? plugins;
+      await registerPlugins();
+      for (const p of plugins) await p.start?.(pluginContext);
+    }
+    const report: ApplyReport = {
+      triggersAdded: added,
+      triggersChanged: changed,
+      triggersRemoved: removed,
+      brokersAdded: diff.brokersAdded,
+      brokersRemoved: diff.brokersRemoved,
+      brokersNeedingRestart: diff.brokersChanged,
+      pluginsRestarted: diff.pluginsChanged,
+    };
+    logger.info(report, 'configuration applied');
+    return report;
+  }
+
   return {
     statuses,
+    metrics,
+    get topology() {
+      return topology;
+    },
     get url() {
       return baseUrl;
     },
     async start() {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
-      await startBrokers();
-      server.route('*', ingress.matches, ingress.handle, { fallback: true });
-      for (const p of plugins) await p.register?.(pluginContext);
+      for (const b of topology.brokers) await startBroker(b);
+      registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      pluginRoutes.install(server);
+      server.route(
+        '*',
+        ingress.matches,
+        (req, res, ctx) => {
+          res.once('finish', () => {
+            if (res.statusCode < 400 || (req.method ?? '').toUpperCase() !== 'POST') return;
+            const target = parseBrokerPath(ctx.path);
+            metrics.rejected(target?.namespace ?? '', target?.name ?? '', res.statusCode);
+          });
+          return ingress.handle(req, res, ctx);
+        },
+        { fallback: true },
+      );
+      await registerPlugins();
       baseUrl = await server.listen();
-      await startTriggers();
+      for (const t of topology.triggers) await startTrigger(t);
+      updateRouting();
       for (const p of plugins) await p.start?.(pluginContext);
       logger.info(
-        { url: baseUrl, brokers: brokers.size, triggers: subscriptions.length },
+        { url: baseUrl, brokers: brokers.size, triggers: triggers.size },
         'tributary running',
       );
       return baseUrl;
     },
     async stop({ drainMs = 10_000 } = {}) {
+      await applying.catch(() => undefined);
       const closing = server.close({ drainMs });
       await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
-      await Promise.all(subscriptions.map((s) => s.close({ drainMs })));
-      for (const d of dispatchers) d.close();
+      const running = [...triggers.values()];
+      await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
+      for (const t of running) t.dispatcher.close();
       await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
       await closing;
       await agent.close();
+    },
+    apply(next, { drainMs = 10_000 } = {}) {
+      const run = applying.then(() => apply(next, drainMs));
+      applying = run.catch(() => undefined);
+      return run;
     },
     publish: (ns, name, events) => ingress.ingestEvents(ns, name, events),
   };

@@ -1,12 +1,16 @@
 import { pino } from 'pino';
 import { ConfigError, formatProblem } from '@tributary/core';
 import { createMesh } from '../mesh.js';
+import { setupTracing } from '../tracing.js';
+import { watchManifests } from './watch.js';
 
 export interface RunOptions {
   filename: string[];
   port: string;
   host: string;
   logLevel: string;
+  /** Apply edits to the manifest files while running. */
+  watch?: boolean;
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */
@@ -32,23 +36,30 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`${err.problems.length} problem(s) found; nothing started\n`);
     return 1;
   }
+  const tracing = setupTracing();
+  if (tracing) logger.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
   await mesh.start();
+  const unwatch = opts.watch ? watchManifests(mesh, opts.filename, logger) : undefined;
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
-      mesh.stop({ drainMs: DRAIN_MS }).then(
-        () => {
-          logger.info({}, 'stopped');
-          resolve(0);
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      unwatch?.();
+      mesh
+        .stop({ drainMs: DRAIN_MS })
+        .then(() => tracing?.shutdown())
+        .then(
+          () => {
+            logger.info({}, 'stopped');
+            resolve(0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            resolve(1);
+          },
+        );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

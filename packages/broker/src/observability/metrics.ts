@@ -1,0 +1,224 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CloudEvent } from '@tributary/core';
+import { KnativeExtensions } from '@tributary/core';
+import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';
+
+/**
+ * The runtime's Prometheus metrics (docs/metrics.md). One {@link RuntimeMetrics} per runtime, with
+ * its own prom-client Registry, so several runtimes in one process never share series.
+ *
+ * Names: Knative's current OpenTelemetry histograms (`kn.eventing.dispatch.duration`,
+ * `kn.eventing.process.duration`) rendered the way the OTel Prometheus exporter renders them
+ * (dots → underscores, unit suffix), plus Tributary's own event counters and the backlog gauge.
+ */
+
+/** Buckets of Knative's duration histograms, in seconds (reference §9.1). */
+export const KNATIVE_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
+
+/** Where a trigger's backlog comes from, asked at every scrape. */
+export interface BacklogSource {
+  /** One entry per running trigger: its broker, namespace and `backend.backlog?.(…)`. */
+  backlogs(): Array<{
+    namespace: string;
+    broker: string;
+    trigger: string;
+    waiting: number | undefined;
+  }>;
+}
+
+/** Trigger identity the runtime adds to dispatcher reports. */
+export interface TriggerLabels {
+  readonly namespace: string;
+  readonly broker: string;
+  readonly trigger: string;
+}
+
+const BROKER = ['kn_broker_namespace', 'kn_broker_name'] as const;
+const TRIGGER = [...BROKER, 'kn_trigger_name'] as const;
+
+/** Prometheus metrics of one runtime. */
+export class RuntimeMetrics {
+  /** The registry `GET /metrics` renders. */
+  readonly registry = new Registry();
+  readonly #dispatch: Histogram;
+  readonly #process: Histogram;
+  readonly #accepted: Counter;
+  readonly #rejected: Counter;
+  readonly #delivered: Counter;
+  readonly #filtered: Counter;
+  readonly #retried: Counter;
+  readonly #deadLettered: Counter;
+  readonly #dropped: Counter;
+  readonly #held: Counter;
+
+  constructor(backlog: BacklogSource) {
+    const registers = [this.registry];
+    this.#dispatch = new Histogram({
+      name: 'kn_eventing_dispatch_duration_seconds',
+      help: 'Duration of one send: broker ingress → backend publish, or one delivery attempt to a subscriber, reply or dead-letter sink.',
+      labelNames: [
+        ...TRIGGER,
+        'cloudevents_type',
+        'http_response_status_code',
+        'messaging_destination_name',
+      ],
+      buckets: KNATIVE_DURATION_BUCKETS,
+      registers,
+    });
+    this.#process = new Histogram({
+      name: 'kn_eventing_process_duration_seconds',
+      help: 'Time from arrival at the broker ingress (knativearrivaltime) to the first delivery attempt to the subscriber: backend queueing plus filtering.',
+      labelNames: [...TRIGGER, 'cloudevents_type'],
+      buckets: KNATIVE_DURATION_BUCKETS,
+      registers,
+    });
+    const counter = (name: string, help: string, labelNames: readonly string[]) =>
+      new Counter({ name, help, labelNames, registers });
+    this.#accepted = counter(
+      'tributary_events_accepted_total',
+      'Events a broker ingress accepted (202: the backend holds them).',
+      [...BROKER, 'cloudevents_type'],
+    );
+    this.#rejected = counter(
+      'tributary_events_rejected_total',
+      'HTTP requests (or in-process ingests) a broker ingress refused, by response status.',
+      [...BROKER, 'http_response_status_code'],
+    );
+    const outcome = (name: string, help: string) =>
+      counter(name, help, [...TRIGGER, 'cloudevents_type']);
+    this.#delivered = outcome(
+      'tributary_events_delivered_total',
+      'Events a trigger delivered (the subscriber answered 2xx; its reply, if any, was accepted).',
+    );
+    this.#filtered = outcome(
+      'tributary_events_filtered_total',
+      "Events a trigger's filter did not pass (acknowledged without delivery).",
+    );
+    this.#retried = counter(
+      'tributary_events_retried_total',
+      'Failed delivery attempts that will be retried, by the failed attempt’s status.',
+      [...TRIGGER, 'cloudevents_type', 'http_response_status_code'],
+    );
+    this.#deadLettered = outcome(
+      'tributary_events_dead_lettered_total',
+      'Events whose delivery failed and that the dead-letter sink accepted.',
+    );
+    this.#dropped = outcome(
+      'tributary_events_dropped_total',
+      'Events whose delivery failed with no dead-letter sink configured (acknowledged, as Knative does).',
+    );
+    this.#held = outcome(
+      'tributary_events_dead_letter_failed_total',
+      'Times delivery AND the dead-letter sink failed; the event stays with the backend and is tried again.',
+    );
+    new Gauge({
+      name: 'tributary_trigger_events_waiting',
+      help: 'Events held for a trigger and not yet acknowledged (backlog / consumer lag), read from the backend at scrape time.',
+      labelNames: TRIGGER,
+      registers,
+      collect() {
+        this.reset();
+        for (const b of backlog.backlogs()) {
+          if (b.waiting === undefined) continue;
+          this.set(
+            {
+              kn_broker_namespace: b.namespace,
+              kn_broker_name: b.broker,
+              kn_trigger_name: b.trigger,
+            },
+            b.waiting,
+          );
+        }
+      },
+    });
+  }
+
+  /** Records one broker-ingress publish (HTTP or in-process). */
+  ingested(
+    namespace: string,
+    broker: string,
+    events: readonly CloudEvent[],
+    status: number,
+    durationMs: number,
+  ): void {
+    const b = { kn_broker_namespace: namespace, kn_broker_name: broker };
+    if (status !== 202) return;
+    for (const e of events)
+      this.#accepted.inc({ ...b, cloudevents_type: e.attributes['type'] ?? '' });
+    this.#dispatch.observe(
+      {
+        ...b,
+        kn_trigger_name: '',
+        cloudevents_type: events[0]?.attributes['type'] ?? '',
+        http_response_status_code: String(status),
+        messaging_destination_name: `broker:${broker}.${namespace}`,
+      },
+      durationMs / 1000,
+    );
+  }
+
+  /** Records a refused ingress request. */
+  rejected(namespace: string, broker: string, status: number): void {
+    this.#rejected.inc({
+      kn_broker_namespace: namespace,
+      kn_broker_name: broker,
+      http_response_status_code: String(status),
+    });
+  }
+
+  /** Records one delivery attempt of a trigger's dispatcher. */
+  attempt(t: TriggerLabels, a: AttemptReport): void {
+    const labels = this.#trigger(t, a.event);
+    const code = a.status === undefined ? '' : String(a.status);
+    this.#dispatch.observe(
+      {
+        ...labels,
+        http_response_status_code: code,
+        messaging_destination_name:
+          a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : a.target,
+      },
+      a.durationMs / 1000,
+    );
+    if (a.willRetry) this.#retried.inc({ ...labels, http_response_status_code: code });
+    if (a.leg === 'subscriber' && a.attempt === 1) {
+      const arrived = Date.parse(a.event.attributes[KnativeExtensions.arrivalTime] ?? '');
+      if (Number.isFinite(arrived))
+        this.#process.observe(labels, Math.max(0, a.startedAt - arrived) / 1000);
+    }
+  }
+
+  /** Records the final outcome of one event at a trigger. */
+  outcome(t: TriggerLabels, o: DispatchOutcome): void {
+    const labels = {
+      kn_broker_namespace: t.namespace,
+      kn_broker_name: t.broker,
+      kn_trigger_name: t.trigger,
+      cloudevents_type: o.eventType,
+    };
+    const counter = {
+      delivered: this.#delivered,
+      filtered: this.#filtered,
+      'dead-lettered': this.#deadLettered,
+      dropped: this.#dropped,
+      'failed-held': this.#held,
+      aborted: undefined,
+    }[o.kind];
+    counter?.inc(labels);
+  }
+
+  /** The Prometheus text exposition. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  #trigger(t: TriggerLabels, event: CloudEvent) {
+    return {
+      kn_broker_namespace: t.namespace,
+      kn_broker_name: t.broker,
+      kn_trigger_name: t.trigger,
+      cloudevents_type: event.attributes['type'] ?? '',
+    };
+  }
+}

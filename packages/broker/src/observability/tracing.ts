@@ -1,0 +1,72 @@
+import {
+  type Attributes,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+} from '@opentelemetry/api';
+
+/**
+ * W3C Trace Context over OpenTelemetry's API (reference §9.3). Spans go to whatever tracer
+ * provider the program registered (the CLI registers an OTLP exporter when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set); with none, the API's no-op tracer returns non-recording
+ * spans that carry the parent's context, so a `traceparent` passes through unchanged.
+ */
+
+/** Instrumentation scope of every Tributary span. */
+export const TRACER_NAME = '@tributary/broker';
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+/** Parses a W3C `traceparent` (version 00 and future versions); undefined when invalid. */
+export function parseTraceparent(value: string | undefined): SpanContext | undefined {
+  if (!value) return undefined;
+  const m = TRACEPARENT.exec(value.trim().toLowerCase());
+  if (!m) return undefined;
+  const [, version, traceId, spanId, flags, rest] = m as unknown as string[];
+  if (version === 'ff' || (version === '00' && rest)) return undefined;
+  if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
+  return {
+    traceId: traceId!,
+    spanId: spanId!,
+    traceFlags: parseInt(flags!, 16) & 1,
+    isRemote: true,
+  };
+}
+
+/** Formats a span context as a version-00 `traceparent`. */
+export function formatTraceparent(sc: SpanContext): string {
+  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** The `traceparent` that continues `span`, or undefined when it has no valid context. */
+export function traceparentOf(span: Span): string | undefined {
+  const sc = span.spanContext();
+  if (sc.traceId === ZERO_TRACE || sc.spanId === ZERO_SPAN) return undefined;
+  return formatTraceparent(sc);
+}
+
+/** Starts a span as a child of `parent` (a remote span context), or a root span without one. */
+export function startSpan(
+  name: string,
+  parent: SpanContext | undefined,
+  kind: SpanKind,
+  attributes: Attributes,
+): Span {
+  const ctx = parent ? trace.setSpanContext(context.active(), parent) : context.active();
+  return trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes }, ctx);
+}
+
+/** Ends a span with an HTTP status (≥ 400 or absent → error status). */
+export function endSpan(span: Span, status: number | undefined, error?: string): void {
+  if (status !== undefined) span.setAttribute('http.response.status_code', status);
+  if (status === undefined || status >= 400)
+    span.setStatus({ code: SpanStatusCode.ERROR, ...(error ? { message: error } : {}) });
+  span.end();
+}
+
+export { SpanKind };

@@ -1,0 +1,73 @@
+import { ADMIN_RESOURCES_PATH, type ResourceRow } from '@tributary/broker';
+import { stringify } from 'yaml';
+
+export interface GetOptions {
+  server: string;
+  output?: string;
+  namespace?: string;
+}
+
+/**
+ * `tributary get <kind> [name]`: asks a running instance's admin API for resources and their
+ * Ready condition and prints them like kubectl (table, `-o json` or `-o yaml`).
+ */
+export async function getCommand(
+  kind: string,
+  name: string | undefined,
+  opts: GetOptions,
+): Promise<number> {
+  let base: URL;
+  try {
+    base = new URL(ADMIN_RESOURCES_PATH, opts.server);
+  } catch {
+    process.stderr.write(
+      `--server '${opts.server}' is not a URL: pass the base URL of a running tributary, e.g. http://127.0.0.1:8080\n`,
+    );
+    return 1;
+  }
+  if (kind.toLowerCase() !== 'all') base.searchParams.set('kind', kind);
+  if (name) base.searchParams.set('name', name);
+  if (opts.namespace) base.searchParams.set('namespace', opts.namespace);
+  let res: Response;
+  try {
+    res = await fetch(base, { headers: { accept: 'application/json' } });
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    process.stderr.write(
+      `cannot reach ${opts.server}: ${cause ?? (err as Error).message} (is \`tributary run\` running there? set --server)\n`,
+    );
+    return 1;
+  }
+  const body = (await res.json().catch(() => ({}))) as { items?: ResourceRow[]; error?: string };
+  if (!res.ok) {
+    process.stderr.write(`Error from server (${res.status}): ${body.error ?? res.statusText}\n`);
+    return 1;
+  }
+  const items = body.items ?? [];
+  const output = opts.output ?? 'table';
+  if (output === 'json') process.stdout.write(`${JSON.stringify({ items }, null, 2)}\n`);
+  else if (output === 'yaml') process.stdout.write(stringify({ items }));
+  else if (items.length === 0) process.stderr.write(`No resources found matching '${kind}'.\n`);
+  else process.stdout.write(formatTable(items, kind.toLowerCase() === 'all'));
+  return 0;
+}
+
+/** kubectl-like columns: NAME, NAMESPACE, READY, REASON, MESSAGE (KIND first for `get all`). */
+export function formatTable(items: readonly ResourceRow[], withKind: boolean): string {
+  const header = [...(withKind ? ['KIND'] : []), 'NAME', 'NAMESPACE', 'READY', 'REASON', 'MESSAGE'];
+  const rows = items.map((r) => [
+    ...(withKind ? [r.kind] : []),
+    r.name,
+    r.namespace,
+    r.ready ? 'True' : 'False',
+    r.reason,
+    r.message.replace(/\s+/g, ' '),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('   ')
+      .trimEnd();
+  return `${[header, ...rows].map(line).join('\n')}\n`;
+}
