@@ -1,14 +1,27 @@
-import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
-import { createFlowsPlugin } from '@tributary/flows';
-import { createSourcesPlugin } from '@tributary/sources';
-import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
+import {
+  BackendRegistry,
+  memoryBackendProvider,
+  type RuntimePlugin,
+} from "@tributary/broker";
+import { createFlowsPlugin } from "@tributary/flows";
+import { createSourcesPlugin } from "@tributary/sources";
+import {
+  createRabbitmqSourcePlugin,
+  rabbitmqBackendProvider,
+} from "@tributary/rabbitmq";
+import { createRedisPlugin, redisBackendProvider } from "@tributary/redis";
 
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
  * its resource kinds with the manifest loader, so `validate` and `match` know them too.
  */
 export function defaultPlugins(): RuntimePlugin[] {
-  return [createFlowsPlugin(), createSourcesPlugin(), createRabbitmqSourcePlugin()];
+  return [
+    createFlowsPlugin(),
+    createSourcesPlugin(),
+    createRabbitmqSourcePlugin(),
+    createRedisPlugin(),
+  ];
 }
 
 /**
@@ -16,5 +29,8 @@ export function defaultPlugins(): RuntimePlugin[] {
  * provider here (memory serves the default class `MTChannelBasedBroker`).
  */
 export function defaultBackends(): BackendRegistry {
-  return new BackendRegistry().register(memoryBackendProvider).register(rabbitmqBackendProvider);
+  return new BackendRegistry()
+    .register(memoryBackendProvider)
+    .register(rabbitmqBackendProvider)
+    .register(redisBackendProvider);
 }

@@ -11,3 +11,11 @@ export { startStreamConsumer, type StreamConsumerOptions } from './stream-consum
 export { trimAcknowledged } from './trim.js';
 export { encodeEntry, decodeEntry } from './codec.js';
 export * from './errors.js';
+export { createRedisPlugin, type RedisPluginOptions } from './source/plugin.js';
+export {
+  RedisStreamSourceSchema,
+  RedisStreamSourceSpecSchema,
+  type RedisStreamSource,
+  registerRedisKinds,
+} from './source/resource.js';
+export { streamEntryEvent, REDIS_STREAM_EVENT_TYPE } from './source/stream-event.js';

@@ -1,0 +1,71 @@
+import {
+  type Dependency,
+  DestinationSchema,
+  ObjectMetaSchema,
+  ResourceNameSchema,
+  destinationDependency,
+  registerKind,
+} from '@tributary/core';
+import { z } from 'zod';
+
+/** `{secretKeyRef: {name, key}}`: a v1 Secret key, or the environment `<NAME>_<KEY>`. */
+const SecretValueSchema = z.strictObject({
+  secretKeyRef: z.strictObject({ name: ResourceNameSchema, key: z.string().min(1) }),
+});
+
+/** RedisStreamSource spec (`sources.knative.dev/v1alpha1`, reference §7.6). */
+export const RedisStreamSourceSpecSchema = z.strictObject({
+  /** `redis://host:port`, `rediss://…` or `host:port`. */
+  address: z.string().min(1),
+  stream: z.string().min(1),
+  /** Consumer group; default `tributary-<namespace>-<name>`. */
+  group: z.string().min(1).optional(),
+  /** Parallel consumers of the group in this process. */
+  consumers: z.coerce.number().int().min(1).max(64).default(1),
+  dialOptions: z
+    .strictObject({
+      username: z.string().optional(),
+      password: SecretValueSchema.optional(),
+      tls: z.boolean().optional(),
+    })
+    .optional(),
+  sink: DestinationSchema,
+  ceOverrides: z
+    .strictObject({ extensions: z.record(z.string(), z.string()).optional() })
+    .optional(),
+});
+
+/** A RedisStreamSource document. */
+export const RedisStreamSourceSchema = z.strictObject({
+  apiVersion: z.literal('sources.knative.dev/v1alpha1'),
+  kind: z.literal('RedisStreamSource'),
+  metadata: ObjectMetaSchema,
+  spec: RedisStreamSourceSpecSchema,
+  status: z.unknown().optional(),
+});
+export type RedisStreamSource = z.output<typeof RedisStreamSourceSchema>;
+
+declare module '@tributary/core' {
+  interface KindMap {
+    RedisStreamSource: RedisStreamSource;
+  }
+}
+
+let registered = false;
+
+/** Registers the RedisStreamSource kind with core's registry (idempotent; runs at import). */
+export function registerRedisKinds(): void {
+  if (registered) return;
+  registered = true;
+  registerKind(
+    {
+      apiVersion: 'sources.knative.dev/v1alpha1',
+      kind: 'RedisStreamSource',
+      schema: RedisStreamSourceSchema,
+      dependencies: (r: RedisStreamSource): Dependency[] =>
+        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound'),
+    },
+    { replace: true },
+  );
+}
+registerRedisKinds();
