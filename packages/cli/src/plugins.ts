@@ -4,6 +4,7 @@ import {
   type RuntimePlugin,
 } from "@tributary/broker";
 import { createFlowsPlugin } from "@tributary/flows";
+import { createKafkaPlugin, kafkaBackendProvider } from "@tributary/kafka";
 import { createSourcesPlugin } from "@tributary/sources";
 import {
   createRabbitmqSourcePlugin,
@@ -17,6 +18,7 @@ import { createRedisPlugin, redisBackendProvider } from "@tributary/redis";
  */
 export function defaultPlugins(): RuntimePlugin[] {
   return [
+    createKafkaPlugin(), // before flows: gives KafkaChannel its config
     createFlowsPlugin(),
     createSourcesPlugin(),
     createRabbitmqSourcePlugin(),
@@ -31,6 +33,7 @@ export function defaultPlugins(): RuntimePlugin[] {
 export function defaultBackends(): BackendRegistry {
   return new BackendRegistry()
     .register(memoryBackendProvider)
+    .register(kafkaBackendProvider)
     .register(rabbitmqBackendProvider)
     .register(redisBackendProvider);
 }

@@ -8,7 +8,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudEvent, EventHandler, Logger } from '@tributary/core';
-import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  type Admin,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type PartitionAssigner,
+  PartitionAssigners,
+} from 'kafkajs';
 import { PartitionOffsets } from './offset-tracker.js';
 
 /** Consumer group timing (short values make rebalances fast in tests). */
@@ -38,6 +45,8 @@ export interface GroupConsumerOptions extends GroupTimeouts {
   readonly ensureTopic: (topic: string) => Promise<void>;
   /** First wait before a failed record is tried again. @default 200 */
   readonly redeliveryDelayMs?: number;
+  /** How long the group leader waits before sending its assignment. @default 250 */
+  readonly assignmentDelayMs?: number;
   /** Cap of that wait. @default 10000 */
   readonly maxRedeliveryDelayMs?: number;
 }
@@ -48,6 +57,24 @@ export interface GroupConsumer {
 }
 
 const ABORTED = Symbol('aborted');
+
+/**
+ * Round robin, with the leader's SyncGroup sent `delayMs` late: librdkafka's mock coordinator
+ * (2.0) moves the group to Up on the leader's SyncGroup and rejects a follower's SyncGroup that
+ * arrives after it (INVALID_REQUEST), which kills that member; real brokers do not care.
+ */
+export function delayedRoundRobin(delayMs: number): PartitionAssigner {
+  return (config) => {
+    const inner = PartitionAssigners.roundRobin(config);
+    return {
+      ...inner,
+      assign: async (group) => {
+        if (delayMs > 0) await sleep(delayMs);
+        return inner.assign(group);
+      },
+    };
+  };
+}
 
 /** Starts a group consumer; resolves once it joined the group and its start offsets are committed. */
 export async function startGroupConsumer(o: GroupConsumerOptions): Promise<GroupConsumer> {
@@ -74,6 +101,7 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
     rebalanceTimeout: o.rebalanceTimeoutMs,
     heartbeatInterval: o.heartbeatIntervalMs,
     maxWaitTimeInMs: 100,
+    partitionAssigners: [delayedRoundRobin(o.assignmentDelayMs ?? 250)],
     retry: { retries: 10 },
   });
   let trackers = new Map<string, PartitionOffsets>();

@@ -22,3 +22,13 @@ export {
   BOOTSTRAP_ENV,
   type KafkaBackendConfig,
 } from './kafka-provider.js';
+export * from './source/kafka-source-resource.js';
+export { sourceRecordEvent, typedKey, type SourceRecord } from './source/source-record.js';
+export {
+  startKafkaSource,
+  sourceConsumerGroup,
+  sourceSecurity,
+  type KafkaSourceRunner,
+  type KafkaSourceRunnerOptions,
+} from './source/kafka-source-runner.js';
+export { createKafkaPlugin, KAFKA_CHANNEL_CONFIG, type KafkaPluginOptions } from './plugin.js';

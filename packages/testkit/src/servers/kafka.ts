@@ -4,6 +4,7 @@
  * automatically on first use (4 partitions). `admin.createTopics` does not work against it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 
 /** A running mock cluster. */
@@ -20,6 +21,8 @@ export interface KafkaMockCluster {
 export interface KafkaMockOptions {
   /** How long to wait for the cluster to answer. @default 15000 */
   readonly timeoutMs?: number;
+  /** Appends the mock's debug log to this file (default: env TRIBUTARY_KAFKA_MOCK_LOG; else discarded). */
+  readonly logFile?: string;
 }
 
 const INSTALL_HINT =
@@ -83,7 +86,9 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
     });
     // -d mock logs every request; keep draining stderr so kcat never blocks on a full pipe.
     child.stderr!.removeAllListeners('data');
-    child.stderr!.resume();
+    const logFile = options.logFile ?? process.env['TRIBUTARY_KAFKA_MOCK_LOG'];
+    if (logFile) child.stderr!.pipe(createWriteStream(logFile, { flags: 'a' }));
+    else child.stderr!.resume();
     await waitForApiVersions(address, timeoutMs);
     unrefChild(child);
     return { bootstrapServers: address, brokers: [address], stop };

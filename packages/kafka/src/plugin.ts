@@ -1,0 +1,91 @@
+/**
+ * The Kafka plugin of `tributary run`: gives KafkaChannel its Kafka config (ConfigMap
+ * `kafka-channel-config`, as Knative's, in `knative-eventing` or any namespace) before flows
+ * create channels, and runs every KafkaSource.
+ */
+import type { PluginContext, RuntimePlugin } from '@tributary/broker';
+import { type Loaded, configMapData } from '@tributary/core';
+import { registerChannelKind } from '@tributary/flows';
+import type { KafkaSource } from './source/kafka-source-resource.js';
+import { type KafkaSourceRunner, startKafkaSource } from './source/kafka-source-runner.js';
+
+/** Name of the ConfigMap holding the KafkaChannel backend config (`bootstrap.servers`, …). */
+export const KAFKA_CHANNEL_CONFIG = 'kafka-channel-config';
+
+export interface KafkaPluginOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Creates the plugin; list it before the flows plugin so KafkaChannel has its config in time. */
+export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlugin {
+  const runners: KafkaSourceRunner[] = [];
+  return {
+    name: 'kafka',
+    register(ctx: PluginContext) {
+      const cm =
+        ctx.topology.configMaps.find(
+          (c) =>
+            c.metadata.name === KAFKA_CHANNEL_CONFIG && c.metadata.namespace === 'knative-eventing',
+        ) ?? ctx.topology.configMaps.find((c) => c.metadata.name === KAFKA_CHANNEL_CONFIG);
+      const data = cm
+        ? configMapData(ctx.topology, cm.metadata.namespace, cm.metadata.name)
+        : undefined;
+      registerChannelKind({
+        kind: 'KafkaChannel',
+        brokerClass: 'Kafka',
+        backendConfig: data ?? {},
+      });
+    },
+    async start(ctx: PluginContext) {
+      for (const s of ctx.topology.byKind('KafkaSource') as readonly Loaded<KafkaSource>[]) {
+        const { namespace, name } = s.metadata;
+        const logger = ctx.logger.child({ source: `KafkaSource/${namespace}/${name}` });
+        const notReady = (reason: string, message: string): void => {
+          ctx.statuses.set('KafkaSource', namespace, name, false, reason, message);
+          logger.error({ reason }, `KafkaSource ${namespace}/${name}: ${message}`);
+        };
+        const sink = await ctx.resolve(s.spec.sink, namespace);
+        if ('error' in sink) {
+          notReady('SinkNotFound', sink.error);
+          continue;
+        }
+        let deadLetter;
+        const dlsSpec = s.spec.delivery?.deadLetterSink;
+        if (dlsSpec) {
+          const r = await ctx.resolve(dlsSpec, namespace);
+          if ('error' in r) {
+            notReady('DeadLetterSinkResolveFailed', r.error);
+            continue;
+          }
+          deadLetter = r.target;
+        }
+        try {
+          runners.push(
+            await startKafkaSource({
+              source: s,
+              topology: ctx.topology,
+              sink: sink.target,
+              deadLetter,
+              logger,
+              env: options.env,
+            }),
+          );
+          ctx.statuses.set(
+            'KafkaSource',
+            namespace,
+            name,
+            true,
+            'Ready',
+            `sink ${sink.target.url}`,
+          );
+          logger.info({ topics: s.spec.topics, sink: sink.target.url }, 'KafkaSource ready');
+        } catch (err) {
+          notReady('KafkaUnavailable', (err as Error).message);
+        }
+      }
+    },
+    async stop({ drainMs }) {
+      await Promise.all(runners.splice(0).map((r) => r.stop(drainMs)));
+    },
+  };
+}
