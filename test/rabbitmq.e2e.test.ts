@@ -4,7 +4,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { deleteRabbitmqTopology } from '@tributary/rabbitmq';
 import { startHttpSink, type HttpSink } from '@tributary/testkit';
-import { startTributary, writeManifests, type TributaryProcess } from './support/tributary-process.js';
+import {
+  startTributary,
+  writeManifests,
+  type TributaryProcess,
+} from './support/tributary-process.js';
 
 // Issue 7 end to end: a real `tributary run` with a RabbitMQBroker and a RabbitmqSource on the
 // local RabbitMQ (127.0.0.1:5672, guest/guest), killed with SIGKILL, and with every connection
@@ -122,7 +126,9 @@ async function waitForAll(sink: HttpSink, ids: Set<string>, timeoutMs: number): 
   }
   const got = new Set(receivedIds(sink));
   const missing = [...ids].filter((id) => !got.has(id));
-  throw new Error(`${missing.length} accepted events never arrived, e.g. ${missing.slice(0, 5).join(', ')}`);
+  throw new Error(
+    `${missing.length} accepted events never arrived, e.g. ${missing.slice(0, 5).join(', ')}`,
+  );
 }
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
@@ -132,7 +138,11 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; out: s
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('error', (err) =>
-      reject(new Error(`${cmd} failed to start (${err.message}); install it: apt-get install -y ${cmd === 'amqp-publish' ? 'amqp-tools' : 'rabbitmq-server'}`)),
+      reject(
+        new Error(
+          `${cmd} failed to start (${err.message}); install it: apt-get install -y ${cmd === 'amqp-publish' ? 'amqp-tools' : 'rabbitmq-server'}`,
+        ),
+      ),
     );
     child.on('exit', (code) => resolve({ code, out }));
   });
@@ -163,7 +173,14 @@ describe('RabbitMQBroker under tributary run', () => {
     const ids = Array.from({ length: 600 }, () => randomUUID());
     let url = `${trib.baseUrl}/${NS}/${broker}`;
     const producing = Promise.all(
-      [0, 1, 2, 3].map((k) => produce(() => url, ids.filter((_, i) => i % 4 === k), accepted, statuses)),
+      [0, 1, 2, 3].map((k) =>
+        produce(
+          () => url,
+          ids.filter((_, i) => i % 4 === k),
+          accepted,
+          statuses,
+        ),
+      ),
     );
     while (accepted.size < 200) await new Promise((r) => setTimeout(r, 5));
     await trib.stop('SIGKILL');
@@ -174,7 +191,9 @@ describe('RabbitMQBroker under tributary run', () => {
     await waitForAll(sink, accepted, 45_000);
     const received = receivedIds(sink);
     const duplicates = received.length - new Set(received).size;
-    console.log(`crash: ${accepted.size} accepted, ${received.length} delivered, ${duplicates} duplicates, statuses ${JSON.stringify([...statuses])}`);
+    console.log(
+      `crash: ${accepted.size} accepted, ${received.length} delivered, ${duplicates} duplicates, statuses ${JSON.stringify([...statuses])}`,
+    );
     expect(accepted.size).toBe(ids.length);
   });
 
@@ -189,17 +208,29 @@ describe('RabbitMQBroker under tributary run', () => {
     const statuses = new Map<number, number>();
     const ids = Array.from({ length: 800 }, () => randomUUID());
     const producing = Promise.all(
-      [0, 1, 2, 3].map((k) => produce(() => url, ids.filter((_, i) => i % 4 === k), accepted, statuses)),
+      [0, 1, 2, 3].map((k) =>
+        produce(
+          () => url,
+          ids.filter((_, i) => i % 4 === k),
+          accepted,
+          statuses,
+        ),
+      ),
     );
     for (const after of [100, 300, 500]) {
       while (accepted.size < after) await new Promise((r) => setTimeout(r, 5));
-      const r = await run('rabbitmqctl', ['close_all_connections', 'tributary e2e: connection loss']);
+      const r = await run('rabbitmqctl', [
+        'close_all_connections',
+        'tributary e2e: connection loss',
+      ]);
       expect(r.code, r.out).toBe(0);
     }
     await producing;
     await waitForAll(sink, accepted, 45_000);
     const received = receivedIds(sink);
-    console.log(`connection loss: ${accepted.size} accepted, ${received.length} delivered, ${received.length - new Set(received).size} duplicates, statuses ${JSON.stringify([...statuses])}`);
+    console.log(
+      `connection loss: ${accepted.size} accepted, ${received.length} delivered, ${received.length - new Set(received).size} duplicates, statuses ${JSON.stringify([...statuses])}`,
+    );
     expect(accepted.size).toBe(ids.length);
     expect(trib.logs.some((l) => l['msg'] === 'RabbitMQ connection lost; reconnecting')).toBe(true);
   });
@@ -218,11 +249,17 @@ describe('RabbitMQBroker under tributary run', () => {
       for (let i = 0; i < 200 && !seen; i++) {
         const res = await request(url, {
           method: 'POST',
-          headers: { 'ce-specversion': '1.0', 'ce-id': `u-${round}-${i}`, 'ce-source': '/e2e', 'ce-type': 't' },
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': `u-${round}-${i}`,
+            'ce-source': '/e2e',
+            'ce-type': 't',
+          },
           body: '',
         });
         await res.body.dump();
-        if (res.statusCode === 503) seen = { status: 503, retryAfter: String(res.headers['retry-after']) };
+        if (res.statusCode === 503)
+          seen = { status: 503, retryAfter: String(res.headers['retry-after']) };
       }
       await closing;
     }
@@ -254,12 +291,38 @@ spec:
     });
     const trib = await startTributary(dir);
     procs.push(trib);
-    const plain = await run('amqp-publish', ['-u', RABBITMQ_URL, '-e', exchange, '-r', 'any', '-C', 'application/json', '-b', '{"order":42}']);
+    const plain = await run('amqp-publish', [
+      '-u',
+      RABBITMQ_URL,
+      '-e',
+      exchange,
+      '-r',
+      'any',
+      '-C',
+      'application/json',
+      '-b',
+      '{"order":42}',
+    ]);
     expect(plain.code, plain.out).toBe(0);
     const ce = await run('amqp-publish', [
-      '-u', RABBITMQ_URL, '-e', exchange, '-r', 'any', '-C', 'text/plain',
-      '-H', 'ce-specversion: 1.0', '-H', 'ce-id: ce-42', '-H', 'ce-type: com.example.order', '-H', 'ce-source: /shop',
-      '-b', 'hello',
+      '-u',
+      RABBITMQ_URL,
+      '-e',
+      exchange,
+      '-r',
+      'any',
+      '-C',
+      'text/plain',
+      '-H',
+      'ce-specversion: 1.0',
+      '-H',
+      'ce-id: ce-42',
+      '-H',
+      'ce-type: com.example.order',
+      '-H',
+      'ce-source: /shop',
+      '-b',
+      'hello',
     ]);
     expect(ce.code, ce.out).toBe(0);
     await sink.waitFor(2, 15_000);
@@ -271,7 +334,12 @@ spec:
     });
     expect(first!.attributes['subject']).toBe(first!.attributes['id']);
     expect(JSON.parse(Buffer.from(first!.data!).toString('utf8'))).toEqual({ order: 42 });
-    expect(second!.attributes).toMatchObject({ id: 'ce-42', type: 'com.example.order', source: '/shop', datacontenttype: 'text/plain' });
+    expect(second!.attributes).toMatchObject({
+      id: 'ce-42',
+      type: 'com.example.order',
+      source: '/shop',
+      datacontenttype: 'text/plain',
+    });
     expect(Buffer.from(second!.data!).toString('utf8')).toBe('hello');
   });
 });

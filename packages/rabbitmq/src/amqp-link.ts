@@ -107,7 +107,10 @@ export class AmqpLink {
       for (const hook of this.#up) await hook(model);
     } catch (err) {
       this.#lastError = (err as Error).message;
-      this.logger.warn({ link: this.name, err: this.#lastError }, 'RabbitMQ setup failed; reconnecting');
+      this.logger.warn(
+        { link: this.name, err: this.#lastError },
+        'RabbitMQ setup failed; reconnecting',
+      );
       this.#model = undefined;
       await model.close().catch(() => undefined);
       return false;
@@ -122,7 +125,10 @@ export class AmqpLink {
     if (this.#model !== model) return;
     this.#model = undefined;
     if (this.#closing) return;
-    this.logger.warn({ link: this.name, reason: this.#lastError }, 'RabbitMQ connection lost; reconnecting');
+    this.logger.warn(
+      { link: this.name, reason: this.#lastError },
+      'RabbitMQ connection lost; reconnecting',
+    );
     for (const hook of this.#down) hook(this.#lastError);
     this.#schedule();
   }

@@ -14,7 +14,9 @@ import type { MessageProperties, Options } from 'amqplib';
 export function encodeEvent(event: CloudEvent): { content: Buffer; options: Options.Publish } {
   const a = event.attributes;
   return {
-    content: event.data ? Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength) : Buffer.alloc(0),
+    content: event.data
+      ? Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength)
+      : Buffer.alloc(0),
     options: {
       persistent: true,
       headers: { ...a },
@@ -32,7 +34,8 @@ function headerString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (Buffer.isBuffer(v)) return v.toString('utf8');
   if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'object' && 'value' in (v as object)) return headerString((v as { value: unknown }).value);
+  if (typeof v === 'object' && 'value' in (v as object))
+    return headerString((v as { value: unknown }).value);
   return String(v);
 }
 
@@ -84,14 +87,17 @@ export function messageToEvent(
 ): CloudEvent {
   const contentType = properties.contentType ? String(properties.contentType) : undefined;
   const withSource = (e: CloudEvent): CloudEvent =>
-    e.attributes['source']
-      ? e
-      : { ...e, attributes: { ...e.attributes, source: sourceUri(id) } };
+    e.attributes['source'] ? e : { ...e, attributes: { ...e.attributes, source: sourceUri(id) } };
   const binary = attributesFromHeaders(properties.headers);
   if (binary) {
-    if (binary['datacontenttype'] === undefined && contentType) binary['datacontenttype'] = contentType;
+    if (binary['datacontenttype'] === undefined && contentType)
+      binary['datacontenttype'] = contentType;
     if (binary['id'] === undefined) binary['id'] = messageIdOf(properties);
-    return withSource(content.length > 0 ? { attributes: binary, data: new Uint8Array(content) } : { attributes: binary });
+    return withSource(
+      content.length > 0
+        ? { attributes: binary, data: new Uint8Array(content) }
+        : { attributes: binary },
+    );
   }
   if (contentType?.split(';')[0]?.trim().toLowerCase() === 'application/cloudevents+json') {
     try {

@@ -5,7 +5,13 @@
  * message stays unacknowledged (so an ordered queue keeps its order, and a crash redelivers it).
  * After a connection or channel loss the queue is declared and consumed again.
  */
-import type { DeliveryInfo, EventHandler, Logger, SubscribeOptions, Subscription } from '@tributary/core';
+import type {
+  DeliveryInfo,
+  EventHandler,
+  Logger,
+  SubscribeOptions,
+  Subscription,
+} from '@tributary/core';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { AmqpLink } from './amqp-link.js';
 import { decodeEvent } from './codec.js';
@@ -72,7 +78,9 @@ export class QueueConsumer implements Subscription {
   async #consume(model: ChannelModel): Promise<void> {
     const { exchange, queue, queueType, subscribe } = this.o;
     const ch = await model.createChannel();
-    ch.on('error', (err: Error) => this.o.logger.warn({ queue, err: err.message }, 'RabbitMQ consumer channel error'));
+    ch.on('error', (err: Error) =>
+      this.o.logger.warn({ queue, err: err.message }, 'RabbitMQ consumer channel error'),
+    );
     ch.on('close', () => {
       if (this.#channel !== ch) return;
       this.#channel = undefined;
@@ -89,13 +97,18 @@ export class QueueConsumer implements Subscription {
     await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
     await ch.bindQueue(queue, exchange, '');
     this.#channel = ch;
-    const { consumerTag } = await ch.consume(queue, (msg) => this.#onMessage(ch, msg), { noAck: false });
+    const { consumerTag } = await ch.consume(queue, (msg) => this.#onMessage(ch, msg), {
+      noAck: false,
+    });
     (ch as Channel & { consumerTag?: string }).consumerTag = consumerTag;
   }
 
   #onMessage(ch: Channel, msg: ConsumeMessage | null): void {
     if (!msg) {
-      this.o.logger.warn({ queue: this.o.queue }, 'consumer cancelled by RabbitMQ (queue deleted?)');
+      this.o.logger.warn(
+        { queue: this.o.queue },
+        'consumer cancelled by RabbitMQ (queue deleted?)',
+      );
       if (this.#channel === ch) void ch.close().catch(() => undefined);
       return;
     }
@@ -113,8 +126,14 @@ export class QueueConsumer implements Subscription {
         const info: DeliveryInfo = { deliveryCount };
         await this.o.handler(event, info);
       } catch (err) {
-        const delay = Math.min(this.o.maxRedeliveryDelayMs, this.o.redeliveryDelayMs * 2 ** Math.min(attempt, 20));
-        this.o.logger.debug({ queue: this.o.queue, id: event.attributes['id'], err: (err as Error).message, delay }, 'handler failed; redelivering');
+        const delay = Math.min(
+          this.o.maxRedeliveryDelayMs,
+          this.o.redeliveryDelayMs * 2 ** Math.min(attempt, 20),
+        );
+        this.o.logger.debug(
+          { queue: this.o.queue, id: event.attributes['id'], err: (err as Error).message, delay },
+          'handler failed; redelivering',
+        );
         await new Promise((r) => setTimeout(r, delay));
         deliveryCount++;
         continue;

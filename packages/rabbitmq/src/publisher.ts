@@ -20,7 +20,10 @@ interface Pending {
 }
 
 /** Declares a broker exchange (durable fanout). */
-export async function declareBrokerExchange(ch: { assertExchange: ConfirmChannel['assertExchange'] }, name: string): Promise<void> {
+export async function declareBrokerExchange(
+  ch: { assertExchange: ConfirmChannel['assertExchange'] },
+  name: string,
+): Promise<void> {
   await ch.assertExchange(name, 'fanout', { durable: true });
 }
 
@@ -62,7 +65,14 @@ export class ConfirmPublisher {
       events.map(
         (e) =>
           new Promise<void>((resolve, reject) => {
-            const p: Pending = { exchange, message: encodeEvent(e), since: Date.now(), sent: 0, resolve, reject };
+            const p: Pending = {
+              exchange,
+              message: encodeEvent(e),
+              since: Date.now(),
+              sent: 0,
+              resolve,
+              reject,
+            };
             this.#pending.add(p);
             this.#send(p);
           }),
@@ -73,10 +83,12 @@ export class ConfirmPublisher {
   /** Waits up to `drainMs` for confirms in flight, then rejects what is left and stops. */
   async close(drainMs: number): Promise<void> {
     const deadline = Date.now() + drainMs;
-    while (this.#pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (this.#pending.size > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     this.#closed = true;
     clearInterval(this.#sweeper);
-    for (const p of this.#pending) p.reject(new BackendUnavailableError('backend closed before RabbitMQ confirmed'));
+    for (const p of this.#pending)
+      p.reject(new BackendUnavailableError('backend closed before RabbitMQ confirmed'));
     this.#pending.clear();
     await this.#channel?.close().catch(() => undefined);
     this.#channel = undefined;
@@ -105,20 +117,27 @@ export class ConfirmPublisher {
           p.resolve();
         } else if (err.message === 'message nacked') {
           this.#pending.delete(p);
-          p.reject(new BackendUnavailableError('RabbitMQ refused the message (nack); try again later'));
+          p.reject(
+            new BackendUnavailableError('RabbitMQ refused the message (nack); try again later'),
+          );
         }
         // Any other error means the channel closed: the message stays pending and is published
         // again on the next channel (generation ${generation} is gone).
         void generation;
       });
     } catch (err) {
-      this.logger.debug({ err: (err as Error).message }, 'publish on a closing channel; will republish');
+      this.logger.debug(
+        { err: (err as Error).message },
+        'publish on a closing channel; will republish',
+      );
     }
   }
 
   async #open(model: ChannelModel): Promise<void> {
     const ch = await model.createConfirmChannel();
-    ch.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'RabbitMQ publish channel error'));
+    ch.on('error', (err: Error) =>
+      this.logger.warn({ err: err.message }, 'RabbitMQ publish channel error'),
+    );
     ch.on('close', () => {
       if (this.#channel !== ch) return;
       this.#drop();
@@ -132,7 +151,8 @@ export class ConfirmPublisher {
         }, 100);
     });
     this.#declared = new Map();
-    for (const ex of new Set([...this.#pending].map((p) => p.exchange))) await this.#declare(ch, ex);
+    for (const ex of new Set([...this.#pending].map((p) => p.exchange)))
+      await this.#declare(ch, ex);
     this.#generation++;
     this.#channel = ch;
     if (this.#pending.size > 0)

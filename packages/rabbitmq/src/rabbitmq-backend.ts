@@ -4,7 +4,14 @@
  * (RabbitMQ flow control blocks publishing connections); both reconnect with backoff and restore
  * what they had.
  */
-import type { Backend, CloudEvent, EventHandler, Logger, SubscribeOptions, Subscription } from '@tributary/core';
+import type {
+  Backend,
+  CloudEvent,
+  EventHandler,
+  Logger,
+  SubscribeOptions,
+  Subscription,
+} from '@tributary/core';
 import { silentLogger } from '@tributary/core';
 import { AmqpLink, type BackoffOptions } from './amqp-link.js';
 import { QueueConsumer } from './consumer.js';

@@ -39,7 +39,8 @@ export function resolveBrokerConnection(
       queueType: res.spec.queueType,
     };
   }
-  if (ref?.kind === 'ConfigMap' && config.uri) return { url: config.uri, queueType: config.queueType ?? 'quorum' };
+  if (ref?.kind === 'ConfigMap' && config.uri)
+    return { url: config.uri, queueType: config.queueType ?? 'quorum' };
   throw new RabbitmqConfigError(
     ref
       ? `spec.config kind '${ref.kind}' cannot configure a RabbitMQBroker; name a RabbitmqBrokerConfig (or a ConfigMap with a uri key)`
@@ -60,7 +61,11 @@ export function parallelismOverrides(
   const prefix = `knative-trigger-${ctx.namespace ?? 'default'}-`;
   return (subscription) => {
     if (!subscription.startsWith(prefix) || !ctx.topology) return undefined;
-    const trigger = ctx.topology.get('Trigger', ctx.namespace ?? 'default', subscription.slice(prefix.length));
+    const trigger = ctx.topology.get(
+      'Trigger',
+      ctx.namespace ?? 'default',
+      subscription.slice(prefix.length),
+    );
     const v = trigger?.metadata.annotations?.[PARALLELISM_ANNOTATION];
     if (v === undefined || !/^[1-9]\d{0,3}$/.test(v) || Number(v) > 1000) return undefined;
     const n = Number(v);

@@ -24,10 +24,7 @@ export interface SourceConsumerOptions extends SourceIdentity {
 
 /** Non-retryable HTTP answers (reference §3.3): requeueing would not help. */
 const isFinal = (status: number | undefined): boolean =>
-  status !== undefined &&
-  status >= 300 &&
-  status < 500 &&
-  ![404, 408, 409, 429].includes(status);
+  status !== undefined && status >= 300 && status < 500 && ![404, 408, 409, 429].includes(status);
 
 /** Consumes one RabbitmqSource's queue. */
 export class SourceConsumer {

@@ -36,16 +36,30 @@ export function createRabbitmqSourcePlugin(
     const cfg = src.spec.rabbitmqResourcesConfig;
     let url: string;
     try {
-      url = resolveAmqpUrl(ctx.topology, namespace, src.spec.rabbitmqClusterReference, cfg.vhost, options.env);
+      url = resolveAmqpUrl(
+        ctx.topology,
+        namespace,
+        src.spec.rabbitmqClusterReference,
+        cfg.vhost,
+        options.env,
+      );
     } catch (err) {
       return notReady('ConnectionSecretInvalid', (err as Error).message);
     }
     const resolved = await ctx.resolve(src.spec.sink, namespace);
     if ('error' in resolved) return notReady('SinkNotFound', resolved.error);
     const policy = src.spec.delivery
-      ? { ...compileDelivery(src.spec.delivery, {}), retryAfterMaxMs: DEFAULT_SOURCE_DELIVERY.retryAfterMaxMs }
+      ? {
+          ...compileDelivery(src.spec.delivery, {}),
+          retryAfterMaxMs: DEFAULT_SOURCE_DELIVERY.retryAfterMaxMs,
+        }
       : DEFAULT_SOURCE_DELIVERY;
-    const sink = createSourceSink({ target: resolved.target, policy, logger, signal: abort.signal });
+    const sink = createSourceSink({
+      target: resolved.target,
+      policy,
+      logger,
+      signal: abort.signal,
+    });
     const link = new AmqpLink(url, `tributary-source-${namespace}-${name}`, logger);
     const consumer = new SourceConsumer(link, {
       namespace,

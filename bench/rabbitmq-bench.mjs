@@ -1,0 +1,267 @@
+// RabbitMQ benchmark: events/s through a `tributary run` with a RabbitMQBroker (HTTP load →
+// ingress → publisher confirm → quorum queue → dispatcher → HTTP sink), against raw amqplib on the
+// same server in the same run (closed-loop confirmed publishes → consumer acking each message).
+// Needs RabbitMQ on 127.0.0.1:5672 (guest/guest) or RABBITMQ_URL, and `pnpm exec tsc -b` first.
+// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), RABBITMQ_QUEUE_TYPE (quorum).
+// Prints a JSON object as its last stdout line.
+import { fork, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { percentile, runLoad } from './http-load.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const amqp = createRequire(path.join(root, 'packages/rabbitmq/package.json'))('amqplib');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const QUEUE_TYPE = process.env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
+const URL_ = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function startSink() {
+  const child = fork(path.join(root, 'bench/sink.mjs'));
+  const call = (msg, kind) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.kind === kind) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      if (msg) child.send(msg);
+    });
+  return call(undefined, 'ready').then((m) => ({
+    url: `http://127.0.0.1:${m.port}/`,
+    reset: () => call('reset', 'reset'),
+    report: () => call('report', 'report'),
+    stop: () => child.send('exit'),
+  }));
+}
+
+async function startTributary(sinkUrl, broker) {
+  const u = new URL(URL_);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-rmq-bench-'));
+  writeFileSync(
+    path.join(dir, 'bench.yaml'),
+    `apiVersion: v1
+kind: Secret
+metadata: { name: rabbit }
+stringData: { uri: "amqp://${u.host}", username: "${decodeURIComponent(u.username)}", password: "${decodeURIComponent(u.password)}" }
+---
+apiVersion: eventing.knative.dev/v1alpha1
+kind: RabbitmqBrokerConfig
+metadata: { name: rabbit }
+spec:
+  rabbitmqClusterReference: { connectionSecret: { name: rabbit } }
+  queueType: ${QUEUE_TYPE}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: RabbitMQBroker } }
+spec: { config: { apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: rabbit } }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: to-sink }
+spec:
+  broker: ${broker}
+  filters: [{ exact: { type: bench.event } }]
+  subscriber: { uri: "${sinkUrl}" }
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'packages/cli/bin/tributary.js'),
+      'run',
+      '-f',
+      dir,
+      '--port',
+      '0',
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n'))
+        if (line.includes('tributary running')) resolve(JSON.parse(line).url);
+    });
+    child.on('exit', (c) => reject(new Error(`tributary exited ${c}`)));
+  });
+  child.stdout.resume();
+  return { url: `${url}/default/${broker}`, child };
+}
+
+/** Waits until `count()` reaches `target` or stops growing for 5 s; resolves with the time of the last growth. */
+async function drained(count, target) {
+  let last = await count();
+  let lastAt = process.hrtime.bigint();
+  while (last < target) {
+    await sleep(50);
+    const c = await count();
+    if (c > last) {
+      last = c;
+      lastAt = process.hrtime.bigint();
+    } else if (Number(process.hrtime.bigint() - lastAt) / 1e9 > 5) break;
+  }
+  return { count: last, at: lastAt };
+}
+
+async function benchTributary() {
+  const sink = await startSink();
+  const broker = `bench-${randomUUID().slice(0, 8)}`;
+  const trib = await startTributary(sink.url, broker);
+  try {
+    await runLoad({ url: trib.url, seconds: 1, concurrency: CONCURRENCY, body: BODY });
+    await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
+    await sink.reset();
+    const t0 = process.hrtime.bigint();
+    const { sent, failed } = await runLoad({
+      url: trib.url,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      body: BODY,
+    });
+    const done = await drained(async () => (await sink.report()).count, sent);
+    const { latencies } = await sink.report();
+    latencies.sort((a, b) => a - b);
+    const elapsed = Number(done.at - t0) / 1e9;
+    return {
+      accepted: sent,
+      failed,
+      delivered: done.count,
+      eventsPerSecond: Math.round(done.count / elapsed),
+      p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
+      p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+      names: {
+        exchanges: [`knative-broker-default-${broker}`],
+        queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],
+      },
+    };
+  } finally {
+    trib.child.kill('SIGTERM');
+    sink.stop();
+  }
+}
+
+async function benchRaw() {
+  const exchange = `bench-raw-${randomUUID().slice(0, 8)}`;
+  const queue = `${exchange}.q`;
+  const pubConn = await amqp.connect(URL_);
+  const subConn = await amqp.connect(URL_);
+  const pub = await pubConn.createConfirmChannel();
+  const sub = await subConn.createChannel();
+  await pub.assertExchange(exchange, 'fanout', { durable: true });
+  await sub.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': QUEUE_TYPE } });
+  await sub.bindQueue(queue, exchange, '');
+  await sub.prefetch(100);
+  let consumed = 0;
+  await sub.consume(queue, (m) => {
+    consumed++;
+    sub.ack(m);
+  });
+  const content = Buffer.from(BODY);
+  let seq = 0;
+  const publishFor = async (seconds) => {
+    const deadline = Date.now() + seconds * 1000;
+    let published = 0;
+    const worker = async () => {
+      while (Date.now() < deadline) {
+        const id = `r-${seq++}`;
+        await new Promise((resolve, reject) =>
+          pub.publish(
+            exchange,
+            '',
+            content,
+            {
+              persistent: true,
+              contentType: 'application/json',
+              messageId: id,
+              headers: {
+                specversion: '1.0',
+                id,
+                source: '/bench',
+                type: 'bench.event',
+                datacontenttype: 'application/json',
+              },
+            },
+            (err) => (err ? reject(err) : resolve()),
+          ),
+        );
+        published++;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    return published;
+  };
+  try {
+    await publishFor(1);
+    await drained(async () => consumed, seq);
+    consumed = 0;
+    const t0 = process.hrtime.bigint();
+    const published = await publishFor(SECONDS);
+    const done = await drained(async () => consumed, published);
+    const elapsed = Number(done.at - t0) / 1e9;
+    return {
+      published,
+      consumed: done.count,
+      eventsPerSecond: Math.round(done.count / elapsed),
+      names: { exchanges: [exchange], queues: [queue] },
+    };
+  } finally {
+    await pubConn.close().catch(() => undefined);
+    await subConn.close().catch(() => undefined);
+  }
+}
+
+async function cleanup(names) {
+  const conn = await amqp.connect(URL_);
+  for (const q of names.queues) {
+    const ch = await conn.createChannel();
+    await ch.deleteQueue(q).catch(() => undefined);
+    await ch.close().catch(() => undefined);
+  }
+  for (const e of names.exchanges) {
+    const ch = await conn.createChannel();
+    await ch.deleteExchange(e).catch(() => undefined);
+    await ch.close().catch(() => undefined);
+  }
+  await conn.close();
+}
+
+const raw = await benchRaw();
+const tributary = await benchTributary();
+await cleanup({
+  exchanges: [...raw.names.exchanges, ...tributary.names.exchanges],
+  queues: [...raw.names.queues, ...tributary.names.queues],
+});
+delete raw.names;
+delete tributary.names;
+const ratio = Number((tributary.eventsPerSecond / raw.eventsPerSecond).toFixed(3));
+console.log(
+  `raw amqplib (confirm → consume)   ${String(raw.eventsPerSecond).padStart(8)} events/s`,
+);
+console.log(
+  `tributary RabbitMQBroker (HTTP→HTTP) ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`,
+);
+console.log(`ratio tributary/raw: ${ratio}`);
+console.log(
+  JSON.stringify({
+    node: process.version,
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+    queueType: QUEUE_TYPE,
+    raw,
+    tributary,
+    ratio,
+  }),
+);
