@@ -232,6 +232,55 @@ spec:
   }, 60_000);
 });
 
+describe('KafkaChannel', () => {
+  it('carries a Sequence whose channelTemplate is KafkaChannel, step reply included', async () => {
+    const step = await startHttpSink({
+      script: (req) => ({
+        status: 200,
+        event: {
+          attributes: {
+            specversion: '1.0',
+            id: `done-${req.events[0]?.attributes['id']}`,
+            type: 'step.done',
+            source: '/step',
+          },
+        },
+      }),
+    });
+    sinks.push(step);
+    const final = await sink();
+    const seqName = `seq-${randomUUID().slice(0, 8)}`;
+    const dir = writeManifests({
+      'flow.yaml': `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: kafka-channel-config, namespace: knative-eventing }
+data:
+  bootstrap.servers: "${cluster.bootstrapServers}"
+  default.topic.partitions: "4"
+  default.topic.replication.factor: "1"${groupConfig}
+---
+apiVersion: flows.knative.dev/v1
+kind: Sequence
+metadata: { name: ${seqName}, namespace: ${NS} }
+spec:
+  channelTemplate: { apiVersion: messaging.knative.dev/v1beta1, kind: KafkaChannel }
+  steps:
+    - uri: "${step.url}"
+  reply: { uri: "${final.url}" }
+`,
+    });
+    const p = await run(dir);
+    const topics = p.logs.map((l) => String(l['topic'] ?? ''));
+    expect(topics.some((t) => t.startsWith(`knative-messaging-${NS}-${seqName}`))).toBe(true);
+    expect(await post(`${p.baseUrl}/${NS}/sequences/${seqName}`, 'flow-1')).toBe(202);
+    await final.waitFor(1, 30_000);
+    expect(final.events[0]!.attributes['id']).toBe('done-flow-1');
+    expect(final.events[0]!.attributes['type']).toBe('step.done');
+    expect(step.events[0]!.attributes['id']).toBe('flow-1');
+  }, 60_000);
+});
+
 function kcatProduce(
   topic: string,
   key: string,
