@@ -1,0 +1,268 @@
+// Kafka benchmark: events/s through a `tributary run` with a Kafka broker (HTTP load → ingress →
+// produce with acks -1 → topic → consumer group → dispatcher → HTTP sink), against raw kafkajs on
+// the same cluster in the same run (closed-loop acks -1 sends → a consumer group counting records).
+// The cluster is librdkafka's mock (kcat, one broker, loopback): it measures client and Tributary
+// overhead, not a real broker's disk and network. Needs kcat and `pnpm exec tsc -b` first.
+// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), KAFKA_BOOTSTRAP_SERVERS (skip the mock).
+// Prints a JSON object as its last stdout line.
+import { fork, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { percentile, runLoad } from './http-load.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { Kafka, logLevel } = createRequire(path.join(root, 'packages/kafka/package.json'))(
+  'kafkajs',
+);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the librdkafka mock cluster through kcat; resolves with its address and a stop(). */
+function startMock() {
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      'sleep infinity | exec kcat -P -b unused:9092 -t boot -X test.mock.num.brokers=1 -d mock',
+    ],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (d) => {
+      text += d;
+      const m = /bootstrap\.servers=(127\.0\.0\.1:\d+)/.exec(text);
+      if (!m) return;
+      child.stderr.off('data', onData);
+      child.stderr.resume();
+      resolve({ address: m[1], stop: () => process.kill(-child.pid, 'SIGKILL') });
+    };
+    child.stderr.on('data', onData);
+    child.on('exit', (c) =>
+      reject(new Error(`kcat exited ${c} (install it: sudo apt-get install -y kcat)`)),
+    );
+  });
+}
+
+function startSink() {
+  const child = fork(path.join(root, 'bench/sink.mjs'));
+  const call = (msg, kind) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.kind === kind) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      if (msg) child.send(msg);
+    });
+  return call(undefined, 'ready').then((m) => ({
+    url: `http://127.0.0.1:${m.port}/`,
+    reset: () => call('reset', 'reset'),
+    report: () => call('report', 'report'),
+    stop: () => child.send('exit'),
+  }));
+}
+
+async function startTributary(sinkUrl, broker, bootstrap) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-kafka-bench-'));
+  writeFileSync(
+    path.join(dir, 'bench.yaml'),
+    `apiVersion: v1
+kind: ConfigMap
+metadata: { name: kafka }
+data:
+  bootstrap.servers: "${bootstrap}"
+  default.topic.partitions: "4"
+  default.topic.replication.factor: "1"
+  session.timeout.ms: "6000"
+  rebalance.timeout.ms: "6000"
+  heartbeat.interval.ms: "500"
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: Kafka } }
+spec: { config: { apiVersion: v1, kind: ConfigMap, name: kafka } }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: to-sink }
+spec:
+  broker: ${broker}
+  filters: [{ exact: { type: bench.event } }]
+  subscriber: { uri: "${sinkUrl}" }
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'packages/cli/bin/tributary.js'),
+      'run',
+      '-f',
+      dir,
+      '--port',
+      '0',
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n'))
+        if (line.includes('tributary running')) resolve(JSON.parse(line).url);
+    });
+    child.on('exit', (c) => reject(new Error(`tributary exited ${c}`)));
+  });
+  child.stdout.resume();
+  return { url: `${url}/default/${broker}`, child };
+}
+
+/** Waits until `count()` reaches `target` or stops growing for 5 s; resolves with the time of the last growth. */
+async function drained(count, target) {
+  let last = await count();
+  let lastAt = process.hrtime.bigint();
+  while (last < target) {
+    await sleep(50);
+    const c = await count();
+    if (c > last) {
+      last = c;
+      lastAt = process.hrtime.bigint();
+    } else if (Number(process.hrtime.bigint() - lastAt) / 1e9 > 5) break;
+  }
+  return { count: last, at: lastAt };
+}
+
+async function benchTributary(bootstrap) {
+  const sink = await startSink();
+  const broker = `bench-${randomUUID().slice(0, 8)}`;
+  const trib = await startTributary(sink.url, broker, bootstrap);
+  try {
+    await runLoad({ url: trib.url, seconds: 1, concurrency: CONCURRENCY, body: BODY });
+    await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
+    await sink.reset();
+    const t0 = process.hrtime.bigint();
+    const { sent, failed } = await runLoad({
+      url: trib.url,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      body: BODY,
+    });
+    const done = await drained(async () => (await sink.report()).count, sent);
+    const { latencies } = await sink.report();
+    latencies.sort((a, b) => a - b);
+    const elapsed = Number(done.at - t0) / 1e9;
+    return {
+      accepted: sent,
+      failed,
+      delivered: done.count,
+      eventsPerSecond: Math.round(done.count / elapsed),
+      p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
+      p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+    };
+  } finally {
+    trib.child.kill('SIGTERM');
+    sink.stop();
+  }
+}
+
+async function benchRaw(bootstrap) {
+  const kafka = new Kafka({
+    brokers: [bootstrap],
+    clientId: 'bench-raw',
+    logLevel: logLevel.NOTHING,
+  });
+  const topic = `bench-raw-${randomUUID().slice(0, 8)}`;
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  const consumer = kafka.consumer({
+    groupId: `${topic}-g`,
+    sessionTimeout: 6000,
+    rebalanceTimeout: 6000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 100,
+  });
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: [{ value: 'warmup' }] });
+  let consumed = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let joined;
+  const join = new Promise((r) => (joined = r));
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.run({ eachMessage: async () => void consumed++ });
+  await join;
+  await drained(async () => consumed, 1);
+  const value = Buffer.from(BODY);
+  const start = consumed;
+  const t0 = process.hrtime.bigint();
+  const deadline = Date.now() + SECONDS * 1000;
+  let published = 0;
+  let seq = 0;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const id = `r-${seq++}`;
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [
+          {
+            value,
+            headers: {
+              ce_specversion: '1.0',
+              ce_id: id,
+              ce_source: '/bench',
+              ce_type: 'bench.event',
+              'content-type': 'application/json',
+            },
+          },
+        ],
+      });
+      published++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const done = await drained(async () => consumed - start, published);
+  const elapsed = Number(done.at - t0) / 1e9;
+  await consumer.disconnect();
+  await producer.disconnect();
+  return { published, consumed: done.count, eventsPerSecond: Math.round(done.count / elapsed) };
+}
+
+const mock = process.env.KAFKA_BOOTSTRAP_SERVERS ? undefined : await startMock();
+const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? mock.address;
+try {
+  const raw = await benchRaw(bootstrap);
+  const tributary = await benchTributary(bootstrap);
+  const ratio = Number((tributary.eventsPerSecond / raw.eventsPerSecond).toFixed(3));
+  console.log(`cluster: ${mock ? 'librdkafka mock (kcat), 1 broker' : bootstrap}`);
+  console.log(
+    `raw kafkajs produce(acks -1) → consume ${String(raw.eventsPerSecond).padStart(8)} events/s`,
+  );
+  console.log(
+    `tributary Kafka broker (HTTP→HTTP)     ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`,
+  );
+  console.log(`ratio tributary/raw: ${ratio}`);
+  console.log(
+    JSON.stringify({
+      node: process.version,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      cluster: mock ? 'mock' : 'external',
+      raw,
+      tributary,
+      ratio,
+    }),
+  );
+} finally {
+  mock?.stop();
+}
+process.exit(0);
