@@ -1,0 +1,230 @@
+// Redis benchmark: events/s through a `tributary run` with a `Redis` broker (HTTP load → ingress →
+// XADD → consumer group → dispatcher → HTTP sink → XACK), against raw ioredis XADD → XREADGROUP/XACK
+// and raw BullMQ (add → worker) on the same server in the same run.
+// Needs Redis on 127.0.0.1:6379 (or REDIS_URL) and `pnpm exec tsc -b` first.
+// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32). Prints a JSON object as its last stdout line.
+import { fork, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { percentile, runLoad } from './http-load.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const req = createRequire(path.join(root, 'packages/redis/package.json'));
+const { Redis } = req('ioredis');
+const { Queue, Worker } = req('bullmq');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const connection = () => {
+  const u = new URL(REDIS_URL);
+  return { host: u.hostname, port: Number(u.port || 6379), maxRetriesPerRequest: null };
+};
+
+function startSink() {
+  const child = fork(path.join(root, 'bench/sink.mjs'));
+  const call = (msg, kind) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.kind === kind) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      if (msg) child.send(msg);
+    });
+  return call(undefined, 'ready').then((m) => ({
+    url: `http://127.0.0.1:${m.port}/`,
+    reset: () => call('reset', 'reset'),
+    report: () => call('report', 'report'),
+    stop: () => child.send('exit'),
+  }));
+}
+
+async function startTributary(sinkUrl, broker) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-redis-bench-'));
+  writeFileSync(
+    path.join(dir, 'bench.yaml'),
+    `apiVersion: v1
+kind: ConfigMap
+metadata: { name: redis }
+data: { address: "${REDIS_URL}" }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: Redis } }
+spec: { config: { apiVersion: v1, kind: ConfigMap, name: redis } }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: to-sink }
+spec:
+  broker: ${broker}
+  filters: [{ exact: { type: bench.event } }]
+  subscriber: { uri: "${sinkUrl}" }
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'packages/cli/bin/tributary.js'), 'run', '-f', dir, '--port', '0', '--log-level', 'info'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n'))
+        if (line.includes('tributary running')) resolve(JSON.parse(line).url);
+    });
+    child.on('exit', (c) => reject(new Error(`tributary exited ${c}`)));
+  });
+  child.stdout.resume();
+  return { url: `${url}/default/${broker}`, child };
+}
+
+/** Waits until `count()` reaches `target` or stops growing for 5 s; resolves with the time of the last growth. */
+async function drained(count, target) {
+  let last = await count();
+  let lastAt = process.hrtime.bigint();
+  while (last < target) {
+    await sleep(50);
+    const c = await count();
+    if (c > last) {
+      last = c;
+      lastAt = process.hrtime.bigint();
+    } else if (Number(process.hrtime.bigint() - lastAt) / 1e9 > 5) break;
+  }
+  return { count: last, at: lastAt };
+}
+
+async function benchTributary() {
+  const sink = await startSink();
+  const broker = `bench-${randomUUID().slice(0, 8)}`;
+  const trib = await startTributary(sink.url, broker);
+  try {
+    await runLoad({ url: trib.url, seconds: 1, concurrency: CONCURRENCY, body: BODY });
+    await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
+    await sink.reset();
+    const t0 = process.hrtime.bigint();
+    const { sent, failed } = await runLoad({ url: trib.url, seconds: SECONDS, concurrency: CONCURRENCY, body: BODY });
+    const done = await drained(async () => (await sink.report()).count, sent);
+    const { latencies } = await sink.report();
+    latencies.sort((a, b) => a - b);
+    const elapsed = Number(done.at - t0) / 1e9;
+    return {
+      accepted: sent,
+      failed,
+      delivered: done.count,
+      eventsPerSecond: Math.round(done.count / elapsed),
+      p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
+      p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+      keys: [`knative-broker-default-${broker}`],
+      bullPattern: `tributary:knative-broker-default-${broker}*`,
+    };
+  } finally {
+    trib.child.kill('SIGTERM');
+    sink.stop();
+  }
+}
+
+/** Closed-loop producers for `seconds`; resolves with how many `produce` calls completed. */
+async function produceFor(seconds, produce) {
+  const deadline = Date.now() + seconds * 1000;
+  let n = 0;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      await produce();
+      n++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return n;
+}
+
+async function benchRawStreams() {
+  const stream = `bench-raw-${randomUUID().slice(0, 8)}`;
+  const pub = new Redis({ ...connection(), enableAutoPipelining: true });
+  const sub = new Redis(connection());
+  const ack = new Redis({ ...connection(), enableAutoPipelining: true });
+  await pub.xgroup('CREATE', stream, 'g', '$', 'MKSTREAM');
+  let consumed = 0;
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      const res = await sub.xreadgroupBuffer('GROUP', 'g', 'c', 'COUNT', 100, 'BLOCK', 200, 'STREAMS', stream, '>');
+      for (const [, entries] of Buffer.isBuffer(res?.[0]) ? [res] : (res ?? []))
+        for (const [id] of entries) {
+          void ack.xack(stream, 'g', id);
+          consumed++;
+        }
+    }
+  })();
+  const attrs = JSON.stringify({ specversion: '1.0', id: 'x', source: '/bench', type: 'bench.event' });
+  const produce = () => pub.xadd(stream, '*', 'a', attrs, 'd', BODY);
+  try {
+    await produceFor(1, produce);
+    await drained(async () => consumed, Infinity).catch(() => undefined);
+    consumed = 0;
+    const t0 = process.hrtime.bigint();
+    const published = await produceFor(SECONDS, produce);
+    const done = await drained(async () => consumed, published);
+    return { published, consumed: done.count, eventsPerSecond: Math.round(done.count / (Number(done.at - t0) / 1e9)) };
+  } finally {
+    stop = true;
+    await loop.catch(() => undefined);
+    await pub.del(stream);
+    pub.disconnect();
+    sub.disconnect();
+    ack.disconnect();
+  }
+}
+
+async function benchRawBullmq() {
+  const name = `bench-raw-${randomUUID().slice(0, 8)}`;
+  const prefix = 'tributary-bench';
+  const queue = new Queue(name, { connection: connection(), prefix });
+  let consumed = 0;
+  const worker = new Worker(name, async () => void consumed++, { connection: connection(), prefix, concurrency: CONCURRENCY });
+  const produce = () => queue.add('e', { body: BODY }, { removeOnComplete: true });
+  try {
+    await produceFor(1, produce);
+    await drained(async () => consumed, Infinity).catch(() => undefined);
+    consumed = 0;
+    const t0 = process.hrtime.bigint();
+    const published = await produceFor(SECONDS, produce);
+    const done = await drained(async () => consumed, published);
+    return { published, consumed: done.count, eventsPerSecond: Math.round(done.count / (Number(done.at - t0) / 1e9)) };
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+}
+
+const streams = await benchRawStreams();
+
+const bullmq = await benchRawBullmq();
+
+const tributary = await benchTributary();
+const admin = new Redis(connection());
+await admin.del(...tributary.keys);
+const leftovers = await admin.keys(tributary.bullPattern);
+if (leftovers.length > 0) await admin.del(...leftovers);
+admin.disconnect();
+delete tributary.keys;
+delete tributary.bullPattern;
+const ratioStreams = Number((tributary.eventsPerSecond / streams.eventsPerSecond).toFixed(3));
+const ratioBullmq = Number((tributary.eventsPerSecond / bullmq.eventsPerSecond).toFixed(3));
+console.log(`raw streams (XADD → XREADGROUP/XACK) ${String(streams.eventsPerSecond).padStart(8)} events/s`);
+console.log(`raw BullMQ (add → worker)             ${String(bullmq.eventsPerSecond).padStart(8)} events/s`);
+console.log(`tributary Redis broker (HTTP→HTTP)    ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`);
+console.log(`ratio tributary/streams: ${ratioStreams}  tributary/bullmq: ${ratioBullmq}`);
+console.log(
+  JSON.stringify({ node: process.version, seconds: SECONDS, concurrency: CONCURRENCY, streams, bullmq, tributary, ratioStreams, ratioBullmq }),
+);
