@@ -106,8 +106,11 @@ export {
   type ResourceRow,
   type ResourceList,
 } from './observability/admin-api.js';
+export { TRACER_NAME, parseTraceparent, formatTraceparent } from './observability/tracing.js';
 export {
-  TRACER_NAME,
-  parseTraceparent,
-  formatTraceparent,
-} from './observability/tracing.js';
+  subscribeOptionsFor,
+  KAFKA_DELIVERY_ORDER_ANNOTATION,
+  REDIS_DELIVERY_ORDER_ANNOTATION,
+  RABBITMQ_PARALLELISM_ANNOTATION,
+  INITIAL_OFFSET_ANNOTATION,
+} from './runtime/subscribe-options.js';

@@ -1,16 +1,9 @@
-import {
-  BackendRegistry,
-  memoryBackendProvider,
-  type RuntimePlugin,
-} from "@tributary/broker";
-import { createFlowsPlugin } from "@tributary/flows";
-import { createKafkaPlugin, kafkaBackendProvider } from "@tributary/kafka";
-import { createSourcesPlugin } from "@tributary/sources";
-import {
-  createRabbitmqSourcePlugin,
-  rabbitmqBackendProvider,
-} from "@tributary/rabbitmq";
-import { createRedisPlugin, redisBackendProvider } from "@tributary/redis";
+import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
+import { createFlowsPlugin } from '@tributary/flows';
+import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka';
+import { createSourcesPlugin } from '@tributary/sources';
+import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
+import { createRedisPlugin, redisBackendProvider } from '@tributary/redis';
 
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers

@@ -44,4 +44,20 @@ export class StatusBoard {
   notReady(): ResourceStatus[] {
     return this.list().filter((s) => !s.ready);
   }
+
+  /** What `GET /readyz` answers: ready, or every resource that is not with its reason. */
+  readiness(): {
+    ready: boolean;
+    notReady: Array<{ resource: string; reason: string; message: string }>;
+  } {
+    const notReady = this.notReady();
+    return {
+      ready: notReady.length === 0,
+      notReady: notReady.map((s) => ({
+        resource: `${s.kind}/${s.namespace}/${s.name}`,
+        reason: s.reason,
+        message: s.message,
+      })),
+    };
+  }
 }

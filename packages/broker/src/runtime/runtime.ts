@@ -2,19 +2,17 @@ import path from 'node:path';
 import {
   type Backend,
   type CloudEvent,
-  type Logger,
   type Subscription,
   type Topology,
   brokerClassOf,
   compileDelivery,
   configMapData,
   silentLogger,
-  triggerConcurrency,
   triggerFilterData,
 } from '@tributary/core';
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
 import type { Trigger } from '@tributary/core';
-import { createTriggerDispatcher, type DispatchOutcome } from '../dispatcher/dispatcher.js';
+import { createTriggerDispatcher } from '../dispatcher/dispatcher.js';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
@@ -27,68 +25,12 @@ import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
 import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
 import { StatusBoard } from './resource-status.js';
-import type { PluginContext, RuntimePlugin } from './plugin.js';
-import { DEFAULT_TRIGGER_CONCURRENCY, brokerTopic, triggerSubscriptionName } from './naming.js';
+import type { PluginContext } from './plugin.js';
+import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
-export interface RuntimeOptions {
-  readonly topology: Topology;
-  /** Registry of backend providers; defaults to one with the memory backend. */
-  readonly backends?: BackendRegistry;
-  readonly logger?: Logger;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
-  /** 0 picks a free port. @default 8080 */
-  readonly port?: number;
-  /** Request body limit in bytes. @default 1 MiB */
-  readonly maxBodyBytes?: number;
-  /** Flows, sources and other parts started with the brokers. */
-  readonly plugins?: readonly RuntimePlugin[];
-  /**
-   * Builds a fresh plugin set; `apply` uses it when non-Trigger resources changed (plugins keep
-   * state, so a new generation needs new instances). Without it `apply` restarts `plugins`.
-   */
-  readonly createPlugins?: () => readonly RuntimePlugin[];
-  /** Called with every dispatch outcome (metrics, tests). */
-  readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
-}
-
-export interface Runtime {
-  /** Starts backends, subscriptions and the HTTP server; resolves with the server's base URL. */
-  start(): Promise<string>;
-  /** Stops accepting, drains what is in flight (bounded by drainMs), closes everything. */
-  stop(options?: { drainMs?: number }): Promise<void>;
-  /** Publishes events to a broker as its ingress would (TTL, arrival time); resolves with the status. */
-  publish(
-    namespace: string,
-    broker: string,
-    events: CloudEvent[],
-  ): Promise<{ status: number; error?: string }>;
-  /**
-   * Applies a new validated topology while running (`tributary run --watch`): Triggers are added,
-   * replaced or removed one by one (draining deliveries in flight), new Brokers start, removed
-   * ones close after their Triggers; when anything besides Triggers changed the plugin set
-   * (flows, sources) is stopped and started again on the new topology.
-   */
-  apply(topology: Topology, options?: { drainMs?: number }): Promise<ApplyReport>;
-  readonly statuses: StatusBoard;
-  /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
-  readonly metrics: RuntimeMetrics;
-  /** The topology running now. */
-  readonly topology: Topology;
-  readonly url: string;
-}
-
-/** What `apply` changed. */
-export interface ApplyReport {
-  readonly triggersAdded: readonly string[];
-  readonly triggersChanged: readonly string[];
-  readonly triggersRemoved: readonly string[];
-  readonly brokersAdded: readonly string[];
-  readonly brokersRemoved: readonly string[];
-  /** Brokers whose class or config changed: the running backend is kept until a restart. */
-  readonly brokersNeedingRestart: readonly string[];
-  readonly pluginsRestarted: boolean;
-}
+export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
+import { brokerTopic, triggerSubscriptionName } from './naming.js';
+import { subscribeOptionsFor } from './subscribe-options.js';
 
 interface RunningTrigger {
   readonly namespace: string;
@@ -138,17 +80,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     port: options.port ?? 8080,
     logger: logger.child({ component: 'http' }),
     maxBodyBytes: options.maxBodyBytes,
-    readiness: () => {
-      const notReady = statuses.notReady();
-      return {
-        ready: notReady.length === 0,
-        notReady: notReady.map((s) => ({
-          resource: `${s.kind}/${s.namespace}/${s.name}`,
-          reason: s.reason,
-          message: s.message,
-        })),
-      };
-    },
+    readiness: () => statuses.readiness(),
   });
 
   const ingress = createBrokerIngress({
@@ -309,12 +241,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         broker.topic,
         triggerSubscriptionName(namespace, name),
         dispatcher.handle,
-        {
-          ordered: t.metadata.annotations?.['kafka.eventing.knative.dev/delivery.order'] === 'ordered',
-          concurrency: triggerConcurrency(t) ?? DEFAULT_TRIGGER_CONCURRENCY,
-          startFrom:
-            t.metadata.annotations?.['tributary.dev/initial-offset'] === 'earliest' ? 'earliest' : 'latest',
-        },
+        subscribeOptionsFor(t),
       );
     } catch (err) {
       dispatcher.close();

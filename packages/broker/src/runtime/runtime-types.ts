@@ -1,0 +1,66 @@
+import type { CloudEvent, Logger, Topology } from '@tributary/core';
+import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
+import type { RuntimeMetrics } from '../observability/metrics.js';
+import type { BackendRegistry } from './backend-registry.js';
+import type { RuntimePlugin } from './plugin.js';
+import type { StatusBoard } from './resource-status.js';
+
+export interface RuntimeOptions {
+  readonly topology: Topology;
+  /** Registry of backend providers; defaults to one with the memory backend. */
+  readonly backends?: BackendRegistry;
+  readonly logger?: Logger;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default 8080 */
+  readonly port?: number;
+  /** Request body limit in bytes. @default 1 MiB */
+  readonly maxBodyBytes?: number;
+  /** Flows, sources and other parts started with the brokers. */
+  readonly plugins?: readonly RuntimePlugin[];
+  /**
+   * Builds a fresh plugin set; `apply` uses it when non-Trigger resources changed (plugins keep
+   * state, so a new generation needs new instances). Without it `apply` restarts `plugins`.
+   */
+  readonly createPlugins?: () => readonly RuntimePlugin[];
+  /** Called with every dispatch outcome (metrics, tests). */
+  readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
+}
+
+export interface Runtime {
+  /** Starts backends, subscriptions and the HTTP server; resolves with the server's base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, drains what is in flight (bounded by drainMs), closes everything. */
+  stop(options?: { drainMs?: number }): Promise<void>;
+  /** Publishes events to a broker as its ingress would (TTL, arrival time); resolves with the status. */
+  publish(
+    namespace: string,
+    broker: string,
+    events: CloudEvent[],
+  ): Promise<{ status: number; error?: string }>;
+  /**
+   * Applies a new validated topology while running (`tributary run --watch`): Triggers are added,
+   * replaced or removed one by one (draining deliveries in flight), new Brokers start, removed
+   * ones close after their Triggers; when anything besides Triggers changed the plugin set
+   * (flows, sources) is stopped and started again on the new topology.
+   */
+  apply(topology: Topology, options?: { drainMs?: number }): Promise<ApplyReport>;
+  readonly statuses: StatusBoard;
+  /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
+  readonly metrics: RuntimeMetrics;
+  /** The topology running now. */
+  readonly topology: Topology;
+  readonly url: string;
+}
+
+/** What `apply` changed. */
+export interface ApplyReport {
+  readonly triggersAdded: readonly string[];
+  readonly triggersChanged: readonly string[];
+  readonly triggersRemoved: readonly string[];
+  readonly brokersAdded: readonly string[];
+  readonly brokersRemoved: readonly string[];
+  /** Brokers whose class or config changed: the running backend is kept until a restart. */
+  readonly brokersNeedingRestart: readonly string[];
+  readonly pluginsRestarted: boolean;
+}
