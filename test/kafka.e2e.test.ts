@@ -210,7 +210,7 @@ spec:
 `,
     });
     const p = await run(dir);
-    expect(p.logs.some((l) => l['msg'] === 'KafkaSource ready')).toBe(true);
+    await p.waitForLog((l) => l['msg'] === 'KafkaSource ready');
     await kcatProduce(topic, 'order-7', '{"total":42}', {
       'content-type': 'Application/JSON',
       'X-Trace-Id': 'abc-1',

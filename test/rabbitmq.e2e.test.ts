@@ -232,7 +232,7 @@ describe('RabbitMQBroker under tributary run', () => {
       `connection loss: ${accepted.size} accepted, ${received.length} delivered, ${received.length - new Set(received).size} duplicates, statuses ${JSON.stringify([...statuses])}`,
     );
     expect(accepted.size).toBe(ids.length);
-    expect(trib.logs.some((l) => l['msg'] === 'RabbitMQ connection lost; reconnecting')).toBe(true);
+    await trib.waitForLog((l) => l['msg'] === 'RabbitMQ connection lost; reconnecting');
   });
 
   it('answers 503 with Retry-After while RabbitMQ is unreachable', async () => {

@@ -42,10 +42,8 @@ spec:
       expect(await exited).toBe(0);
       // The delivery completed (the sink answered 202) and the process logged it as delivered.
       expect(sink.requests).toHaveLength(1);
-      expect(
-        trib.logs.some((l) => l['msg'] === 'event delivered' && l['eventId'] === 'late-1'),
-      ).toBe(true);
-      expect(trib.logs.some((l) => l['msg'] === 'stopped')).toBe(true);
+      await trib.waitForLog((l) => l['msg'] === 'event delivered' && l['eventId'] === 'late-1');
+      await trib.waitForLog((l) => l['msg'] === 'stopped');
       await expect(
         request(`${trib.baseUrl}/default/default`, { method: 'POST', body: '' }),
       ).rejects.toThrow();

@@ -244,9 +244,9 @@ describe('GitHubSource', () => {
     ).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect(hooks.requests.length).toBe(before);
-    expect(
-      trib.logs.some((l) => String(l['msg']).includes('GitHubSource dev/repo: request rejected')),
-    ).toBe(true);
+    await trib.waitForLog((l) =>
+      String(l['msg']).includes('GitHubSource dev/repo: request rejected'),
+    );
   });
 
   it('acknowledges a redelivery (same X-GitHub-Delivery) without emitting it twice', async () => {
@@ -336,11 +336,9 @@ describe('WebhookSource (Stripe-style) and sink failures', () => {
     const r = await post('/webhooks/dev/broken-sink', '{"x":1}', {});
     expect(r.status).toBe(502);
     expect(failing.requests.length).toBe(6); // 1 attempt + 5 retries
-    expect(
-      trib.logs.some((l) =>
-        String(l['msg']).includes('WebhookSource dev/broken-sink: sink failed'),
-      ),
-    ).toBe(true);
+    await trib.waitForLog((l) =>
+      String(l['msg']).includes('WebhookSource dev/broken-sink: sink failed'),
+    );
   });
 
   it('reports every source Ready in /readyz', async () => {

@@ -12,6 +12,11 @@ export interface TributaryProcess {
   /** Every log line printed so far (parsed JSON where it parses). */
   readonly logs: Array<Record<string, unknown>>;
   readonly child: ChildProcess;
+  /** Resolves with the first log line (already printed or still to come) that satisfies `pred`. */
+  waitForLog(
+    pred: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -88,6 +93,18 @@ export function startTributary(
             baseUrl: String(entry['url']),
             logs,
             child,
+            waitForLog: (pred, timeoutMs = 10_000) =>
+              new Promise((resolveLog, rejectLog) => {
+                const started = Date.now();
+                const poll = () => {
+                  const hit = logs.find(pred);
+                  if (hit) return resolveLog(hit);
+                  if (Date.now() - started > timeoutMs)
+                    return rejectLog(new Error(`no matching log line within ${timeoutMs} ms`));
+                  setTimeout(poll, 20);
+                };
+                poll();
+              }),
             stop: (signal = 'SIGTERM') => {
               if (child.exitCode === null) child.kill(signal);
               return exited;
