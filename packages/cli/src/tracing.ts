@@ -1,7 +1,4 @@
 import { trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** A registered tracer provider; flush and stop it on shutdown. */
 export interface TracingHandle {
@@ -17,9 +14,21 @@ export interface TracingHandle {
  * `OTEL_SERVICE_NAME` names the service (default `tributary`); the exporter reads the other
  * standard `OTEL_EXPORTER_OTLP_*` variables (headers, timeout) itself.
  */
-export function setupTracing(env: NodeJS.ProcessEnv = process.env): TracingHandle | undefined {
+export async function setupTracing(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TracingHandle | undefined> {
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (!endpoint || env['OTEL_SDK_DISABLED'] === 'true') return undefined;
+  // The SDK and exporter load only when tracing is configured: no start-up cost otherwise.
+  const [
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BasicTracerProvider, BatchSpanProcessor },
+  ] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+  ]);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env['OTEL_SERVICE_NAME'] ?? 'tributary' }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],

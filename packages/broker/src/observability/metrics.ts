@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CloudEvent } from '@tributary/core';
 import { KnativeExtensions } from '@tributary/core';
 import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';
+import { labelled } from './labelled.js';
 
 /**
  * The runtime's Prometheus metrics (docs/metrics.md). One {@link RuntimeMetrics} per runtime, with
@@ -52,6 +53,10 @@ export class RuntimeMetrics {
   readonly #deadLettered: Counter;
   readonly #dropped: Counter;
   readonly #held: Counter;
+  readonly #children = new Map<
+    object,
+    (labels: Record<string, string>) => { inc(): void; observe(v: number): void }
+  >();
 
   constructor(backlog: BacklogSource) {
     const registers = [this.registry];
@@ -146,46 +151,41 @@ export class RuntimeMetrics {
     const b = { kn_broker_namespace: namespace, kn_broker_name: broker };
     if (status !== 202) return;
     for (const e of events)
-      this.#accepted.inc({ ...b, cloudevents_type: e.attributes['type'] ?? '' });
-    this.#dispatch.observe(
-      {
-        ...b,
-        kn_trigger_name: '',
-        cloudevents_type: events[0]?.attributes['type'] ?? '',
-        http_response_status_code: String(status),
-        messaging_destination_name: `broker:${broker}.${namespace}`,
-      },
-      durationMs / 1000,
-    );
+      this.#child(this.#accepted, { ...b, cloudevents_type: e.attributes['type'] ?? '' }).inc();
+    this.#child(this.#dispatch, {
+      ...b,
+      kn_trigger_name: '',
+      cloudevents_type: events[0]?.attributes['type'] ?? '',
+      http_response_status_code: String(status),
+      messaging_destination_name: `broker:${broker}.${namespace}`,
+    }).observe(durationMs / 1000);
   }
 
   /** Records a refused ingress request. */
   rejected(namespace: string, broker: string, status: number): void {
-    this.#rejected.inc({
+    this.#child(this.#rejected, {
       kn_broker_namespace: namespace,
       kn_broker_name: broker,
       http_response_status_code: String(status),
-    });
+    }).inc();
   }
 
   /** Records one delivery attempt of a trigger's dispatcher. */
   attempt(t: TriggerLabels, a: AttemptReport): void {
     const labels = this.#trigger(t, a.event);
     const code = a.status === undefined ? '' : String(a.status);
-    this.#dispatch.observe(
-      {
-        ...labels,
-        http_response_status_code: code,
-        messaging_destination_name:
-          a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : a.target,
-      },
-      a.durationMs / 1000,
-    );
-    if (a.willRetry) this.#retried.inc({ ...labels, http_response_status_code: code });
+    this.#child(this.#dispatch, {
+      ...labels,
+      http_response_status_code: code,
+      messaging_destination_name:
+        a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : a.target,
+    }).observe(a.durationMs / 1000);
+    if (a.willRetry)
+      this.#child(this.#retried, { ...labels, http_response_status_code: code }).inc();
     if (a.leg === 'subscriber' && a.attempt === 1) {
       const arrived = Date.parse(a.event.attributes[KnativeExtensions.arrivalTime] ?? '');
       if (Number.isFinite(arrived))
-        this.#process.observe(labels, Math.max(0, a.startedAt - arrived) / 1000);
+        this.#child(this.#process, labels).observe(Math.max(0, a.startedAt - arrived) / 1000);
     }
   }
 
@@ -205,7 +205,23 @@ export class RuntimeMetrics {
       'failed-held': this.#held,
       aborted: undefined,
     }[o.kind];
-    counter?.inc(labels);
+    if (counter) this.#child(counter, labels).inc();
+  }
+
+  /** The labelled child of a metric for one label set (cached; see labelled.ts). */
+  #child(metric: Counter | Histogram, labels: Record<string, string>) {
+    let get = this.#children.get(metric);
+    if (!get) {
+      const names = (metric as unknown as { labelNames: string[] }).labelNames;
+      get = labelled(
+        metric as unknown as {
+          labels(l: Record<string, string>): { inc(): void; observe(v: number): void };
+        },
+        names,
+      );
+      this.#children.set(metric, get);
+    }
+    return get(labels);
   }
 
   /** The Prometheus text exposition. */

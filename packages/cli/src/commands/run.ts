@@ -36,7 +36,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`${err.problems.length} problem(s) found; nothing started\n`);
     return 1;
   }
-  const tracing = setupTracing();
+  const tracing = await setupTracing();
   if (tracing) logger.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
   await mesh.start();
   const unwatch = opts.watch ? watchManifests(mesh, opts.filename, logger) : undefined;
