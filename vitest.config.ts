@@ -1,7 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const pkgs = ['core', 'filter', 'broker', 'function', 'cli', 'testkit', 'sdk', 'sources', 'flows', 'rabbitmq', 'redis', 'kafka'];
+const pkgs = [
+  'core',
+  'filter',
+  'broker',
+  'function',
+  'cli',
+  'testkit',
+  'sdk',
+  'sources',
+  'flows',
+  'rabbitmq',
+  'redis',
+  'kafka',
+];
 /** Tests import workspace packages from their sources, so unit tests need no build. */
 const alias = Object.fromEntries(
   pkgs.map((p) => [

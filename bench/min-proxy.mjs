@@ -12,8 +12,14 @@ const server = http.createServer((req, res) => {
     res.writeHead(202);
     res.end();
     const headers = {};
-    for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('ce-') || k === 'content-type') headers[k] = v;
-    request(sinkUrl, { method: 'POST', headers, body: Buffer.concat(chunks), dispatcher: agent }).then(
+    for (const [k, v] of Object.entries(req.headers))
+      if (k.startsWith('ce-') || k === 'content-type') headers[k] = v;
+    request(sinkUrl, {
+      method: 'POST',
+      headers,
+      body: Buffer.concat(chunks),
+      dispatcher: agent,
+    }).then(
       (r) => r.body.dump(),
       () => {},
     );

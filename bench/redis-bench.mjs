@@ -72,7 +72,16 @@ spec:
   );
   const child = spawn(
     process.execPath,
-    [path.join(root, 'packages/cli/bin/tributary.js'), 'run', '-f', dir, '--port', '0', '--log-level', 'info'],
+    [
+      path.join(root, 'packages/cli/bin/tributary.js'),
+      'run',
+      '-f',
+      dir,
+      '--port',
+      '0',
+      '--log-level',
+      'info',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise((resolve, reject) => {
@@ -112,7 +121,12 @@ async function benchTributary() {
     await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
     await sink.reset();
     const t0 = process.hrtime.bigint();
-    const { sent, failed } = await runLoad({ url: trib.url, seconds: SECONDS, concurrency: CONCURRENCY, body: BODY });
+    const { sent, failed } = await runLoad({
+      url: trib.url,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      body: BODY,
+    });
     const done = await drained(async () => (await sink.report()).count, sent);
     const { latencies } = await sink.report();
     latencies.sort((a, b) => a - b);
@@ -157,7 +171,18 @@ async function benchRawStreams() {
   let stop = false;
   const loop = (async () => {
     while (!stop) {
-      const res = await sub.xreadgroupBuffer('GROUP', 'g', 'c', 'COUNT', 100, 'BLOCK', 200, 'STREAMS', stream, '>');
+      const res = await sub.xreadgroupBuffer(
+        'GROUP',
+        'g',
+        'c',
+        'COUNT',
+        100,
+        'BLOCK',
+        200,
+        'STREAMS',
+        stream,
+        '>',
+      );
       for (const [, entries] of Buffer.isBuffer(res?.[0]) ? [res] : (res ?? []))
         for (const [id] of entries) {
           void ack.xack(stream, 'g', id);
@@ -165,7 +190,12 @@ async function benchRawStreams() {
         }
     }
   })();
-  const attrs = JSON.stringify({ specversion: '1.0', id: 'x', source: '/bench', type: 'bench.event' });
+  const attrs = JSON.stringify({
+    specversion: '1.0',
+    id: 'x',
+    source: '/bench',
+    type: 'bench.event',
+  });
   const produce = () => pub.xadd(stream, '*', 'a', attrs, 'd', BODY);
   try {
     await produceFor(1, produce);
@@ -174,7 +204,11 @@ async function benchRawStreams() {
     const t0 = process.hrtime.bigint();
     const published = await produceFor(SECONDS, produce);
     const done = await drained(async () => consumed, published);
-    return { published, consumed: done.count, eventsPerSecond: Math.round(done.count / (Number(done.at - t0) / 1e9)) };
+    return {
+      published,
+      consumed: done.count,
+      eventsPerSecond: Math.round(done.count / (Number(done.at - t0) / 1e9)),
+    };
   } finally {
     stop = true;
     await loop.catch(() => undefined);
@@ -190,7 +224,11 @@ async function benchRawBullmq() {
   const prefix = 'tributary-bench';
   const queue = new Queue(name, { connection: connection(), prefix });
   let consumed = 0;
-  const worker = new Worker(name, async () => void consumed++, { connection: connection(), prefix, concurrency: CONCURRENCY });
+  const worker = new Worker(name, async () => void consumed++, {
+    connection: connection(),
+    prefix,
+    concurrency: CONCURRENCY,
+  });
   const produce = () => queue.add('e', { body: BODY }, { removeOnComplete: true });
   try {
     await produceFor(1, produce);
@@ -199,7 +237,11 @@ async function benchRawBullmq() {
     const t0 = process.hrtime.bigint();
     const published = await produceFor(SECONDS, produce);
     const done = await drained(async () => consumed, published);
-    return { published, consumed: done.count, eventsPerSecond: Math.round(done.count / (Number(done.at - t0) / 1e9)) };
+    return {
+      published,
+      consumed: done.count,
+      eventsPerSecond: Math.round(done.count / (Number(done.at - t0) / 1e9)),
+    };
   } finally {
     await worker.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
@@ -221,10 +263,25 @@ delete tributary.keys;
 delete tributary.bullPattern;
 const ratioStreams = Number((tributary.eventsPerSecond / streams.eventsPerSecond).toFixed(3));
 const ratioBullmq = Number((tributary.eventsPerSecond / bullmq.eventsPerSecond).toFixed(3));
-console.log(`raw streams (XADD → XREADGROUP/XACK) ${String(streams.eventsPerSecond).padStart(8)} events/s`);
-console.log(`raw BullMQ (add → worker)             ${String(bullmq.eventsPerSecond).padStart(8)} events/s`);
-console.log(`tributary Redis broker (HTTP→HTTP)    ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`);
+console.log(
+  `raw streams (XADD → XREADGROUP/XACK) ${String(streams.eventsPerSecond).padStart(8)} events/s`,
+);
+console.log(
+  `raw BullMQ (add → worker)             ${String(bullmq.eventsPerSecond).padStart(8)} events/s`,
+);
+console.log(
+  `tributary Redis broker (HTTP→HTTP)    ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`,
+);
 console.log(`ratio tributary/streams: ${ratioStreams}  tributary/bullmq: ${ratioBullmq}`);
 console.log(
-  JSON.stringify({ node: process.version, seconds: SECONDS, concurrency: CONCURRENCY, streams, bullmq, tributary, ratioStreams, ratioBullmq }),
+  JSON.stringify({
+    node: process.version,
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+    streams,
+    bullmq,
+    tributary,
+    ratioStreams,
+    ratioBullmq,
+  }),
 );

@@ -145,7 +145,9 @@ function runScript(file, env = {}) {
 function startMinProxy(sinkUrl) {
   const child = fork(path.join(root, 'bench/min-proxy.mjs'), [sinkUrl]);
   return new Promise((resolve) =>
-    child.once('message', (m) => resolve({ url: `http://127.0.0.1:${m.port}/`, stop: () => child.send('exit') })),
+    child.once('message', (m) =>
+      resolve({ url: `http://127.0.0.1:${m.port}/`, stop: () => child.send('exit') }),
+    ),
   );
 }
 

@@ -101,12 +101,17 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
   ): Promise<IngestResult> {
     const started = performance.now();
     const header = trace.traceparent ?? events[0]?.attributes['traceparent'];
-    const span = startSpan(`broker:${name}.${namespace}`, parseTraceparent(header), SpanKind.SERVER, {
-      'kn.broker.name': name,
-      'kn.broker.namespace': namespace,
-      'messaging.system': 'knative',
-      'messaging.operation.name': 'send',
-    });
+    const span = startSpan(
+      `broker:${name}.${namespace}`,
+      parseTraceparent(header),
+      SpanKind.SERVER,
+      {
+        'kn.broker.name': name,
+        'kn.broker.namespace': namespace,
+        'messaging.system': 'knative',
+        'messaging.operation.name': 'send',
+      },
+    );
     const tp = traceparentOf(span);
     const recording = span.isRecording();
     // The CloudEvents distributed-tracing extension carries the trace on through the backend.
