@@ -4,14 +4,17 @@
 // Needs RabbitMQ on 127.0.0.1:5672 (guest/guest) or RABBITMQ_URL, and `pnpm exec tsc -b` first.
 // Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), RABBITMQ_QUEUE_TYPE (quorum).
 // Prints a JSON object as its last stdout line.
-import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { percentile, runLoad } from './http-load.mjs';
+import {
+  BODY,
+  drained,
+  measureThrough,
+  startSink,
+  startTributary as startTributaryOn,
+} from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const amqp = createRequire(path.join(root, 'packages/rabbitmq/package.json'))('amqplib');
@@ -19,35 +22,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const QUEUE_TYPE = process.env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
 const URL_ = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function startSink() {
-  const child = fork(path.join(root, 'bench/sink.mjs'));
-  const call = (msg, kind) =>
-    new Promise((resolve) => {
-      const on = (m) => {
-        if (m.kind === kind) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      if (msg) child.send(msg);
-    });
-  return call(undefined, 'ready').then((m) => ({
-    url: `http://127.0.0.1:${m.port}/`,
-    reset: () => call('reset', 'reset'),
-    report: () => call('report', 'report'),
-    stop: () => child.send('exit'),
-  }));
-}
 
 async function startTributary(sinkUrl, broker) {
   const u = new URL(URL_);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-rmq-bench-'));
-  writeFileSync(
-    path.join(dir, 'bench.yaml'),
+  return startTributaryOn(
     `apiVersion: v1
 kind: Secret
 metadata: { name: rabbit }
@@ -73,47 +51,8 @@ spec:
   filters: [{ exact: { type: bench.event } }]
   subscriber: { uri: "${sinkUrl}" }
 `,
+    `/default/${broker}`,
   );
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(root, 'packages/cli/bin/tributary.js'),
-      'run',
-      '-f',
-      dir,
-      '--port',
-      '0',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      for (const line of buf.split('\n'))
-        if (line.includes('tributary running')) resolve(JSON.parse(line).url);
-    });
-    child.on('exit', (c) => reject(new Error(`tributary exited ${c}`)));
-  });
-  child.stdout.resume();
-  return { url: `${url}/default/${broker}`, child };
-}
-
-/** Waits until `count()` reaches `target` or stops growing for 5 s; resolves with the time of the last growth. */
-async function drained(count, target) {
-  let last = await count();
-  let lastAt = process.hrtime.bigint();
-  while (last < target) {
-    await sleep(50);
-    const c = await count();
-    if (c > last) {
-      last = c;
-      lastAt = process.hrtime.bigint();
-    } else if (Number(process.hrtime.bigint() - lastAt) / 1e9 > 5) break;
-  }
-  return { count: last, at: lastAt };
 }
 
 async function benchTributary() {
@@ -121,27 +60,14 @@ async function benchTributary() {
   const broker = `bench-${randomUUID().slice(0, 8)}`;
   const trib = await startTributary(sink.url, broker);
   try {
-    await runLoad({ url: trib.url, seconds: 1, concurrency: CONCURRENCY, body: BODY });
-    await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
-    await sink.reset();
-    const t0 = process.hrtime.bigint();
-    const { sent, failed } = await runLoad({
+    const measured = await measureThrough({
       url: trib.url,
+      sink,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
-      body: BODY,
     });
-    const done = await drained(async () => (await sink.report()).count, sent);
-    const { latencies } = await sink.report();
-    latencies.sort((a, b) => a - b);
-    const elapsed = Number(done.at - t0) / 1e9;
     return {
-      accepted: sent,
-      failed,
-      delivered: done.count,
-      eventsPerSecond: Math.round(done.count / elapsed),
-      p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
-      p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+      ...measured,
       names: {
         exchanges: [`knative-broker-default-${broker}`],
         queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],

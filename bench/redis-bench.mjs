@@ -3,14 +3,17 @@
 // and raw BullMQ (add → worker) on the same server in the same run.
 // Needs Redis on 127.0.0.1:6379 (or REDIS_URL) and `pnpm exec tsc -b` first.
 // Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32). Prints a JSON object as its last stdout line.
-import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { percentile, runLoad } from './http-load.mjs';
+import {
+  BODY,
+  drained,
+  measureThrough,
+  startSink,
+  startTributary as startTributaryOn,
+} from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const req = createRequire(path.join(root, 'packages/redis/package.json'));
@@ -19,38 +22,13 @@ const { Queue, Worker } = req('bullmq');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const connection = () => {
   const u = new URL(REDIS_URL);
   return { host: u.hostname, port: Number(u.port || 6379), maxRetriesPerRequest: null };
 };
 
-function startSink() {
-  const child = fork(path.join(root, 'bench/sink.mjs'));
-  const call = (msg, kind) =>
-    new Promise((resolve) => {
-      const on = (m) => {
-        if (m.kind === kind) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      if (msg) child.send(msg);
-    });
-  return call(undefined, 'ready').then((m) => ({
-    url: `http://127.0.0.1:${m.port}/`,
-    reset: () => call('reset', 'reset'),
-    report: () => call('report', 'report'),
-    stop: () => child.send('exit'),
-  }));
-}
-
 async function startTributary(sinkUrl, broker) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-redis-bench-'));
-  writeFileSync(
-    path.join(dir, 'bench.yaml'),
+  return startTributaryOn(
     `apiVersion: v1
 kind: ConfigMap
 metadata: { name: redis }
@@ -69,47 +47,8 @@ spec:
   filters: [{ exact: { type: bench.event } }]
   subscriber: { uri: "${sinkUrl}" }
 `,
+    `/default/${broker}`,
   );
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(root, 'packages/cli/bin/tributary.js'),
-      'run',
-      '-f',
-      dir,
-      '--port',
-      '0',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      for (const line of buf.split('\n'))
-        if (line.includes('tributary running')) resolve(JSON.parse(line).url);
-    });
-    child.on('exit', (c) => reject(new Error(`tributary exited ${c}`)));
-  });
-  child.stdout.resume();
-  return { url: `${url}/default/${broker}`, child };
-}
-
-/** Waits until `count()` reaches `target` or stops growing for 5 s; resolves with the time of the last growth. */
-async function drained(count, target) {
-  let last = await count();
-  let lastAt = process.hrtime.bigint();
-  while (last < target) {
-    await sleep(50);
-    const c = await count();
-    if (c > last) {
-      last = c;
-      lastAt = process.hrtime.bigint();
-    } else if (Number(process.hrtime.bigint() - lastAt) / 1e9 > 5) break;
-  }
-  return { count: last, at: lastAt };
 }
 
 async function benchTributary() {
@@ -117,27 +56,14 @@ async function benchTributary() {
   const broker = `bench-${randomUUID().slice(0, 8)}`;
   const trib = await startTributary(sink.url, broker);
   try {
-    await runLoad({ url: trib.url, seconds: 1, concurrency: CONCURRENCY, body: BODY });
-    await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
-    await sink.reset();
-    const t0 = process.hrtime.bigint();
-    const { sent, failed } = await runLoad({
+    const measured = await measureThrough({
       url: trib.url,
+      sink,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
-      body: BODY,
     });
-    const done = await drained(async () => (await sink.report()).count, sent);
-    const { latencies } = await sink.report();
-    latencies.sort((a, b) => a - b);
-    const elapsed = Number(done.at - t0) / 1e9;
     return {
-      accepted: sent,
-      failed,
-      delivered: done.count,
-      eventsPerSecond: Math.round(done.count / elapsed),
-      p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
-      p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+      ...measured,
       keys: [`knative-broker-default-${broker}`],
       bullPattern: `tributary:knative-broker-default-${broker}*`,
     };

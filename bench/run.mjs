@@ -2,42 +2,17 @@
 // (b) the same load through `tributary run` (ingress → one trigger → the same sink), in one run on
 // one machine; plus the filter benchmarks. Writes docs/benchmarks.md.
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runLoad, percentile } from './http-load.mjs';
+import { BODY, root, startSink, startTributary as startTributaryOn } from './harness.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
 
-function startSink() {
-  const child = fork(path.join(root, 'bench/sink.mjs'));
-  const call = (msg, kind) =>
-    new Promise((resolve) => {
-      const on = (m) => {
-        if (m.kind === kind) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      if (msg) child.send(msg);
-    });
-  return call(undefined, 'ready').then((m) => ({
-    url: `http://127.0.0.1:${m.port}/`,
-    reset: () => call('reset', 'reset'),
-    report: () => call('report', 'report'),
-    stop: () => child.send('exit'),
-  }));
-}
-
-async function startTributary(sinkUrl) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-bench-'));
-  writeFileSync(
-    path.join(dir, 'bench.yaml'),
+function startTributary(sinkUrl) {
+  return startTributaryOn(
     `apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata: { name: bench }
@@ -50,35 +25,8 @@ spec:
   filters: [{ exact: { type: bench.event } }]
   subscriber: { uri: "${sinkUrl}" }
 `,
+    '/default/bench',
   );
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(root, 'packages/cli/bin/tributary.js'),
-      'run',
-      '-f',
-      dir,
-      '--port',
-      '0',
-      '--log-level',
-      'info',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      for (const line of buf.split('\n')) {
-        if (line.includes('tributary running')) resolve(JSON.parse(line).url);
-      }
-    });
-    child.on('exit', (c) => reject(new Error(`tributary exited ${c}`)));
-  });
-  child.stdout.resume();
-  return { url: `${url}/default/bench`, child };
 }
 
 function rssOf(pid) {

@@ -1,0 +1,101 @@
+// Shared pieces of the benchmark scripts: the sink process, a `tributary run` started on given
+// manifests, and the closed-loop measurement through it.
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { percentile, runLoad } from './http-load.mjs';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The benchmark sink (bench/sink.mjs) in its own process: counts events and their latency. */
+export function startSink() {
+  const child = fork(path.join(root, 'bench/sink.mjs'));
+  const call = (msg, kind) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.kind === kind) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      if (msg) child.send(msg);
+    });
+  return call(undefined, 'ready').then((m) => ({
+    url: `http://127.0.0.1:${m.port}/`,
+    reset: () => call('reset', 'reset'),
+    report: () => call('report', 'report'),
+    stop: () => child.send('exit'),
+  }));
+}
+
+/**
+ * Writes `yaml` to a fresh directory and starts `tributary run` on it (port 0); resolves with the
+ * ingress URL of `ingressPath` (e.g. `/default/bench`) and the child process.
+ */
+export async function startTributary(yaml, ingressPath) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-bench-'));
+  writeFileSync(path.join(dir, 'bench.yaml'), yaml);
+  const cli = path.join(root, 'packages/cli/bin/tributary.js');
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', '-f', dir, '--port', '0', '--log-level', 'info'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n'))
+        if (line.includes('tributary running')) resolve(JSON.parse(line).url);
+    });
+    child.on('exit', (c) => reject(new Error(`tributary exited ${c}`)));
+  });
+  child.stdout.resume();
+  return { url: `${url}${ingressPath}`, child };
+}
+
+/** Waits until `count()` reaches `target` or stops growing for 5 s; resolves with the time of the last growth. */
+export async function drained(count, target) {
+  let last = await count();
+  let lastAt = process.hrtime.bigint();
+  while (last < target) {
+    await sleep(50);
+    const c = await count();
+    if (c > last) {
+      last = c;
+      lastAt = process.hrtime.bigint();
+    } else if (Number(process.hrtime.bigint() - lastAt) / 1e9 > 5) break;
+  }
+  return { count: last, at: lastAt };
+}
+
+/**
+ * Closed-loop HTTP load through a running Tributary to `sink` for `seconds` (after a 1 s warm-up),
+ * counting until everything accepted arrived: events/s delivered and end-to-end latency.
+ */
+export async function measureThrough({ url, sink, seconds, concurrency }) {
+  await runLoad({ url, seconds: 1, concurrency, body: BODY });
+  await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
+  await sink.reset();
+  const t0 = process.hrtime.bigint();
+  const { sent, failed } = await runLoad({ url, seconds, concurrency, body: BODY });
+  const done = await drained(async () => (await sink.report()).count, sent);
+  const { latencies } = await sink.report();
+  latencies.sort((a, b) => a - b);
+  const elapsed = Number(done.at - t0) / 1e9;
+  return {
+    accepted: sent,
+    failed,
+    delivered: done.count,
+    eventsPerSecond: Math.round(done.count / elapsed),
+    p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
+    p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+  };
+}
