@@ -6,10 +6,10 @@
 import {
   DeliverySpecSchema,
   DestinationSchema,
-  ObjectMetaSchema,
   ResourceNameSchema,
   destinationDependency,
   registerKind,
+  resourceSchema,
 } from '@tributary/core';
 import { z } from 'zod';
 
@@ -40,13 +40,11 @@ export const RabbitmqBrokerConfigSpecSchema = z.strictObject({
   vhost: z.string().optional(),
 });
 
-export const RabbitmqBrokerConfigSchema = z.strictObject({
-  apiVersion: z.literal('eventing.knative.dev/v1alpha1'),
-  kind: z.literal('RabbitmqBrokerConfig'),
-  metadata: ObjectMetaSchema,
-  spec: RabbitmqBrokerConfigSpecSchema,
-  status: z.unknown().optional(),
-});
+export const RabbitmqBrokerConfigSchema = resourceSchema(
+  'eventing.knative.dev/v1alpha1',
+  'RabbitmqBrokerConfig',
+  RabbitmqBrokerConfigSpecSchema,
+);
 export type RabbitmqBrokerConfig = z.output<typeof RabbitmqBrokerConfigSchema>;
 
 /** `rabbitmqResourcesConfig` of a RabbitmqSource. */
@@ -72,13 +70,11 @@ export const RabbitmqSourceSpecSchema = z.strictObject({
   serviceAccountName: z.string().optional(),
 });
 
-export const RabbitmqSourceSchema = z.strictObject({
-  apiVersion: z.literal('sources.knative.dev/v1alpha1'),
-  kind: z.literal('RabbitmqSource'),
-  metadata: ObjectMetaSchema,
-  spec: RabbitmqSourceSpecSchema,
-  status: z.unknown().optional(),
-});
+export const RabbitmqSourceSchema = resourceSchema(
+  'sources.knative.dev/v1alpha1',
+  'RabbitmqSource',
+  RabbitmqSourceSpecSchema,
+);
 export type RabbitmqSource = z.output<typeof RabbitmqSourceSchema>;
 
 declare module '@tributary/core' {

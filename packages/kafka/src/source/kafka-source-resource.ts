@@ -6,11 +6,11 @@ import {
   DeliverySpecSchema,
   type Destination,
   DestinationSchema,
-  ObjectMetaSchema,
   ResourceNameSchema,
   destinationDependency,
   getKind,
   registerKind,
+  resourceSchema,
 } from '@tributary/core';
 import { z } from 'zod';
 
@@ -66,23 +66,15 @@ export const KafkaSourceSpecSchema = z.strictObject({
 });
 
 const resource = <V extends string>(apiVersion: V) =>
-  z
-    .strictObject({
-      apiVersion: z.literal(apiVersion),
-      kind: z.literal('KafkaSource'),
-      metadata: ObjectMetaSchema,
-      spec: KafkaSourceSpecSchema,
-      status: z.unknown().optional(),
-    })
-    .superRefine((r, ctx) => {
-      const kt = r.metadata.labels?.[KEY_TYPE_LABEL];
-      if (kt !== undefined && !(KEY_TYPES as readonly string[]).includes(kt))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['metadata', 'labels', KEY_TYPE_LABEL],
-          message: `key type '${kt}' is not known; use one of ${KEY_TYPES.join(', ')}`,
-        });
-    });
+  resourceSchema(apiVersion, 'KafkaSource', KafkaSourceSpecSchema).superRefine((r, ctx) => {
+    const kt = r.metadata.labels?.[KEY_TYPE_LABEL];
+    if (kt !== undefined && !(KEY_TYPES as readonly string[]).includes(kt))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metadata', 'labels', KEY_TYPE_LABEL],
+        message: `key type '${kt}' is not known; use one of ${KEY_TYPES.join(', ')}`,
+      });
+  });
 
 export const KafkaSourceV1Schema = resource('sources.knative.dev/v1');
 export const KafkaSourceV1Beta1Schema = resource('sources.knative.dev/v1beta1');

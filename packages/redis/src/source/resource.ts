@@ -1,10 +1,10 @@
 import {
   type Dependency,
   DestinationSchema,
-  ObjectMetaSchema,
   ResourceNameSchema,
   destinationDependency,
   registerKind,
+  resourceSchema,
 } from '@tributary/core';
 import { z } from 'zod';
 
@@ -36,13 +36,11 @@ export const RedisStreamSourceSpecSchema = z.strictObject({
 });
 
 /** A RedisStreamSource document. */
-export const RedisStreamSourceSchema = z.strictObject({
-  apiVersion: z.literal('sources.knative.dev/v1alpha1'),
-  kind: z.literal('RedisStreamSource'),
-  metadata: ObjectMetaSchema,
-  spec: RedisStreamSourceSpecSchema,
-  status: z.unknown().optional(),
-});
+export const RedisStreamSourceSchema = resourceSchema(
+  'sources.knative.dev/v1alpha1',
+  'RedisStreamSource',
+  RedisStreamSourceSpecSchema,
+);
 export type RedisStreamSource = z.output<typeof RedisStreamSourceSchema>;
 
 declare module '@tributary/core' {
