@@ -90,6 +90,8 @@ export {
   ingressTarget,
   type IngressHop,
   type Resolved,
+  type ResolveOptions,
+  type SecurityHooks,
   type AddressableLookup,
 } from './runtime/destination-resolver.js';
 export { readCloudEvents } from './http/read-events.js';
@@ -114,3 +116,16 @@ export {
   RABBITMQ_PARALLELISM_ANNOTATION,
   INITIAL_OFFSET_ANNOTATION,
 } from './runtime/subscribe-options.js';
+export {
+  type AdminAccess,
+  type ServerLimits,
+  type TlsFiles,
+  DEFAULT_LIMITS,
+  isAdminPath,
+  isLoopback,
+} from './http/server-security.js';
+export {
+  UNKNOWN_BROKER_LABEL,
+  MAX_EVENT_TYPES_PER_BROKER,
+  OTHER_EVENT_TYPE_LABEL,
+} from './observability/metrics.js';

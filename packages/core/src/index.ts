@@ -23,3 +23,6 @@ export * from './manifest/load.js';
 export { destinationDependency, refDependency } from './manifest/builtin-kinds.js';
 export { formatPath } from './manifest/validate.js';
 export * from './config/data-issues.js';
+export * from './contracts/security.js';
+export * from './security/redact.js';
+export * from './security/webhook-signature.js';

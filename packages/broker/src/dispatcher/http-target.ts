@@ -4,6 +4,7 @@ import {
   decodeHttp,
   detectContentMode,
   encodeHttp,
+  redactUrl,
   silentLogger,
 } from '@tributary/core';
 import { Agent, type Dispatcher, request } from 'undici';
@@ -68,6 +69,13 @@ export interface HttpTargetOptions {
   readonly maxReplyBytes?: number;
   /** Debug logs (non-CloudEvent 2xx bodies). @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * The `Authorization` header of each attempt (Tributary's token for the Destination's
+   * `audience`, docs/security.md); asked at every attempt, so it may come from a cache.
+   */
+  readonly authorization?: (() => Promise<string>) | undefined;
+  /** Extra headers computed from the event id and the encoded body (Standard Webhooks signature). */
+  readonly sign?: ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
 }
 
 /** Bytes of a non-reply body kept for error reporting (knativeerrordata needs 768). */
@@ -99,8 +107,10 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     };
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
+    if (options.sign) Object.assign(headers, options.sign(event.attributes['id'] ?? '', body));
     const { signal, timedOut } = attemptSignal(opts.signal, opts.timeoutMs);
     try {
+      if (options.authorization) headers['authorization'] = await options.authorization();
       const res = await request(url, {
         method: 'POST',
         headers,
@@ -161,7 +171,8 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     }
   }
 
-  return { url, send };
+  // `url` is what logs, metrics, statuses and knativeerrordest show: never its credentials.
+  return { url: redactUrl(url), send };
 }
 
 function lowerCased(h: Readonly<Record<string, string>> | undefined): Record<string, string> {

@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Agent } from 'undici';
+import { Agent } from 'undici';
 import {
+  type DeliveryCredentials,
+  type DeliveryOwner,
   type Destination,
+  type IngressAuthorizer,
   type Logger,
   type RefTargetKind,
+  oidcSubjectOf,
   refTarget,
   resolveUri,
 } from '@tributary/core';
@@ -37,22 +42,98 @@ export interface IngressHop {
 export type Resolved = { target: DeliveryTarget } | { error: string };
 
 /**
+ * The security hooks the runtime holds (docs/security.md); the auth plugin fills them. Read at
+ * every use, so a reload that changes them takes effect at once.
+ */
+export interface SecurityHooks {
+  /** Decides ingress requests (HTTP and in-process hops from a known owner). */
+  authorizer?: IngressAuthorizer | undefined;
+  /** Mints `Authorization` for Destinations with an `audience`. */
+  credentials?: DeliveryCredentials | undefined;
+}
+
+/** Who a Destination is resolved for, and how its deliveries are signed. */
+export interface ResolveOptions {
+  /** The Trigger, Subscription or source delivering: names the token's `sub`, identifies in-process senders. */
+  readonly owner?: DeliveryOwner | undefined;
+  /** Standard Webhooks key: deliveries get `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+  readonly sign?: ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
+}
+
+/** Kinds of in-process ingress hops, as an EventPolicy names them. */
+const HOP_KIND: Record<string, string> = {
+  broker: 'Broker',
+  channel: 'Channel',
+  sequence: 'Sequence',
+  parallel: 'Parallel',
+};
+
+/**
  * Turns Destinations into delivery targets: absolute URIs become HTTP targets; refs to Functions
  * become HTTP or in-process targets; refs to Brokers become in-process ingress hops. Loaded
  * function modules are cached per file and export.
  */
 export class DestinationResolver {
   readonly #modules = new Map<string, Promise<DeliveryTarget>>();
+  /** One agent per private CA bundle (Destination `CACerts`). */
+  readonly #caAgents = new Map<string, Agent>();
 
   constructor(
     private readonly lookup: AddressableLookup,
     private readonly agent: Agent,
     private readonly logger: Logger,
+    private readonly security: SecurityHooks = {},
   ) {}
 
-  async resolve(dest: Destination, namespace: string): Promise<Resolved> {
-    if (!dest.ref)
-      return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
+  /** Closes the per-CA agents. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#caAgents.values()].map((a) => a.close()));
+    this.#caAgents.clear();
+  }
+
+  /** An HTTP target with the Destination's CA, audience token and signing. */
+  #http(url: string, dest: Destination, namespace: string, o: ResolveOptions): DeliveryTarget {
+    const audience = dest.audience;
+    const owner = o.owner;
+    const security = this.security;
+    return createHttpTarget(url, {
+      agent: dest.CACerts ? this.#caAgent(dest.CACerts) : this.agent,
+      namespace,
+      ...(audience && owner
+        ? {
+            authorization: () => {
+              const c = security.credentials;
+              if (!c)
+                return Promise.reject(
+                  new Error(`audience '${audience}' needs Tributary's signing keys, which are not loaded`),
+                );
+              return c.authorization(owner, audience);
+            },
+          }
+        : {}),
+      ...(o.sign ? { sign: o.sign } : {}),
+    });
+  }
+
+  #caAgent(pem: string): Agent {
+    const key = createHash('sha256').update(pem).digest('hex');
+    let a = this.#caAgents.get(key);
+    if (!a) {
+      a = new Agent({
+        connections: 128,
+        pipelining: 1,
+        keepAliveTimeout: 4_000,
+        connect: { timeout: 10_000, ca: pem },
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      this.#caAgents.set(key, a);
+    }
+    return a;
+  }
+
+  async resolve(dest: Destination, namespace: string, options: ResolveOptions = {}): Promise<Resolved> {
+    if (!dest.ref) return { target: this.#http(dest.uri as string, dest, namespace, options) };
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
@@ -64,9 +145,7 @@ export class DestinationResolver {
           error: `ref ${refText} does not exist: declare a tributary.dev/v1alpha1 Function named '${ref.name}'`,
         };
       if (fn.url)
-        return {
-          target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }),
-        };
+        return { target: this.#http(resolveUri(fn.url, dest.uri), dest, namespace, options) };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
       let pending = this.#modules.get(cacheKey);
@@ -94,7 +173,31 @@ export class DestinationResolver {
       return {
         error: `ref ${refText} is an in-process ingress: uri '${dest.uri}' cannot be added to it`,
       };
-    return { target: ingressTarget(hop) };
+    return { target: ingressTarget(this.#guarded(hop, target.kind, ns, ref.name, options.owner)) };
+  }
+
+  /**
+   * An in-process hop from a known owner (a source, a Trigger) is authorized as the owner's
+   * subject, so EventPolicy `from.ref` entries name in-process senders.
+   */
+  #guarded(hop: IngressHop, kind: string, ns: string, name: string, owner?: DeliveryOwner): IngressHop {
+    if (!owner) return hop;
+    const security = this.security;
+    const subject = oidcSubjectOf(owner);
+    const resource = { kind: HOP_KIND[kind] ?? kind, namespace: ns, name };
+    return {
+      get url() {
+        return hop.url;
+      },
+      async ingest(events) {
+        const authorizer = security.authorizer;
+        if (authorizer) {
+          const d = await authorizer.authorize({ subject, events }, resource);
+          if (!d.allowed) return { status: d.status, error: d.message };
+        }
+        return hop.ingest(events);
+      },
+    };
   }
 }
 

@@ -2,7 +2,7 @@ import type { CloudEvent, Destination, Logger, RefTargetKind, Topology } from '@
 import type { Agent } from 'undici';
 import type { HttpServer } from '../http/http-server.js';
 import type { BackendRegistry } from './backend-registry.js';
-import type { IngressHop, Resolved } from './destination-resolver.js';
+import type { IngressHop, Resolved, ResolveOptions, SecurityHooks } from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
 
 /**
@@ -23,8 +23,13 @@ export interface PluginContext {
   readonly server: HttpServer;
   /** Makes a resource addressable: refs of that kind, namespace and name resolve to `hop`. */
   registerIngress(kind: RefTargetKind, namespace: string, name: string, hop: IngressHop): void;
-  /** Resolves a Destination to a delivery target, or an error that names what is missing. */
-  resolve(destination: Destination, namespace: string): Promise<Resolved>;
+  /**
+   * Resolves a Destination to a delivery target, or an error that names what is missing. Pass the
+   * `owner` (the Subscription or source delivering) so tokens and EventPolicies name it.
+   */
+  resolve(destination: Destination, namespace: string, options?: ResolveOptions): Promise<Resolved>;
+  /** The runtime's security hooks: the auth plugin sets the authorizer and delivery credentials. */
+  readonly security: SecurityHooks;
   /** Publishes to a broker as its ingress would (TTL, arrival time); resolves with the status. */
   publishToBroker(
     namespace: string,

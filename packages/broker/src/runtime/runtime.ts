@@ -7,8 +7,12 @@ import {
   brokerClassOf,
   compileDelivery,
   configMapData,
+  resolveSecretKeyRef,
+  signWebhook,
   silentLogger,
   triggerFilterData,
+  webhookSecretKey,
+  webhookSigningRef,
 } from '@tributary/core';
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
 import type { Trigger } from '@tributary/core';
@@ -53,6 +57,7 @@ interface RunningBroker {
 export function createRuntime(options: RuntimeOptions): Runtime {
   const logger = options.logger ?? silentLogger;
   const registry = options.backends ?? new BackendRegistry().register(memoryBackendProvider);
+  const security = options.security ?? {};
   let topology = options.topology;
   const statuses = new StatusBoard();
   const brokers = new Map<string, RunningBroker>();
@@ -64,6 +69,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let applying: Promise<unknown> = Promise.resolve();
   const pluginRoutes = new PluginRoutes();
   const metrics = new RuntimeMetrics({
+    knownBroker: (ns, name) => topology.get('Broker', ns, name) !== undefined,
     backlogs: () =>
       [...triggers.values()].map((t) => ({
         namespace: t.namespace,
@@ -81,6 +87,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger: logger.child({ component: 'http' }),
     maxBodyBytes: options.maxBodyBytes,
     readiness: () => statuses.readiness(),
+    ingressAuthorizer: () => security.authorizer,
+    tls: options.tls,
+    admin: options.admin,
+    limits: options.limits,
   });
 
   const ingress = createBrokerIngress({
@@ -131,6 +141,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     agent,
     logger,
+    security,
   );
 
   const pluginContext: PluginContext = {
@@ -148,7 +159,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     registerIngress: (kind, ns, name, h) => {
       hops.set(`${kind}/${ns}/${name}`, h);
     },
-    resolve: (dest, ns) => resolver.resolve(dest, ns),
+    resolve: (dest, ns, o) => resolver.resolve(dest, ns, o),
+    security,
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
   };
 
@@ -200,11 +212,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     const brokerRes = topology.get('Broker', namespace, brokerName);
     const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
-    const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
+    const owner = { apiVersion: t.apiVersion, kind: 'Trigger', namespace, name };
+    let sign;
+    const signingRef = webhookSigningRef(t);
+    if (signingRef) {
+      try {
+        const key = webhookSecretKey(resolveSecretKeyRef(topology, namespace, signingRef));
+        sign = (id: string, body: Uint8Array | undefined) => signWebhook(key, id, body);
+      } catch (err) {
+        return notReady('SigningSecretMissing', (err as Error).message);
+      }
+    }
+    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, { owner, sign });
     if ('error' in subscriber) return notReady('SubscriberResolveFailed', subscriber.error);
     let deadLetter;
     if (delivery.deadLetterSink) {
-      const dls = await resolver.resolve(delivery.deadLetterSink, namespace);
+      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, { owner });
       if ('error' in dls) return notReady('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
@@ -388,7 +411,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       for (const b of topology.brokers) await startBroker(b);
-      registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      registerOperationsRoutes(server, {
+        metrics,
+        topology: () => topology,
+        statuses,
+        scrub: options.scrub,
+      });
       pluginRoutes.install(server);
       server.route(
         '*',
@@ -408,8 +436,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const t of topology.triggers) await startTrigger(t);
       updateRouting();
       for (const p of plugins) await p.start?.(pluginContext);
+      const bound = server.address();
       logger.info(
-        { url: baseUrl, brokers: brokers.size, triggers: triggers.size },
+        {
+          url: baseUrl,
+          bound: bound && `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
+          brokers: brokers.size,
+          triggers: triggers.size,
+        },
         'tributary running',
       );
       return baseUrl;
@@ -424,6 +458,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
       await closing;
       await agent.close();
+      await resolver.close();
     },
     apply(next, { drainMs = 10_000 } = {}) {
       const run = applying.then(() => apply(next, drainMs));
