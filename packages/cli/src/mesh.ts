@@ -11,12 +11,19 @@ import {
   type SubscriptionsApiFilter,
   type Topology,
   type TriggerFilter,
+  SecretScrubber,
   createTopology,
   loadResources,
+  secretValues,
 } from '@tributary/core';
+import { SigningKeys } from '@tributary/auth';
 import {
+  type AdminAccess,
   type ApplyReport,
   type BackendRegistry,
+  type SecurityHooks,
+  type ServerLimits,
+  type TlsFiles,
   type Runtime,
   type RuntimePlugin,
   type StatusBoard,
@@ -47,6 +54,24 @@ export interface MeshOptions {
   readonly source?: string;
   /** How long `stop()` drains deliveries in flight. @default 10000 */
   readonly drainMs?: number;
+  /** Transport and identity settings (docs/security.md). */
+  readonly security?: MeshSecurityOptions;
+}
+
+/** Security settings of a mesh (the `tributary run` flags of docs/security.md). */
+export interface MeshSecurityOptions {
+  /** Where Tributary's signing keys persist (`--keys-dir`); in memory when unset. */
+  readonly keysDir?: string | undefined;
+  /** The issuer URL of Tributary's delivery tokens (`--public-url`). @default the server URL */
+  readonly publicUrl?: string | undefined;
+  /** HTTPS only (`--tls-cert`, `--tls-key`, `--tls-client-ca`, `--tls-min-version`). */
+  readonly tls?: TlsFiles | undefined;
+  /** The admin token (`--admin-token-file`). */
+  readonly admin?: AdminAccess | undefined;
+  /** Server timeouts and connection limits. */
+  readonly limits?: ServerLimits | undefined;
+  /** Collects Secret values so logs and `/admin` never show them. @default a new one */
+  readonly scrubber?: SecretScrubber | undefined;
 }
 
 /** Which events an in-process subscriber gets: a Trigger's `filter` and/or `filters`. */
@@ -168,6 +193,14 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   let moduleDir: string | undefined;
   let runtime: Runtime | undefined;
   let state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
+  const sec = options.security ?? {};
+  const scrubber = sec.scrubber ?? new SecretScrubber();
+  const keys = new SigningKeys(sec.keysDir);
+  const hooks: SecurityHooks = {};
+  const authOptions = { keys, publicUrl: sec.publicUrl, scrubber };
+  const plugins = () => defaultPlugins(authOptions);
+  const noteSecrets = (t: Topology) => scrubber.add(...secretValues(t));
+  noteSecrets(topology);
 
   function subscribe(
     namespace: string,
@@ -265,6 +298,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       throw new MeshStateError(`reload(): the mesh is ${state}; call start() first`);
     const loaded = await load(resources ? { resources } : input);
     if (loaded.problems.length > 0) throw new ConfigError(loaded.problems);
+    noteSecrets(loaded.topology);
     const extra = hidden.length ? loadResources(hidden).topology.resources : [];
     const next = extra.length
       ? createTopology([...loaded.topology.resources, ...extra])
@@ -294,9 +328,14 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         logger,
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
-        plugins: options.plugins ?? defaultPlugins(),
-        ...(options.plugins ? {} : { createPlugins: defaultPlugins }),
+        plugins: options.plugins ?? plugins(),
+        ...(options.plugins ? {} : { createPlugins: plugins }),
         backends: options.backends ?? defaultBackends(),
+        security: hooks,
+        scrub: (text) => scrubber.scrub(text),
+        ...(sec.tls ? { tls: sec.tls } : {}),
+        ...(sec.admin ? { admin: sec.admin } : {}),
+        ...(sec.limits ? { limits: sec.limits } : {}),
       });
       try {
         const url = await runtime.start();

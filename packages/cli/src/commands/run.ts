@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { pino } from 'pino';
-import { ConfigError, formatProblem } from '@tributary/core';
+import { isLoopback } from '@tributary/broker';
+import { ConfigError, SecretScrubber, formatProblem } from '@tributary/core';
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
@@ -11,6 +14,27 @@ export interface RunOptions {
   logLevel: string;
   /** Apply edits to the manifest files while running. */
   watch?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
+  adminTokenFile?: string;
+  keysDir?: string;
+  publicUrl?: string;
+  requestTimeout?: string;
+  headersTimeout?: string;
+}
+
+/** The keys directory: `--keys-dir`, else `$TRIBUTARY_DATA_DIR/keys` (docs/security.md). */
+export function keysDirOf(opts: Pick<RunOptions, 'keysDir'>, env = process.env): string | undefined {
+  if (opts.keysDir) return opts.keysDir;
+  const data = env['TRIBUTARY_DATA_DIR'];
+  return data ? path.join(data, 'keys') : undefined;
+}
+
+function positiveMs(name: string, v: string | undefined): number | string {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : `${name} '${v}' must be a positive whole number of milliseconds`;
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */
@@ -23,12 +47,68 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`--port '${opts.port}' must be a whole number from 0 to 65535\n`);
     return 1;
   }
-  const logger = pino({ level: opts.logLevel, base: { service: 'tributary' } });
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+    process.stderr.write('--tls-cert and --tls-key go together: give both or neither\n');
+    return 1;
+  }
+  const requestTimeoutMs = positiveMs('--request-timeout', opts.requestTimeout ?? '30000');
+  const headersTimeoutMs = positiveMs('--headers-timeout', opts.headersTimeout ?? '10000');
+  for (const v of [requestTimeoutMs, headersTimeoutMs])
+    if (typeof v === 'string') {
+      process.stderr.write(`${v}\n`);
+      return 1;
+    }
+  let adminToken: string | undefined;
+  if (opts.adminTokenFile) {
+    try {
+      adminToken = readFileSync(opts.adminTokenFile, 'utf8').trim();
+    } catch (err) {
+      process.stderr.write(`--admin-token-file: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (adminToken.length < 16) {
+      process.stderr.write('--admin-token-file: the token must be at least 16 characters\n');
+      return 1;
+    }
+  }
+  // One scrubber for every log line: Secret values and URL credentials never reach the output.
+  const scrubber = new SecretScrubber();
+  if (adminToken) scrubber.add(adminToken);
+  const logger = pino({
+    level: opts.logLevel,
+    base: { service: 'tributary' },
+    hooks: { streamWrite: (line) => scrubber.scrub(line) },
+  });
   let mesh;
   try {
     mesh = await createMesh(
       { files: opts.filename },
-      { port, host: opts.host, logger, drainMs: DRAIN_MS },
+      {
+        port,
+        host: opts.host,
+        logger,
+        drainMs: DRAIN_MS,
+        security: {
+          scrubber,
+          keysDir: keysDirOf(opts),
+          publicUrl: opts.publicUrl,
+          admin: { token: adminToken },
+          limits: {
+            requestTimeoutMs: requestTimeoutMs as number,
+            headersTimeoutMs: headersTimeoutMs as number,
+          },
+          ...(opts.tlsCert && opts.tlsKey
+            ? {
+                tls: {
+                  certFile: opts.tlsCert,
+                  keyFile: opts.tlsKey,
+                  clientCaFile: opts.tlsClientCa,
+                  minVersion: opts.tlsMinVersion ?? 'TLSv1.2',
+                },
+              }
+            : {}),
+        },
+      },
     );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -39,6 +119,20 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const tracing = await setupTracing();
   if (tracing) logger.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
   await mesh.start();
+  if (!isLoopback(opts.host)) {
+    const authenticated = mesh.topology.byKind('Authentication').length > 0;
+    logger.warn(
+      {
+        host: opts.host,
+        ingress: authenticated ? 'bearer token required' : 'open to anyone who can reach the port',
+        admin: adminToken
+          ? '/admin/*, /metrics and /console require the admin token'
+          : '/admin/*, /metrics and /console answer loopback clients only (set --admin-token-file)',
+        tls: opts.tlsCert ? 'https' : 'none: traffic is in clear (set --tls-cert and --tls-key)',
+      },
+      `listening on a non-loopback address (${opts.host}): exposed to the network`,
+    );
+  }
   const unwatch = opts.watch ? watchManifests(mesh, opts.filename, logger) : undefined;
   return new Promise<number>((resolve) => {
     let stopping = false;
