@@ -121,7 +121,11 @@ export function createSourcesPlugin(options: SourcesPluginOptions = {}): Runtime
     overrides: CeOverrides | undefined,
     logger: Logger,
   ): Promise<{ sink: Sink; url: string } | undefined> {
-    const resolved = await ctx.resolve(sink, namespace);
+    // The source is the sender: EventPolicy `from.ref` entries name it (docs/security.md).
+    const apiVersion = ctx.topology.get(kind, namespace, name)?.apiVersion ?? 'sources.knative.dev/v1';
+    const resolved = await ctx.resolve(sink, namespace, {
+      owner: { apiVersion, kind, namespace, name },
+    });
     if ('error' in resolved) {
       ctx.statuses.set(kind, namespace, name, false, 'SinkNotFound', resolved.error);
       logger.error({}, `${kind} ${namespace}/${name}: sink not resolved: ${resolved.error}`);
