@@ -59,7 +59,9 @@ export function createAuthPlugin(options: AuthPluginOptions): RuntimePlugin {
               p.name,
               true,
               'Ready',
-              p.appliesTo.length ? `applies to ${p.appliesTo.join(', ')}` : 'applies to no resource',
+              p.appliesTo.length
+                ? `applies to ${p.appliesTo.join(', ')}`
+                : 'applies to no resource',
             );
         } else {
           for (const p of ctx.topology.byKind('EventPolicy'))
@@ -82,8 +84,18 @@ export function createAuthPlugin(options: AuthPluginOptions): RuntimePlugin {
         };
         ctx.security.authorizer = { authorize: () => refuse };
         if (auth)
-          ctx.statuses.set('Authentication', auth.metadata.namespace, auth.metadata.name, false, 'InvalidConfig', message);
-        log.error({ err: message }, 'Authentication is not usable: every ingress request is refused');
+          ctx.statuses.set(
+            'Authentication',
+            auth.metadata.namespace,
+            auth.metadata.name,
+            false,
+            'InvalidConfig',
+            message,
+          );
+        log.error(
+          { err: message },
+          'Authentication is not usable: every ingress request is refused',
+        );
       }
       ctx.server.route('GET', JWKS_PATH, (_req, res) =>
         sendJson(res, 200, options.keys.jwks(), { 'cache-control': 'max-age=60' }),

@@ -28,12 +28,21 @@ export interface BuiltAuthorizer extends IngressAuthorizer {
 }
 
 /** Kinds that have an ingress that policies can protect. */
-const ADDRESSABLE_KINDS = ['Broker', 'Channel', 'InMemoryChannel', 'KafkaChannel', 'Sequence', 'Parallel'];
+const ADDRESSABLE_KINDS = [
+  'Broker',
+  'Channel',
+  'InMemoryChannel',
+  'KafkaChannel',
+  'Sequence',
+  'Parallel',
+];
 
 /** Knative's audience of an addressable: `<group>/<kind>/<namespace>/<name>`, lower-cased. */
 export function audienceOf(resource: IngressResource, topology?: Topology): string {
   const r = topology && findResource(topology, resource);
-  const group = r?.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : groupOfKind(resource.kind);
+  const group = r?.apiVersion.includes('/')
+    ? r.apiVersion.split('/')[0]
+    : groupOfKind(resource.kind);
   return `${group}/${resource.kind}/${resource.namespace}/${resource.name}`.toLowerCase();
 }
 
@@ -62,7 +71,11 @@ function groupOfKind(kind: string): string {
  */
 export function createIngressAuthorizer(
   topology: Topology,
-  options: { logger?: Logger; env?: Readonly<Record<string, string | undefined>>; fetch?: typeof fetch } = {},
+  options: {
+    logger?: Logger;
+    env?: Readonly<Record<string, string | undefined>>;
+    fetch?: typeof fetch;
+  } = {},
 ): BuiltAuthorizer | undefined {
   const auths = topology.byKind('Authentication') as readonly (Authentication & {
     metadata: { namespace: string; name: string };
@@ -76,9 +89,14 @@ export function createIngressAuthorizer(
   const log = options.logger ?? silentLogger;
   const tokens = auth.spec.tokens.map((t) => {
     try {
-      return { name: t.name, value: resolveSecretKeyRef(topology, auth.metadata.namespace, t.secretKeyRef, options.env) };
+      return {
+        name: t.name,
+        value: resolveSecretKeyRef(topology, auth.metadata.namespace, t.secretKeyRef, options.env),
+      };
     } catch (err) {
-      throw new AuthConfigError(`Authentication '${auth.metadata.name}' token '${t.name}': ${(err as Error).message}`);
+      throw new AuthConfigError(
+        `Authentication '${auth.metadata.name}' token '${t.name}': ${(err as Error).message}`,
+      );
     }
   });
   const verifier = new TokenVerifier({
@@ -101,20 +119,34 @@ export function createIngressAuthorizer(
       namespace: p.namespace,
       name: p.name,
       appliesTo: addressables
-        .filter((r) => p.appliesTo({ kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name }, r.metadata.labels ?? {}))
+        .filter((r) =>
+          p.appliesTo(
+            { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name },
+            r.metadata.labels ?? {},
+          ),
+        )
         .map((r) => `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`),
     })),
-    async authorize(request: IngressRequest, resource: IngressResource): Promise<AuthorizationDecision> {
+    async authorize(
+      request: IngressRequest,
+      resource: IngressResource,
+    ): Promise<AuthorizationDecision> {
       let subject = request.subject;
       if (subject === undefined) {
         const header = request.headers?.['authorization'];
-        const v = await verifier.verify(Array.isArray(header) ? header[0] : header, audienceOf(resource, topology));
+        const v = await verifier.verify(
+          Array.isArray(header) ? header[0] : header,
+          audienceOf(resource, topology),
+        );
         if ('error' in v) return { allowed: false, status: 401, message: v.error };
         subject = v.subject;
       }
       const d = decide(compiled, resource, labelsOf(resource), subject, request.events, mode);
       if (!d.allowed) {
-        log.debug({ subject, resource: `${resource.kind}/${resource.namespace}/${resource.name}` }, 'request not authorized');
+        log.debug(
+          { subject, resource: `${resource.kind}/${resource.namespace}/${resource.name}` },
+          'request not authorized',
+        );
         return { allowed: false, status: 403, message: d.message };
       }
       return { allowed: true, subject };

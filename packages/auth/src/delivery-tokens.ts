@@ -45,7 +45,8 @@ export class DeliveryTokens implements DeliveryCredentials {
           if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
           this.#cache.set(key, {
             header,
-            renewAt: this.now() + (DELIVERY_TOKEN_LIFETIME_SECONDS - DELIVERY_TOKEN_RENEW_SECONDS) * 1000,
+            renewAt:
+              this.now() + (DELIVERY_TOKEN_LIFETIME_SECONDS - DELIVERY_TOKEN_RENEW_SECONDS) * 1000,
           });
           return header;
         },

@@ -20,7 +20,9 @@ export interface CompiledPolicy {
 }
 
 /** Compiles an EventPolicy. Throws FilterValidationError for invalid filters. */
-export function compilePolicy(p: EventPolicy & { metadata: { namespace: string } }): CompiledPolicy {
+export function compilePolicy(
+  p: EventPolicy & { metadata: { namespace: string } },
+): CompiledPolicy {
   const ns = p.metadata.namespace;
   const exact = new Set<string>();
   const prefixes: string[] = [];
@@ -77,7 +79,10 @@ export function decide(
   if (applicable.length === 0) {
     if (mode === 'allow-all') return { allowed: true };
     if (mode === 'deny-all')
-      return { allowed: false, message: `${target} has no EventPolicy and defaultAuthorization is deny-all` };
+      return {
+        allowed: false,
+        message: `${target} has no EventPolicy and defaultAuthorization is deny-all`,
+      };
     if (subject.toLowerCase().startsWith(`system:serviceaccount:${resource.namespace}:`))
       return { allowed: true };
     return {

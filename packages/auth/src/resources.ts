@@ -12,13 +12,19 @@ import {
 } from '@tributary/core';
 
 /** What a resource without EventPolicies allows (Knative's `default-authorization-mode`). */
-export const DEFAULT_AUTHORIZATION_MODES = ['allow-all', 'allow-same-namespace', 'deny-all'] as const;
+export const DEFAULT_AUTHORIZATION_MODES = [
+  'allow-all',
+  'allow-same-namespace',
+  'deny-all',
+] as const;
 export type DefaultAuthorization = (typeof DEFAULT_AUTHORIZATION_MODES)[number];
 
 const SecretKeyRefSchema = z.strictObject({ name: ResourceNameSchema, key: z.string().min(1) });
 
 const IssuerSchema = z.strictObject({
-  issuer: z.url({ error: (i) => `issuer '${String(i.input)}' must be a URL, e.g. https://issuer.example.com` }),
+  issuer: z.url({
+    error: (i) => `issuer '${String(i.input)}' must be a URL, e.g. https://issuer.example.com`,
+  }),
   jwksUri: z.url({ error: (i) => `jwksUri '${String(i.input)}' must be a URL` }).optional(),
   audiences: z.array(z.string().min(1)).min(1, { error: 'list at least one audience' }),
 });
@@ -43,7 +49,11 @@ export const AuthenticationSpecSchema = z
     const names = new Set<string>();
     for (const [i, t] of s.tokens.entries()) {
       if (names.has(t.name))
-        ctx.addIssue({ code: 'custom', path: ['tokens', i, 'name'], message: `token name '${t.name}' is used twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tokens', i, 'name'],
+          message: `token name '${t.name}' is used twice`,
+        });
       names.add(t.name);
     }
   });
@@ -51,7 +61,11 @@ export const AuthenticationSpecSchema = z
 export const AuthenticationSchema = resourceSchema(
   'tributary.dev/v1alpha1',
   'Authentication',
-  AuthenticationSpecSchema.default({ issuers: [], tokens: [], defaultAuthorization: 'allow-same-namespace' }),
+  AuthenticationSpecSchema.default({
+    issuers: [],
+    tokens: [],
+    defaultAuthorization: 'allow-same-namespace',
+  }),
 );
 export type Authentication = z.output<typeof AuthenticationSchema>;
 

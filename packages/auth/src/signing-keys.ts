@@ -61,7 +61,9 @@ export class SigningKeys {
   /** Generates a new current key; the previous one stays in the JWKS. Resolves with its kid. */
   async rotate(): Promise<string> {
     const jose = await this.#loadJose();
-    const { privateKey, publicKey } = await jose.generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+    const { privateKey, publicKey } = await jose.generateKeyPair(SIGNING_ALGORITHM, {
+      extractable: true,
+    });
     const publicJwk = await jose.exportJWK(publicKey);
     const kid = await jose.calculateJwkThumbprint(publicJwk);
     const entry: StoredKey = {
@@ -86,7 +88,10 @@ export class SigningKeys {
   /** The key new tokens are signed with. */
   current(): Promise<SigningKey> {
     const k = this.#keys[0];
-    if (!k) return Promise.reject(new SigningKeyError('signing keys are not initialised: call init() first'));
+    if (!k)
+      return Promise.reject(
+        new SigningKeyError('signing keys are not initialised: call init() first'),
+      );
     this.#current ??= this.#loadJose().then(async (jose) => ({
       kid: k.kid,
       key: (await jose.importJWK(k.privateJwk, SIGNING_ALGORITHM)) as CryptoKey,

@@ -71,7 +71,8 @@ export class TokenVerifier {
     const digest = sha256(token);
     for (const t of this.#tokens)
       if (timingSafeEqual(t.digest, digest)) return { subject: `token:${t.name}` };
-    if (token.split('.').length !== 3) return { error: 'the bearer token is not a known token or a JWT' };
+    if (token.split('.').length !== 3)
+      return { error: 'the bearer token is not a known token or a JWT' };
     const jose = await this.#loadJose();
     let iss: string | undefined;
     try {
@@ -80,7 +81,8 @@ export class TokenVerifier {
       return { error: 'the bearer token is not a well-formed JWT' };
     }
     const issuer = iss === undefined ? undefined : this.#issuers.get(trimSlash(iss));
-    if (!issuer) return { error: `the token's issuer ${JSON.stringify(iss ?? null)} is not trusted` };
+    if (!issuer)
+      return { error: `the token's issuer ${JSON.stringify(iss ?? null)} is not trusted` };
     try {
       const keys = await this.#keySet(issuer);
       const audience = extraAudience ? [...issuer.audiences, extraAudience] : [...issuer.audiences];
@@ -129,7 +131,11 @@ export class TokenVerifier {
         return await set(...args);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC' || (err as Error).name === 'TypeError')
+        if (
+          code === 'ERR_JWKS_TIMEOUT' ||
+          code === 'ERR_JOSE_GENERIC' ||
+          (err as Error).name === 'TypeError'
+        )
           throw new DiscoveryError(`JWKS ${uri}: ${(err as Error).message}`, { cause: err });
         throw err;
       }
@@ -150,7 +156,9 @@ export class TokenVerifier {
     if (typeof doc.jwks_uri !== 'string')
       throw new DiscoveryError(`OIDC discovery ${url} has no jwks_uri`);
     if (typeof doc.issuer === 'string' && trimSlash(doc.issuer) !== trimSlash(issuer))
-      throw new DiscoveryError(`OIDC discovery ${url} names issuer '${doc.issuer}', not '${issuer}'`);
+      throw new DiscoveryError(
+        `OIDC discovery ${url} names issuer '${doc.issuer}', not '${issuer}'`,
+      );
     return doc.jwks_uri;
   }
 }

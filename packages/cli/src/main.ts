@@ -27,9 +27,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       '--watch',
       'apply edits to the manifest files while running (invalid edits are refused)',
     )
-    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS only (reloaded when the file changes)')
+    .option(
+      '--tls-cert <file>',
+      'PEM certificate: serve HTTPS only (reloaded when the file changes)',
+    )
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .option('--tls-client-ca <file>', 'PEM CA bundle: require client certificates it signed (mutual TLS)')
+    .option(
+      '--tls-client-ca <file>',
+      'PEM CA bundle: require client certificates it signed (mutual TLS)',
+    )
     .addOption(
       new Option('--tls-min-version <version>', 'lowest TLS version accepted')
         .choices(['TLSv1.2', 'TLSv1.3'])
@@ -43,8 +49,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       '--keys-dir <dir>',
       "where Tributary's signing keys persist (default: $TRIBUTARY_DATA_DIR/keys when set, else in memory)",
     )
-    .option('--public-url <url>', "issuer URL of Tributary's delivery tokens (default: the server URL)")
-    .option('--request-timeout <ms>', 'time for a whole request (headers and body) to arrive', '30000')
+    .option(
+      '--public-url <url>',
+      "issuer URL of Tributary's delivery tokens (default: the server URL)",
+    )
+    .option(
+      '--request-timeout <ms>',
+      'time for a whole request (headers and body) to arrive',
+      '30000',
+    )
     .option('--headers-timeout <ms>', 'time for the request headers to arrive', '10000')
     .addOption(
       new Option('--log-level <level>', 'log level')

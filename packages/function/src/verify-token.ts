@@ -20,7 +20,9 @@ export type TokenCheck = { subject: string } | { error: string };
 type Jose = typeof import('jose');
 
 /** Builds the checker; the discovery document is fetched at the first request. */
-export function createTokenCheck(options: VerifyOptions): (header: string | undefined) => Promise<TokenCheck> {
+export function createTokenCheck(
+  options: VerifyOptions,
+): (header: string | undefined) => Promise<TokenCheck> {
   const issuer = options.issuer.endsWith('/') ? options.issuer.slice(0, -1) : options.issuer;
   let setup: Promise<{ jose: Jose; keys: ReturnType<Jose['createRemoteJWKSet']> }> | undefined;
   const load = () => {
@@ -32,7 +34,10 @@ export function createTokenCheck(options: VerifyOptions): (header: string | unde
       if (!res.ok) throw new Error(`OIDC discovery of ${issuer} answered ${res.status}`);
       const doc = (await res.json()) as { jwks_uri?: string };
       if (!doc.jwks_uri) throw new Error(`OIDC discovery of ${issuer} has no jwks_uri`);
-      return { jose, keys: jose.createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: 5_000 }) };
+      return {
+        jose,
+        keys: jose.createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: 5_000 }),
+      };
     })();
     setup.catch(() => (setup = undefined));
     return setup;

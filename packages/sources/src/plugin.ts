@@ -122,7 +122,8 @@ export function createSourcesPlugin(options: SourcesPluginOptions = {}): Runtime
     logger: Logger,
   ): Promise<{ sink: Sink; url: string } | undefined> {
     // The source is the sender: EventPolicy `from.ref` entries name it (docs/security.md).
-    const apiVersion = ctx.topology.get(kind, namespace, name)?.apiVersion ?? 'sources.knative.dev/v1';
+    const apiVersion =
+      ctx.topology.get(kind, namespace, name)?.apiVersion ?? 'sources.knative.dev/v1';
     const resolved = await ctx.resolve(sink, namespace, {
       owner: { apiVersion, kind, namespace, name },
     });

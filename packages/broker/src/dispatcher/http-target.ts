@@ -75,7 +75,8 @@ export interface HttpTargetOptions {
    */
   readonly authorization?: (() => Promise<string>) | undefined;
   /** Extra headers computed from the event id and the encoded body (Standard Webhooks signature). */
-  readonly sign?: ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
+  readonly sign?:
+    ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
 }
 
 /** Bytes of a non-reply body kept for error reporting (knativeerrordata needs 768). */

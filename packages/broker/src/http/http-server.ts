@@ -43,7 +43,10 @@ export interface RouteContext {
    * Asks the ingress authorizer (docs/security.md) whether this request may publish `events` to
    * `resource`; allowed when the server has no authorizer.
    */
-  authorize(resource: IngressResource, events: readonly CloudEvent[]): Promise<AuthorizationDecision>;
+  authorize(
+    resource: IngressResource,
+    events: readonly CloudEvent[],
+  ): Promise<AuthorizationDecision>;
 }
 
 /** Handles a routed request; throw {@link HttpError} for a JSON error response. */
@@ -211,7 +214,10 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     connectionsCheckingInterval: Math.min(1_000, limits.requestTimeoutMs, limits.headersTimeoutMs),
   };
   const server: Server = options.tls
-    ? (createHttpsServer({ ...base, ...readTlsOptions(options.tls) }, onRequest) as unknown as Server)
+    ? (createHttpsServer(
+        { ...base, ...readTlsOptions(options.tls) },
+        onRequest,
+      ) as unknown as Server)
     : createServer(base, onRequest);
   applyLimits(server, limits);
   const stopWatching = options.tls
@@ -237,7 +243,10 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
           boundToLoopback = isLoopback(bound.address);
           const url = baseUrl(bound, options.tls ? 'https' : 'http');
           log.info(
-            { url, bound: `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}` },
+            {
+              url,
+              bound: `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
+            },
             'http server listening',
           );
           resolve(url);

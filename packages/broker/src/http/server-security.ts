@@ -83,15 +83,19 @@ export function checkAdminAccess(
   if (access.token !== undefined) {
     const h = req.headers['authorization'];
     const m = typeof h === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(h) : null;
-    if (!m) return { status: 401, message: 'admin endpoints need Authorization: Bearer <admin token>' };
+    if (!m)
+      return { status: 401, message: 'admin endpoints need Authorization: Bearer <admin token>' };
     const a = createHash('sha256').update(m[1]!).digest();
     const b = createHash('sha256').update(access.token).digest();
-    return timingSafeEqual(a, b) ? undefined : { status: 401, message: 'the admin token is not valid' };
+    return timingSafeEqual(a, b)
+      ? undefined
+      : { status: 401, message: 'the admin token is not valid' };
   }
   if (boundToLoopback || isLoopback(req.socket.remoteAddress)) return undefined;
   return {
     status: 403,
-    message: 'admin endpoints answer only on loopback; configure --admin-token-file to reach them from elsewhere',
+    message:
+      'admin endpoints answer only on loopback; configure --admin-token-file to reach them from elsewhere',
   };
 }
 
@@ -130,7 +134,10 @@ export function watchTlsFiles(
         server.setSecureContext(readTlsOptions(tls));
         log.info({ cert: tls.certFile }, 'TLS certificate reloaded');
       } catch (err) {
-        log.error({ err: (err as Error).message }, 'TLS certificate reload failed; keeping the previous one');
+        log.error(
+          { err: (err as Error).message },
+          'TLS certificate reload failed; keeping the previous one',
+        );
       }
     }, 200);
   };

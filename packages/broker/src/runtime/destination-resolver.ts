@@ -57,7 +57,8 @@ export interface ResolveOptions {
   /** The Trigger, Subscription or source delivering: names the token's `sub`, identifies in-process senders. */
   readonly owner?: DeliveryOwner | undefined;
   /** Standard Webhooks key: deliveries get `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
-  readonly sign?: ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
+  readonly sign?:
+    ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
 }
 
 /** Kinds of in-process ingress hops, as an EventPolicy names them. */
@@ -105,7 +106,9 @@ export class DestinationResolver {
               const c = security.credentials;
               if (!c)
                 return Promise.reject(
-                  new Error(`audience '${audience}' needs Tributary's signing keys, which are not loaded`),
+                  new Error(
+                    `audience '${audience}' needs Tributary's signing keys, which are not loaded`,
+                  ),
                 );
               return c.authorization(owner, audience);
             },
@@ -132,7 +135,11 @@ export class DestinationResolver {
     return a;
   }
 
-  async resolve(dest: Destination, namespace: string, options: ResolveOptions = {}): Promise<Resolved> {
+  async resolve(
+    dest: Destination,
+    namespace: string,
+    options: ResolveOptions = {},
+  ): Promise<Resolved> {
     if (!dest.ref) return { target: this.#http(dest.uri as string, dest, namespace, options) };
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
@@ -180,7 +187,13 @@ export class DestinationResolver {
    * An in-process hop from a known owner (a source, a Trigger) is authorized as the owner's
    * subject, so EventPolicy `from.ref` entries name in-process senders.
    */
-  #guarded(hop: IngressHop, kind: string, ns: string, name: string, owner?: DeliveryOwner): IngressHop {
+  #guarded(
+    hop: IngressHop,
+    kind: string,
+    ns: string,
+    name: string,
+    owner?: DeliveryOwner,
+  ): IngressHop {
     if (!owner) return hop;
     const security = this.security;
     const subject = oidcSubjectOf(owner);

@@ -2,7 +2,12 @@ import type { CloudEvent, Destination, Logger, RefTargetKind, Topology } from '@
 import type { Agent } from 'undici';
 import type { HttpServer } from '../http/http-server.js';
 import type { BackendRegistry } from './backend-registry.js';
-import type { IngressHop, Resolved, ResolveOptions, SecurityHooks } from './destination-resolver.js';
+import type {
+  IngressHop,
+  Resolved,
+  ResolveOptions,
+  SecurityHooks,
+} from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
 
 /**

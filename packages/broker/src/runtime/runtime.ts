@@ -440,7 +440,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       logger.info(
         {
           url: baseUrl,
-          bound: bound && `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
+          bound:
+            bound &&
+            `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
           brokers: brokers.size,
           triggers: triggers.size,
         },

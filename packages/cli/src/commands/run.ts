@@ -26,7 +26,10 @@ export interface RunOptions {
 }
 
 /** The keys directory: `--keys-dir`, else `$TRIBUTARY_DATA_DIR/keys` (docs/security.md). */
-export function keysDirOf(opts: Pick<RunOptions, 'keysDir'>, env = process.env): string | undefined {
+export function keysDirOf(
+  opts: Pick<RunOptions, 'keysDir'>,
+  env = process.env,
+): string | undefined {
   if (opts.keysDir) return opts.keysDir;
   const data = env['TRIBUTARY_DATA_DIR'];
   return data ? path.join(data, 'keys') : undefined;
@@ -34,7 +37,9 @@ export function keysDirOf(opts: Pick<RunOptions, 'keysDir'>, env = process.env):
 
 function positiveMs(name: string, v: string | undefined): number | string {
   const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : `${name} '${v}' must be a positive whole number of milliseconds`;
+  return Number.isInteger(n) && n > 0
+    ? n
+    : `${name} '${v}' must be a positive whole number of milliseconds`;
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */

@@ -58,7 +58,8 @@ export function secretValues(topology: Topology): string[] {
   const out: string[] = [];
   for (const s of topology.secrets) {
     for (const v of Object.values(s.stringData ?? {})) out.push(v);
-    for (const v of Object.values(s.data ?? {})) out.push(Buffer.from(v, 'base64').toString('utf8'));
+    for (const v of Object.values(s.data ?? {}))
+      out.push(Buffer.from(v, 'base64').toString('utf8'));
   }
   return out;
 }

@@ -81,5 +81,7 @@ export function webhookSigningRef(r: WithMeta): { name: string; key: string } | 
   const v = r.metadata.annotations?.[WEBHOOK_SIGNING_ANNOTATION];
   if (v === undefined || v === '') return undefined;
   const slash = v.indexOf('/');
-  return slash === -1 ? { name: v, key: 'secret' } : { name: v.slice(0, slash), key: v.slice(slash + 1) };
+  return slash === -1
+    ? { name: v, key: 'secret' }
+    : { name: v.slice(0, slash), key: v.slice(slash + 1) };
 }

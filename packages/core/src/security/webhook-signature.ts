@@ -7,7 +7,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The secret's key bytes: base64 after `whsec_`, else the UTF-8 bytes of the string. */
 export function webhookSecretKey(secret: string): Buffer {
-  return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');
+  return secret.startsWith('whsec_')
+    ? Buffer.from(secret.slice(6), 'base64')
+    : Buffer.from(secret, 'utf8');
 }
 
 /** The three headers for one delivery attempt. */
@@ -18,7 +20,10 @@ export function signWebhook(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
   const ts = String(nowSeconds);
-  const mac = createHmac('sha256', key).update(`${id}.${ts}.`).update(body ?? new Uint8Array()).digest('base64');
+  const mac = createHmac('sha256', key)
+    .update(`${id}.${ts}.`)
+    .update(body ?? new Uint8Array())
+    .digest('base64');
   return { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${mac}` };
 }
 
@@ -35,7 +40,10 @@ export function verifyWebhook(
   const sig = headers['webhook-signature'];
   if (!id || !ts || !sig || !/^\d+$/.test(ts)) return false;
   if (Math.abs(nowSeconds - Number(ts)) > toleranceSeconds) return false;
-  const expected = Buffer.from(signWebhook(key, id, body, Number(ts))['webhook-signature']!.slice(3), 'base64');
+  const expected = Buffer.from(
+    signWebhook(key, id, body, Number(ts))['webhook-signature']!.slice(3),
+    'base64',
+  );
   return sig.split(' ').some((s) => {
     if (!s.startsWith('v1,')) return false;
     const got = Buffer.from(s.slice(3), 'base64');
