@@ -4,6 +4,7 @@
  * ServiceAccount style, valid {@link DELIVERY_TOKEN_LIFETIME_SECONDS}; one token per subject and
  * audience is reused until {@link DELIVERY_TOKEN_RENEW_SECONDS} before it expires.
  */
+import type * as JoseModule from 'jose';
 import { type DeliveryCredentials, type DeliveryOwner, oidcSubjectOf } from '@tributary/core';
 import type { SigningKeys } from './signing-keys.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
@@ -15,7 +16,7 @@ export const DELIVERY_TOKEN_RENEW_SECONDS = 60;
 /** Cached tokens at most (subject × audience pairs). */
 const MAX_CACHED = 10_000;
 
-type Jose = typeof import('jose');
+type Jose = typeof JoseModule;
 
 /** Mints and caches delivery tokens. */
 export class DeliveryTokens implements DeliveryCredentials {

@@ -3,6 +3,7 @@
  * persisted as `signing-keys.json` (mode 0600) in the keys directory when one is given, rotated on
  * request (the previous public key stays in the JWKS so tokens in flight still verify).
  */
+import type * as JoseModule from 'jose';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { webcrypto } from 'node:crypto';
@@ -11,7 +12,7 @@ import type { JWK } from 'jose';
 type CryptoKey = webcrypto.CryptoKey;
 import { SigningKeyError } from './errors.js';
 
-type Jose = typeof import('jose');
+type Jose = typeof JoseModule;
 
 /** The algorithm of every key Tributary generates. */
 export const SIGNING_ALGORITHM = 'ES256';

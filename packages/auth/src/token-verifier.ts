@@ -3,6 +3,7 @@
  * from `jwksUri` or OIDC discovery, cached, refetched on an unknown `kid`) and static tokens from
  * Secrets (subject `token:<name>`). `jose` is imported at first use (docs/security.md).
  */
+import type * as JoseModule from 'jose';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@tributary/core';
 import { silentLogger } from '@tributary/core';
@@ -31,7 +32,7 @@ export const JWKS_MAX_AGE_MS = 10 * 60_000;
 /** The verified sender, or why the token is refused (always a 401). */
 export type VerifyResult = { subject: string } | { error: string };
 
-type Jose = typeof import('jose');
+type Jose = typeof JoseModule;
 type KeySet = ReturnType<Jose['createRemoteJWKSet']>;
 
 export interface TokenVerifierOptions {

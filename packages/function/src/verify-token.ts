@@ -3,6 +3,7 @@
  * found through its `/.well-known/openid-configuration`, cached by jose and refetched when a token
  * names an unknown `kid` (after a key rotation). `jose` is imported at first use.
  */
+import type * as JoseModule from 'jose';
 
 /** `serve`'s `verify` option: accept only tokens Tributary minted for this function. */
 export interface VerifyOptions {
@@ -17,7 +18,7 @@ export interface VerifyOptions {
 /** The result of checking one request: the sender's subject, or why it is refused (401). */
 export type TokenCheck = { subject: string } | { error: string };
 
-type Jose = typeof import('jose');
+type Jose = typeof JoseModule;
 
 /** Builds the checker; the discovery document is fetched at the first request. */
 export function createTokenCheck(
