@@ -35,10 +35,13 @@ export function createAuthPlugin(options: AuthPluginOptions): RuntimePlugin {
     name: 'auth',
     async register(ctx) {
       const log = ctx.logger.child({ component: 'auth' });
-      await options.keys.init();
+      const auth = ctx.topology.byKind('Authentication')[0];
+      // With a keys directory or an Authentication the key pair exists from the first start;
+      // otherwise it is generated at first use, so a plain embedded run never loads jose.
+      if (options.keys.dir !== undefined || auth) await options.keys.init();
+      else options.keys.load();
       const issuer = () => trimSlash(options.publicUrl ?? ctx.baseUrl);
       ctx.security.credentials = new DeliveryTokens(options.keys, issuer);
-      const auth = ctx.topology.byKind('Authentication')[0];
       try {
         const built = createIngressAuthorizer(ctx.topology, { logger: log, env: options.env });
         ctx.security.authorizer = built;
@@ -97,8 +100,8 @@ export function createAuthPlugin(options: AuthPluginOptions): RuntimePlugin {
           'Authentication is not usable: every ingress request is refused',
         );
       }
-      ctx.server.route('GET', JWKS_PATH, (_req, res) =>
-        sendJson(res, 200, options.keys.jwks(), { 'cache-control': 'max-age=60' }),
+      ctx.server.route('GET', JWKS_PATH, async (_req, res) =>
+        sendJson(res, 200, await options.keys.jwks(), { 'cache-control': 'max-age=60' }),
       );
       ctx.server.route('GET', OPENID_CONFIGURATION_PATH, (_req, res) =>
         sendJson(res, 200, openidConfiguration(issuer())),
@@ -106,7 +109,8 @@ export function createAuthPlugin(options: AuthPluginOptions): RuntimePlugin {
       ctx.server.route('POST', KEY_ROTATE_PATH, async (_req, res) => {
         const kid = await options.keys.rotate();
         log.info({ kid }, 'signing key rotated');
-        sendJson(res, 200, { kid, keys: options.keys.jwks().keys.map((k) => k.kid) });
+        const { keys } = await options.keys.jwks();
+        sendJson(res, 200, { kid, keys: keys.map((k) => k.kid) });
       });
     },
   };

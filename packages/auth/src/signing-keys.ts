@@ -40,6 +40,7 @@ export class SigningKeys {
   readonly #dir: string | undefined;
   #jose: Promise<Jose> | undefined;
   readonly #listeners = new Set<() => void>();
+  #generating: Promise<void> | undefined;
 
   /** `dir`: where keys persist (created when missing); without it keys live in memory only. */
   constructor(dir?: string) {
@@ -51,12 +52,22 @@ export class SigningKeys {
     return this.#dir;
   }
 
-  /** Loads the persisted keys, or generates (and persists) the first one. */
+  /**
+   * Loads the persisted keys (no jose needed). The first key is generated (and persisted) at first
+   * use — the first delivery token, JWKS request or rotation — so a run that never uses
+   * Tributary's identity never loads jose.
+   */
+  load(): void {
+    if (this.#keys.length === 0) this.#keys = this.#read();
+  }
+
+  /** Loads or generates the keys. */
   async init(): Promise<void> {
-    if (this.#keys.length > 0) return;
-    const stored = this.#read();
-    if (stored.length > 0) this.#keys = stored;
-    else await this.rotate();
+    this.load();
+    if (this.#keys.length === 0) {
+      this.#generating ??= this.rotate().then(() => undefined);
+      await this.#generating;
+    }
   }
 
   /** Generates a new current key; the previous one stays in the JWKS. Resolves with its kid. */
@@ -86,13 +97,11 @@ export class SigningKeys {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The key new tokens are signed with. */
-  current(): Promise<SigningKey> {
+  /** The key new tokens are signed with (generated at first use). */
+  async current(): Promise<SigningKey> {
+    await this.init();
     const k = this.#keys[0];
-    if (!k)
-      return Promise.reject(
-        new SigningKeyError('signing keys are not initialised: call init() first'),
-      );
+    if (!k) throw new SigningKeyError('no signing key could be generated');
     this.#current ??= this.#loadJose().then(async (jose) => ({
       kid: k.kid,
       key: (await jose.importJWK(k.privateJwk, SIGNING_ALGORITHM)) as CryptoKey,
@@ -101,7 +110,8 @@ export class SigningKeys {
   }
 
   /** The public keys, as served at `/.well-known/jwks.json`. */
-  jwks(): { keys: JWK[] } {
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.init();
     return { keys: this.#keys.map((k) => k.publicJwk) };
   }
 
