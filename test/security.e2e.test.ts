@@ -19,6 +19,7 @@ import { type FunctionServer, serve } from '@tributary/function';
 import { type HttpSink, freePort, startHttpSink } from '@tributary/testkit';
 import {
   type TributaryProcess,
+  runCli,
   startTributary,
   writeManifests,
 } from './support/tributary-process.js';
@@ -417,6 +418,28 @@ describe('EventPolicy (403)', () => {
     const byName = Object.fromEntries(body.items.map((i) => [i.name, i.message]));
     expect(byName['producers']).toBe('applies to Broker/team/guarded');
     expect(byName['only-allowed-ping']).toBe('applies to Broker/team/pings');
+  });
+});
+
+describe('tributary get', () => {
+  it('lists EventPolicies with what they apply to, with the admin token from TRIBUTARY_ADMIN_TOKEN', async () => {
+    const without = await runCli(['get', 'eventpolicies', '--server', trib.baseUrl]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain('(401)');
+    process.env['TRIBUTARY_ADMIN_TOKEN'] = ADMIN_TOKEN;
+    try {
+      const r = await runCli(['get', 'eventpolicies', '--server', trib.baseUrl]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        /producers\s+team\s+True\s+Ready\s+applies to Broker\/team\/guarded/,
+      );
+      const triggers = await runCli(['get', 'triggers', '-o', 'json', '--server', trib.baseUrl]);
+      expect(triggers.stdout).toContain('REDACTED');
+      expect(triggers.stdout).not.toContain(URL_PASSWORD);
+      expect(triggers.stdout).not.toContain(URL_TOKEN);
+    } finally {
+      delete process.env['TRIBUTARY_ADMIN_TOKEN'];
+    }
   });
 });
 
