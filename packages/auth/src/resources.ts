@@ -10,6 +10,7 @@ import {
   registerKind,
   resourceSchema,
 } from '@tributary/core';
+import { validateTriggerFilters } from '@tributary/filter';
 
 /** What a resource without EventPolicies allows (Knative's `default-authorization-mode`). */
 export const DEFAULT_AUTHORIZATION_MODES = [
@@ -135,7 +136,20 @@ export function registerAuthKinds(): void {
     { replace: true },
   );
   registerKind(
-    { apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'EventPolicy', schema: EventPolicySchema },
+    {
+      apiVersion: 'eventing.knative.dev/v1alpha1',
+      kind: 'EventPolicy',
+      schema: EventPolicySchema,
+      // `spec.filters` are checked like a Trigger's (CESQL syntax, dialects), with positions.
+      validate: (p) =>
+        validateTriggerFilters({ filters: p.spec.filters }, { filterData: false }).map((x) => ({
+          path: ['spec', ...x.path],
+          message:
+            x.offset === undefined || x.message.includes('position')
+              ? x.message
+              : `${x.message} (at position ${x.offset} of the expression)`,
+        })),
+    },
     { replace: true },
   );
 }
