@@ -356,6 +356,14 @@ describe('authentication of senders (401, nothing published)', () => {
   it('accepts the static token from the Secret as subject token:ci', async () => {
     const r = await post('/team/guarded', { token: STATIC_TOKEN });
     expect(r.status).toBe(202);
+    const url = `${trib.baseUrl}/team/guarded`;
+    const cli = ['send', url, '--type', 'com.ok.cli', '--source', '/cli'];
+    const denied = await runCli(cli);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^401 /);
+    const sent = await runCli([...cli, '--token', STATIC_TOKEN]);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^202 /);
   });
 });
 

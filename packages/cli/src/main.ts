@@ -107,6 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--data <data>', 'event data (a JSON value, or text with --content-type)')
     .option('--content-type <type>', 'datacontenttype', 'application/json')
     .option('-e, --extension <name=value>', 'an extension attribute (repeatable)', collect, [])
+    .option('--token <token>', 'send Authorization: Bearer <token> (default: $TRIBUTARY_TOKEN)')
     .addOption(
       new Option('--mode <mode>', 'content mode')
         .choices(['binary', 'structured'])

@@ -43,7 +43,7 @@ export interface RouteContext {
    * Asks the ingress authorizer (docs/security.md) whether this request may publish `events` to
    * `resource`; allowed when the server has no authorizer.
    */
-  authorize(
+  authorize?(
     resource: IngressResource,
     events: readonly CloudEvent[],
   ): Promise<AuthorizationDecision>;

@@ -47,7 +47,7 @@ export async function readCloudEvents(
     sendError(res, 400, err.message);
     return undefined;
   }
-  if (resource) {
+  if (resource && ctx.authorize) {
     const decision = await ctx.authorize(resource, events);
     if (!decision.allowed) {
       log.debug(
