@@ -7,12 +7,9 @@ import {
   brokerClassOf,
   compileDelivery,
   configMapData,
-  resolveSecretKeyRef,
-  signWebhook,
+  redactUrlsInText,
   silentLogger,
   triggerFilterData,
-  webhookSecretKey,
-  webhookSigningRef,
 } from '@tributary/core';
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
 import type { Trigger } from '@tributary/core';
@@ -35,6 +32,7 @@ import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 import { brokerTopic, triggerSubscriptionName } from './naming.js';
 import { subscribeOptionsFor } from './subscribe-options.js';
+import { triggerIdentity } from './trigger-identity.js';
 
 interface RunningTrigger {
   readonly namespace: string;
@@ -86,7 +84,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     port: options.port ?? 8080,
     logger: logger.child({ component: 'http' }),
     maxBodyBytes: options.maxBodyBytes,
-    readiness: () => statuses.readiness(),
+    readiness: () => {
+      // `/readyz` is public: its messages never show URL credentials or Secret values.
+      const scrub = options.scrub ?? redactUrlsInText;
+      const r = statuses.readiness();
+      return { ...r, notReady: r.notReady.map((n) => ({ ...n, message: scrub(n.message) })) };
+    },
     ingressAuthorizer: () => security.authorizer,
     tls: options.tls,
     admin: options.admin,
@@ -212,22 +215,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     const brokerRes = topology.get('Broker', namespace, brokerName);
     const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
-    const owner = { apiVersion: t.apiVersion, kind: 'Trigger', namespace, name };
-    let sign;
-    const signingRef = webhookSigningRef(t);
-    if (signingRef) {
-      try {
-        const key = webhookSecretKey(resolveSecretKeyRef(topology, namespace, signingRef));
-        sign = (id: string, body: Uint8Array | undefined) => signWebhook(key, id, body);
-      } catch (err) {
-        return notReady('SigningSecretMissing', (err as Error).message);
-      }
-    }
-    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, { owner, sign });
+    const identity = triggerIdentity(t, topology);
+    if ('error' in identity) return notReady('SigningSecretMissing', identity.error);
+    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, identity.options);
     if ('error' in subscriber) return notReady('SubscriberResolveFailed', subscriber.error);
     let deadLetter;
     if (delivery.deadLetterSink) {
-      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, { owner });
+      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, {
+        owner: identity.options.owner,
+      });
       if ('error' in dls) return notReady('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
