@@ -7,7 +7,10 @@ import { pino, type Logger } from 'pino';
 export type LogFormat = 'json' | 'pretty' | 'auto';
 
 /** `auto` is pretty on a terminal and JSON anywhere else (pipes, files, log collectors). */
-export function resolveLogFormat(format: LogFormat, isTTY = process.stdout.isTTY): 'json' | 'pretty' {
+export function resolveLogFormat(
+  format: LogFormat,
+  isTTY = process.stdout.isTTY,
+): 'json' | 'pretty' {
   if (format === 'auto') return isTTY ? 'pretty' : 'json';
   return format;
 }
@@ -18,5 +21,8 @@ export async function createRunLogger(level: string, format: LogFormat): Promise
   if (resolveLogFormat(format) === 'json') return pino(options);
   const { default: pretty } = await import('pino-pretty');
   // sync: lines reach the terminal in order with process exit; the cost does not matter on a terminal.
-  return pino(options, pretty({ sync: true, colorize: true, singleLine: true, ignore: 'pid,hostname,service' }));
+  return pino(
+    options,
+    pretty({ sync: true, colorize: true, singleLine: true, ignore: 'pid,hostname,service' }),
+  );
 }
