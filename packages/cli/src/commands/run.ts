@@ -1,17 +1,24 @@
+<<<<<<< HEAD
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { isLoopback } from '@tributary/broker';
 import { ConfigError, SecretScrubber, formatProblem } from '@tributary/core';
+=======
+import { ConfigError, formatProblem } from '@tributary/core';
+>>>>>>> main
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
+import { createRunLogger, type LogFormat } from '../logger.js';
 
 export interface RunOptions {
   filename: string[];
   port: string;
   host: string;
   logLevel: string;
+  /** json, pretty, or auto (pretty on a terminal). */
+  logFormat?: LogFormat;
   /** Apply edits to the manifest files while running. */
   watch?: boolean;
   tlsCert?: string;
@@ -52,6 +59,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`--port '${opts.port}' must be a whole number from 0 to 65535\n`);
     return 1;
   }
+<<<<<<< HEAD
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
     process.stderr.write('--tls-cert and --tls-key go together: give both or neither\n');
     return 1;
@@ -84,6 +92,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     base: { service: 'tributary' },
     hooks: { streamWrite: (line) => scrubber.scrub(line) },
   });
+=======
+  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
+>>>>>>> main
   let mesh;
   try {
     mesh = await createMesh(
