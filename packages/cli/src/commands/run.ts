@@ -1,12 +1,7 @@
-<<<<<<< HEAD
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
 import { isLoopback } from '@tributary/broker';
 import { ConfigError, SecretScrubber, formatProblem } from '@tributary/core';
-=======
-import { ConfigError, formatProblem } from '@tributary/core';
->>>>>>> main
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
@@ -59,7 +54,6 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`--port '${opts.port}' must be a whole number from 0 to 65535\n`);
     return 1;
   }
-<<<<<<< HEAD
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
     process.stderr.write('--tls-cert and --tls-key go together: give both or neither\n');
     return 1;
@@ -87,14 +81,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // One scrubber for every log line: Secret values and URL credentials never reach the output.
   const scrubber = new SecretScrubber();
   if (adminToken) scrubber.add(adminToken);
-  const logger = pino({
-    level: opts.logLevel,
-    base: { service: 'tributary' },
-    hooks: { streamWrite: (line) => scrubber.scrub(line) },
-  });
-=======
-  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
->>>>>>> main
+  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto', (line) =>
+    scrubber.scrub(line),
+  );
   let mesh;
   try {
     mesh = await createMesh(
