@@ -114,7 +114,11 @@ export class TokenVerifier {
     if (!pending) {
       pending = this.#createKeySet(issuer);
       this.#keySets.set(key, pending);
-      pending.catch(() => this.#keySets.delete(key));
+      // A failed discovery is remembered for the refetch cooldown, so requests naming an issuer
+      // that is down do not each make a request to it.
+      pending.catch(() => {
+        setTimeout(() => this.#keySets.delete(key), JWKS_REFETCH_COOLDOWN_MS).unref();
+      });
     }
     return pending;
   }
