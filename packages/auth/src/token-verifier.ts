@@ -29,6 +29,11 @@ export const JWKS_REFETCH_COOLDOWN_MS = 5_000;
 /** A fetched JWKS is used for at most this long before it is fetched again. */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
 
+/** A verified JWT is trusted again without checking its signature for at most this long. */
+export const VERIFIED_TOKEN_CACHE_MS = 60_000;
+/** Verified tokens remembered at most (the cache is emptied when full). */
+const MAX_CACHED_TOKENS = 10_000;
+
 /** The verified sender, or why the token is refused (always a 401). */
 export type VerifyResult = { subject: string } | { error: string };
 
@@ -48,6 +53,8 @@ export class TokenVerifier {
   readonly #issuers: Map<string, TrustedIssuer>;
   readonly #tokens: ReadonlyArray<{ name: string; digest: Buffer }>;
   readonly #keySets = new Map<string, Promise<KeySet>>();
+  /** Verified JWTs (with the audience they were checked for) → subject, until min(exp, 60 s). */
+  readonly #verified = new Map<string, { subject: string; until: number }>();
   readonly #log: Logger;
   readonly #fetch: typeof fetch;
   #jose: Promise<Jose> | undefined;
@@ -72,6 +79,12 @@ export class TokenVerifier {
     const digest = sha256(token);
     for (const t of this.#tokens)
       if (timingSafeEqual(t.digest, digest)) return { subject: `token:${t.name}` };
+    const cacheKey = `${token}\n${extraAudience ?? ''}`;
+    const hit = this.#verified.get(cacheKey);
+    if (hit) {
+      if (hit.until > Date.now()) return { subject: hit.subject };
+      this.#verified.delete(cacheKey);
+    }
     if (token.split('.').length !== 3)
       return { error: 'the bearer token is not a known token or a JWT' };
     const jose = await this.#loadJose();
@@ -93,6 +106,10 @@ export class TokenVerifier {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['exp', 'sub'],
       });
+      // Signature checks dominate the cost of an authenticated request: remember the result.
+      if (this.#verified.size >= MAX_CACHED_TOKENS) this.#verified.clear();
+      const until = Math.min((payload.exp ?? 0) * 1000, Date.now() + VERIFIED_TOKEN_CACHE_MS);
+      this.#verified.set(cacheKey, { subject: payload.sub!, until });
       return { subject: payload.sub! };
     } catch (err) {
       if (err instanceof DiscoveryError) {
