@@ -1,19 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import {
-  type CryptoKey,
-  type JWK,
-  SignJWT,
-  createRemoteJWKSet,
-  exportJWK,
-  generateKeyPair,
-  jwtVerify,
-} from 'jose';
+import { type JWK, createRemoteJWKSet, jwtVerify } from 'jose';
+import { type Issuer, mint, newKey, startIssuer } from './support/oidc-issuer.js';
 import { verifyWebhook, webhookSecretKey } from '@tributary/core';
 import { type FunctionServer, serve } from '@tributary/function';
 import { type HttpSink, freePort, startHttpSink } from '@tributary/testkit';
@@ -36,13 +27,6 @@ const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const URL_PASSWORD = `pw${randomBytes(8).toString('hex')}`;
 const URL_TOKEN = `qt${randomBytes(8).toString('hex')}`;
 
-interface Issuer {
-  url: string;
-  server: Server;
-  keys: Array<{ kid: string; pub: JWK; priv: CryptoKey }>;
-  fetches: number;
-}
-
 let issuer: Issuer;
 let trib: TributaryProcess;
 let policySink: HttpSink;
@@ -52,54 +36,6 @@ let pingSink: HttpSink;
 let signedSink: HttpSink;
 let fn: FunctionServer | undefined;
 let fnPort: number;
-
-async function newKey(kid: string) {
-  const { publicKey, privateKey } = await generateKeyPair('ES256');
-  return { kid, pub: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' }, priv: privateKey };
-}
-
-async function startIssuer(): Promise<Issuer> {
-  const state: Issuer = { url: '', server: undefined as unknown as Server, keys: [], fetches: 0 };
-  state.keys.push(await newKey('k1'));
-  state.server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/openid-configuration')
-      return res.end(JSON.stringify({ issuer: state.url, jwks_uri: `${state.url}/keys` }));
-    if (req.url === '/keys') {
-      state.fetches++;
-      return res.end(JSON.stringify({ keys: state.keys.map((k) => k.pub) }));
-    }
-    res.statusCode = 404;
-    res.end('{}');
-  });
-  await new Promise<void>((r) => state.server.listen(0, '127.0.0.1', () => r()));
-  state.url = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}`;
-  return state;
-}
-
-interface MintOptions {
-  sub: string;
-  aud?: string;
-  kid?: string;
-  key?: CryptoKey;
-  iss?: string;
-  exp?: number;
-  nbf?: number;
-}
-
-async function mint(o: MintOptions): Promise<string> {
-  const k = issuer.keys.find((x) => x.kid === (o.kid ?? 'k1'))!;
-  const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', kid: o.kid ?? 'k1' })
-    .setIssuer(o.iss ?? issuer.url)
-    .setSubject(o.sub)
-    .setAudience(o.aud ?? 'tributary')
-    .setIssuedAt(now)
-    .setExpirationTime(o.exp ?? now + 300);
-  if (o.nbf !== undefined) jwt.setNotBefore(o.nbf);
-  return jwt.sign(o.key ?? k.priv);
-}
 
 let seq = 0;
 async function post(
@@ -290,28 +226,35 @@ describe('authentication of senders (401, nothing published)', () => {
       ['garbage', { token: 'not-a-token' }, /not a known token or a JWT/],
       [
         'forged',
-        { token: await mint({ sub: 'system:serviceaccount:team:orders', key: other.priv }) },
+        {
+          token: await mint(issuer, { sub: 'system:serviceaccount:team:orders', key: other.priv }),
+        },
         /signature/,
       ],
       [
         'expired',
-        { token: await mint({ sub: 'system:serviceaccount:team:orders', exp: now - 120 }) },
+        { token: await mint(issuer, { sub: 'system:serviceaccount:team:orders', exp: now - 120 }) },
         /expired/,
       ],
       [
         'nbf',
-        { token: await mint({ sub: 'system:serviceaccount:team:orders', nbf: now + 600 }) },
+        { token: await mint(issuer, { sub: 'system:serviceaccount:team:orders', nbf: now + 600 }) },
         /not valid yet/,
       ],
       [
         'audience',
-        { token: await mint({ sub: 'system:serviceaccount:team:orders', aud: 'someone-else' }) },
+        {
+          token: await mint(issuer, {
+            sub: 'system:serviceaccount:team:orders',
+            aud: 'someone-else',
+          }),
+        },
         /audience/,
       ],
       [
         'issuer',
         {
-          token: await mint({
+          token: await mint(issuer, {
             sub: 'system:serviceaccount:team:orders',
             iss: 'https://evil.example',
           }),
@@ -332,7 +275,7 @@ describe('authentication of senders (401, nothing published)', () => {
     ids.push(c.id);
     // A valid event afterwards is delivered; none of the refused ones ever was.
     const ok = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:team:orders' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:orders' }),
     });
     expect(ok.status).toBe(202);
     await policySink.waitForEvent((e) => e.attributes['id'] === ok.id, 20_000);
@@ -347,7 +290,7 @@ describe('authentication of senders (401, nothing published)', () => {
     issuer.keys.push(await newKey('k2'));
     await new Promise((r) => setTimeout(r, 5_500)); // past the refetch cooldown
     const r = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:team:orders', kid: 'k2' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:orders', kid: 'k2' }),
     });
     expect(r.status).toBe(202);
     expect(issuer.fetches).toBeGreaterThan(before);
@@ -370,16 +313,16 @@ describe('authentication of senders (401, nothing published)', () => {
 describe('EventPolicy (403)', () => {
   it('allows an exact subject and a prefix subject, refuses others', async () => {
     const exact = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:team:orders' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:orders' }),
     });
     const prefix = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:ci:build-42' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:ci:build-42' }),
     });
     const stranger = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:team:intruder' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:intruder' }),
     });
     const notPrefix = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:ci:deploy' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:ci:deploy' }),
     });
     expect([exact.status, prefix.status, stranger.status, notPrefix.status]).toEqual([
       202, 202, 403, 403,
@@ -389,7 +332,7 @@ describe('EventPolicy (403)', () => {
 
   it("refuses an allowed sender's event that fails the policy's filters", async () => {
     const r = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:team:orders' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:orders' }),
       type: 'com.bad.created',
     });
     expect(r.status).toBe(403);
@@ -398,13 +341,13 @@ describe('EventPolicy (403)', () => {
 
   it('follows defaultAuthorization allow-same-namespace for resources without policies', async () => {
     const same = await post('/team/open', {
-      token: await mint({ sub: 'system:serviceaccount:team:anyone' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:anyone' }),
     });
     const otherNs = await post('/team/open', {
-      token: await mint({ sub: 'system:serviceaccount:elsewhere:x' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:elsewhere:x' }),
     });
     const chan = await post('/team/channels/chan', {
-      token: await mint({ sub: 'system:serviceaccount:team:a' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:a' }),
     });
     expect([same.status, otherNs.status, chan.status]).toEqual([202, 403, 202]);
     await openSink.waitForEvent((e) => e.attributes['id'] === same.id, 20_000);
@@ -454,7 +397,7 @@ describe('tributary get', () => {
 describe("Tributary's identity on deliveries", () => {
   it('sends a JWT for the Destination audience that verifies against /.well-known (jose)', async () => {
     const r = await post('/team/guarded', {
-      token: await mint({ sub: 'system:serviceaccount:team:orders' }),
+      token: await mint(issuer, { sub: 'system:serviceaccount:team:orders' }),
     });
     const req = await policySink.waitForRequest(
       (q) => q.events.some((e) => e.attributes['id'] === r.id),
@@ -598,76 +541,5 @@ describe('secrets stay secret', () => {
     const everything = [JSON.stringify(trib.logs), resources, metrics].join('\n');
     for (const secret of [STATIC_TOKEN, ADMIN_TOKEN, WEBHOOK_SECRET, URL_PASSWORD, URL_TOKEN])
       expect(everything.includes(secret), `found ${secret.slice(0, 4)}…`).toBe(false);
-  });
-});
-
-describe('run --watch', () => {
-  it('applies an EventPolicy added while running, and an Authentication removed', async () => {
-    const base = `
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: b }
----
-apiVersion: v1
-kind: Secret
-metadata: { name: toks }
-stringData: { a: token-a-${randomBytes(6).toString('hex')}, b: token-b-${randomBytes(6).toString('hex')} }
-`;
-    const auth = `---
-apiVersion: tributary.dev/v1alpha1
-kind: Authentication
-metadata: { name: default }
-spec:
-  tokens:
-    - { name: a, secretKeyRef: { name: toks, key: a } }
-    - { name: b, secretKeyRef: { name: toks, key: b } }
-  defaultAuthorization: allow-all
-`;
-    const policy = `---
-apiVersion: eventing.knative.dev/v1alpha1
-kind: EventPolicy
-metadata: { name: only-a }
-spec:
-  from: [{ sub: "token:a" }]
-`;
-    const dir = writeManifests({ 'm.yaml': base + auth });
-    const file = path.join(dir, 'm.yaml');
-    const [, tokA, tokB] = /a: (\S+), b: (\S+) \}/.exec(base)!;
-    const w = await startTributary(dir, ['--watch']);
-    const send = async (token?: string) => {
-      const res = await request(`${w.baseUrl}/default/b`, {
-        method: 'POST',
-        headers: {
-          'ce-specversion': '1.0',
-          'ce-id': `${Math.random()}`,
-          'ce-source': '/w',
-          'ce-type': 't',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: '',
-      });
-      await res.body.dump();
-      return res.statusCode;
-    };
-    const reloaded = async (mark: number) => {
-      const until = Date.now() + 30_000;
-      while (!w.logs.slice(mark).some((l) => l['msg'] === 'manifests reloaded')) {
-        if (Date.now() > until) throw new Error('no reload within 30 s');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    try {
-      expect([await send(tokA), await send(tokB), await send()]).toEqual([202, 202, 401]);
-      let mark = w.logs.length;
-      writeFileSync(file, base + auth + policy);
-      await reloaded(mark);
-      expect([await send(tokA), await send(tokB)]).toEqual([202, 403]);
-      mark = w.logs.length;
-      writeFileSync(file, base);
-      await reloaded(mark);
-      expect(await send()).toBe(202);
-    } finally {
-      await w.stop();
-    }
   });
 });
