@@ -166,6 +166,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         topology,
         namespace,
         configRef: cfg,
+        annotations: b.metadata.annotations ?? {},
       });
       await backend.start();
       brokers.set(`${namespace}/${name}`, {

@@ -1,0 +1,175 @@
+/**
+ * The prepared statements of the event tables (schema in schema.ts): storing an event with its
+ * deliveries, acknowledging, storing a retry, reading a subscription's ack set in order.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { CloudEvent } from '@tributary/core';
+
+/** A delivery row as read back: what a subscription still has to acknowledge. */
+export interface StoredDelivery {
+  readonly seq: number;
+  /** Deliveries handed out before (stored with failed or deferred deliveries). */
+  readonly deliveryCount: number;
+  /** The attempt a stored retry resumes at. */
+  readonly attempt: number | undefined;
+  /** Not handed out before this time (ms since the epoch); 0 = now. */
+  readonly dueAt: number;
+  readonly event: CloudEvent;
+}
+
+interface DeliveryRow {
+  seq: number;
+  delivery_count: number;
+  attempt: number | null;
+  due_at: number;
+  attributes: string;
+  data: Buffer | null;
+}
+
+/** Bytes an event counts for against a size cap: its attributes as stored plus its data. */
+export function storedSize(attributes: string, data: Uint8Array | undefined): number {
+  return Buffer.byteLength(attributes) + (data?.byteLength ?? 0);
+}
+
+/** An event as stored: attributes JSON, data bytes, and its size against caps. */
+export interface EncodedEvent {
+  readonly attributes: string;
+  readonly data: Buffer | null;
+  readonly bytes: number;
+}
+
+export function encode(event: CloudEvent): EncodedEvent {
+  const attributes = JSON.stringify(event.attributes);
+  return { attributes, data: blob(event.data), bytes: storedSize(attributes, event.data) };
+}
+
+function decode(attributes: string, data: Buffer | null): CloudEvent {
+  const attrs = JSON.parse(attributes) as Record<string, string>;
+  return data === null ? { attributes: attrs } : { attributes: attrs, data };
+}
+
+function blob(data: Uint8Array | undefined): Buffer | null {
+  if (!data) return null;
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export class EventLog {
+  readonly #insertEvent: Statement;
+  readonly #insertDelivery: Statement;
+  readonly #deleteDelivery: Statement;
+  readonly #release: Statement;
+  readonly #deleteEvent: Statement;
+  readonly #update: Statement;
+  readonly #load: Statement;
+  readonly #fetch: Statement;
+  readonly #seqsOf: Statement;
+  readonly #deleteDeliveriesOf: Statement;
+  readonly #count: Statement;
+
+  constructor(db: Database) {
+    this.#insertEvent = db.prepare(
+      'INSERT INTO events (topic_id, attributes, data, bytes, published_at, pending) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#insertDelivery = db.prepare(
+      'INSERT OR IGNORE INTO deliveries (subscription_id, seq) VALUES (?, ?)',
+    );
+    this.#deleteDelivery = db.prepare(
+      'DELETE FROM deliveries WHERE subscription_id = ? AND seq = ?',
+    );
+    this.#release = db.prepare(
+      'UPDATE events SET pending = pending - 1 WHERE seq = ? RETURNING pending, bytes, topic_id',
+    );
+    this.#deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
+    this.#update = db.prepare(
+      'UPDATE deliveries SET delivery_count = ?, attempt = ?, due_at = ? WHERE subscription_id = ? AND seq = ?',
+    );
+    this.#load = db.prepare(
+      `SELECT d.seq, d.delivery_count, d.attempt, d.due_at, e.attributes, e.data
+         FROM deliveries d JOIN events e ON e.seq = d.seq
+        WHERE d.subscription_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?`,
+    );
+    this.#fetch = db.prepare('SELECT attributes, data FROM events WHERE seq = ?');
+    this.#seqsOf = db
+      .prepare('SELECT seq FROM deliveries WHERE subscription_id = ? ORDER BY seq')
+      .pluck();
+    this.#deleteDeliveriesOf = db.prepare('DELETE FROM deliveries WHERE subscription_id = ?');
+    this.#count = db.prepare('SELECT count(*) FROM deliveries WHERE subscription_id = ?').pluck();
+  }
+
+  /** Inserts an encoded event held for `subscriptions`; resolves with its sequence number. */
+  insert(topicId: number, e: EncodedEvent, subscriptions: readonly number[], now: number): number {
+    const info = this.#insertEvent.run(
+      topicId,
+      e.attributes,
+      e.data,
+      e.bytes,
+      now,
+      subscriptions.length,
+    );
+    const seq = Number(info.lastInsertRowid);
+    for (const sub of subscriptions) this.#insertDelivery.run(sub, seq);
+    return seq;
+  }
+
+  /**
+   * Removes a delivery; the event goes too once no subscription holds it. Resolves with the
+   * removed event's topic and size, undefined while other subscriptions still hold it.
+   */
+  ack(subscription: number, seq: number): { topicId: number; bytes: number } | undefined {
+    if (this.#deleteDelivery.run(subscription, seq).changes === 0) return undefined;
+    const row = this.#release.get(seq) as
+      { pending: number; bytes: number; topic_id: number } | undefined;
+    if (!row || row.pending > 0) return undefined;
+    this.#deleteEvent.run(seq);
+    return { topicId: row.topic_id, bytes: row.bytes };
+  }
+
+  /** Stores a delivery's count and, for a stored retry, its attempt and due time. */
+  update(
+    subscription: number,
+    seq: number,
+    deliveryCount: number,
+    attempt: number | undefined,
+    dueAt: number,
+  ): void {
+    this.#update.run(deliveryCount, attempt ?? null, dueAt, subscription, seq);
+  }
+
+  /** Up to `limit` deliveries of a subscription after `afterSeq`, in publish order. */
+  load(subscription: number, afterSeq: number, limit: number): StoredDelivery[] {
+    const rows = this.#load.all(subscription, afterSeq, limit) as DeliveryRow[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      deliveryCount: r.delivery_count,
+      attempt: r.attempt ?? undefined,
+      dueAt: r.due_at,
+      event: decode(r.attributes, r.data),
+    }));
+  }
+
+  /** The event with sequence number `seq`, if still stored. */
+  fetch(seq: number): CloudEvent | undefined {
+    const row = this.#fetch.get(seq) as { attributes: string; data: Buffer | null } | undefined;
+    return row && decode(row.attributes, row.data);
+  }
+
+  /** Deliveries a subscription has not acknowledged. */
+  count(subscription: number): number {
+    return Number(this.#count.get(subscription));
+  }
+
+  /** Drops a subscription's whole ack set; resolves with what was freed per topic. */
+  dropDeliveries(subscription: number): Map<number, { events: number; bytes: number }> {
+    const freed = new Map<number, { events: number; bytes: number }>();
+    for (const seq of this.#seqsOf.all(subscription) as number[]) {
+      const r = this.ack(subscription, seq);
+      if (!r) continue;
+      const f = freed.get(r.topicId) ?? { events: 0, bytes: 0 };
+      f.events++;
+      f.bytes += r.bytes;
+      freed.set(r.topicId, f);
+    }
+    this.#deleteDeliveriesOf.run(subscription);
+    return freed;
+  }
+}

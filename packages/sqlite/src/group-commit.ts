@@ -1,0 +1,113 @@
+/**
+ * Group commit: every write queued during one turn of the event loop goes into one transaction,
+ * so concurrent publishes share one commit (and, at durability `power-loss`, one fsync).
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '@tributary/core';
+
+/** One write. `apply` runs inside the transaction and must touch nothing but the database. */
+export interface WriteOp {
+  apply(): void;
+  /** After the transaction committed: update in-memory state, resolve the caller. */
+  committed?(): void;
+  /** The transaction rolled back (disk full, I/O error). Not called for `keep` ops. */
+  failed?(err: Error): void;
+  /**
+   * Bookkeeping (acknowledgements, retry times): on failure the op is kept and applied again
+   * later instead of failing; losing it to a crash only means a redelivery.
+   */
+  readonly keep?: boolean;
+}
+
+export class GroupCommit {
+  #queue: WriteOp[] = [];
+  #held: WriteOp[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #failing = false;
+  #closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly retryDelayMs = 1_000,
+  ) {}
+
+  /** Queues a write for the next commit. */
+  enqueue(op: WriteOp): void {
+    if (this.#closed) {
+      op.failed?.(new Error('the data store is closed'));
+      return;
+    }
+    this.#queue.push(op);
+    this.#scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Number of writes waiting (queued and held after a failure). */
+  get waiting(): number {
+    return this.#queue.length + this.#held.length;
+  }
+
+  /** Commits everything queued now (synchronously). */
+  flush(): void {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const ops = this.#held.length > 0 ? [...this.#held.splice(0), ...this.#queue] : this.#queue;
+    this.#queue = [];
+    if (ops.length === 0) return;
+    try {
+      this.db.transaction(() => {
+        for (const op of ops) op.apply();
+      })();
+    } catch (err) {
+      this.#fallback(ops, err as Error);
+      return;
+    }
+    if (this.#failing) {
+      this.#failing = false;
+      this.logger.info({}, 'data store writes succeed again');
+    }
+    for (const op of ops) op.committed?.();
+  }
+
+  /** The shared transaction failed: commit each op alone, so one bad write fails only itself. */
+  #fallback(ops: WriteOp[], first: Error): void {
+    if (!this.#failing) {
+      this.#failing = true;
+      this.logger.error(
+        { err: first.message, code: (first as { code?: string }).code },
+        'data store write failed; publishes answer 503 until writes succeed again',
+      );
+    }
+    const done: WriteOp[] = [];
+    for (const op of ops) {
+      try {
+        this.db.transaction(() => op.apply())();
+        done.push(op);
+      } catch (err) {
+        if (op.keep) this.#held.push(op);
+        else op.failed?.(err as Error);
+      }
+    }
+    for (const op of done) op.committed?.();
+    if (this.#held.length > 0 && !this.#closed)
+      this.#retry ??= setTimeout(() => {
+        this.#retry = undefined;
+        this.flush();
+      }, this.retryDelayMs).unref();
+  }
+
+  /** Flushes what is queued and refuses further writes. */
+  close(): void {
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.flush();
+    this.#closed = true;
+    if (this.#held.length > 0)
+      this.logger.warn(
+        { writes: this.#held.length },
+        'data store closed with acknowledgements it could not write; those events are delivered again',
+      );
+    this.#held = [];
+  }
+}
