@@ -96,7 +96,11 @@ export function createSqliteBackend(options: SqliteBackendOptions): Backend & {
     );
     let n = 0;
     let bytes = 0;
-    for (const e of encoded) if (e) (n++, (bytes += e.bytes));
+    for (const e of encoded) {
+      if (!e) continue;
+      n++;
+      bytes += e.bytes;
+    }
     if (n === 0) return; // no subscription wants them: nothing to hold
     checkCaps(t, n, bytes);
     t.reservedEvents += n;
