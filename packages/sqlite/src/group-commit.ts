@@ -26,6 +26,7 @@ export class GroupCommit {
   #retry: NodeJS.Timeout | undefined;
   #failing = false;
   #closed = false;
+  #commits = 0;
 
   constructor(
     private readonly db: Database,
@@ -41,6 +42,11 @@ export class GroupCommit {
     }
     this.#queue.push(op);
     this.#scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Transactions committed so far (each holding every write queued since the previous one). */
+  get commits(): number {
+    return this.#commits;
   }
 
   /** Number of writes waiting (queued and held after a failure). */
@@ -59,6 +65,7 @@ export class GroupCommit {
       this.db.transaction(() => {
         for (const op of ops) op.apply();
       })();
+      this.#commits++;
     } catch (err) {
       this.#fallback(ops, err as Error);
       return;
