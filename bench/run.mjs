@@ -114,6 +114,7 @@ const backendSeconds = String(Math.min(SECONDS, 5));
 const rabbitmq = await runScript('bench/rabbitmq-bench.mjs', { BENCH_SECONDS: backendSeconds });
 const redis = await runScript('bench/redis-bench.mjs', { BENCH_SECONDS: backendSeconds });
 const kafka = await runScript('bench/kafka-bench.mjs', { BENCH_SECONDS: backendSeconds });
+const sqlite = await runScript('bench/sqlite-bench.mjs', { BENCH_SECONDS: backendSeconds });
 
 const ratio = through.eventsPerSecond / direct.eventsPerSecond;
 const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -195,6 +196,20 @@ The raw side does no HTTP at all, so the ratio also carries the two HTTP hops of
 | broker class | raw baseline | raw events/s | Tributary events/s | p50 / p99 (ms) | ratio |
 |---|---|---:|---:|---:|---:|
 ${backendRows.join('\n')}
+`;
+}
+if (sqlite) {
+  md += `
+## Embedded durable broker against the memory broker (bench/sqlite-bench.mjs, ${backendSeconds} s each)
+
+The same closed-loop HTTP load and manifests (one Broker of the default class, one Trigger to an HTTP
+sink) through \`tributary run\` without and with \`--data-dir\` (docs/embedded-durable.md), in the same run.
+
+| backend | events/s delivered | p50 / p99 (ms) | durable ÷ memory |
+|---|---:|---:|---:|
+| memory | ${sqlite.memory.eventsPerSecond} | ${fmt(sqlite.memory.p50LatencyMs)} / ${fmt(sqlite.memory.p99LatencyMs)} | 1 |
+| \`--data-dir\`, durability process-crash | ${sqlite.processCrash.eventsPerSecond} | ${fmt(sqlite.processCrash.p50LatencyMs)} / ${fmt(sqlite.processCrash.p99LatencyMs)} | **${fmt(sqlite.ratio)}** (aim: at least 0.8) |
+| \`--data-dir\`, durability power-loss | ${sqlite.powerLoss.eventsPerSecond} | ${fmt(sqlite.powerLoss.p50LatencyMs)} / ${fmt(sqlite.powerLoss.p99LatencyMs)} | ${fmt(sqlite.ratioPowerLoss)} |
 `;
 }
 writeFileSync(path.join(root, 'docs/benchmarks.md'), md);
