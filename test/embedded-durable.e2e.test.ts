@@ -2,7 +2,7 @@
  * The embedded durable backend (`tributary run --data-dir`, docs/embedded-durable.md) as a user
  * runs it: a subprocess killed with SIGKILL and started again on the same directory.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
@@ -66,6 +66,9 @@ async function post(
     return { status: 0 }; // the process died mid-request: not accepted
   }
 }
+/** Whether a process has better-sqlite3's native addon mapped (Linux /proc). */
+const loadsSqlite = (pid: number | undefined): boolean =>
+  readFileSync(`/proc/${pid}/maps`, 'utf8').includes('better_sqlite3.node');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(pred: () => boolean, ms: number, what: () => string): Promise<void> {
   const end = Date.now() + ms;
@@ -241,8 +244,18 @@ spec:
     expect(second.stderr).toContain(data);
     expect(second.stderr).toContain(`process ${first.child.pid}`);
     expect(first.child.exitCode).toBeNull();
+    expect(loadsSqlite(first.child.pid)).toBe(true);
     expect((await post(`${first.baseUrl}/default/default`, 'after-refusal')).status).toBe(202);
     await bulk.waitForEvent((e) => e.attributes['id'] === 'after-refusal', 15_000);
+  }, 60_000);
+
+  it('loads better-sqlite3 only when a data directory is given', async () => {
+    const bulk = await sink();
+    const plain = await startTributary(writeManifests({ 'm.yaml': brokerManifests(bulk.url) }));
+    procs.push(plain);
+    expect((await post(`${plain.baseUrl}/default/default`, 'mem-1')).status).toBe(202);
+    await bulk.waitFor(1, 15_000);
+    expect(loadsSqlite(plain.child.pid)).toBe(false);
   }, 60_000);
 
   it('answers 503 with Retry-After beyond a Broker tributary.dev/max-events cap', async () => {

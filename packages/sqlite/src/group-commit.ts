@@ -74,7 +74,18 @@ export class GroupCommit {
       this.#failing = false;
       this.logger.info({}, 'data store writes succeed again');
     }
-    for (const op of ops) op.committed?.();
+    this.#settle(ops);
+  }
+
+  /** Runs the committed callbacks; one that throws (a bug) is logged, never crashes the loop. */
+  #settle(ops: readonly WriteOp[]): void {
+    for (const op of ops) {
+      try {
+        op.committed?.();
+      } catch (err) {
+        this.logger.error({ err }, 'handling a committed write failed');
+      }
+    }
   }
 
   /** The shared transaction failed: commit each op alone, so one bad write fails only itself. */
@@ -96,7 +107,7 @@ export class GroupCommit {
         else op.failed?.(err as Error);
       }
     }
-    for (const op of done) op.committed?.();
+    this.#settle(done);
     if (this.#held.length > 0 && !this.#closed)
       this.#retry ??= setTimeout(() => {
         this.#retry = undefined;

@@ -130,7 +130,8 @@ export function createSqliteBackend(options: SqliteBackendOptions): Backend & {
         },
         failed: (err) => {
           unreserve();
-          logger.error(
+          // The group commit logs the failure once per streak at error level.
+          logger.debug(
             { topic, err: err.message, code: (err as { code?: string }).code },
             'storing events failed; answering 503',
           );

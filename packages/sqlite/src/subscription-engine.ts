@@ -165,7 +165,15 @@ export class SubscriptionEngine implements AttachedConsumer {
 
   #run(e: Entry): void {
     if (!e.event) {
-      const event = this.#o.store.log.fetch(e.seq);
+      let event: CloudEvent | undefined;
+      try {
+        event = this.#o.store.log.fetch(e.seq);
+      } catch (err) {
+        this.#o.logger.warn({ err: (err as Error).message, seq: e.seq }, 'reading an event failed');
+        e.dueAt = Date.now() + 1_000;
+        this.#queue(e);
+        return;
+      }
       if (!event) {
         this.#entries.delete(e.seq);
         return;
