@@ -12,6 +12,7 @@ import {
   DataDirForeignError,
   DataDirLockedError,
   DataDirUnusableError,
+  SqliteConfigError,
   StoreClosedError,
 } from './errors.js';
 import { EventLog } from './event-log.js';
@@ -263,7 +264,12 @@ export class DataStore {
  * file that is not Tributary's or is newer, {@link DataDirUnusableError} otherwise.
  */
 export async function openDataStore(input: DataStoreOptions): Promise<DataStore> {
-  const o = dataStoreOptionsSchema.parse(input);
+  const parsed = dataStoreOptionsSchema.safeParse(input);
+  if (!parsed.success)
+    throw new SqliteConfigError(
+      `data store options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`,
+    );
+  const o = parsed.data;
   const logger = (input.logger ?? silentLogger).child({ dataDir: path.resolve(o.dir) });
   const dir = path.resolve(o.dir);
   try {
