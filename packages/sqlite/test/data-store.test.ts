@@ -290,4 +290,30 @@ describe('embedded durable backend', () => {
     await backend.close();
     store.close();
   });
+
+  it('background compaction drops a subscription nobody consumed for the retention time, and keeps attached ones', async () => {
+    const store = await openDataStore({
+      dir: freshDir(),
+      compactIntervalMs: 0,
+      subscriptionRetentionMs: 1,
+    });
+    const backend = createSqliteBackend({ store });
+    const held = await backend.subscribe('t', 'abandoned', () => new Promise(() => {}), {
+      ordered: false,
+      concurrency: 1,
+    });
+    await held.close({ drainMs: 10 });
+    await backend.subscribe('t', 'live', () => new Promise(() => {}), {
+      ordered: false,
+      concurrency: 100,
+    });
+    await backend.publish('t', makeEvents(20));
+    await sleep(20);
+    store.compact();
+    expect(backend.backlog!('t', 'abandoned')).toBeUndefined();
+    expect(backend.backlog!('t', 'live')).toBe(20);
+    expect(store.topic('t').events).toBe(20);
+    await backend.close({ drainMs: 10 });
+    store.close();
+  });
 });
