@@ -58,7 +58,7 @@ export class EventLog {
   readonly #insertDelivery: Statement;
   readonly #deleteDelivery: Statement;
   readonly #release: Statement;
-  readonly #deleteEvent: Statement;
+  readonly #deleteLast: Statement;
   readonly #update: Statement;
   readonly #load: Statement;
   readonly #fetch: Statement;
@@ -76,10 +76,10 @@ export class EventLog {
     this.#deleteDelivery = db.prepare(
       'DELETE FROM deliveries WHERE subscription_id = ? AND seq = ?',
     );
-    this.#release = db.prepare(
-      'UPDATE events SET pending = pending - 1 WHERE seq = ? RETURNING pending, bytes, topic_id',
+    this.#release = db.prepare('UPDATE events SET pending = pending - 1 WHERE seq = ?');
+    this.#deleteLast = db.prepare(
+      'DELETE FROM events WHERE seq = ? AND pending <= 1 RETURNING bytes, topic_id',
     );
-    this.#deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
     this.#update = db.prepare(
       'UPDATE deliveries SET delivery_count = ?, attempt = ?, due_at = ? WHERE subscription_id = ? AND seq = ?',
     );
@@ -117,11 +117,11 @@ export class EventLog {
    */
   ack(subscription: number, seq: number): { topicId: number; bytes: number } | undefined {
     if (this.#deleteDelivery.run(subscription, seq).changes === 0) return undefined;
-    const row = this.#release.get(seq) as
-      { pending: number; bytes: number; topic_id: number } | undefined;
-    if (!row || row.pending > 0) return undefined;
-    this.#deleteEvent.run(seq);
-    return { topicId: row.topic_id, bytes: row.bytes };
+    // The last holder deletes the event (one statement); others lower its count.
+    const row = this.#deleteLast.get(seq) as { bytes: number; topic_id: number } | undefined;
+    if (row) return { topicId: row.topic_id, bytes: row.bytes };
+    this.#release.run(seq);
+    return undefined;
   }
 
   /** Stores a delivery's count and, for a stored retry, its attempt and due time. */
