@@ -162,6 +162,11 @@ describe('tributary run --data-dir', () => {
     let trib = await start(dir, data);
     expect((await post(`${trib.baseUrl}/default/default`, 'slow-1', 'slow')).status).toBe(202);
     await slow.waitFor(1, 15_000);
+    // The dispatcher handed the 3 s backoff to the backend; give the group commit a moment to store it.
+    await trib.waitForLog(
+      (l) => l['msg'] === 'retry handed to the backend for durable redelivery',
+      15_000,
+    );
     await sleep(300);
     await trib.stop('SIGKILL');
     const restartedAt = Date.now();
