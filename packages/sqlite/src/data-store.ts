@@ -76,6 +76,8 @@ export class DataStore {
   }
 
   #loadCatalog(): void {
+    // Time the process was down does not count towards a subscription's retention.
+    this.db.prepare('UPDATE subscriptions SET last_active_at = ?').run(Date.now());
     for (const t of this.db.prepare('SELECT id, name FROM topics').all() as Array<{
       id: number;
       name: string;
@@ -207,8 +209,9 @@ export class DataStore {
   }
 
   /**
-   * Background upkeep: forgets subscriptions nobody consumed for the retention time (a Trigger
-   * deleted while the process was down), and gives freed pages back to the file system.
+   * Background upkeep: forgets subscriptions nobody consumed for the retention time while the
+   * store was open (a Trigger deleted while the process was down), and gives freed pages back to
+   * the file system.
    */
   compact(): void {
     if (this.#closed) return;
@@ -312,17 +315,23 @@ export async function openDataStore(input: DataStoreOptions): Promise<DataStore>
     db.close();
     throw translateOpenError(err, dir, file);
   }
-  return new DataStore(
-    dir,
-    file,
-    o.durability,
-    db,
-    {
-      compactIntervalMs: o.compactIntervalMs,
-      subscriptionRetentionMs: o.subscriptionRetentionMs,
-    },
-    logger,
-  );
+  try {
+    return new DataStore(
+      dir,
+      file,
+      o.durability,
+      db,
+      {
+        compactIntervalMs: o.compactIntervalMs,
+        subscriptionRetentionMs: o.subscriptionRetentionMs,
+      },
+      logger,
+    );
+  } catch (err) {
+    db.close();
+    removeLockFile(dir);
+    throw translateOpenError(err, dir, file);
+  }
 }
 
 function translateOpenError(err: unknown, dir: string, file: string): Error {
