@@ -188,16 +188,29 @@ export function createSqliteBackend(options: SqliteBackendOptions): Backend & {
       };
     },
     backlog(topic, subscription) {
-      const id = store.closed ? undefined : store.topic(topic).subscriptions.get(subscription);
-      return id === undefined ? undefined : store.log.count(id);
+      try {
+        const id = store.closed ? undefined : store.topic(topic).subscriptions.get(subscription);
+        return id === undefined ? undefined : store.log.count(id);
+      } catch (err) {
+        logger.debug({ topic, subscription, err: (err as Error).message }, 'backlog unknown');
+        return undefined;
+      }
     },
     async deleteSubscription(topic, subscription, o) {
       const key = `${topic}\n${subscription}`;
       const engine = engines.get(key);
       engines.delete(key);
       await engine?.close(o?.drainMs ?? 5_000);
-      if (!store.closed) store.removeSubscription(topicOf(topic), subscription);
-      logger.info({ topic, subscription }, 'subscription deleted');
+      try {
+        if (!store.closed) store.removeSubscription(topicOf(topic), subscription);
+        logger.info({ topic, subscription }, 'subscription deleted');
+      } catch (err) {
+        // Kept until the retention drops it (docs/embedded-durable.md).
+        logger.warn(
+          { topic, subscription, err: (err as Error).message },
+          'could not delete the subscription; it is dropped later by compaction',
+        );
+      }
     },
     async close(o) {
       if (closed) return;
