@@ -65,6 +65,9 @@ export class EventLog {
   readonly #seqsOf: Statement;
   readonly #deleteDeliveriesOf: Statement;
   readonly #count: Statement;
+  readonly #deleteDeliveries: Statement;
+  readonly #deleteLastMany: Statement;
+  readonly #releaseMany: Statement;
 
   constructor(db: Database) {
     this.#insertEvent = db.prepare(
@@ -93,6 +96,17 @@ export class EventLog {
       .prepare('SELECT seq FROM deliveries WHERE subscription_id = ? ORDER BY seq')
       .pluck();
     this.#deleteDeliveriesOf = db.prepare('DELETE FROM deliveries WHERE subscription_id = ?');
+    this.#deleteDeliveries = db
+      .prepare(
+        'DELETE FROM deliveries WHERE subscription_id = ? AND seq IN (SELECT value FROM json_each(?)) RETURNING seq',
+      )
+      .pluck();
+    this.#deleteLastMany = db.prepare(
+      'DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?)) AND pending <= 1 RETURNING bytes, topic_id',
+    );
+    this.#releaseMany = db.prepare(
+      'UPDATE events SET pending = pending - 1 WHERE seq IN (SELECT value FROM json_each(?))',
+    );
     this.#count = db.prepare('SELECT count(*) FROM deliveries WHERE subscription_id = ?').pluck();
   }
 
@@ -122,6 +136,26 @@ export class EventLog {
     if (row) return { topicId: row.topic_id, bytes: row.bytes };
     this.#release.run(seq);
     return undefined;
+  }
+
+  /**
+   * Acknowledges many deliveries of one subscription in three statements; resolves with the
+   * topic and size of each event that left the store (no subscription holds it any more).
+   */
+  ackMany(
+    subscription: number,
+    seqs: readonly number[],
+  ): Array<{ topic_id: number; bytes: number }> {
+    if (seqs.length === 1) {
+      const one = this.ack(subscription, seqs[0]!);
+      return one ? [{ topic_id: one.topicId, bytes: one.bytes }] : [];
+    }
+    const removed = this.#deleteDeliveries.all(subscription, JSON.stringify(seqs)) as number[];
+    if (removed.length === 0) return [];
+    const json = JSON.stringify(removed);
+    const gone = this.#deleteLastMany.all(json) as Array<{ topic_id: number; bytes: number }>;
+    if (gone.length < removed.length) this.#releaseMany.run(json);
+    return gone;
   }
 
   /** Stores a delivery's count and, for a stored retry, its attempt and due time. */

@@ -17,12 +17,21 @@ export interface WriteOp {
    * later instead of failing; losing it to a crash only means a redelivery.
    */
   readonly keep?: boolean;
+  /**
+   * May wait up to {@link LAZY_COMMIT_MS} for the next commit (acknowledgements): it then rides
+   * along with the publishes committed meanwhile instead of costing a commit of its own.
+   */
+  readonly lazy?: boolean;
 }
+
+/** Longest a lazy write waits for a commit. */
+export const LAZY_COMMIT_MS = 5;
 
 export class GroupCommit {
   #queue: WriteOp[] = [];
   #held: WriteOp[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  #lazyTimer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #failing = false;
   #closed = false;
@@ -41,7 +50,16 @@ export class GroupCommit {
       return;
     }
     this.#queue.push(op);
-    this.#scheduled ??= setImmediate(() => this.flush());
+    if (this.#scheduled) return;
+    if (!op.lazy) {
+      if (this.#lazyTimer) clearTimeout(this.#lazyTimer);
+      this.#lazyTimer = undefined;
+      this.#scheduled = setImmediate(() => this.flush());
+    } else
+      this.#lazyTimer ??= setTimeout(() => {
+        this.#lazyTimer = undefined;
+        this.flush();
+      }, LAZY_COMMIT_MS);
   }
 
   /** Transactions committed so far (each holding every write queued since the previous one). */
@@ -58,6 +76,8 @@ export class GroupCommit {
   flush(): void {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
+    if (this.#lazyTimer) clearTimeout(this.#lazyTimer);
+    this.#lazyTimer = undefined;
     const ops = this.#held.length > 0 ? [...this.#held.splice(0), ...this.#queue] : this.#queue;
     this.#queue = [];
     if (ops.length === 0) return;

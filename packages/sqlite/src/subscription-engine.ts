@@ -203,18 +203,27 @@ export class SubscriptionEngine implements AttachedConsumer {
     void task.finally(() => this.#running.delete(task));
   }
 
+  /** Acknowledgements waiting for the next commit, written as one batch. */
+  #acks: number[] | undefined;
+
   #acked(e: Entry): void {
-    const { store, subscriptionId } = this.#o;
-    let freed: { topicId: number; bytes: number } | undefined;
-    store.writer.enqueue({
-      keep: true,
-      apply: () => {
-        freed = store.log.ack(subscriptionId, e.seq);
-      },
-      committed: () => {
-        if (freed) store.released(freed.topicId, 1, freed.bytes);
-      },
-    });
+    if (this.#acks) this.#acks.push(e.seq);
+    else {
+      const batch = (this.#acks = [e.seq]);
+      const { store, subscriptionId } = this.#o;
+      let freed: Array<{ topic_id: number; bytes: number }> = [];
+      store.writer.enqueue({
+        keep: true,
+        lazy: true,
+        apply: () => {
+          if (this.#acks === batch) this.#acks = undefined; // later acks start a new batch
+          freed = store.log.ackMany(subscriptionId, batch);
+        },
+        committed: () => {
+          for (const f of freed) store.released(f.topic_id, 1, f.bytes);
+        },
+      });
+    }
     if (this.#closed) return;
     this.#forget(e);
     if (this.#o.ordered) {
@@ -248,6 +257,7 @@ export class SubscriptionEngine implements AttachedConsumer {
     const { deliveryCount, attempt, dueAt } = e;
     store.writer.enqueue({
       keep: true,
+      lazy: !later, // a stored retry is written at once: it must survive a kill
       apply: () => store.log.update(subscriptionId, e.seq, deliveryCount, attempt, dueAt),
     });
     if (this.#closed) return;

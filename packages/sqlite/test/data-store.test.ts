@@ -316,4 +316,26 @@ describe('embedded durable backend', () => {
     await backend.close({ drainMs: 10 });
     store.close();
   });
+
+  it('an event shared by two subscriptions leaves the store only once both acknowledged it', async () => {
+    const store = await openDataStore({ dir: freshDir() });
+    const backend = createSqliteBackend({ store });
+    const held: Array<() => void> = [];
+    let a = 0;
+    await backend.subscribe('t', 'a', async () => void a++, { ordered: false, concurrency: 50 });
+    await backend.subscribe('t', 'b', () => new Promise<void>((r) => held.push(r)), {
+      ordered: false,
+      concurrency: 50,
+    });
+    await Promise.all(makeEvents(30).map((e) => backend.publish('t', [e])));
+    await until(() => a === 30 && held.length === 30, 5_000, 'deliveries');
+    await until(() => backend.backlog!('t', 'a') === 0, 5_000, 'acks of a');
+    expect(store.topic('t').events).toBe(30);
+    expect(backend.backlog!('t', 'b')).toBe(30);
+    for (const r of held) r();
+    await until(() => store.topic('t').events === 0, 5_000, 'acks of b');
+    expect(store.topic('t').bytes).toBe(0);
+    await backend.close();
+    store.close();
+  });
 });
