@@ -263,6 +263,23 @@ spec:
     expect(loadsSqlite(plain.child.pid)).toBe(false);
   }, 60_000);
 
+  it('takes the data directory from TRIBUTARY_DATA_DIR when --data-dir is not given', async () => {
+    const bulk = await sink();
+    const data = dataDir();
+    process.env['TRIBUTARY_DATA_DIR'] = data;
+    let trib: TributaryProcess;
+    try {
+      trib = await startTributary(writeManifests({ 'm.yaml': brokerManifests(bulk.url) }));
+    } finally {
+      delete process.env['TRIBUTARY_DATA_DIR'];
+    }
+    procs.push(trib);
+    expect(readFileSync(path.join(data, 'LOCK'), 'utf8').split('\n')[0]).toBe(
+      String(trib.child.pid),
+    );
+    expect(loadsSqlite(trib.child.pid)).toBe(true);
+  }, 60_000);
+
   it('answers 503 with Retry-After beyond a Broker tributary.dev/max-events cap', async () => {
     const dir = writeManifests({
       'm.yaml': `
