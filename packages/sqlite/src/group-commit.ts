@@ -37,11 +37,17 @@ export class GroupCommit {
   #closed = false;
   #commits = 0;
 
+  readonly #apply: (ops: readonly WriteOp[]) => void;
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly logger: Logger,
     private readonly retryDelayMs = 1_000,
-  ) {}
+  ) {
+    this.#apply = db.transaction((ops: readonly WriteOp[]) => {
+      for (const op of ops) op.apply();
+    });
+  }
 
   /** Queues a write for the next commit. */
   enqueue(op: WriteOp): void {
@@ -82,9 +88,7 @@ export class GroupCommit {
     this.#queue = [];
     if (ops.length === 0) return;
     try {
-      this.db.transaction(() => {
-        for (const op of ops) op.apply();
-      })();
+      this.#apply(ops);
       this.#commits++;
     } catch (err) {
       this.#fallback(ops, err as Error);
@@ -120,7 +124,7 @@ export class GroupCommit {
     const done: WriteOp[] = [];
     for (const op of ops) {
       try {
-        this.db.transaction(() => op.apply())();
+        this.#apply([op]);
         done.push(op);
       } catch (err) {
         if (op.keep) this.#held.push(op);
