@@ -249,6 +249,8 @@ spec:
     expect(second.stderr).toContain(data);
     expect(second.stderr).toContain(`process ${first.child.pid}`);
     expect(first.child.exitCode).toBeNull();
+    const get = await runCli(['get', 'brokers', '--server', first.baseUrl, '-o', 'json']);
+    expect(get.stdout).toContain('backend sqlite');
     expect(loadsSqlite(first.child.pid)).toBe(true);
     expect((await post(`${first.baseUrl}/default/default`, 'after-refusal')).status).toBe(202);
     await bulk.waitForEvent((e) => e.attributes['id'] === 'after-refusal', 15_000);

@@ -175,7 +175,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         backend,
         topic: brokerTopic(namespace, name),
       });
-      statuses.set('Broker', namespace, name, true, 'Ready', `class ${cls}`);
+      statuses.set(
+        'Broker',
+        namespace,
+        name,
+        true,
+        'Ready',
+        `class ${cls}, backend ${backend.kind}`,
+      );
       logger.info({ broker: name, namespace, class: cls }, 'broker ready');
     } catch (err) {
       statuses.set('Broker', namespace, name, false, 'BackendUnavailable', (err as Error).message);
