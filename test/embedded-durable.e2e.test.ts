@@ -282,6 +282,54 @@ spec:
     expect(loadsSqlite(trib.child.pid)).toBe(true);
   }, 60_000);
 
+  it('delivers an ordered Trigger one event at a time per partitionkey, retrying before later events', async () => {
+    const s = await sink({ failFirst: { count: 2, status: 503 } });
+    const dir = writeManifests({
+      'm.yaml': `
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: default }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: ordered
+  annotations: { kafka.eventing.knative.dev/delivery.order: ordered }
+spec:
+  broker: default
+  subscriber: { uri: ${s.url} }
+  delivery: { retry: 5, backoffPolicy: linear, backoffDelay: PT0.1S }
+`,
+    });
+    const trib = await start(dir, dataDir());
+    const ids = ['o-1', 'o-2', 'o-3', 'o-4', 'o-5'];
+    for (const id of ids) {
+      const res = await request(`${trib.baseUrl}/default/default`, {
+        method: 'POST',
+        headers: {
+          'ce-specversion': '1.0',
+          'ce-id': id,
+          'ce-source': '/e2e',
+          'ce-type': 'ordered',
+          'ce-partitionkey': 'customer-1',
+        },
+        body: '{}',
+      });
+      await res.body.dump();
+      expect(res.statusCode).toBe(202);
+    }
+    await s.waitFor(7, 30_000);
+    expect(s.requests.map((r) => r.events[0]?.attributes['id'])).toEqual([
+      'o-1',
+      'o-1',
+      'o-1',
+      'o-2',
+      'o-3',
+      'o-4',
+      'o-5',
+    ]);
+  }, 60_000);
+
   it('answers 503 with Retry-After beyond a Broker tributary.dev/max-events cap', async () => {
     const dir = writeManifests({
       'm.yaml': `
