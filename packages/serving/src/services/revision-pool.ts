@@ -112,7 +112,16 @@ export class RevisionPool {
   async start(): Promise<void> {
     const { initialScale } = this.#o.config;
     if (initialScale > 0) await this.#scaleTo(initialScale, 'initial-scale');
-    this.#tick = setInterval(() => void this.#autoscale(), this.#o.tickMs ?? 1_000);
+    this.#tick = setInterval(
+      () =>
+        this.#autoscale().catch((err: Error) =>
+          this.#o.logger.error(
+            { ksvc: this.#o.label, err: err.message },
+            `Service ${this.#o.label}: autoscaler failed: ${err.message}`,
+          ),
+        ),
+      this.#o.tickMs ?? 1_000,
+    );
     this.#tick.unref();
   }
 
@@ -164,7 +173,10 @@ export class RevisionPool {
         instance.targets.set(key, http);
       }
       const remaining = options.timeoutMs === undefined ? undefined : deadline - Date.now();
-      return await http.send(event, { ...options, timeoutMs: Math.max(remaining ?? 0, 1) });
+      return await http.send(event, {
+        ...options,
+        timeoutMs: remaining === undefined ? undefined : Math.max(remaining, 1),
+      });
     } finally {
       instance.inFlight--;
       this.#lastActive = Date.now();
@@ -219,7 +231,13 @@ export class RevisionPool {
     const { target, maxScale } = this.#o.config;
     const size = this.size;
     const want = Math.min(maxScale, Math.max(1, Math.ceil((this.concurrency + extra) / target)));
-    if (want > size) void this.#scaleTo(want, size === 0 ? 'cold start' : 'demand above target');
+    if (want > size)
+      this.#scaleTo(want, size === 0 ? 'cold start' : 'demand above target').catch((err: Error) =>
+        this.#o.logger.error(
+          { ksvc: this.#o.label, err: err.message },
+          `Service ${this.#o.label}: could not start a process: ${err.message}`,
+        ),
+      );
   }
 
   /** The autoscaler tick: averages concurrency over the window and scales down when it allows. */
@@ -247,7 +265,7 @@ export class RevisionPool {
     const from = this.size;
     if (want === from || this.#closed) return;
     this.#o.logger.info(
-      { service: this.#o.label, from, to: want, reason },
+      { ksvc: this.#o.label, from, to: want, reason },
       `Service ${this.#o.label}: scaling ${from} → ${want} (${reason})`,
     );
     this.#o.observer?.scaled(from, want, reason);
@@ -300,7 +318,8 @@ export class RevisionPool {
         {
           onSpawn: () => {
             const mine = ++generation;
-            void this.#probe(instance, mine, () => generation);
+            // The first spawn happens inside superviseProcess, before `instance` is assigned.
+            queueMicrotask(() => void this.#probe(instance, mine, () => generation));
           },
           onExit: () => {
             generation++;
@@ -322,7 +341,7 @@ export class RevisionPool {
         if (current() !== mine || instance.stopping) return;
         instance.ready = true;
         this.#o.logger.info(
-          { service: this.#o.label, port: instance.port, readyInMs: Date.now() - started },
+          { ksvc: this.#o.label, port: instance.port, readyInMs: Date.now() - started },
           `Service ${this.#o.label}: process on port ${instance.port} is ready`,
         );
         this.#wake();

@@ -92,7 +92,7 @@ export function registerServices(
 ): void {
   for (const svc of ctx.topology.byKind<AnyService>('Service')) {
     const { namespace, name, annotations } = svc.metadata;
-    const logger = ctx.logger.child({ service: `Service/${namespace}/${name}` });
+    const logger = ctx.logger.child({ resource: `Service/${namespace}/${name}` });
     const ready = (reason: string, message: string) =>
       ctx.statuses.set('Service', namespace, name, true, reason, message);
     const url = annotations?.[URL_ANNOTATION];
