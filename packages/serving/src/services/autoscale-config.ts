@@ -126,12 +126,12 @@ export function validateAutoscaling(svc: KnativeService): ResourceProblem[] {
   };
   check(['metadata', 'annotations'], svc.metadata.annotations);
   check(['spec', 'template', 'metadata', 'annotations'], svc.spec.template.metadata?.annotations);
-  const c = autoscaleConfig(svc);
+  const min = annotationValue(svc, KEYS.minScale) ?? 0;
   const max = annotationValue(svc, KEYS.maxScale);
-  if (max !== undefined && max > 0 && c.minScale > max)
+  if (max !== undefined && max > 0 && min > max)
     problems.push({
       path: ['spec', 'template', 'metadata', 'annotations'],
-      message: `min-scale ${c.minScale} is above max-scale ${max}: lower min-scale or raise max-scale`,
+      message: `min-scale ${min} is above max-scale ${max}: lower min-scale or raise max-scale`,
     });
   return problems;
 }

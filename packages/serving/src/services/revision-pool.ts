@@ -83,6 +83,8 @@ export class RevisionPool {
   #waiters: Array<() => void> = [];
   #samples: number[] = [];
   #lastActive = Date.now();
+  /** Last scale-up: nothing scales down until a whole window has passed since (the stable window). */
+  #lastScaleUp = Date.now();
   #nextId = 1;
   #tick: NodeJS.Timeout | undefined;
   #closed = false;
@@ -252,7 +254,8 @@ export class RevisionPool {
     let desired = Math.max(minScale, Math.ceil(avg / target));
     const idleMs = Date.now() - this.#lastActive;
     if (desired === 0 && (this.concurrency > 0 || idleMs < windowMs + retentionMs)) desired = 1;
-    if (desired < this.size)
+    const stable = Date.now() - this.#lastScaleUp >= windowMs;
+    if (desired < this.size && stable)
       await this.#scaleTo(
         desired,
         desired === 0
@@ -270,6 +273,7 @@ export class RevisionPool {
     );
     this.#o.observer?.scaled(from, want, reason);
     if (want > from) {
+      this.#lastScaleUp = Date.now();
       this.#pending += want - from;
       for (let k = from; k < want; k++) await this.#spawn();
       return;
