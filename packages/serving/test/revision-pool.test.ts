@@ -98,8 +98,8 @@ describe('RevisionPool', () => {
     expect(p.ready).toBe(1);
   });
 
-  it('adds processes while requests in flight exceed containerConcurrency, up to max-scale', async () => {
-    const p = pool({ target: 1, containerConcurrency: 1, maxScale: 2 }, { DELAY_MS: '400' });
+  it('adds processes while requests in flight exceed containerConcurrency (target 100 capped by it), up to max-scale', async () => {
+    const p = pool({ containerConcurrency: 1, maxScale: 2 }, { DELAY_MS: '400' });
     await p.start();
     const outs = await Promise.all([send(p), send(p), send(p)]);
     const pids = new Set(outs.map(pidOf));

@@ -230,7 +230,8 @@ export class RevisionPool {
 
   /** Scales up at once when demand (in flight + waiting + `extra`) exceeds `target` per process. */
   #scaleForDemand(extra = 0): void {
-    const { target, maxScale } = this.#o.config;
+    const { maxScale } = this.#o.config;
+    const target = this.#target();
     const size = this.size;
     const want = Math.min(maxScale, Math.max(1, Math.ceil((this.concurrency + extra) / target)));
     if (want > size)
@@ -242,10 +243,17 @@ export class RevisionPool {
       );
   }
 
+  /** The concurrency target per process: `target`, but never above `containerConcurrency`. */
+  #target(): number {
+    const { target, containerConcurrency } = this.#o.config;
+    return containerConcurrency > 0 ? Math.min(target, containerConcurrency) : target;
+  }
+
   /** The autoscaler tick: averages concurrency over the window and scales down when it allows. */
   async #autoscale(): Promise<void> {
     if (this.#closed) return;
-    const { windowMs, target, minScale, retentionMs } = this.#o.config;
+    const { windowMs, minScale, retentionMs } = this.#o.config;
+    const target = this.#target();
     const tickMs = this.#o.tickMs ?? 1_000;
     this.#samples.push(this.concurrency);
     const keep = Math.max(1, Math.ceil(windowMs / tickMs));
@@ -264,9 +272,20 @@ export class RevisionPool {
       );
   }
 
-  async #scaleTo(want: number, reason: string): Promise<void> {
+  async #scaleTo(wanted: number, reason: string): Promise<void> {
     const from = this.size;
-    if (want === from || this.#closed) return;
+    if (wanted === from || this.#closed) return;
+    // Scaling down stops idle processes only (a request in flight is never cut); the next tick
+    // takes the rest.
+    const idle =
+      wanted < from
+        ? this.#instances
+            .filter((i) => !i.stopping && i.inFlight === 0)
+            .sort((a, b) => b.id - a.id)
+            .slice(0, from - wanted)
+        : [];
+    const want = wanted < from ? from - idle.length : wanted;
+    if (want === from) return;
     this.#o.logger.info(
       { ksvc: this.#o.label, from, to: want, reason },
       `Service ${this.#o.label}: scaling ${from} → ${want} (${reason})`,
@@ -278,10 +297,6 @@ export class RevisionPool {
       for (let k = from; k < want; k++) await this.#spawn();
       return;
     }
-    const idle = this.#instances
-      .filter((i) => !i.stopping)
-      .sort((a, b) => a.inFlight - b.inFlight || b.id - a.id)
-      .slice(0, from - want);
     await Promise.all(
       idle.map(async (i) => {
         i.stopping = true;
