@@ -127,7 +127,26 @@ metadata:
 spec:
   selector: { app: backend }
   ports: [{ port: 80, targetPort: 8080 }]
-${trigger('to-backend', 'e2e.backend', '    ref: { apiVersion: v1, kind: Service, name: backend }')}${trigger('to-nowhere', 'e2e.nowhere', '    ref: { apiVersion: v1, kind: Service, name: nowhere }')}`;
+${trigger('to-backend', 'e2e.backend', '    ref: { apiVersion: v1, kind: Service, name: backend }')}${trigger('to-nowhere', 'e2e.nowhere', '    ref: { apiVersion: v1, kind: Service, name: nowhere }')}---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: legacy, namespace: e2e }
+spec:
+  template:
+    spec:
+      containers:
+        - image: registry.example/legacy:1
+---
+apiVersion: tributary.dev/v1alpha1
+kind: Function
+metadata: { name: legacy, namespace: e2e }
+spec: { url: "${v1Sink.url}/legacy" }
+---
+apiVersion: tributary.dev/v1alpha1
+kind: Function
+metadata: { name: fnonly, namespace: e2e }
+spec: { url: "${v1Sink.url}/fnonly" }
+${trigger('to-legacy', 'e2e.legacy', '    ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: legacy }')}${trigger('to-fnonly', 'e2e.fnonly', '    ref: { apiVersion: v1, kind: Service, name: fnonly }')}`;
   trib = await startTributary(writeManifests({ 'serving.yaml': yaml }));
 });
 
@@ -209,6 +228,23 @@ describe('Services without something to run', () => {
     expect(nowhere.message).toContain('tributary.dev/url');
     expect(nowhere.message).toContain("Function named 'nowhere'");
     expect(nowhere.message).not.toContain('(Function, Service,');
+  });
+
+  it('delivers to a Function of the same name, for either kind of Service', async () => {
+    const ready = (await (
+      await request(`${trib.baseUrl}/admin/v1/resources?kind=services&name=legacy`)
+    ).body.json()) as {
+      items: Array<{ ready: boolean; reason: string }>;
+    };
+    expect(ready.items[0]).toMatchObject({ ready: true, reason: 'FunctionAddress' });
+    expect((await send('/e2e/default', 'l-1', 'e2e.legacy', {})).statusCode).toBe(202);
+    expect((await send('/e2e/default', 'f-1', 'e2e.fnonly', {})).statusCode).toBe(202);
+    expect(
+      (await v1Sink.waitForRequest((q) => q.url === '/legacy', 30_000)).events[0]!.attributes['id'],
+    ).toBe('l-1');
+    expect(
+      (await v1Sink.waitForRequest((q) => q.url === '/fnonly', 30_000)).events[0]!.attributes['id'],
+    ).toBe('f-1');
   });
 
   it('delivers to a Kubernetes v1 Service through its tributary.dev/url annotation', async () => {
