@@ -147,7 +147,7 @@ export function createServingPlugin(options: ServingPluginOptions = {}): Runtime
       const grace = Math.min(drainMs, 5_000);
       await Promise.all([
         ...pools.map((p) => p.pool.stop(grace)),
-        ...[...runners.values()].map((r) => r.stop(grace)),
+        ...[...runners.values()].map((r) => r.stop()),
       ]);
       if (jobDir) rmSync(jobDir, { recursive: true, force: true });
     },

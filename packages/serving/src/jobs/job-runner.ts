@@ -134,10 +134,9 @@ export class JobRunner {
     return { job, created: true };
   }
 
-  /** Stops running pods (SIGTERM, then SIGKILL after `graceMs`) and waits for them. */
-  async stop(graceMs: number): Promise<void> {
+  /** Stops running pods (SIGTERM, then SIGKILL after 5 s) and waits for them. */
+  async stop(): Promise<void> {
     this.#stop.abort();
-    void graceMs;
     await Promise.all([...this.#running]);
   }
 

@@ -138,7 +138,7 @@ export class RevisionPool {
   target(relativeUri: string | undefined): DeliveryTarget {
     const path = relativeUri ? new URL(relativeUri, 'http://x/').pathname : '/';
     return {
-      url: `http://${this.#o.label}.svc${path}`,
+      url: `service://${this.#o.label}${path}`,
       send: (event, options) => this.#send(event, options, relativeUri),
     };
   }
