@@ -59,9 +59,13 @@ describe('sample images', () => {
     });
   });
 
-  it('appender answers 400 for data that is not JSON', () => {
-    const out = sampleImage('appender')!.create({}, silentLogger)(ev('not json'));
-    expect(out).toMatchObject({ kind: 'response', status: 400 });
+  it('appender answers 400 for data that is not JSON or has fields of the wrong type', () => {
+    const handle = sampleImage('appender')!.create({}, silentLogger);
+    expect(handle(ev('not json'))).toMatchObject({ kind: 'response', status: 400 });
+    expect(handle(ev({ id: 1.5 }))).toMatchObject({ status: 400 });
+    expect(handle(ev({ message: 3 }))).toMatchObject({ status: 400 });
+    expect(handle(ev([1]))).toMatchObject({ status: 400 });
+    expect(handle(ev({ id: null, message: null }))).toMatchObject({ status: 200 });
   });
 
   it('filter-nodejs replies with the event when FILTER holds, and without a reply otherwise', () => {

@@ -100,11 +100,20 @@ const appender: SampleImage = {
         return answer(400, `got error while unmarshalling data: ${(err as Error).message}`);
       }
       const fields = (input ?? {}) as { id?: unknown; message?: unknown };
-      if (typeof fields !== 'object' || Array.isArray(fields))
-        return answer(400, 'got error while unmarshalling data: not a JSON object');
+      // As Go's json.Unmarshal into {id int, message string}: other fields are dropped, null
+      // leaves a field unset, a value of the wrong type is an error.
+      const wrong =
+        typeof fields !== 'object' || Array.isArray(fields)
+          ? 'not a JSON object'
+          : fields.id != null && !Number.isInteger(fields.id)
+            ? `id ${JSON.stringify(fields.id)} is not an integer`
+            : fields.message != null && typeof fields.message !== 'string'
+              ? `message ${JSON.stringify(fields.message)} is not a string`
+              : undefined;
+      if (wrong) return answer(400, `got error while unmarshalling data: ${wrong}`);
       const payload = {
-        id: typeof fields.id === 'number' ? Math.trunc(fields.id) : 0,
-        message: `${typeof fields.message === 'string' ? fields.message : ''}${message}`,
+        id: (fields.id as number | null | undefined) ?? 0,
+        message: `${(fields.message as string | null | undefined) ?? ''}${message}`,
       };
       const attributes: Record<string, string> = {
         ...event.attributes,
