@@ -89,7 +89,7 @@ spec:
       completions: 2
       parallelism: 1
       backoffLimit: 1
-      activeDeadlineSeconds: 10
+      activeDeadlineSeconds: 20
       template:
         spec:
           restartPolicy: Never
