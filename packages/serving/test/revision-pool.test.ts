@@ -107,6 +107,22 @@ describe('RevisionPool', () => {
     expect(p.size).toBe(2);
   });
 
+  it('starts one process per `target` requests in flight, up to max-scale', async () => {
+    const p = pool({ target: 1, maxScale: 2 }, { DELAY_MS: '400' });
+    await p.start();
+    await Promise.all([send(p), send(p), send(p)]);
+    expect(p.size).toBe(2);
+  });
+
+  it('keeps the last process for scale-to-zero-pod-retention-period after the window', async () => {
+    const retained = pool({ windowMs: 300, retentionMs: 20_000 });
+    const plain = pool({ windowMs: 300 });
+    await Promise.all([retained.start(), plain.start()]);
+    await Promise.all([send(retained), send(plain)]);
+    await until('the pool without retention to scale to zero', () => plain.size === 0);
+    expect(retained.size).toBe(1);
+  });
+
   it('restarts a process that exits and sends to it once it is ready again', async () => {
     const p = pool({}, { EXIT_AFTER: '1' });
     await p.start();
