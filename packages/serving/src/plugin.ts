@@ -14,7 +14,7 @@ import { JobRunner } from './jobs/job-runner.js';
 import { JobSlots } from './jobs/job-slots.js';
 import { type AcceptResult, jobLocation, registerJobSinkRoutes } from './jobs/jobsink-routes.js';
 import { type ServingMetrics, createServingMetrics } from './metrics.js';
-import { type JobSink, SINKS_V1ALPHA1 } from './resources.js';
+import { SINKS_V1ALPHA1 } from './resources.js';
 import {
   type RunningPool,
   containerEnvValues,
@@ -56,7 +56,7 @@ export function createServingPlugin(options: ServingPluginOptions = {}): Runtime
   };
 
   function registerJobSinks(ctx: PluginContext): void {
-    for (const js of ctx.topology.byKind<JobSink & { source: { file: string } }>('JobSink')) {
+    for (const js of ctx.topology.byKind('JobSink')) {
       const { namespace, name } = js.metadata;
       const logger = ctx.logger.child({ jobsink: `JobSink/${namespace}/${name}` });
       const container = js.spec.job.spec.template.spec.containers[0]!;
@@ -71,12 +71,17 @@ export function createServingPlugin(options: ServingPluginOptions = {}): Runtime
       }
       jobDir ??= mkdtempSync(path.join(tmpdir(), 'tributary-jobs-'));
       const runner = new JobRunner({
-        sink: js as never,
+        sink: js,
         env,
         dir: jobDir,
         slots,
         logger,
-        onFinished: (j) => metrics?.jobFinished(j.namespace, j.jobsink, j.status as 'Complete'),
+        onFinished: (j) =>
+          metrics?.jobFinished(
+            j.namespace,
+            j.jobsink,
+            j.status === 'Complete' ? 'Complete' : 'Failed',
+          ),
       });
       runners.set(`${namespace}/${name}`, runner);
       const target = {
