@@ -99,8 +99,17 @@ export function createRetryQueue(o: RetryQueueOptions): RetryQueue {
         new Promise<boolean>((r) => (timer = setTimeout(() => r(true), drainMs))),
       ]);
       clearTimeout(timer);
-      if (timedOut) await worker.close(true);
-      await queue.close();
+      // Forced close and the queue's QUIT are bounded too: an unreachable Redis never answers.
+      await Promise.race([
+        (async () => {
+          if (timedOut) await worker.close(true);
+          await queue.close();
+        })().catch(() => undefined),
+        new Promise<void>((r) => (timer = setTimeout(r, 2_000))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) void worker.disconnect().catch(() => undefined);
+      void queue.disconnect().catch(() => undefined);
     },
   };
 }
