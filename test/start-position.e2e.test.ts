@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
@@ -36,6 +37,18 @@ afterAll(async () => {
   await deleteRabbitmqTopology('amqp://guest:guest@127.0.0.1:5672', rabbit);
   if (redisKeys.length > 0) await redisCli('DEL', ...redisKeys);
 });
+
+function rabbitmqctl(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('rabbitmqctl', ['-q', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', (e) => reject(new Error(`rabbitmqctl: ${e.message}`)));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out.trim()) : reject(new Error(`rabbitmqctl exited ${code}`)),
+    );
+  });
+}
 
 /** A sink that holds every request unanswered while `gate.open` is false, then answers 202. */
 async function gatedSink(): Promise<{ sink: HttpSink; gate: { open: boolean } }> {
@@ -112,9 +125,11 @@ async function killBeforeFirstDelivery(
   brokerPath: string,
   gated: { sink: HttpSink; gate: { open: boolean } },
   count: number,
+  whileRunning?: (p: TributaryProcess) => Promise<void>,
 ): Promise<void> {
   const first = await run(dir);
   await waitReady(first.baseUrl);
+  await whileRunning?.(first);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = `early-${i}`;
@@ -201,7 +216,14 @@ spec:
 ---
 ${trigger('rst', broker, gated.sink.url)}`,
     });
-    await killBeforeFirstDelivery(dir, `/rst/${broker}`, gated, 400);
+    await killBeforeFirstDelivery(dir, `/rst/${broker}`, gated, 400, async (p) => {
+      // Connection names say which process and part they belong to (docs/operations.md).
+      const props = await rabbitmqctl('list_connections', 'client_properties');
+      const names = [...props.matchAll(/\{"connection_name","([^"]*)"\}/g)].map((m) => m[1]);
+      const base = `tributary-${p.child.pid}-broker-rst-${broker}`;
+      expect(names, props.slice(0, 500)).toContain(`${base}-publisher`);
+      expect(names).toContain(`${base}-consumer`);
+    });
   }, 180_000);
 
   it('Redis: the consumer group was created before Ready and the restarted process claims every entry', async () => {
@@ -230,7 +252,15 @@ spec:
 ---
 ${trigger('dst', broker, gated.sink.url)}`,
     });
-    await killBeforeFirstDelivery(dir, `/dst/${broker}`, gated, 400);
+    await killBeforeFirstDelivery(dir, `/dst/${broker}`, gated, 400, async (p) => {
+      const names = (await redisCli('CLIENT', 'LIST'))
+        .split('\n')
+        .map((l) => /\bname=(\S*)/.exec(l)?.[1]);
+      const base = `tributary-${p.child.pid}-broker-dst-${broker}`;
+      expect(names).toContain(base);
+      expect(names).toContain(`${base}-consumer`);
+      expect(names).toContain(`${base}-retries`);
+    });
     const jobs = (await redisCli('--scan', '--pattern', `tributary-${broker}:*`))
       .split('\n')
       .filter(Boolean);

@@ -1,5 +1,5 @@
 import type { PluginContext, RuntimePlugin } from '@tributary/broker';
-import { type Sink, resolveSecretKeyRef } from '@tributary/core';
+import { type Sink, clientName, resolveSecretKeyRef } from '@tributary/core';
 import { createSourceSink } from '@tributary/sources';
 import { Redis } from 'ioredis';
 import { connectionOptions } from '../config.js';
@@ -50,7 +50,13 @@ export function createRedisPlugin(options: RedisPluginOptions = {}): RuntimePlug
       return status(false, 'InvalidConfig', (err as Error).message);
     }
     const group = src.spec.group ?? `tributary-${namespace}-${name}`;
-    const admin = new Redis({ ...conn, lazyConnect: true, maxRetriesPerRequest: 2 });
+    const connectionName = clientName(`source-${namespace}-${name}`);
+    const admin = new Redis({
+      ...conn,
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      connectionName,
+    });
     connections.push(admin);
     try {
       await admin.connect();
@@ -61,7 +67,11 @@ export function createRedisPlugin(options: RedisPluginOptions = {}): RuntimePlug
       return status(false, 'RedisUnavailable', `${src.spec.address}: ${(err as Error).message}`);
     }
     for (let i = 0; i < src.spec.consumers; i++) {
-      const r = new Redis({ ...conn, maxRetriesPerRequest: null });
+      const r = new Redis({
+        ...conn,
+        maxRetriesPerRequest: null,
+        connectionName: `${connectionName}-consumer`,
+      });
       r.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
       connections.push(r);
       const consumer = `${group}-${i}`;
