@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { freePort } from '@tributary/testkit';
+import { freePort, startHttpSink, type HttpSink } from '@tributary/testkit';
 import {
   startTributary,
   writeManifests,
@@ -15,8 +15,10 @@ import {
 // the drain time (10 s).
 const procs: TributaryProcess[] = [];
 const servers: Server[] = [];
+const sinks: HttpSink[] = [];
 afterEach(async () => {
   await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
+  await Promise.all(sinks.splice(0).map((s) => s.close()));
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
 
@@ -38,7 +40,7 @@ async function silentServer(): Promise<number> {
   return (srv.address() as { port: number }).port;
 }
 
-function manifests(port: number, broker: string): string {
+function manifests(port: number, broker: string, subscriber = 'http://127.0.0.1:1/'): string {
   return writeManifests({
     'r.yaml': `
 apiVersion: v1
@@ -59,7 +61,7 @@ kind: Trigger
 metadata: { name: t1 }
 spec:
   broker: ${broker}
-  subscriber: { uri: "http://127.0.0.1:1/" }
+  subscriber: { uri: "${subscriber}" }
 `,
   });
 }
@@ -139,4 +141,132 @@ describe('a Redis broker whose Redis is unreachable', () => {
   it('a Redis that accepts and never answers: the same, and SIGTERM still exits', async () => {
     await checkUnreachable(await silentServer());
   }, 90_000);
+});
+
+/** Listens on `port` and forwards every connection to the shared Redis (Redis "comes back"). */
+async function redisProxy(port: number): Promise<void> {
+  const srv = createServer((client) => {
+    const upstream = connect(6379, '127.0.0.1');
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  servers.push(srv);
+  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+}
+
+async function readiness(base: string): Promise<{ status: number; body: Readiness }> {
+  const res = await request(`${base}/readyz`);
+  return { status: res.statusCode, body: (await res.body.json()) as Readiness };
+}
+
+describe('a backend that becomes reachable later', () => {
+  it('the Broker and its Trigger become Ready without a restart and deliver', async () => {
+    const sink = await startHttpSink();
+    sinks.push(sink);
+    const port = await freePort();
+    const broker = `late-${randomUUID().slice(0, 8)}`;
+    const p = await startTributary(manifests(port, broker, sink.url));
+    procs.push(p);
+    expect((await readiness(p.baseUrl)).status).toBe(503);
+    await redisProxy(port);
+    const deadline = Date.now() + 60_000;
+    let r = await readiness(p.baseUrl);
+    while (r.status !== 200 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 250));
+      r = await readiness(p.baseUrl);
+    }
+    expect(r.body.notReady).toEqual([]);
+    const res = await request(`${p.baseUrl}/default/${broker}`, {
+      method: 'POST',
+      headers: { 'ce-specversion': '1.0', 'ce-id': 'back-1', 'ce-type': 't', 'ce-source': '/e2e' },
+      body: '{}',
+    });
+    await res.body.dump();
+    expect(res.statusCode).toBe(202);
+    await sink.waitForEvent((e) => e.attributes['id'] === 'back-1', 30_000);
+    expect(await p.stop('SIGTERM')).toBe(0);
+  }, 120_000);
+});
+
+describe('Kafka and RabbitMQ brokers whose servers are unreachable', () => {
+  it('answer 503 + Retry-After, are not Ready with the reason, and SIGTERM exits within the drain time', async () => {
+    const [kafkaPort, amqpPort] = [await freePort(), await freePort()];
+    const id = randomUUID().slice(0, 8);
+    const dir = writeManifests({
+      'b.yaml': `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: kafka-down }
+data: { bootstrap.servers: "127.0.0.1:${kafkaPort}" }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: k-${id}
+  annotations: { eventing.knative.dev/broker.class: Kafka }
+spec:
+  config: { apiVersion: v1, kind: ConfigMap, name: kafka-down }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: rabbit-down }
+stringData: { uri: "amqp://127.0.0.1:${amqpPort}", username: guest, password: guest }
+---
+apiVersion: eventing.knative.dev/v1alpha1
+kind: RabbitmqBrokerConfig
+metadata: { name: rabbit-down }
+spec:
+  rabbitmqClusterReference: { connectionSecret: { name: rabbit-down } }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: r-${id}
+  annotations: { eventing.knative.dev/broker.class: RabbitMQBroker }
+spec:
+  config: { apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: rabbit-down }
+`,
+    });
+    const p = await startTributary(dir, [], { until: 'http server listening' });
+    procs.push(p);
+    const health = await request(`${p.baseUrl}/healthz`);
+    await health.body.dump();
+    expect(health.statusCode).toBe(200);
+    for (const b of [`k-${id}`, `r-${id}`]) {
+      const res = await request(`${p.baseUrl}/default/${b}`, {
+        method: 'POST',
+        headers: { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-type': 't', 'ce-source': '/e2e' },
+        body: '{}',
+      });
+      await res.body.dump();
+      expect(res.statusCode).toBe(503);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    const deadline = Date.now() + 45_000;
+    const reasons = async () => {
+      const r = await readiness(p.baseUrl);
+      return Object.fromEntries(r.body.notReady.map((n) => [n.resource, n.reason]));
+    };
+    let now = await reasons();
+    while (
+      Date.now() < deadline &&
+      (now[`Broker/default/k-${id}`] !== 'BackendUnavailable' ||
+        now[`Broker/default/r-${id}`] !== 'BackendUnavailable')
+    ) {
+      await new Promise((r) => setTimeout(r, 250));
+      now = await reasons();
+    }
+    expect(now[`Broker/default/k-${id}`]).toBe('BackendUnavailable');
+    expect(now[`Broker/default/r-${id}`]).toBe('BackendUnavailable');
+    const code = await Promise.race([
+      p.stop('SIGTERM'),
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000)),
+    ]);
+    expect(code).toBe(0);
+  }, 120_000);
 });
