@@ -32,11 +32,11 @@ import type { PluginContext } from './plugin.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
+import { brokerTopic, triggerSubscriptionName } from './naming.js';
+import { subscribeOptionsFor } from './subscribe-options.js';
 
 /** The broker a Trigger names. */
 const triggerBroker = (t: Trigger): string => t.spec.broker ?? t.spec.brokerRef?.name ?? '';
-import { brokerTopic, triggerSubscriptionName } from './naming.js';
-import { subscribeOptionsFor } from './subscribe-options.js';
 
 interface RunningTrigger {
   readonly namespace: string;
