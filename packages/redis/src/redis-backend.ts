@@ -12,6 +12,7 @@ import {
 } from '@tributary/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { encodeEntry } from './codec.js';
+import { connectWithin, quitWithin } from './connect.js';
 import { type RedisBackendConfig, redisBackendConfigSchema } from './config.js';
 import { createRetryQueue } from './retry-queue.js';
 import { startStreamConsumer } from './stream-consumer.js';
@@ -33,37 +34,6 @@ export interface RedisBackendOptions {
   readonly clientName?: string;
   /** How long `start` (and a subscription's connection) waits for Redis to answer. @default 10000 */
   readonly connectTimeoutMs?: number;
-}
-
-/** Connects `redis` within `ms`; on failure disconnects it (no reconnecting in the background). */
-async function connectWithin(redis: Redis, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      redis.connect(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } catch (err) {
-    redis.disconnect();
-    throw new BackendUnavailableError(`${what} is not reachable: ${(err as Error).message}`, 5, {
-      cause: err,
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** QUIT, bounded: a Redis that does not answer gets its socket closed instead. */
-async function quitWithin(redis: Redis, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    redis.quit().catch(() => undefined),
-    new Promise((r) => (timer = setTimeout(r, ms))),
-  ]);
-  clearTimeout(timer);
-  redis.disconnect();
 }
 
 /**

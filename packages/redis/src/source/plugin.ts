@@ -3,6 +3,7 @@ import { type Sink, clientName, resolveSecretKeyRef } from '@tributary/core';
 import { createSourceSink } from '@tributary/sources';
 import { Redis } from 'ioredis';
 import { connectionOptions } from '../config.js';
+import { connectWithin } from '../connect.js';
 import type { RedisStreamSource } from './resource.js';
 import { streamEntryEvent } from './stream-event.js';
 
@@ -59,7 +60,7 @@ export function createRedisPlugin(options: RedisPluginOptions = {}): RuntimePlug
     });
     connections.push(admin);
     try {
-      await admin.connect();
+      await connectWithin(admin, 10_000, `Redis at ${src.spec.address}`);
       await admin.xgroup('CREATE', src.spec.stream, group, '$', 'MKSTREAM').catch((err: Error) => {
         if (!err.message.includes('BUSYGROUP')) throw err;
       });
