@@ -260,6 +260,8 @@ ${trigger('dst', broker, gated.sink.url)}`,
       expect(names).toContain(base);
       expect(names).toContain(`${base}-consumer`);
       expect(names).toContain(`${base}-retries`);
+      // BullMQ's own name for its worker's blocking connection is replaced too.
+      expect(names.filter((n) => n?.startsWith(`tributary-${broker}:`))).toEqual([]);
     });
     const jobs = (await redisCli('--scan', '--pattern', `tributary-${broker}:*`))
       .split('\n')
