@@ -95,7 +95,8 @@ spec:
       await kcat(['-P', '-t', late, '-K', '\t'], 'k1\tfirst-record\n');
       const event = await sink.waitForEvent(
         (e) => e.attributes['source']?.endsWith(`#${late}`) === true,
-        60_000,
+        // discovery (5 s) + one rebalance: on the mock cluster up to the 30 s session timeout
+        110_000,
       );
       expect(event.attributes['id']).toMatch(/^partition:\d+\/offset:0$/);
       expect(Buffer.from(event.data ?? new Uint8Array()).toString()).toBe('first-record');
@@ -105,6 +106,6 @@ spec:
         e.attributes['source']?.endsWith(`#${present}`) === true;
       if (initialOffset === 'earliest') await sink.waitForEvent(fromPresent, 60_000);
       else expect(sink.events.filter(fromPresent)).toHaveLength(0);
-    }, 120_000);
+    }, 200_000);
   }
 });
