@@ -325,9 +325,12 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       });
       try {
         const url = await runtime.start();
-        state = 'running';
+        // stop() may have run while starting (state is then 'stopped').
+        const now = state as typeof state | 'stopped';
+        if (now === 'starting') state = 'running';
         return url;
       } catch (err) {
+        if ((state as typeof state | 'stopped') === 'stopped') throw err; // stop() cleans up
         state = 'stopped';
         await runtime.stop({ drainMs: 0 }).catch(() => undefined);
         cleanup();

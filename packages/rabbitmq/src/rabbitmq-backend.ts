@@ -12,7 +12,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '@tributary/core';
-import { silentLogger } from '@tributary/core';
+import { clientName, silentLogger } from '@tributary/core';
 import { AmqpLink, type BackoffOptions } from './amqp-link.js';
 import { QueueConsumer } from './consumer.js';
 import { ConfirmPublisher } from './publisher.js';
@@ -39,7 +39,11 @@ export interface RabbitmqBackendOptions {
    * Trigger's `rabbitmq.eventing.knative.dev/parallelism` through it).
    */
   readonly subscribeOverrides?: (subscription: string) => Partial<SubscribeOptions> | undefined;
-  /** Name shown in RabbitMQ's connection list. @default 'tributary' */
+  /**
+   * Base of the names shown in RabbitMQ's connection list (`connection_name`); the publishing
+   * connection adds `-publisher`, the consuming one `-consumer` (docs/operations.md).
+   * @default `tributary-<pid>-rabbitmq`
+   */
   readonly connectionName?: string;
 }
 
@@ -59,9 +63,9 @@ export function queueName(topic: string, subscription: string): string {
 /** Creates a RabbitMQ backend (not started). */
 export function createRabbitmqBackend(options: RabbitmqBackendOptions): RabbitmqBackend {
   const logger = options.logger ?? silentLogger;
-  const name = options.connectionName ?? 'tributary';
-  const pubLink = new AmqpLink(options.url, `${name}-publish`, logger, options.reconnect);
-  const subLink = new AmqpLink(options.url, `${name}-consume`, logger, options.reconnect);
+  const name = options.connectionName ?? clientName('rabbitmq');
+  const pubLink = new AmqpLink(options.url, `${name}-publisher`, logger, options.reconnect);
+  const subLink = new AmqpLink(options.url, `${name}-consumer`, logger, options.reconnect);
   const publisher = new ConfirmPublisher(pubLink, logger, options.pendingTimeoutMs ?? 10_000);
   const consumers = new Set<QueueConsumer>();
   const exchanges = new Set<string>();

@@ -12,6 +12,7 @@ import {
 } from '@tributary/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { encodeEntry } from './codec.js';
+import { connectWithin, quitWithin } from './connect.js';
 import { type RedisBackendConfig, redisBackendConfigSchema } from './config.js';
 import { createRetryQueue } from './retry-queue.js';
 import { startStreamConsumer } from './stream-consumer.js';
@@ -26,6 +27,13 @@ export interface RedisBackendOptions {
   /** Consumer name prefix; defaults to `<hostname>-<pid>-<random>`. */
   readonly consumerName?: string;
   readonly logger?: Logger;
+  /**
+   * CLIENT SETNAME of the main connection (`tributary-<pid>-broker-<ns>-<name>`); blocking
+   * readers add `-consumer`, the BullMQ retry queue `-retries` (docs/operations.md).
+   */
+  readonly clientName?: string;
+  /** How long `start` (and a subscription's connection) waits for Redis to answer. @default 10000 */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -38,7 +46,10 @@ export interface RedisBackendOptions {
 export function createRedisBackend(options: RedisBackendOptions): Backend {
   const config = redisBackendConfigSchema.parse({ ...options.config });
   const logger = options.logger ?? silentLogger;
+  const name = options.clientName;
   const base = { ...options.connection, lazyConnect: true };
+  const connectMs = options.connectTimeoutMs ?? 10_000;
+  const where = `Redis at ${options.connection.host ?? '127.0.0.1'}:${options.connection.port ?? 6379}`;
   const consumerBase =
     options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let redis: Redis | undefined;
@@ -56,9 +67,16 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
   return {
     kind: 'redis',
     async start() {
-      redis = new Redis({ ...base, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
-      redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-      await redis.connect();
+      redis?.disconnect();
+      const r = new Redis({
+        ...base,
+        enableAutoPipelining: true,
+        maxRetriesPerRequest: 2,
+        ...(name ? { connectionName: name } : {}),
+      });
+      r.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+      await connectWithin(r, connectMs, where);
+      redis = r;
       logger.info({ host: base.host, port: base.port }, 'redis backend connected');
       if (config['stream.trim.interval.ms'] > 0) {
         trimTimer = setInterval(() => {
@@ -110,9 +128,13 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
         if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
       }
       topics.add(topic);
-      const blocking = new Redis({ ...base, maxRetriesPerRequest: null });
+      const blocking = new Redis({
+        ...base,
+        maxRetriesPerRequest: null,
+        ...(name ? { connectionName: `${name}-consumer` } : {}),
+      });
       blocking.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-      await blocking.connect();
+      await connectWithin(blocking, connectMs, where);
       blockers.add(blocking);
       const concurrency = Math.max(1, opts.concurrency);
       const retryQueue =
@@ -120,7 +142,10 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
           ? createRetryQueue({
               name: `${topic}.${subscription}`,
               prefix: config['bullmq.prefix'],
-              connection: options.connection,
+              connection: {
+                ...options.connection,
+                ...(name ? { connectionName: `${name}-retries` } : {}),
+              },
               handler,
               concurrency,
               minDelayMs: config['retry.durable.min.delay.ms'],
@@ -163,8 +188,10 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
       clearInterval(trimTimer);
       await Promise.all([...subs].map((s) => s.close(o)));
       for (const b of blockers) b.disconnect();
-      await redis?.quit().catch(() => undefined);
+      blockers.clear();
+      const r = redis;
       redis = undefined;
+      if (r) await quitWithin(r, 1_000);
     },
   };
 }
