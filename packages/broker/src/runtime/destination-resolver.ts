@@ -8,13 +8,13 @@ import {
   resolveUri,
 } from '@tributary/core';
 import type { CloudEvent } from '@tributary/core';
-import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
+import type { DeliveryTarget, SendOptions, SendOutcome } from '../dispatcher/delivery-target.js';
 import { createHttpTarget } from '../dispatcher/http-target.js';
 import { createFunctionTarget, loadFunctionModule } from '../dispatcher/function-target.js';
 
 /** What a Destination's `ref` may point at, from the runtime's point of view. */
 export interface AddressableLookup {
-  /** An in-process ingress (Broker, Channel, Sequence, Parallel) by ref kind, namespace and name. */
+  /** An in-process ingress (Broker, Channel, Sequence, Parallel, plugin addressables) by ref kind, namespace and name. */
   ingress(kind: RefTargetKind, namespace: string, name: string): IngressHop | undefined;
   /** A Function resource's spec by namespace and name. */
   functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
@@ -32,6 +32,12 @@ export interface FunctionSpecLike {
 export interface IngressHop {
   readonly url: string;
   ingest(events: CloudEvent[]): Promise<{ status: number; error?: string }>;
+  /**
+   * Optional: delivers one event as a subscriber would, answering in HTTP terms (a status and
+   * possibly a reply event). Addressables that answer with events (EventTransform) set it; a ref
+   * to the hop then delivers through `send` instead of `ingest`.
+   */
+  send?(event: CloudEvent, options: SendOptions): Promise<SendOutcome>;
 }
 
 export type Resolved = { target: DeliveryTarget } | { error: string };
@@ -85,7 +91,7 @@ export class DestinationResolver {
     }
     if (target.kind === 'unknown') {
       return {
-        error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker, Channel, Sequence, Parallel)`,
+        error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker, Channel, Sequence, Parallel, EventTransform, RequestReply)`,
       };
     }
     const hop = this.lookup.ingress(target.kind, ns, ref.name);
@@ -98,13 +104,14 @@ export class DestinationResolver {
   }
 }
 
-/** A DeliveryTarget that hands events to an in-process ingress. */
+/** A DeliveryTarget that hands events to an in-process ingress (through its `send` when it has one). */
 export function ingressTarget(hop: IngressHop): DeliveryTarget {
   return {
     get url() {
       return hop.url;
     },
-    async send(event: CloudEvent): Promise<SendOutcome> {
+    async send(event: CloudEvent, options: SendOptions): Promise<SendOutcome> {
+      if (hop.send) return hop.send(event, options);
       const r = await hop.ingest([event]);
       const body = r.error ? Buffer.from(JSON.stringify({ error: r.error })) : new Uint8Array();
       return { kind: 'response', status: r.status, headers: {}, body };

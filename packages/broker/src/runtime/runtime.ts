@@ -26,6 +26,8 @@ import { BackendRegistry } from './backend-registry.js';
 import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
 import { StatusBoard } from './resource-status.js';
 import type { PluginContext } from './plugin.js';
+import { PluginSubscriptions } from './plugin-subscriptions.js';
+import { topologyCorrelationKeys } from './correlation-keys.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
@@ -111,6 +113,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ingest: (events) =>
       hops.get(key)?.ingest(events) ??
       Promise.resolve({ status: 503, error: `${key} is not running (reloading or removed)` }),
+    send: (event, o) => {
+      const h = hops.get(key);
+      if (h) return ingressTarget(h).send(event, o);
+      const error = `${key} is not running (reloading or removed)`;
+      return Promise.resolve({
+        kind: 'response',
+        status: 503,
+        headers: {},
+        body: Buffer.from(JSON.stringify({ error })),
+      });
+    },
   });
 
   const resolver = new DestinationResolver(
@@ -133,6 +146,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger,
   );
 
+  const correlationKeys = topologyCorrelationKeys(() => topology);
+  const pluginSubscriptions = new PluginSubscriptions({
+    broker: (ns, name) => {
+      const b = brokers.get(`${ns}/${name}`);
+      return b && { ...b, delivery: topology.get('Broker', ns, name)?.spec.delivery };
+    },
+    replyTarget: (ns, name) => ingressTarget(hop(ns, name)),
+    routingChanged: () => updateRouting(),
+    logger,
+  });
+
   const pluginContext: PluginContext = {
     get topology() {
       return topology;
@@ -150,6 +174,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     resolve: (dest, ns) => resolver.resolve(dest, ns),
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
+    subscribeBroker: (spec) => pluginSubscriptions.add(spec),
   };
 
   async function startBroker(b: Topology['brokers'][number]): Promise<void> {
@@ -213,7 +238,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     try {
       filter = compileTriggerFilter(
         { filter: t.spec.filter, filters: t.spec.filters },
-        { filterData },
+        { filterData, correlationKeys },
       );
     } catch (err) {
       return notReady('InvalidFilter', (err as Error).message);
@@ -257,7 +282,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       route: {
         key: triggerSubscriptionName(namespace, name),
         spec: { filter: t.spec.filter, filters: t.spec.filters },
-        options: { filterData },
+        options: { filterData, correlationKeys },
       },
     });
     statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
@@ -294,6 +319,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const b of brokers.values()) {
       if (!b.backend.setRouter) continue;
       const entries = [...triggers.values()].filter((t) => t.broker === b).map((t) => t.route);
+      entries.push(...pluginSubscriptions.routes(b.topic));
       const index = new RoutingIndex(entries);
       b.backend.setRouter(b.topic, (event) => index.match(event));
     }
@@ -418,6 +444,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await applying.catch(() => undefined);
       const closing = server.close({ drainMs });
       await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+      await pluginSubscriptions.closeAll(drainMs);
       const running = [...triggers.values()];
       await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
       for (const t of running) t.dispatcher.close();
