@@ -4,6 +4,13 @@ import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka';
 import { createSourcesPlugin } from '@tributary/sources';
 import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
 import { createRedisPlugin, redisBackendProvider } from '@tributary/redis';
+import {
+  createEventTransformPlugin,
+  createRequestReplyPlugin,
+  registerTransformsKinds,
+} from '@tributary/transforms';
+
+registerTransformsKinds();
 
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
@@ -16,6 +23,8 @@ export function defaultPlugins(): RuntimePlugin[] {
     createSourcesPlugin(),
     createRabbitmqSourcePlugin(),
     createRedisPlugin(),
+    createEventTransformPlugin(),
+    createRequestReplyPlugin(),
   ];
 }
 
