@@ -104,3 +104,20 @@ export function createRetryQueue(o: RetryQueueOptions): RetryQueue {
     },
   };
 }
+
+/** Removes every job and key of a subscription's retry queue (the subscription is deleted). */
+export async function obliterateRetryQueue(
+  name: string,
+  prefix: string,
+  connection: RedisOptions,
+): Promise<void> {
+  const queue = new Queue(name, {
+    connection: { ...connection, maxRetriesPerRequest: null } as never,
+    prefix,
+  });
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
+}
