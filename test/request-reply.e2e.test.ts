@@ -123,7 +123,11 @@ afterAll(async () => {
 
 describe('RequestReply with tributary run', () => {
   it('holds the request until the reply comes back through the broker and answers it in binary mode (200)', async () => {
-    const r = await postEvent('/default/requestreplies/rr', { id: 'q-1', type: 'rr.request' }, { n: 1 });
+    const r = await postEvent(
+      '/default/requestreplies/rr',
+      { id: 'q-1', type: 'rr.request' },
+      { n: 1 },
+    );
     expect(r.status).toBe(200);
     expect(r.headers['ce-id']).toBe('answer-q-1');
     expect(r.headers['ce-type']).toBe('rr.answer');
@@ -137,13 +141,19 @@ describe('RequestReply with tributary run', () => {
   it('answers 504 after the timeout, and frees the id (the same id can be requested again)', async () => {
     const first = await postEvent('/default/requestreplies/slow', { id: 't-1', type: 'rr.nobody' });
     expect(first.status).toBe(504);
-    expect(JSON.parse(first.text).error).toMatch(/no reply to request 't-1' arrived within 1000 ms/);
+    expect(JSON.parse(first.text).error).toMatch(
+      /no reply to request 't-1' arrived within 1000 ms/,
+    );
     const again = await postEvent('/default/requestreplies/slow', { id: 't-1', type: 'rr.nobody' });
     expect(again.status).toBe(504);
   });
 
   it('refuses forged correlation ids: only the genuine reply settles the request and passes KN_VERIFY_CORRELATION_ID', async () => {
-    const pending = postEvent('/default/requestreplies/rr', { id: 'f-1', type: 'rr.manual' }, { n: 2 });
+    const pending = postEvent(
+      '/default/requestreplies/rr',
+      { id: 'f-1', type: 'rr.manual' },
+      { n: 2 },
+    );
     const req = await s.manual!.waitForEvent((e) => e.attributes['id'] === 'f-1', 30_000);
     const genuine = req.attributes['correlationid']!;
     const [id, sealed, index] = genuine.split(':') as [string, string, string];
@@ -160,24 +170,35 @@ describe('RequestReply with tributary run', () => {
       ).toBe(202);
     // the genuine reply, sent after the forgeries, is the one the caller gets
     expect(
-      (await postEvent('/default/hub', { id: 'genuine-1', type: 'rr.answer', replyid: genuine }, { ok: true }))
-        .status,
+      (
+        await postEvent(
+          '/default/hub',
+          { id: 'genuine-1', type: 'rr.answer', replyid: genuine },
+          { ok: true },
+        )
+      ).status,
     ).toBe(202);
     const r = await pending;
     expect(r.status).toBe(200);
     expect(r.headers['ce-id']).toBe('genuine-1');
     await s.verified!.waitForEvent((e) => e.attributes['id'] === 'genuine-1', 30_000);
-    expect(s.verified!.events.map((e) => e.attributes['id']).filter((x) => x?.startsWith('forged'))).toEqual(
-      [],
-    );
+    expect(
+      s.verified!.events.map((e) => e.attributes['id']).filter((x) => x?.startsWith('forged')),
+    ).toEqual([]);
   });
 
   it('bounds held requests: beyond tributary.dev/max-held-requests it answers 503 with Retry-After', async () => {
     const held = postEvent('/default/requestreplies/capped', { id: 'c-1', type: 'rr.nobody' });
-    await trib.waitForLog((l) => l['msg'] === 'event published' || l['msg'] === 'event filtered', 30_000);
+    await trib.waitForLog(
+      (l) => l['msg'] === 'event published' || l['msg'] === 'event filtered',
+      30_000,
+    );
     let refused: Awaited<ReturnType<typeof postEvent>> | undefined;
     for (let i = 0; i < 50 && !refused; i++) {
-      const r = await postEvent('/default/requestreplies/capped', { id: `c-x${i}`, type: 'rr.nobody' });
+      const r = await postEvent('/default/requestreplies/capped', {
+        id: `c-x${i}`,
+        type: 'rr.nobody',
+      });
       if (r.status === 503) refused = r;
     }
     expect(refused?.headers['retry-after']).toBe('1');
@@ -189,25 +210,34 @@ describe('RequestReply with tributary run', () => {
     const waiting = postEvent('/default/requestreplies/slow', { id: 'd-1', type: 'rr.nobody' });
     let dup: number | undefined;
     for (let i = 0; i < 50 && dup !== 409; i++)
-      dup = (await postEvent('/default/requestreplies/slow', { id: 'd-1', type: 'rr.nobody' })).status;
+      dup = (await postEvent('/default/requestreplies/slow', { id: 'd-1', type: 'rr.nobody' }))
+        .status;
     expect(dup).toBe(409);
     expect((await waiting).status).toBe(504);
     const colon = await postEvent('/default/requestreplies/rr', { id: 'a:b', type: 'rr.request' });
     expect(colon.status).toBe(400);
     expect(JSON.parse(colon.text).error).toContain("contains ':'");
-    expect((await postEvent('/default/requestreplies/none', { id: 'x', type: 'x' })).status).toBe(404);
+    expect((await postEvent('/default/requestreplies/none', { id: 'x', type: 'x' })).status).toBe(
+      404,
+    );
   });
 
   it('@tributary/sdk producer.request returns the reply, and throws ReplyTimeoutError on 504', async () => {
-    const producer = createProducer({ url: `${trib.baseUrl}/default/requestreplies/rr`, source: '/sdk' });
-    const reply = await producer.request({ type: 'rr.request', data: { via: 'sdk' } }, { timeout: 30_000 });
+    const producer = createProducer({
+      url: `${trib.baseUrl}/default/requestreplies/rr`,
+      source: '/sdk',
+    });
+    const reply = await producer.request(
+      { type: 'rr.request', data: { via: 'sdk' } },
+      { timeout: 30_000 },
+    );
     expect(reply.attributes['type']).toBe('rr.answer');
     expect(JSON.parse(Buffer.from(reply.data!).toString())).toEqual({ echo: { via: 'sdk' } });
     await producer.close();
     const slow = createProducer({ url: `${trib.baseUrl}/default/requestreplies/slow` });
-    await expect(slow.request({ type: 'rr.nobody', source: '/sdk' }, { timeout: 30_000 })).rejects.toBeInstanceOf(
-      ReplyTimeoutError,
-    );
+    await expect(
+      slow.request({ type: 'rr.nobody', source: '/sdk' }, { timeout: 30_000 }),
+    ).rejects.toBeInstanceOf(ReplyTimeoutError);
     await slow.close();
   });
 });

@@ -193,31 +193,44 @@ describe('EventTransform with tributary run', () => {
   });
 
   it('with a sink: the sink gets the transformed event and its reply, transformed, re-enters the broker', async () => {
-    expect((await post('/default/hub', { id: 'o-1', type: 'order.placed' }, { order: 7 })).status).toBe(202);
+    expect(
+      (await post('/default/hub', { id: 'o-1', type: 'order.placed' }, { order: 7 })).status,
+    ).toBe(202);
     const got = await s.sink!.waitForEvent((x) => x.attributes['id'] === 'o-1', 30_000);
     expect(got.attributes['type']).toBe('order.for-sink');
     expect(json(got)).toEqual({ order: 7 });
-    const answered = await s.replies!.waitForEvent((x) => x.attributes['id'] === 'reply-of-o-1', 30_000);
+    const answered = await s.replies!.waitForEvent(
+      (x) => x.attributes['id'] === 'reply-of-o-1',
+      30_000,
+    );
     expect(answered.attributes['source']).toBe('transform.reply');
     expect(json(answered)).toEqual({ answer: 42, doubled: 84 });
   });
 
   it('reply.discard: the sink receives the event and its reply is dropped', async () => {
-    expect((await post('/default/hub', { id: 'a-1', type: 'audit.event' }, { x: 1 })).status).toBe(202);
+    expect((await post('/default/hub', { id: 'a-1', type: 'audit.event' }, { x: 1 })).status).toBe(
+      202,
+    );
     const got = await s.discardSink!.waitForEvent((x) => x.attributes['id'] === 'a-1', 30_000);
     expect(got.attributes['type']).toBe('audit.copy');
     // a marker event sent after it reaches the same broker: the dropped reply would have been routed by now
     await post('/default/hub', { id: 'o-2', type: 'order.placed' }, { order: 8 });
     await s.replies!.waitForEvent((x) => x.attributes['id'] === 'reply-of-o-2', 30_000);
-    expect(s.discarded!.events.filter((e) => e.attributes['id'] === 'reply-of-a-1')).toHaveLength(0);
+    expect(s.discarded!.events.filter((e) => e.attributes['id'] === 'reply-of-a-1')).toHaveLength(
+      0,
+    );
   });
 
   it('an invalid result fails the delivery with the reason and dead-letters the event, without retries', async () => {
-    expect((await post('/default/hub', { id: 'b-1', type: 'bad.input' }, { v: 1 })).status).toBe(202);
+    expect((await post('/default/hub', { id: 'b-1', type: 'bad.input' }, { v: 1 })).status).toBe(
+      202,
+    );
     const dead = await s.dls!.waitForEvent((x) => x.attributes['id'] === 'b-1', 30_000);
     expect(dead.attributes['knativeerrorcode']).toBe('422');
     expect(dead.attributes['knativeerrordest']).toMatch(/\/default\/eventtransforms\/broken$/);
-    const reason = Buffer.from(dead.attributes['knativeerrordata'] ?? '', 'base64').toString('utf8');
+    const reason = Buffer.from(dead.attributes['knativeerrordata'] ?? '', 'base64').toString(
+      'utf8',
+    );
     expect(reason).toContain("attribute 'source' is required");
     expect(reason).toContain("attribute 'type' is required");
     expect(
@@ -235,13 +248,19 @@ describe('EventTransform with tributary run', () => {
     expect(r.headers['ce-id']).toBe('h-1-t');
     expect(r.headers['ce-userid']).toBe('bob');
     expect(JSON.parse(r.text)).toEqual({ name: 'Bob', total: 1 });
-    const viaSink = await post('/default/eventtransforms/to-sink', { id: 'h-2', type: 'x' }, { order: 1 });
+    const viaSink = await post(
+      '/default/eventtransforms/to-sink',
+      { id: 'h-2', type: 'x' },
+      { order: 1 },
+    );
     expect(viaSink.status).toBe(200);
     expect(viaSink.headers['ce-type']).toBe('order.answered');
     const bad = await post('/default/eventtransforms/broken', { id: 'h-3', type: 'x' }, {});
     expect(bad.status).toBe(422);
     expect(JSON.parse(bad.text).error).toContain('is not a valid CloudEvent');
-    expect((await post('/default/eventtransforms/nope', { id: 'h-4', type: 'x' }, {})).status).toBe(404);
+    expect((await post('/default/eventtransforms/nope', { id: 'h-4', type: 'x' }, {})).status).toBe(
+      404,
+    );
   });
 
   it('an expression that does not compile makes the EventTransform not Ready with the position', async () => {

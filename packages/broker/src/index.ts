@@ -85,10 +85,7 @@ export {
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
 export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
-export type {
-  BrokerSubscription,
-  BrokerSubscriptionSpec,
-} from './runtime/plugin-subscriptions.js';
+export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,
   ingressTarget,

@@ -23,12 +23,7 @@ import {
   createRuntime,
 } from '@tributary/broker';
 import type { FunctionHandler } from '@tributary/function';
-import {
-  type EventInput,
-  EventRejectedError,
-  ReplyTimeoutError,
-  buildEvent,
-} from '@tributary/sdk';
+import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } from '@tributary/sdk';
 import type { RequestReplyPlugin } from '@tributary/transforms';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
 import { defaultBackends, defaultPlugins } from './plugins.js';

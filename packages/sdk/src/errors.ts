@@ -8,7 +8,8 @@ export const sdkErrorCodes = {
     'the broker answered with a status that is not retried, or retries ran out',
   TRIB_ERR_SDK_BROKER_UNREACHABLE: 'network errors or timeouts on every attempt',
   TRIB_ERR_SDK_PRODUCER_CLOSED: 'send was called after close()',
-  TRIB_ERR_SDK_REPLY_TIMEOUT: 'request() got no reply in time (504 from the RequestReply, or the timeout passed)',
+  TRIB_ERR_SDK_REPLY_TIMEOUT:
+    'request() got no reply in time (504 from the RequestReply, or the timeout passed)',
   TRIB_ERR_SDK_REPLY_INVALID: 'request() got a 2xx answer that is not a CloudEvent',
 } as const;
 

@@ -249,10 +249,12 @@ export function createProducer(options: ProducerOptions): Producer {
             throw new EventRejectedError(answer.status, brokerMessage(text()), 1, url.href);
           try {
             const decoded = decodeHttp(answer.headers, answer.body).events;
-            if (decoded.length !== 1) throw new InvalidReplyError(url.href, `${decoded.length} events`);
+            if (decoded.length !== 1)
+              throw new InvalidReplyError(url.href, `${decoded.length} events`);
             return decoded[0]!;
           } catch (err) {
-            if (err instanceof CloudEventDecodeError) throw new InvalidReplyError(url.href, err.message);
+            if (err instanceof CloudEventDecodeError)
+              throw new InvalidReplyError(url.href, err.message);
             throw err;
           }
         })(),

@@ -85,7 +85,11 @@ export class Transport {
   async exchange(
     message: OutgoingMessage,
     { timeoutMs, signal }: CallSettings,
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  ): Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: Buffer;
+  }> {
     const controller = new AbortController();
     const timeoutError = new AttemptTimeoutError(timeoutMs);
     const timer = setTimeout(() => controller.abort(timeoutError), timeoutMs);

@@ -4,7 +4,8 @@
 export const transformsErrorCodes = {
   TRIB_ERR_TRANSFORM_EXPRESSION: 'a JSONata expression does not compile',
   TRIB_ERR_TRANSFORM_EVALUATION: 'a JSONata expression failed while evaluating an event',
-  TRIB_ERR_TRANSFORM_RESULT: 'a JSONata expression produced something that is not a valid CloudEvent',
+  TRIB_ERR_TRANSFORM_RESULT:
+    'a JSONata expression produced something that is not a valid CloudEvent',
   TRIB_ERR_REQUEST_TIMEOUT: 'no reply arrived before the RequestReply timeout',
 } as const;
 

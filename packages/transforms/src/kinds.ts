@@ -58,7 +58,8 @@ export function validateEventTransform(t: EventTransform): ResourceProblem[] {
     if (reply.jsonata && reply.discard === true)
       problems.push({
         path: ['spec', 'reply'],
-        message: 'set reply.jsonata or reply.discard: true, not both (a reply is transformed or dropped)',
+        message:
+          'set reply.jsonata or reply.discard: true, not both (a reply is transformed or dropped)',
       });
     if (reply.jsonata && !reply.jsonata.expression?.trim())
       problems.push({
@@ -101,10 +102,14 @@ export function validateRequestReply(r: RequestReply): ResourceProblem[] {
   if (spec.brokerRef.namespace !== undefined)
     problems.push({
       path: ['spec', 'brokerRef', 'namespace'],
-      message: 'brokerRef.namespace is not allowed: the Broker must be in the RequestReply\'s namespace',
+      message:
+        "brokerRef.namespace is not allowed: the Broker must be in the RequestReply's namespace",
     });
   if (spec.timeout !== undefined && parseIsoDuration(spec.timeout) <= 0)
-    problems.push({ path: ['spec', 'timeout'], message: `timeout '${spec.timeout}' must be positive` });
+    problems.push({
+      path: ['spec', 'timeout'],
+      message: `timeout '${spec.timeout}' must be positive`,
+    });
   problems.push(...attributeProblem(spec.correlationAttribute, 'correlationAttribute'));
   problems.push(...attributeProblem(spec.replyAttribute, 'replyAttribute'));
   const correlation = spec.correlationAttribute ?? DEFAULT_CORRELATION_ATTRIBUTE;

@@ -87,7 +87,8 @@ export class PluginSubscriptions {
   /** Subscribes; resolves with an error (and subscribes nothing) when the broker is not running or the filter is invalid. */
   async add(spec: BrokerSubscriptionSpec): Promise<BrokerSubscription | { error: string }> {
     const b = this.host.broker(spec.namespace, spec.broker);
-    if (!b) return { error: `broker '${spec.namespace}/${spec.broker}' does not exist or is not ready` };
+    if (!b)
+      return { error: `broker '${spec.namespace}/${spec.broker}' does not exist or is not ready` };
     const key = `${b.topic}\u0000${spec.subscription}`;
     if (this.#running.has(key))
       return { error: `subscription '${spec.subscription}' already exists on ${b.topic}` };
@@ -151,11 +152,13 @@ export class PluginSubscriptions {
     const backend = r.backend as Backend & {
       deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
     };
-    await backend.deleteSubscription?.(r.topic, r.spec.subscription, { drainMs: 0 }).catch((err) =>
-      this.host.logger.warn(
-        { subscription: r.spec.subscription, err: (err as Error).message },
-        'could not delete a plugin subscription',
-      ),
-    );
+    await backend
+      .deleteSubscription?.(r.topic, r.spec.subscription, { drainMs: 0 })
+      .catch((err) =>
+        this.host.logger.warn(
+          { subscription: r.spec.subscription, err: (err as Error).message },
+          'could not delete a plugin subscription',
+        ),
+      );
   }
 }

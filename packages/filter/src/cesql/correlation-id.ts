@@ -35,7 +35,12 @@ export function sealCorrelationId(id: string, key: Uint8Array, index: number): s
     throw new RangeError(`AES key must be 16, 24 or 32 bytes, got ${key.byteLength}`);
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv(cipherName(key), key, nonce);
-  const sealed = Buffer.concat([nonce, cipher.update(id, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  const sealed = Buffer.concat([
+    nonce,
+    cipher.update(id, 'utf8'),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ]);
   return `${id}:${sealed.toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}:${index}`;
 }
 

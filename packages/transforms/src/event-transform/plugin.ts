@@ -54,7 +54,9 @@ const notReadyOutcome = (message: string): SendOutcome => ({
 });
 
 /** Creates the plugin that runs `eventing.knative.dev/v1alpha1` EventTransform. */
-export function createEventTransformPlugin(options: EventTransformPluginOptions = {}): RuntimePlugin {
+export function createEventTransformPlugin(
+  options: EventTransformPluginOptions = {},
+): RuntimePlugin {
   const entries = new Map<string, Entry>();
 
   const deliver = (key: string, event: CloudEvent, o: SendOptions): Promise<SendOutcome> => {
@@ -77,7 +79,10 @@ export function createEventTransformPlugin(options: EventTransformPluginOptions 
         const entry: Entry = { resource: t };
         entries.set(key, entry);
         try {
-          entry.expression = await compileExpression(t.spec.jsonata?.expression ?? '', options.limits);
+          entry.expression = await compileExpression(
+            t.spec.jsonata?.expression ?? '',
+            options.limits,
+          );
           const replySource = t.spec.reply?.jsonata?.expression;
           if (replySource !== undefined)
             entry.replyExpression = await compileExpression(replySource, options.limits);

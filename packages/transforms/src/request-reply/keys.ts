@@ -6,7 +6,11 @@
  * the timeout. Without a Secret entry the process generates a 32-byte key of its own.
  */
 import { randomBytes } from 'node:crypto';
-import { REQUEST_REPLY_KEYS_SECRET, correlationSecret, requestReplyKeysIn } from '@tributary/broker';
+import {
+  REQUEST_REPLY_KEYS_SECRET,
+  correlationSecret,
+  requestReplyKeysIn,
+} from '@tributary/broker';
 import type { Topology } from '@tributary/core';
 import { isAesKeyLength } from '@tributary/filter';
 

@@ -76,7 +76,11 @@ export function createRequestReplyPlugin(
     if (runner) return runner.request(event, o);
     const problem = problems.get(key);
     return problem
-      ? { status: 503, error: `RequestReply '${key}' is not Ready: ${problem}`, retryAfterSeconds: 5 }
+      ? {
+          status: 503,
+          error: `RequestReply '${key}' is not Ready: ${problem}`,
+          retryAfterSeconds: 5,
+        }
       : { status: 404, error: `RequestReply '${key}' not found` };
   };
 
