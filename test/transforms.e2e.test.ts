@@ -50,7 +50,17 @@ beforeAll(async () => {
   s.discardSink = await startHttpSink({ script: replier });
   s.discarded = await startHttpSink();
   s.dls = await startHttpSink();
+  s.seqEnd = await startHttpSink();
   const yaml = `
+# a Sequence step that is an EventTransform: its result is the step's reply
+apiVersion: flows.knative.dev/v1
+kind: Sequence
+metadata: { name: seq }
+spec:
+  steps:
+    - ref: { apiVersion: eventing.knative.dev/v1alpha1, kind: EventTransform, name: extract-user }
+  reply: { uri: ${s.seqEnd.url} }
+---
 apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata: { name: hub }
@@ -219,6 +229,18 @@ describe('EventTransform with tributary run', () => {
     expect(s.discarded!.events.filter((e) => e.attributes['id'] === 'reply-of-a-1')).toHaveLength(
       0,
     );
+  });
+
+  it('is addressable from a Sequence step: the transformed event goes to the next hop', async () => {
+    const r = await post(
+      '/default/sequences/seq',
+      { id: 's-1', type: 'user.created' },
+      { user: { id: 'carol', name: 'Carol' }, items: [{ price: 4 }] },
+    );
+    expect(r.status).toBe(202);
+    const e = await s.seqEnd!.waitForEvent((x) => x.attributes['id'] === 's-1-t', 30_000);
+    expect(e.attributes['userid']).toBe('carol');
+    expect(json(e)).toEqual({ name: 'Carol', total: 4 });
   });
 
   it('an invalid result fails the delivery with the reason and dead-letters the event, without retries', async () => {
