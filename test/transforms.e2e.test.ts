@@ -223,9 +223,12 @@ describe('EventTransform with tributary run', () => {
     );
     const got = await s.discardSink!.waitForEvent((x) => x.attributes['id'] === 'a-1', 30_000);
     expect(got.attributes['type']).toBe('audit.copy');
-    // a marker event sent after it reaches the same broker: the dropped reply would have been routed by now
-    await post('/default/hub', { id: 'o-2', type: 'order.placed' }, { order: 8 });
-    await s.replies!.waitForEvent((x) => x.attributes['id'] === 'reply-of-o-2', 30_000);
+    // the Trigger's delivery ended without a reply, so nothing re-entered the broker
+    const delivered = await trib.waitForLog(
+      (l) => l['msg'] === 'event delivered' && l['trigger'] === 'audit' && l['eventId'] === 'a-1',
+      30_000,
+    );
+    expect(delivered['replied']).toBe(false);
     expect(s.discarded!.events.filter((e) => e.attributes['id'] === 'reply-of-a-1')).toHaveLength(
       0,
     );
@@ -255,6 +258,14 @@ describe('EventTransform with tributary run', () => {
     );
     expect(reason).toContain("attribute 'source' is required");
     expect(reason).toContain("attribute 'type' is required");
+    // the dispatcher logs the dead-lettering after the only attempt: one transformation failure
+    const logged = await trib.waitForLog(
+      (l) =>
+        l['msg'] === 'delivery failed: event sent to the dead-letter sink' &&
+        l['trigger'] === 'to-broken',
+      30_000,
+    );
+    expect(logged['attempts']).toBe(1);
     expect(
       trib.logs.filter((l) => l['msg'] === 'event transformation failed' && l['eventId'] === 'b-1'),
     ).toHaveLength(1);
