@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { CloudEvent } from '@tributary/core';
 import { startHttpSink, type HttpSink, type SinkResponse } from '@tributary/testkit';
 import {
+  runCli,
   startTributary,
   writeManifests,
   type TributaryProcess,
@@ -169,12 +170,6 @@ spec:
   broker: hub
   filters: [{ exact: { type: bad.input } }]
   subscriber: { ref: { apiVersion: eventing.knative.dev/v1alpha1, kind: EventTransform, name: broken } }
----
-apiVersion: eventing.knative.dev/v1alpha1
-kind: EventTransform
-metadata: { name: does-not-compile }
-spec:
-  jsonata: { expression: '{ "a": ' }
 `;
   trib = await startTributary(writeManifests({ 'transforms.yaml': yaml }));
 });
@@ -296,13 +291,19 @@ describe('EventTransform with tributary run', () => {
     );
   });
 
-  it('an expression that does not compile makes the EventTransform not Ready with the position', async () => {
-    const res = await request(`${trib.baseUrl}/readyz`);
-    const text = await res.body.text();
-    expect(res.statusCode).toBe(503);
-    expect(text).toContain('does-not-compile');
-    expect(text).toMatch(/invalid JSONata expression: .*position/);
-    const r = await post('/default/eventtransforms/does-not-compile', { id: 'n-1', type: 'x' }, {});
-    expect(r.status).toBe(503);
+  it('an expression that does not compile is a validation error with file:line:col and the position in it', async () => {
+    const dir = writeManifests({
+      'bad.yaml': `apiVersion: eventing.knative.dev/v1alpha1
+kind: EventTransform
+metadata: { name: does-not-compile }
+spec:
+  jsonata: { expression: '{ "a": ' }
+`,
+    });
+    const r = await runCli(['validate', '-f', dir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(
+      /bad\.yaml:5:\d+: EventTransform\/does-not-compile: spec\.jsonata\.expression: invalid JSONata expression: .*position \d+/,
+    );
   });
 });

@@ -22,6 +22,7 @@ import {
   type RequestReply,
   RequestReplySchema,
 } from './resources.js';
+import { expressionSyntaxProblem } from './event-transform/jsonata-expression.js';
 
 declare module '@tributary/core' {
   interface KindMap {
@@ -47,6 +48,7 @@ export function validateEventTransform(t: EventTransform): ResourceProblem[] {
       path: ['spec', 'jsonata', 'expression'],
       message: 'expression is required: a JSONata expression that builds the outgoing CloudEvent',
     });
+  else syntax(spec.jsonata.expression, ['spec', 'jsonata', 'expression'], problems);
   const reply = spec.reply;
   if (reply) {
     if (!spec.sink)
@@ -66,8 +68,15 @@ export function validateEventTransform(t: EventTransform): ResourceProblem[] {
         path: ['spec', 'reply', 'jsonata', 'expression'],
         message: 'expression is required: a JSONata expression that builds the reply CloudEvent',
       });
+    else if (reply.jsonata?.expression)
+      syntax(reply.jsonata.expression, ['spec', 'reply', 'jsonata', 'expression'], problems);
   }
   return problems;
+}
+
+function syntax(source: string, path: string[], problems: ResourceProblem[]): void {
+  const problem = expressionSyntaxProblem(source);
+  if (problem) problems.push({ path, message: problem });
 }
 
 function attributeProblem(value: string | undefined, field: string): ResourceProblem[] {

@@ -61,6 +61,18 @@ describe('EventTransform validation (Knative rules)', () => {
       'spec.jsonata.expression: expression is required',
     );
     expect(problems(et({ jsonata: { expression: '$', extra: 1 } }))[0]).toContain('extra');
+    expect(problems(et({ jsonata: { expression: '{ "a": ' } }))[0]).toMatch(
+      /^spec\.jsonata\.expression: invalid JSONata expression: .* at position \d+$/,
+    );
+    expect(
+      problems(
+        et({
+          sink: { uri: 'http://localhost:9/' },
+          jsonata: { expression: '$' },
+          reply: { jsonata: { expression: '$$$(' } },
+        }),
+      )[0],
+    ).toMatch(/^spec\.reply\.jsonata\.expression: invalid JSONata expression/);
   });
 
   it('is addressable: a Trigger may ref it, and a missing one makes the Trigger not Ready', () => {

@@ -4,6 +4,7 @@
  * evaluation, and a cap on sequence length, so a runaway expression fails the delivery instead
  * of stalling the process (docs/transforms.md).
  */
+import { createRequire } from 'node:module';
 import type jsonataType from 'jsonata';
 import { TransformEvaluationError, TransformExpressionError } from '../errors.js';
 
@@ -78,3 +79,19 @@ export async function compileExpression(
     },
   };
 }
+
+/**
+ * Checks the syntax of `source` synchronously, for the manifest loader: JSONata is required on
+ * the first call (so only when a manifest has an EventTransform). Returns the problem, or
+ * undefined when the expression parses.
+ */
+export function expressionSyntaxProblem(source: string): string | undefined {
+  syncJsonata ??= createRequire(import.meta.url)('jsonata') as JsonataFn;
+  try {
+    syncJsonata(source);
+    return undefined;
+  } catch (err) {
+    return `invalid JSONata expression: ${describe(err).message}`;
+  }
+}
+let syncJsonata: JsonataFn | undefined;
