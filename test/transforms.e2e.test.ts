@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import type { CloudEvent } from '@tributary/core';
@@ -180,6 +181,32 @@ afterAll(async () => {
 });
 
 describe('EventTransform with tributary run', () => {
+  it('loads jsonata only when a manifest has an EventTransform', async () => {
+    const cli = new URL('../packages/cli/dist/index.js', import.meta.url).href;
+    const script = (withTransform: boolean) => `
+      import { createRequire } from 'node:module';
+      const { createMesh } = await import(${JSON.stringify(cli)});
+      const resources = [{ apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'b' } }];
+      if (${withTransform}) resources.push({ apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'EventTransform',
+        metadata: { name: 't' }, spec: { jsonata: { expression: '$' } } });
+      const mesh = await createMesh({ resources }, { logger: 'silent' });
+      await mesh.start();
+      await mesh.stop({ drainMs: 0 });
+      const loaded = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('jsonata'));
+      console.log(JSON.stringify({ loaded }));`;
+    const run = (withTransform: boolean) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script(withTransform)]);
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('error', reject);
+        child.on('exit', () => resolve(out.trim()));
+      });
+    expect(await run(false)).toBe('{"loaded":false}');
+    expect(await run(true)).toBe('{"loaded":true}');
+  });
+
   it('without a sink: the transformed event is the reply and re-enters the broker', async () => {
     const r = await post(
       '/default/hub',
