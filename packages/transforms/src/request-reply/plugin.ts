@@ -138,7 +138,13 @@ export function createRequestReplyPlugin(
           get url() {
             return url();
           },
-          send: async (event, o) => asOutcome(await request(ns, name, event, { signal: o.signal })),
+          send: async (event, o) =>
+            asOutcome(
+              await request(ns, name, event, {
+                ...(o.signal ? { signal: o.signal } : {}),
+                ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+              }),
+            ),
           ingest: async (events) => {
             for (const e of events) {
               const r = await request(ns, name, e);
