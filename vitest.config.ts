@@ -15,6 +15,7 @@ const pkgs = [
   'redis',
   'kafka',
   'transforms',
+  'serving',
 ];
 /** Tests import workspace packages from their sources, so unit tests need no build. */
 const alias = Object.fromEntries(

@@ -1,6 +1,7 @@
 import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
 import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka';
+import { createServingPlugin, registerServingKinds } from '@tributary/serving';
 import { createSourcesPlugin } from '@tributary/sources';
 import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
 import { createRedisPlugin, redisBackendProvider } from '@tributary/redis';
@@ -10,7 +11,16 @@ import {
   registerTransformsKinds,
 } from '@tributary/transforms';
 
-registerTransformsKinds();
+/**
+ * Kinds registered explicitly (packages added since the second wave have no import side effects):
+ * the serving kinds (Service, JobSink) and the transforms kinds (EventTransform, RequestReply).
+ * Runs when this module loads, before any manifest does.
+ */
+export function registerKinds(): void {
+  registerServingKinds();
+  registerTransformsKinds();
+}
+registerKinds();
 
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
@@ -20,6 +30,7 @@ export function defaultPlugins(): RuntimePlugin[] {
   return [
     createKafkaPlugin(), // before flows: gives KafkaChannel its config
     createFlowsPlugin(),
+    createServingPlugin(),
     createSourcesPlugin(),
     createRabbitmqSourcePlugin(),
     createRedisPlugin(),

@@ -4,15 +4,7 @@
 import type { KReference } from '../resources/common.js';
 
 /** What a `ref` resolves to inside Tributary. */
-export type RefTargetKind =
-  | 'function'
-  | 'broker'
-  | 'channel'
-  | 'sequence'
-  | 'parallel'
-  | 'eventtransform'
-  | 'requestreply'
-  | 'unknown';
+export type RefTargetKind = 'function' | 'broker' | 'channel' | 'sequence' | 'parallel' | 'unknown';
 
 /** The target of a `ref`: its Tributary kind, namespace (defaulted to the owner's) and name. */
 export interface RefTarget {
@@ -28,8 +20,7 @@ const group = (apiVersion: string) =>
  * Classifies a `ref` (any version of the API group is accepted):
  * `serving.knative.dev` Service and `tributary.dev` Function → `function`; `eventing.knative.dev`
  * Broker → `broker`; `messaging.knative.dev` Channel, InMemoryChannel, KafkaChannel → `channel`;
- * `flows.knative.dev` Sequence → `sequence`, Parallel → `parallel`; `eventing.knative.dev`
- * EventTransform → `eventtransform`, RequestReply → `requestreply`; anything else → `unknown`.
+ * `flows.knative.dev` Sequence → `sequence`, Parallel → `parallel`; anything else → `unknown`.
  */
 export function refTarget(
   ref: Pick<KReference, 'apiVersion' | 'kind' | 'name' | 'namespace'>,
@@ -44,8 +35,6 @@ export function refTarget(
   )
     kind = 'function';
   else if (g === 'eventing.knative.dev' && k === 'Broker') kind = 'broker';
-  else if (g === 'eventing.knative.dev' && k === 'EventTransform') kind = 'eventtransform';
-  else if (g === 'eventing.knative.dev' && k === 'RequestReply') kind = 'requestreply';
   else if (
     g === 'messaging.knative.dev' &&
     ['Channel', 'InMemoryChannel', 'KafkaChannel'].includes(k)

@@ -17,7 +17,7 @@ import { sendError } from '@tributary/broker';
 import type { CloudEvent, Loaded } from '@tributary/core';
 import { TransformExpressionError } from '../errors.js';
 import { pathSegment, readOneEvent, writeOutcome } from '../http-answer.js';
-import type { EventTransform } from '../resources.js';
+import { EVENTING_V1ALPHA1, type EventTransform } from '../resources.js';
 import {
   type CompiledExpression,
   type EvaluationLimits,
@@ -92,21 +92,13 @@ export function createEventTransformPlugin(
           ctx.statuses.set('EventTransform', ns, name, false, 'InvalidExpression', err.message);
           log.warn({ namespace: ns, name, reason: err.message }, 'eventtransform not ready');
         }
-        const url = () => `${ctx.baseUrl}/${ns}/eventtransforms/${name}`;
-        ctx.registerIngress('eventtransform', ns, name, {
-          get url() {
-            return url();
-          },
-          send: (event, o) => deliver(key, event, o),
-          ingest: async (events) => {
-            for (const event of events) {
-              const r = await deliver(key, event, { format: 'binary', expectReply: false });
-              if (r.kind === 'error') return { status: 502, error: r.message };
-              if (r.status < 200 || r.status > 299)
-                return { status: r.status, error: Buffer.from(r.body).toString('utf8') };
-            }
-            return { status: 202 };
-          },
+        ctx.registerAddressable(EVENTING_V1ALPHA1, 'EventTransform', ns, name, {
+          target: () => ({
+            get url() {
+              return `${ctx.baseUrl}/${ns}/eventtransforms/${name}`;
+            },
+            send: (event, o) => deliver(key, event, o),
+          }),
         });
       }
       ctx.server.route('*', EVENT_TRANSFORM_PATH, (req, res, rc) =>

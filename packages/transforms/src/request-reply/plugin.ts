@@ -26,6 +26,7 @@ import {
   DEFAULT_MAX_HELD_REQUESTS,
   DEFAULT_REPLY_ATTRIBUTE,
   DEFAULT_REQUEST_TIMEOUT,
+  EVENTING_V1ALPHA1,
   MAX_HELD_REQUESTS_ANNOTATION,
   type RequestReply,
 } from '../resources.js';
@@ -133,25 +134,19 @@ export function createRequestReplyPlugin(
             }),
           );
         }
-        const url = () => `${ctx.baseUrl}/${ns}/requestreplies/${name}`;
-        ctx.registerIngress('requestreply', ns, name, {
-          get url() {
-            return url();
-          },
-          send: async (event, o) =>
-            asOutcome(
-              await request(ns, name, event, {
-                ...(o.signal ? { signal: o.signal } : {}),
-                ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-              }),
-            ),
-          ingest: async (events) => {
-            for (const e of events) {
-              const r = await request(ns, name, e);
-              if (r.status !== 200) return { status: r.status, error: 'error' in r ? r.error : '' };
-            }
-            return { status: 202 };
-          },
+        ctx.registerAddressable(EVENTING_V1ALPHA1, 'RequestReply', ns, name, {
+          target: () => ({
+            get url() {
+              return `${ctx.baseUrl}/${ns}/requestreplies/${name}`;
+            },
+            send: async (event, o) =>
+              asOutcome(
+                await request(ns, name, event, {
+                  ...(o.signal ? { signal: o.signal } : {}),
+                  ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+                }),
+              ),
+          }),
         });
       }
       ctx.server.route('*', REQUEST_REPLY_PATH, (req, res, rc) =>
