@@ -9,6 +9,7 @@ import { type CloudEvent, type Logger, withAttributes } from '@tributary/core';
 import { parseCorrelationId, sealCorrelationId } from '@tributary/filter';
 import { HeldRequests } from './held-requests.js';
 import type { RequestReplyKeys } from './keys.js';
+import { MAX_HELD_REQUESTS_ANNOTATION } from '../resources.js';
 
 /** What a request resolved to, in HTTP terms. */
 export type RequestResult =
@@ -59,7 +60,7 @@ export class RequestReplyRunner {
       return waiting.refused === 'full'
         ? {
             status: 503,
-            error: `RequestReply '${this.resource}' holds ${this.held.max} requests already (its ${'tributary.dev/max-held-requests'} limit); try again later`,
+            error: `RequestReply '${this.resource}' holds ${this.held.max} requests already (its ${MAX_HELD_REQUESTS_ANNOTATION} limit); try again later`,
             retryAfterSeconds: 1,
           }
         : {
