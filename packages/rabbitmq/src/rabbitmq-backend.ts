@@ -51,6 +51,12 @@ export interface RabbitmqBackendOptions {
 export interface RabbitmqBackend extends Backend {
   /** Exchanges and queues this backend declared (for cleanup). */
   declared(): { exchanges: string[]; queues: string[] };
+  /**
+   * Deletes a subscription's queue (and what it holds). For subscriptions that belong to one
+   * process (RequestReply's reply subscriptions) and Triggers removed on reload; close the
+   * subscription first.
+   */
+  deleteSubscription(topic: string, subscription: string): Promise<void>;
   /** Messages published but not yet confirmed. */
   readonly unconfirmed: number;
 }
@@ -113,6 +119,20 @@ export function createRabbitmqBackend(options: RabbitmqBackendOptions): Rabbitmq
       };
     },
     declared: () => ({ exchanges: [...exchanges], queues: [...queues] }),
+    async deleteSubscription(topic: string, subscription: string) {
+      const model = subLink.model;
+      if (!model) throw new Error(`rabbitmq is not connected: ${subLink.lastError}`);
+      const queue = queueName(topic, subscription);
+      const ch = await model.createChannel();
+      ch.on('error', () => undefined);
+      try {
+        await ch.deleteQueue(queue);
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
+      queues.delete(queue);
+      logger.info({ queue }, 'rabbitmq subscription deleted');
+    },
     async close({ drainMs = 10_000 } = {}) {
       await Promise.all([...consumers].map((c) => c.close({ drainMs })));
       consumers.clear();

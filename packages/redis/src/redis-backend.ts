@@ -14,7 +14,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { encodeEntry } from './codec.js';
 import { connectWithin, quitWithin } from './connect.js';
 import { type RedisBackendConfig, redisBackendConfigSchema } from './config.js';
-import { createRetryQueue } from './retry-queue.js';
+import { createRetryQueue, obliterateRetryQueue } from './retry-queue.js';
 import { startStreamConsumer } from './stream-consumer.js';
 import { trimAcknowledged } from './trim.js';
 
@@ -43,7 +43,9 @@ export interface RedisBackendOptions {
  * persisted as a BullMQ delayed job; entries left pending by a dead consumer are claimed
  * (XAUTOCLAIM) by a live one after `claim.min.idle.ms`.
  */
-export function createRedisBackend(options: RedisBackendOptions): Backend {
+export function createRedisBackend(
+  options: RedisBackendOptions,
+): Backend & { deleteSubscription(topic: string, subscription: string): Promise<void> } {
   const config = redisBackendConfigSchema.parse({ ...options.config });
   const logger = options.logger ?? silentLogger;
   const name = options.clientName;
@@ -182,6 +184,22 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
       };
       subs.add(sub);
       return sub;
+    },
+
+    /**
+     * Deletes a subscription's consumer group (so it no longer holds back stream trimming) and its
+     * retry queue. For subscriptions that belong to one process (RequestReply's reply
+     * subscriptions); close the subscription first.
+     */
+    async deleteSubscription(topic: string, subscription: string) {
+      await conn().xgroup('DESTROY', topic, subscription);
+      if (config['retry.durable'])
+        await obliterateRetryQueue(
+          `${topic}.${subscription}`,
+          config['bullmq.prefix'],
+          options.connection,
+        );
+      logger.info({ stream: topic, group: subscription }, 'redis subscription deleted');
     },
 
     async close(o) {

@@ -140,3 +140,20 @@ async function renameBlockingConnection(worker: Worker, name: string): Promise<v
   if (client.options) client.options.connectionName = name;
   await client.client('SETNAME', name);
 }
+
+/** Removes every job and key of a subscription's retry queue (the subscription is deleted). */
+export async function obliterateRetryQueue(
+  name: string,
+  prefix: string,
+  connection: RedisOptions,
+): Promise<void> {
+  const queue = new Queue(name, {
+    connection: { ...connection, maxRetriesPerRequest: null } as never,
+    prefix,
+  });
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
+}

@@ -36,6 +36,8 @@ import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
 import { StatusBoard } from './resource-status.js';
 import { type BackendConnection, connectBackend } from './backend-connection.js';
 import type { PluginContext } from './plugin.js';
+import { PluginSubscriptions } from './plugin-subscriptions.js';
+import { topologyCorrelationKeys } from './correlation-keys.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
@@ -194,6 +196,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger,
   );
 
+  const correlationKeys = topologyCorrelationKeys(() => topology);
+  const pluginSubscriptions = new PluginSubscriptions({
+    broker: (ns, name) => {
+      const b = brokers.get(`${ns}/${name}`);
+      if (!b?.connection?.ready) return undefined;
+      return { ...b, delivery: topology.get('Broker', ns, name)?.spec.delivery };
+    },
+    replyTarget: (ns, name) => ingressTarget(hop(ns, name)),
+    routingChanged: () => updateRouting(),
+    logger,
+  });
+
   const pluginContext: PluginContext = {
     get topology() {
       return topology;
@@ -215,6 +229,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     metricsRegistry: metrics.registry,
     resolve: (dest, ns) => resolver.resolve(dest, ns),
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
+    subscribeBroker: (spec) => pluginSubscriptions.add(spec),
   };
 
   /**
@@ -347,7 +362,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     try {
       filter = compileTriggerFilter(
         { filter: t.spec.filter, filters: t.spec.filters },
-        { filterData },
+        { filterData, correlationKeys },
       );
     } catch (err) {
       return notReady('InvalidFilter', (err as Error).message);
@@ -399,7 +414,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       route: {
         key: triggerSubscriptionName(namespace, name),
         spec: { filter: t.spec.filter, filters: t.spec.filters },
-        options: { filterData },
+        options: { filterData, correlationKeys },
       },
     });
     statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
@@ -436,6 +451,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const b of brokers.values()) {
       if (!b.backend.setRouter) continue;
       const entries = [...triggers.values()].filter((t) => t.broker === b).map((t) => t.route);
+      entries.push(...pluginSubscriptions.routes(b.topic));
       const index = new RoutingIndex(entries);
       b.backend.setRouter(b.topic, (event) => index.match(event));
     }
@@ -454,6 +470,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clearTimeout(timer);
     const closing = server.close({ drainMs });
     await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+    await pluginSubscriptions.closeAll(drainMs);
     const running = [...triggers.values()];
     await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
     for (const t of running) t.dispatcher.close();
