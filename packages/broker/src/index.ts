@@ -85,6 +85,7 @@ export {
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
 export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,
   ingressTarget,
@@ -93,6 +94,8 @@ export {
   type ResolveOptions,
   type SecurityHooks,
   type AddressableLookup,
+  type Addressable,
+  apiGroup,
 } from './runtime/destination-resolver.js';
 export { readCloudEvents } from './http/read-events.js';
 export {
@@ -116,6 +119,13 @@ export {
   RABBITMQ_PARALLELISM_ANNOTATION,
   INITIAL_OFFSET_ANNOTATION,
 } from './runtime/subscribe-options.js';
+export {
+  topologyCorrelationKeys,
+  requestReplyKeysIn,
+  correlationSecret,
+  KNATIVE_SYSTEM_NAMESPACE,
+  REQUEST_REPLY_KEYS_SECRET,
+} from './runtime/correlation-keys.js';
 export {
   type AdminAccess,
   type ServerLimits,

@@ -28,6 +28,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       'apply edits to the manifest files while running (invalid edits are refused)',
     )
     .option(
+      '--data-dir <dir>',
+      'keep the events of the default broker class and InMemoryChannel durably in this directory (env TRIBUTARY_DATA_DIR)',
+      process.env['TRIBUTARY_DATA_DIR'] || undefined,
+    )
+    .addOption(
+      new Option('--durability <level>', 'with --data-dir: what a committed event survives')
+        .choices(['process-crash', 'power-loss'])
+        .default(process.env['TRIBUTARY_DURABILITY'] || 'process-crash'),
+    )
+    .option(
       '--tls-cert <file>',
       'PEM certificate: serve HTTPS only (reloaded when the file changes)',
     )
@@ -47,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option(
       '--keys-dir <dir>',
-      "where Tributary's signing keys persist (default: $TRIBUTARY_DATA_DIR/keys when set, else in memory)",
+      "where Tributary's signing keys persist (default: <data-dir>/keys with --data-dir, else in memory)",
     )
     .option(
       '--public-url <url>',
