@@ -77,3 +77,53 @@ spec:
     }
   });
 });
+
+describe('other ingresses', () => {
+  it('EventTransform answers 401 without a token and transforms with one', async () => {
+    const token = `tok-${randomBytes(8).toString('hex')}`;
+    const dir = writeManifests({
+      'm.yaml': `
+apiVersion: tributary.dev/v1alpha1
+kind: Authentication
+metadata: { name: default }
+spec:
+  tokens: [{ name: t, secretKeyRef: { name: toks, key: t } }]
+  defaultAuthorization: allow-all
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: toks }
+stringData: { t: ${token} }
+---
+apiVersion: eventing.knative.dev/v1alpha1
+kind: EventTransform
+metadata: { name: tx }
+spec:
+  jsonata:
+    expression: '{ "specversion": "1.0", "id": id, "source": source, "type": "transformed" }'
+`,
+    });
+    const w = await startTributary(dir);
+    try {
+      const send = async (auth?: string) => {
+        const res = await request(`${w.baseUrl}/default/eventtransforms/tx`, {
+          method: 'POST',
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': '1',
+            'ce-source': '/x',
+            'ce-type': 'original',
+            ...(auth ? { authorization: auth } : {}),
+          },
+          body: '',
+        });
+        await res.body.dump();
+        return { status: res.statusCode, type: res.headers['ce-type'] };
+      };
+      expect((await send()).status).toBe(401);
+      expect(await send(`Bearer ${token}`)).toEqual({ status: 200, type: 'transformed' });
+    } finally {
+      await w.stop();
+    }
+  });
+});

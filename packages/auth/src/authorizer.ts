@@ -35,6 +35,9 @@ const ADDRESSABLE_KINDS = [
   'KafkaChannel',
   'Sequence',
   'Parallel',
+  'EventTransform',
+  'RequestReply',
+  'JobSink',
 ];
 
 /** Knative's audience of an addressable: `<group>/<kind>/<namespace>/<name>`, lower-cased. */
@@ -59,6 +62,8 @@ function findResource(topology: Topology, r: IngressResource) {
 function groupOfKind(kind: string): string {
   if (kind === 'Broker') return 'eventing.knative.dev';
   if (kind === 'Sequence' || kind === 'Parallel') return 'flows.knative.dev';
+  if (kind === 'EventTransform' || kind === 'RequestReply') return 'eventing.knative.dev';
+  if (kind === 'JobSink') return 'sinks.knative.dev';
   return 'messaging.knative.dev';
 }
 
