@@ -57,6 +57,8 @@ export interface Dependency {
   readonly reason: string;
   /** Says what is missing, e.g. `Broker 'default/orders' does not exist`. */
   readonly message: string;
+  /** Where the reference is written, from the document root (e.g. `['spec','broker']`). */
+  readonly path?: readonly (string | number)[];
 }
 
 /** Readiness of one resource as far as the manifests can tell (the runtime may add more). */

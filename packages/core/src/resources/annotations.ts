@@ -11,7 +11,13 @@ export const CONCURRENCY_ANNOTATION = 'tributary.dev/concurrency';
 export const FILTER_DATA_ANNOTATION = 'tributary.dev/filter-data';
 
 /** Known broker classes and the backend each one selects. */
-export const BROKER_CLASSES = ['MTChannelBasedBroker', 'Kafka', 'RabbitMQBroker', 'Redis'] as const;
+export const BROKER_CLASSES = [
+  'MTChannelBasedBroker',
+  'Kafka',
+  'KafkaNamespaced',
+  'RabbitMQBroker',
+  'Redis',
+] as const;
 export type BrokerClass = (typeof BROKER_CLASSES)[number];
 /** The class of a Broker without the annotation. */
 export const DEFAULT_BROKER_CLASS: BrokerClass = 'MTChannelBasedBroker';
