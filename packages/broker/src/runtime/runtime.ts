@@ -7,6 +7,7 @@ import {
   brokerClassOf,
   compileDelivery,
   configMapData,
+  didYouMean,
   silentLogger,
   triggerFilterData,
 } from '@tributary/core';
@@ -193,9 +194,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const broker = brokers.get(`${namespace}/${brokerName}`);
     if (!broker) {
       const exists = topology.get('Broker', namespace, brokerName) !== undefined;
+      const names = topology.brokers
+        .filter((b) => b.metadata.namespace === namespace)
+        .map((b) => b.metadata.name);
       return notReady(
         exists ? 'BrokerNotReady' : 'BrokerDoesNotExist',
-        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : 'does not exist'}`,
+        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : `does not exist${didYouMean(brokerName, names)}`}`,
       );
     }
     const brokerRes = topology.get('Broker', namespace, brokerName);
