@@ -114,3 +114,21 @@ export {
   RABBITMQ_PARALLELISM_ANNOTATION,
   INITIAL_OFFSET_ANNOTATION,
 } from './runtime/subscribe-options.js';
+export {
+  EventCatalog,
+  autoEventTypeName,
+  type CatalogOptions,
+  type CatalogEventType,
+  type EventTypeOrigin,
+} from './catalog/event-catalog.js';
+export {
+  SchemaAccumulator,
+  DEFAULT_INFERENCE_LIMITS,
+  type InferenceLimits,
+  type JsonSchema,
+} from './catalog/schema-inference.js';
+export {
+  registerCatalogRoutes,
+  ADMIN_EVENTTYPES_PATH,
+  type EventTypeList,
+} from './catalog/catalog-routes.js';

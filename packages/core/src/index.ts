@@ -10,6 +10,7 @@ export * from './config/duration.js';
 export * from './resources/common.js';
 export * from './resources/filters.js';
 export * from './resources/kinds.js';
+export * from './resources/eventtype.js';
 export * from './errors.js';
 export * from './resources/delivery.js';
 export * from './resources/annotations.js';

@@ -21,6 +21,8 @@ import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { registerOperationsRoutes } from '../observability/admin-api.js';
+import { EventCatalog } from '../catalog/event-catalog.js';
+import { registerCatalogRoutes } from '../catalog/catalog-routes.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
@@ -84,6 +86,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     readiness: () => statuses.readiness(),
   });
 
+  // EventTypes and inferred schemas; a no-op for brokers without tributary.dev/eventtype-auto-create.
+  const catalog = new EventCatalog(topology);
   const ingress = createBrokerIngress({
     lookup: (ns, name) => {
       const b = brokers.get(`${ns}/${name}`);
@@ -91,7 +95,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     logger: logger.child({ component: 'ingress' }),
     onIngest: (r) => {
-      if (r.status === 202) metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+      if (r.status === 202) {
+        metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+        catalog.observe(r.namespace, r.name, r.events);
+      }
       // HTTP refusals are counted by the route (they include requests that never decoded).
       else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
     },
@@ -311,6 +318,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const prev = topology;
     const diff = diffTopology(prev, next);
     topology = next;
+    catalog.setTopology(next);
     for (const f of prev.functions)
       if (!next.get('Function', f.metadata.namespace, f.metadata.name))
         statuses.delete('Function', f.metadata.namespace, f.metadata.name);
@@ -382,6 +390,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     statuses,
     metrics,
+    catalog,
     get topology() {
       return topology;
     },
@@ -393,6 +402,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       for (const b of topology.brokers) await startBroker(b);
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
       server.route(
         '*',

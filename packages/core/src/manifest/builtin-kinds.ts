@@ -1,6 +1,6 @@
 /**
- * Registers the kinds core knows: Broker, Trigger (eventing.knative.dev/v1), Function
- * (tributary.dev/v1alpha1), Secret, ConfigMap (v1).
+ * Registers the kinds core knows: Broker, Trigger (eventing.knative.dev/v1), EventType
+ * (eventing.knative.dev/v1beta3), Function (tributary.dev/v1alpha1), Secret, ConfigMap (v1).
  */
 import {
   BROKER_CLASS_ANNOTATION,
@@ -16,6 +16,7 @@ import {
   SecretSchema,
   TriggerSchema,
 } from '../resources/kinds.js';
+import { EVENTING_V1BETA3, EventTypeSchema, validateEventType } from '../resources/eventtype.js';
 import { refTopologyKind } from './destinations.js';
 import { registerKind } from './registry.js';
 import type { Dependency } from './types.js';
@@ -125,3 +126,22 @@ registerKind({
 registerKind({ apiVersion: 'tributary.dev/v1alpha1', kind: 'Function', schema: FunctionSchema });
 registerKind({ apiVersion: 'v1', kind: 'Secret', schema: SecretSchema });
 registerKind({ apiVersion: 'v1', kind: 'ConfigMap', schema: ConfigMapSchema });
+
+registerKind({
+  apiVersion: EVENTING_V1BETA3,
+  kind: 'EventType',
+  schema: EventTypeSchema,
+  validate: (et) => validateEventType(et),
+  dependencies: (et) =>
+    et.spec.reference
+      ? [
+          refDependency(
+            et.spec.reference,
+            et.metadata.namespace,
+            'reference',
+            'ReferenceDoesNotExist',
+            ['spec', 'reference', 'name'],
+          ),
+        ]
+      : [],
+});

@@ -5,13 +5,7 @@ import type { KReference } from '../resources/common.js';
 
 /** What a `ref` resolves to inside Tributary. */
 export type RefTargetKind =
-  | 'function'
-  | 'broker'
-  | 'channel'
-  | 'sequence'
-  | 'parallel'
-  | 'kafkasink'
-  | 'unknown';
+  'function' | 'broker' | 'channel' | 'sequence' | 'parallel' | 'kafkasink' | 'unknown';
 
 /** The target of a `ref`: its Tributary kind, namespace (defaulted to the owner's) and name. */
 export interface RefTarget {
