@@ -47,8 +47,12 @@ export function refDependency(
   path?: readonly (string | number)[],
 ): Dependency {
   const namespace = ref.namespace ?? ownerNamespace;
+  const kind = refTopologyKind(ref);
   return {
-    kind: refTopologyKind(ref),
+    kind,
+    // A Knative Service ref resolves to a Function of that name, or to a Service where a package
+    // registers that kind.
+    ...(kind === 'Function' && ref.kind === 'Service' ? { orKinds: ['Service'] } : {}),
     namespace,
     name: ref.name,
     reason,

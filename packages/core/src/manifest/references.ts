@@ -26,18 +26,25 @@ export function nameIndex(resources: readonly LoadedResource[]): Map<string, str
   return index;
 }
 
+/** True when a resource of the dependency's kind (or one of its `orKinds`) exists. */
+export function satisfied(dep: Dependency, exists: (kind: string) => boolean): boolean {
+  return exists(dep.kind) || (dep.orKinds ?? []).some(exists);
+}
+
 /**
  * The text added to a missing dependency's message: the nearest name (`; did you mean 'x'?`),
  * else with `listExisting` what exists of that kind there, else nothing.
  */
 export function suggestionFor(dep: Dependency, names: NameIndex, listExisting = false): string {
-  const candidates = names.get(`${dep.kind}/${dep.namespace}`) ?? [];
+  const kinds = [...new Set([...(dep.orKinds ?? []), dep.kind])];
+  const candidates = kinds.flatMap((k) => names.get(`${k}/${dep.namespace}`) ?? []);
   const near = nearest(dep.name, candidates);
   if (near !== undefined) return `; did you mean '${near}'?`;
   if (!listExisting) return '';
-  if (candidates.length === 0) return ` (no ${dep.kind} in namespace '${dep.namespace}')`;
+  const what = kinds.join(' or ');
+  if (candidates.length === 0) return ` (no ${what} in namespace '${dep.namespace}')`;
   const shown = candidates.slice(0, 5).map((n) => `'${n}'`);
-  return ` (${dep.kind}s in namespace '${dep.namespace}': ${shown.join(', ')}${candidates.length > 5 ? ', …' : ''})`;
+  return ` (${kinds.map((k) => `${k}s`).join(' and ')} in namespace '${dep.namespace}': ${shown.join(', ')}${candidates.length > 5 ? ', …' : ''})`;
 }
 
 /** Every dependency that names nothing in the manifests, located where the reference is written. */
@@ -53,7 +60,7 @@ export function unresolvedReferences(
   for (const { resource: r, locate } of loaded) {
     const deps = getKind(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
     for (const d of deps) {
-      if (exists.has(`${d.kind}/${d.namespace}/${d.name}`)) continue;
+      if (satisfied(d, (k) => exists.has(`${k}/${d.namespace}/${d.name}`))) continue;
       const path = d.path ?? [];
       const { line, col } = locate(path);
       problems.push({

@@ -59,6 +59,8 @@ export interface Dependency {
   readonly reason: string;
   /** Says what is missing, e.g. `Broker 'default/orders' does not exist`. */
   readonly message: string;
+  /** Other kinds that satisfy it too (a `serving.knative.dev` Service ref: a Function or a Service). */
+  readonly orKinds?: readonly string[];
   /** Where the reference is written, from the document root (e.g. `['spec','broker']`). */
   readonly path?: readonly (string | number)[];
 }
