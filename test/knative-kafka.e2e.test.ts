@@ -237,3 +237,61 @@ spec:
     });
   }, 90_000);
 });
+
+describe('broker class KafkaNamespaced', () => {
+  it('runs a Broker of class KafkaNamespaced on Kafka, with config-br-defaults giving its config', async () => {
+    const s = await startHttpSink();
+    sinks.push(s);
+    const broker = `ns-${randomUUID().slice(0, 8)}`;
+    const dir = writeManifests({
+      'broker.yaml': `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: config-br-defaults, namespace: knative-eventing }
+data:
+  default-br-config: |
+    clusterDefault:
+      brokerClass: KafkaNamespaced
+      apiVersion: v1
+      kind: ConfigMap
+      name: kafka-broker-config
+      namespace: knative-eventing
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: kafka-broker-config, namespace: knative-eventing }
+data:
+  bootstrap.servers: "${cluster.bootstrapServers}"
+  default.topic.partitions: "4"
+  default.topic.replication.factor: "1"${groupConfig}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: ${broker}, namespace: ${NS} }
+spec:
+  # class and config from config-br-defaults
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: ${broker}-t, namespace: ${NS} }
+spec:
+  broker: ${broker}
+  subscriber: { uri: "${s.url}" }
+`,
+    });
+    const p = await startTributary(dir);
+    procs.push(p);
+    const ready = await p.waitForLog((l) => l['msg'] === 'broker ready' && l['broker'] === broker);
+    expect(ready['class']).toBe('KafkaNamespaced');
+    // The Kafka backend carries it: its topic is Knative's broker topic name.
+    await p.waitForLog((l) => l['topic'] === `knative-broker-${NS}-${broker}`, 30_000);
+    // A new Kafka trigger starts at the latest offset: send until one arrives.
+    const deadline = Date.now() + 40_000;
+    for (let i = 0; s.events.length === 0 && Date.now() < deadline; i++) {
+      expect(await post(`${p.baseUrl}/${NS}/${broker}`, `kn-${i}`)).toBe(202);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(s.events.length).toBeGreaterThan(0);
+    expect(String(s.events[0]!.attributes['id'])).toMatch(/^kn-\d+$/);
+  }, 90_000);
+});
