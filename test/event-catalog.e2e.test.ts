@@ -233,6 +233,19 @@ export const count: number = eventDefinitions.length;
     expect(compiled.code).toBe(0);
   }, 60_000);
 
+  it('get eventtypes -o yaml is a List that codegen -f reads back, schemas included', async () => {
+    const saved = await runCli(['get', 'eventtypes', '--server', p.baseUrl, '-o', 'yaml']);
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toMatch(/^apiVersion: v1\nkind: List\nitems:/);
+    const file = path.join(work, 'catalog.yaml');
+    writeFileSync(file, saved.stdout);
+    const r = await runCli(['codegen', '--lang', 'ts', '-f', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('export const ComExampleOrderCreated = defineEvent({');
+    expect(r.stdout).toContain('placedAt: z.iso.datetime({ offset: true }),');
+    expect(r.stdout).toContain('export const ComExamplePing = defineEvent({');
+  });
+
   it('codegen -f reads EventTypes from manifests', async () => {
     const r = await runCli(['codegen', '--lang', 'ts', '-f', dir]);
     expect(r.code, r.stderr).toBe(0);

@@ -22,8 +22,10 @@ export async function getEventTypes(name: string | undefined, opts: GetOptions):
     return 1;
   }
   const output = opts.output ?? 'table';
-  if (output === 'json') process.stdout.write(`${JSON.stringify({ items }, null, 2)}\n`);
-  else if (output === 'yaml') process.stdout.write(stringify({ items }));
+  // A Kubernetes List, so the output can be read back as manifests (`tributary codegen -f`).
+  const list = { apiVersion: 'v1', kind: 'List', items };
+  if (output === 'json') process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+  else if (output === 'yaml') process.stdout.write(stringify(list));
   else if (items.length === 0) process.stderr.write("No resources found matching 'eventtypes'.\n");
   else process.stdout.write(formatEventTypes(items));
   return 0;

@@ -257,3 +257,23 @@ spec: { url: "http://localhost:9/" }
     );
   });
 });
+
+describe('a Kubernetes List', () => {
+  it('stands for its items, each located inside the list', () => {
+    const r = load(`apiVersion: v1
+kind: List
+items:
+  - apiVersion: eventing.knative.dev/v1
+    kind: Broker
+    metadata: { name: default }
+  - apiVersion: eventing.knative.dev/v1
+    kind: Trigger
+    metadata: { name: t }
+    spec:
+      broker: default
+      subscribr: { uri: "http://localhost:1/" }
+`);
+    expect(r.topology.brokers.map((b) => b.metadata.name)).toEqual(['default']);
+    expect(r.problems.map((p) => [p.line, p.path])).toContainEqual([12, 'spec.subscribr']);
+  });
+});

@@ -96,6 +96,21 @@ function applyDefaults(
   });
 }
 
+/**
+ * A Kubernetes `List` (what `kubectl get -o yaml` and `tributary get eventtypes -o yaml` print:
+ * `kind: List` with `items`) stands for its items; each is located inside the list.
+ */
+function expandList(file: string, value: unknown, locate: Locate): RawDocument[] {
+  const v = value as { kind?: unknown; items?: unknown } | null;
+  if (!v || typeof v !== 'object' || v.kind !== 'List' || !Array.isArray(v.items))
+    return [{ file, value, locate }];
+  return v.items.map((item, i) => ({
+    file,
+    value: item,
+    locate: (path, mode) => locate(['items', i, ...path], mode),
+  }));
+}
+
 /** Parses YAML text into documents (empty documents skipped) plus YAML syntax problems. */
 function parseText(
   file: string,
@@ -131,7 +146,7 @@ function parseText(
       continue;
     }
     if (value === null || value === undefined) continue;
-    docs.push({ file, value, locate: yamlLocator(doc, lineCounter) });
+    docs.push(...expandList(file, value, yamlLocator(doc, lineCounter)));
   }
   return { docs, problems };
 }
