@@ -4,8 +4,7 @@
 import type { KReference } from '../resources/common.js';
 
 /** What a `ref` resolves to inside Tributary. */
-export type RefTargetKind =
-  'function' | 'broker' | 'channel' | 'sequence' | 'parallel' | 'kafkasink' | 'unknown';
+export type RefTargetKind = 'function' | 'broker' | 'channel' | 'sequence' | 'parallel' | 'unknown';
 
 /** The target of a `ref`: its Tributary kind, namespace (defaulted to the owner's) and name. */
 export interface RefTarget {
@@ -21,8 +20,7 @@ const group = (apiVersion: string) =>
  * Classifies a `ref` (any version of the API group is accepted):
  * `serving.knative.dev` Service and `tributary.dev` Function → `function`; `eventing.knative.dev`
  * Broker → `broker`; `messaging.knative.dev` Channel, InMemoryChannel, KafkaChannel → `channel`;
- * `flows.knative.dev` Sequence → `sequence`, Parallel → `parallel`; `eventing.knative.dev`
- * KafkaSink → `kafkasink`; anything else → `unknown`.
+ * `flows.knative.dev` Sequence → `sequence`, Parallel → `parallel`; anything else → `unknown`.
  */
 export function refTarget(
   ref: Pick<KReference, 'apiVersion' | 'kind' | 'name' | 'namespace'>,
@@ -44,7 +42,6 @@ export function refTarget(
     kind = 'channel';
   else if (g === 'flows.knative.dev' && k === 'Sequence') kind = 'sequence';
   else if (g === 'flows.knative.dev' && k === 'Parallel') kind = 'parallel';
-  else if (g === 'eventing.knative.dev' && k === 'KafkaSink') kind = 'kafkasink';
   return { kind, namespace: ref.namespace ?? ownerNamespace, name: ref.name };
 }
 

@@ -4,10 +4,10 @@
  * and over HTTP at `POST /<ns>/kafkasinks/<name>`; an event is accepted (202) once Kafka
  * acknowledged its record, else the caller gets 503 and retries (its delivery rules apply).
  */
-import type { IngestResult, PluginContext } from '@tributary/broker';
+import { type IngestResult, type PluginContext, ingressTarget } from '@tributary/broker';
 import { type CloudEvent, type Loaded, validateCloudEvent } from '@tributary/core';
 import { createFlowIngressHandler } from '@tributary/flows';
-import type { KafkaSink } from './kafka-sink-resource.js';
+import { EVENTING_V1ALPHA1, type KafkaSink } from './kafka-sink-resource.js';
 import { type KafkaSinkWriter, startKafkaSinkWriter } from './kafka-sink-writer.js';
 
 /** `POST /<ns>/kafkasinks/<name>`. */
@@ -58,11 +58,15 @@ export function createKafkaSinks() {
         const { namespace, name } = s.metadata;
         const key = `${namespace}/${name}`;
         states.set(key, {});
-        ctx.registerIngress('kafkasink', namespace, name, {
+        const hop = {
           get url() {
             return `${ctx.baseUrl}/${namespace}/kafkasinks/${name}`;
           },
           ingest: ingestInto(key),
+        };
+        // A ref's relative uri has no meaning for a sink that writes to a topic: it is ignored.
+        ctx.registerAddressable(EVENTING_V1ALPHA1, 'KafkaSink', namespace, name, {
+          target: () => ingressTarget(hop),
         });
       }
       if (sinks.length > 0)
