@@ -80,9 +80,10 @@ export class ChannelFabric {
 
   constructor(private readonly options: ChannelFabricOptions) {}
 
-  /** The backend of a broker class, created and started once. */
+  /** The backend of a broker class and config, created and started once. */
   #backend(brokerClass: string, config: unknown): Promise<Backend> {
-    let pending = this.#backends.get(brokerClass);
+    const key = `${brokerClass}\u0000${JSON.stringify(config ?? {})}`;
+    let pending = this.#backends.get(key);
     if (!pending) {
       pending = (async () => {
         const backend = this.options.backends.create(brokerClass, config ?? {}, {
@@ -92,8 +93,8 @@ export class ChannelFabric {
         await backend.start();
         return backend;
       })();
-      this.#backends.set(brokerClass, pending);
-      pending.catch(() => this.#backends.delete(brokerClass));
+      this.#backends.set(key, pending);
+      pending.catch(() => this.#backends.delete(key));
     }
     return pending;
   }
@@ -107,6 +108,8 @@ export class ChannelFabric {
     name: string;
     channelKind: string;
     delivery?: DeliverySpec | undefined;
+    /** The channel's (or its template's) spec, for the kind's `configFor`. */
+    spec?: Readonly<Record<string, unknown>> | undefined;
     url: () => string;
   }): Promise<FabricChannel | { error: string }> {
     const { namespace, name } = spec;
@@ -126,7 +129,12 @@ export class ChannelFabric {
       };
     let backend: Backend;
     try {
-      backend = await this.#backend(def.brokerClass, def.backendConfig);
+      const own = def.configFor?.(spec.spec);
+      const config =
+        own && Object.keys(own).length > 0
+          ? { ...((def.backendConfig as object | undefined) ?? {}), ...own }
+          : def.backendConfig;
+      backend = await this.#backend(def.brokerClass, config);
     } catch (err) {
       return {
         error: `backend for channel kind '${spec.channelKind}' did not start: ${(err as Error).message}`,

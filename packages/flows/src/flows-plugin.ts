@@ -5,7 +5,7 @@
  */
 import type { DispatchOutcome, PluginContext, RuntimePlugin } from '@tributary/broker';
 import type { DeliverySpec, Loaded } from '@tributary/core';
-import { DEFAULT_CHANNEL_TEMPLATE, templateDelivery } from './channel-kinds.js';
+import { DEFAULT_CHANNEL_TEMPLATE, channelKinds, templateDelivery } from './channel-kinds.js';
 import { ChannelFabric, type FabricChannel } from './channel-fabric.js';
 import { FLOW_INGRESS_PATH, type FlowIngress, createFlowIngressHandler } from './ingress-route.js';
 import {
@@ -32,6 +32,17 @@ export interface FlowsPluginOptions {
 export interface FlowChannels {
   readonly channels: FabricChannel[];
   readonly error?: string;
+}
+
+/**
+ * The channels the manifests declare: every resource of a registered channel kind
+ * (InMemoryChannel, a standalone KafkaChannel, …) and every Channel.
+ */
+function userChannels(ctx: PluginContext): Array<Loaded<Channel> | Loaded<InMemoryChannel>> {
+  return [
+    ...channelKinds().flatMap((k) => ctx.topology.byKind<InMemoryChannel>(k)),
+    ...ctx.topology.byKind('Channel'),
+  ];
 }
 
 /**
@@ -92,22 +103,19 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
         ctx.registerIngress(kind, ns, name, hop);
       };
 
-      const userChannels: Array<Loaded<Channel> | Loaded<InMemoryChannel>> = [
-        ...ctx.topology.byKind('InMemoryChannel'),
-        ...ctx.topology.byKind('Channel'),
-      ];
-      for (const c of userChannels) {
+      for (const c of userChannels(ctx)) {
         const { namespace, name } = c.metadata;
         const template: ChannelTemplate =
           c.kind === 'Channel'
             ? (c.spec.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE)
-            : DEFAULT_CHANNEL_TEMPLATE;
+            : { apiVersion: c.apiVersion, kind: c.kind, spec: c.spec };
         const delivery = c.spec.delivery ?? templateDelivery(template);
         const r = await f.addChannel({
           namespace,
           name,
           channelKind: template.kind,
           delivery,
+          spec: template.spec,
           url: address('channel', namespace, name),
         });
         if ('error' in r) {
@@ -143,6 +151,7 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
             name: n,
             channelKind: t.kind,
             delivery,
+            spec: t.spec,
             url: address('channel', ns, n),
           });
           if ('error' in r) {
@@ -188,11 +197,7 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
       const log = ctx.logger.child({ component: 'flows' });
       const w: FlowWiring = { ctx, fabric, log };
       try {
-        for (const c of [
-          ...ctx.topology.byKind('InMemoryChannel'),
-          ...ctx.topology.byKind('Channel'),
-        ])
-          await wireChannelSubscribers(w, c);
+        for (const c of userChannels(ctx)) await wireChannelSubscribers(w, c);
         for (const s of ctx.topology.byKind('Subscription')) await wireSubscription(w, s);
         for (const s of ctx.topology.byKind('Sequence') as readonly Loaded<Sequence>[])
           await wireSequence(

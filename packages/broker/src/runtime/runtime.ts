@@ -9,6 +9,7 @@ import {
   brokerClassOf,
   compileDelivery,
   configMapData,
+  didYouMean,
   silentLogger,
   triggerFilterData,
 } from '@tributary/core';
@@ -22,6 +23,8 @@ import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { registerOperationsRoutes } from '../observability/admin-api.js';
+import { EventCatalog } from '../catalog/event-catalog.js';
+import { registerCatalogRoutes } from '../catalog/catalog-routes.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
@@ -112,6 +115,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   });
 
+  // EventTypes and inferred schemas; a no-op for brokers without tributary.dev/eventtype-auto-create.
+  const catalog = new EventCatalog(topology);
   const ingress = createBrokerIngress({
     lookup: (ns, name) => {
       const b = brokers.get(`${ns}/${name}`);
@@ -131,7 +136,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     logger: logger.child({ component: 'ingress' }),
     onIngest: (r) => {
-      if (r.status === 202) metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+      if (r.status === 202) {
+        metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+        catalog.observe(r.namespace, r.name, r.events);
+      }
       // HTTP refusals are counted by the route (they include requests that never decoded).
       else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
     },
@@ -337,9 +345,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const broker = brokers.get(`${namespace}/${brokerName}`);
     if (!broker) {
       const exists = topology.get('Broker', namespace, brokerName) !== undefined;
+      const names = topology.brokers
+        .filter((b) => b.metadata.namespace === namespace)
+        .map((b) => b.metadata.name);
       return notReady(
         exists ? 'BrokerNotReady' : 'BrokerDoesNotExist',
-        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : 'does not exist'}`,
+        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : `does not exist${didYouMean(brokerName, names)}`}`,
       );
     }
     if (!broker.connection.ready)
@@ -487,6 +498,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const prev = topology;
     const diff = diffTopology(prev, next);
     topology = next;
+    catalog.setTopology(next);
     for (const f of prev.functions)
       if (!next.get('Function', f.metadata.namespace, f.metadata.name))
         statuses.delete('Function', f.metadata.namespace, f.metadata.name);
@@ -560,6 +572,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     statuses,
     metrics,
+    catalog,
     get topology() {
       return topology;
     },
@@ -570,6 +583,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
       server.route(
         '*',
