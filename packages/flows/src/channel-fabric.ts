@@ -150,6 +150,8 @@ export class ChannelFabric {
         await backend.publish(topic, events);
       } catch (err) {
         const e = err as Error & { retryAfterSeconds?: number };
+        if (e?.name === 'BatchTooLargeError')
+          return { status: 413, error: `channel '${key}' cannot take the request: ${e.message}` };
         if (e?.name === 'BackendUnavailableError')
           return {
             status: 503,
