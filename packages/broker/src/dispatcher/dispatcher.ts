@@ -6,6 +6,7 @@ import {
   KnativeExtensions,
   type Logger,
   RedeliverLaterError,
+  isWellFormed,
   silentLogger,
   withAttributes,
 } from '@tributary/core';
@@ -20,6 +21,7 @@ import {
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher-types.js';
+import { preparationFailed } from './http-target.js';
 import { isRetryableStatus, retryDelayMs } from './retry.js';
 import {
   SpanKind,
@@ -134,13 +136,20 @@ export function createSubscriptionDispatcher(
       });
       const sent = traceparentOf(span) ?? tp;
       if (sent !== undefined) headers['traceparent'] = sent;
-      const outcome = await target.send(event, {
-        timeoutMs: policy.timeoutMs,
-        format: leg === 'subscriber' ? subscriberFormat : 'binary',
-        headers,
-        expectReply: leg === 'subscriber',
-        signal: closer.signal,
-      });
+      let outcome: SendOutcome;
+      try {
+        outcome = await target.send(event, {
+          timeoutMs: policy.timeoutMs,
+          format: leg === 'subscriber' ? subscriberFormat : 'binary',
+          headers,
+          expectReply: leg === 'subscriber',
+          signal: closer.signal,
+        });
+      } catch (err) {
+        // Whatever fails while preparing or making an attempt is a failed attempt (retried, then
+        // dead-lettered with the reason), never a rejected handler that the backend redelivers.
+        outcome = { kind: 'error', message: preparationFailed(err) };
+      }
       if (closer.signal.aborted) throw new DispatcherClosedError(name);
       const verdict = judge(outcome, leg);
       const last = verdict.ok || !verdict.retry || attempt > policy.retry;
@@ -261,7 +270,7 @@ export function createSubscriptionDispatcher(
       }
       const dls = await deliver(
         options.deadLetter,
-        withDeadLetterExtensions(event, failure),
+        representable(withDeadLetterExtensions(event, failure)),
         'other',
         fields,
       );
@@ -303,6 +312,21 @@ export function createSubscriptionDispatcher(
       closer.abort();
     },
   };
+}
+
+/**
+ * The event with every attribute made encodable (a lone surrogate becomes U+FFFD), so that an event
+ * whose delivery failed because it could not be encoded still reaches the dead-letter sink.
+ */
+function representable(event: CloudEvent): CloudEvent {
+  let changes: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(event.attributes))
+    if (!isWellFormed(value)) (changes ??= {})[name] = toWellFormed(value);
+  return changes ? withAttributes(event, changes) : event;
+}
+
+function toWellFormed(value: string): string {
+  return (value as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /** Resolves after `ms`, or rejects with DispatcherClosedError as soon as `signal` aborts. */

@@ -91,7 +91,14 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
   const log = options.logger ?? silentLogger;
 
   async function send(event: CloudEvent, opts: SendOptions): Promise<SendOutcome> {
-    const { headers: ceHeaders, body } = encodeHttp(event, opts.format);
+    let encoded: ReturnType<typeof encodeHttp>;
+    try {
+      encoded = encodeHttp(event, opts.format);
+    } catch (err) {
+      // A failed attempt like any other (retried, then dead-lettered), never a thrown handler.
+      return { kind: 'error', message: preparationFailed(err) };
+    }
+    const { headers: ceHeaders, body } = encoded;
     const headers: Record<string, string> = {
       'kn-namespace': options.namespace,
       ...lowerCased(opts.headers),
@@ -208,6 +215,17 @@ async function readBody(
     }
   }
   return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept), truncated };
+}
+
+/** The reason an event could not be turned into a request. */
+export function preparationFailed(err: unknown): string {
+  const why =
+    err instanceof RangeError
+      ? 'its data is nested too deeply to be encoded'
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return `the event could not be prepared for delivery: ${why}`;
 }
 
 function errorMessage(err: unknown): string {

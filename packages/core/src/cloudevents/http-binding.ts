@@ -247,9 +247,16 @@ export function toStructured(event: CloudEvent): Record<string, unknown> {
 }
 
 /** Encodes header values that HTTP cannot carry as-is (binding §3.1.3.2). */
-function encodeHeaderValue(v: string): string {
+function encodeHeaderValue(name: string, v: string): string {
   // Printable ASCII except '"' and '%' passes; everything else is percent-encoded.
-  return /^[\x20-\x21\x23-\x24\x26-\x7e]*$/.test(v) ? v : encodeURIComponent(v);
+  if (/^[\x20-\x21\x23-\x24\x26-\x7e]*$/.test(v)) return v;
+  try {
+    return encodeURIComponent(v);
+  } catch {
+    throw new TypeError(
+      `attribute '${name}' cannot be encoded in a ce-${name} header: it holds a lone UTF-16 surrogate`,
+    );
+  }
 }
 
 /** An HTTP message (headers and body) carrying one event in the given mode. */
@@ -266,7 +273,7 @@ export function encodeHttp(
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.attributes)) {
     if (name === 'datacontenttype') headers['content-type'] = value;
-    else headers[`ce-${name}`] = encodeHeaderValue(value);
+    else headers[`ce-${name}`] = encodeHeaderValue(name, value);
   }
   return { headers, body: event.data };
 }
