@@ -72,6 +72,8 @@ export interface SubscriptionDispatcherOptions {
   readonly reply?: DeliveryTarget | undefined;
   readonly deadLetter?: DeliveryTarget | undefined;
   readonly policy: DeliveryPolicy;
+  /** Per-attempt timeout when `policy.timeoutMs` is unset. @default DEFAULT_ATTEMPT_TIMEOUT_MS (30 s) */
+  readonly defaultTimeoutMs?: number;
   readonly logger?: Logger;
   /** Called once per event with its outcome; exceptions thrown by it are logged and ignored. */
   readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;

@@ -47,6 +47,12 @@ export {
  * its `handle` is the backend subscription's handler.
  */
 
+/**
+ * The per-attempt timeout when the delivery sets none (docs/manifests.md, delivery): a hung
+ * subscriber cannot hold a delivery for good.
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
+
 /** Dispatcher of a Trigger: {@link createSubscriptionDispatcher} with `stripTtl: true` and `kind: 'trigger'`. */
 export function createTriggerDispatcher(options: TriggerDispatcherOptions): EventDispatcher {
   return createSubscriptionDispatcher({ ...options, kind: 'trigger', stripTtl: true });
@@ -68,6 +74,7 @@ export function createSubscriptionDispatcher(
   // Every delivery in flight listens on this one signal; the bound is the trigger's concurrency.
   setMaxListeners(0, closer.signal);
   const subscriberFormat = policy.format === 'json' ? 'structured' : 'binary';
+  const timeoutMs = policy.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
 
   function report(o: DispatchOutcome): void {
     try {
@@ -139,7 +146,7 @@ export function createSubscriptionDispatcher(
       let outcome: SendOutcome;
       try {
         outcome = await target.send(event, {
-          timeoutMs: policy.timeoutMs,
+          timeoutMs,
           format: leg === 'subscriber' ? subscriberFormat : 'binary',
           headers,
           expectReply: leg === 'subscriber',

@@ -108,13 +108,16 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     if (body === undefined) headers['content-length'] = '0';
     const { signal, timedOut } = attemptSignal(opts.signal, opts.timeoutMs);
     try {
-      const res = await request(url, {
+      const pending = request(url, {
         method: 'POST',
         headers,
         body: body === undefined ? null : body,
         dispatcher,
         signal,
       });
+      // undici notices an abort only once the request has a connection: the race makes the
+      // timeout cover the wait for one too.
+      const res = signal === undefined ? await pending : await untilAborted(pending, signal);
       const resHeaders = flattenHeaders(res.headers);
       const isCe =
         isSuccessStatus(res.statusCode) &&
@@ -169,6 +172,36 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
   }
 
   return { url, send };
+}
+
+/**
+ * Settles like `pending`, or rejects with the signal's reason as soon as it aborts; a response that
+ * arrives after that has its body destroyed so its connection is not left busy.
+ */
+function untilAborted(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const onAbort = (): void => {
+      done = true;
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (done) res.body.destroy();
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!done) reject(err);
+      },
+    );
+  });
 }
 
 function lowerCased(h: Readonly<Record<string, string>> | undefined): Record<string, string> {

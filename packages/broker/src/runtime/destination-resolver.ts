@@ -50,9 +50,12 @@ export class DestinationResolver {
     private readonly logger: Logger,
   ) {}
 
-  async resolve(dest: Destination, namespace: string): Promise<Resolved> {
-    if (!dest.ref)
-      return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
+  /**
+   * Resolves `dest`; HTTP targets use `agent` when given (a Trigger's own connection pool, so that
+   * one subscriber's hung connections cannot take another's), else the shared agent.
+   */
+  async resolve(dest: Destination, namespace: string, agent = this.agent): Promise<Resolved> {
+    if (!dest.ref) return { target: createHttpTarget(dest.uri as string, { agent, namespace }) };
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
@@ -65,7 +68,7 @@ export class DestinationResolver {
         };
       if (fn.url)
         return {
-          target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }),
+          target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent, namespace }),
         };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;

@@ -13,6 +13,7 @@ import {
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
 import type { Trigger } from '@tributary/core';
 import { createTriggerDispatcher } from '../dispatcher/dispatcher.js';
+import type { Agent } from 'undici';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
@@ -40,6 +41,8 @@ interface RunningTrigger {
   readonly subscription: Subscription;
   readonly dispatcher: { close(): void };
   readonly route: RoutingEntry;
+  /** The trigger's own connection pool (subscriber and dead-letter sink). */
+  readonly agent: Agent;
 }
 
 interface RunningBroker {
@@ -200,12 +203,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     const brokerRes = topology.get('Broker', namespace, brokerName);
     const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
-    const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
-    if ('error' in subscriber) return notReady('SubscriberResolveFailed', subscriber.error);
+    // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
+    // for a connection, and no other trigger's hung subscriber can take them (docs/manifests.md).
+    const subscribeOptions = subscribeOptionsFor(t);
+    const triggerAgent = createDeliveryAgent({ connections: subscribeOptions.concurrency });
+    const failed = (reason: string, message: string) => {
+      void triggerAgent.close();
+      notReady(reason, message);
+    };
+    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, triggerAgent);
+    if ('error' in subscriber) return failed('SubscriberResolveFailed', subscriber.error);
     let deadLetter;
     if (delivery.deadLetterSink) {
-      const dls = await resolver.resolve(delivery.deadLetterSink, namespace);
-      if ('error' in dls) return notReady('DeadLetterSinkResolveFailed', dls.error);
+      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, triggerAgent);
+      if ('error' in dls) return failed('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
     const filterData = triggerFilterData(t);
@@ -216,7 +227,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         { filterData },
       );
     } catch (err) {
-      return notReady('InvalidFilter', (err as Error).message);
+      return failed('InvalidFilter', (err as Error).message);
     }
     const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
     const labels = { namespace, broker: brokerName, trigger: name };
@@ -241,11 +252,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         broker.topic,
         triggerSubscriptionName(namespace, name),
         dispatcher.handle,
-        subscribeOptionsFor(t),
+        subscribeOptions,
       );
     } catch (err) {
       dispatcher.close();
-      return notReady('SubscribeFailed', (err as Error).message);
+      return failed('SubscribeFailed', (err as Error).message);
     }
     triggers.set(`${namespace}/${name}`, {
       namespace,
@@ -254,6 +265,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       fingerprint: triggerFingerprint(topology, t),
       subscription: sub,
       dispatcher,
+      agent: triggerAgent,
       route: {
         key: triggerSubscriptionName(namespace, name),
         spec: { filter: t.spec.filter, filters: t.spec.filters },
@@ -275,6 +287,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     triggers.delete(key);
     await t.subscription.close({ drainMs });
     t.dispatcher.close();
+    await t.agent.destroy();
     const backend = t.broker.backend as typeof t.broker.backend & {
       deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
     };
@@ -421,6 +434,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const running = [...triggers.values()];
       await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
       for (const t of running) t.dispatcher.close();
+      await Promise.all(running.map((t) => t.agent.destroy()));
       await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
       await closing;
       await agent.close();
