@@ -224,7 +224,9 @@ export class ChannelFabric {
       policy: s.policy,
       logger: this.options.logger.child({ channel: `${s.channel.namespace}/${s.channel.name}` }),
       onOutcome: this.options.onOutcome,
-      stripTtl: false,
+      // The TTL travels hidden through channels as through triggers: subscribers never see it,
+      // replies and ingress hops carry it on, so a loop back into a Broker runs down.
+      stripTtl: true,
       nonCeBodyIsFailure: false,
     });
     this.#dispatchers.push(dispatcher);

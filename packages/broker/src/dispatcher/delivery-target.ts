@@ -13,6 +13,13 @@ export interface DeliveryTarget {
    */
   readonly url: string;
   /**
+   * True when the target is a broker ingress (in process, or Tributary's own HTTP ingress): it
+   * applies the TTL itself, so a Trigger delivers the event WITH its `knativebrokerttl` and a loop
+   * back into a broker runs down (docs/architecture.md, loops). Unset for other subscribers, which
+   * never see the TTL (Knative's rule).
+   */
+  readonly keepsTtl?: boolean;
+  /**
    * Performs ONE attempt (no retries: the dispatcher owns the retry policy). Never rejects for
    * delivery problems: a transport failure, a timeout or an abort is `{ kind: 'error' }`.
    */

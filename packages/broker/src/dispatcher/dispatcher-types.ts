@@ -81,7 +81,8 @@ export interface SubscriptionDispatcherOptions {
   readonly onAttempt?: ((a: AttemptReport) => void) | undefined;
   /**
    * Remove `knativebrokerttl` before the subscriber sees the event and re-attach the ORIGINAL value
-   * (not decremented) to a reply (the MT broker's filter behaviour). @default false
+   * (not decremented) to a reply (the MT broker's filter behaviour). A subscriber that is itself an
+   * ingress (`DeliveryTarget.keepsTtl`) gets the event with its TTL, so loops run down. @default false
    */
   readonly stripTtl?: boolean;
   /**

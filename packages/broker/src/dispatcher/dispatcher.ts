@@ -216,7 +216,7 @@ export function createSubscriptionDispatcher(
     try {
       const ttl = event.attributes[KnativeExtensions.brokerTtl];
       const toSubscriber =
-        options.stripTtl && ttl !== undefined
+        options.stripTtl && ttl !== undefined && subscriber.keepsTtl !== true
           ? withAttributes(event, { [KnativeExtensions.brokerTtl]: undefined })
           : event;
       const sub = await deliver(subscriber, toSubscriber, 'subscriber', fields, info);

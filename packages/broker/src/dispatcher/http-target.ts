@@ -68,6 +68,8 @@ export interface HttpTargetOptions {
   readonly maxReplyBytes?: number;
   /** Debug logs (non-CloudEvent 2xx bodies). @default silentLogger */
   readonly logger?: Logger;
+  /** The URL is Tributary's own ingress: deliver `knativebrokerttl` (see DeliveryTarget.keepsTtl). */
+  readonly keepsTtl?: boolean;
 }
 
 /** Bytes of a non-reply body kept for error reporting (knativeerrordata needs 768). */
@@ -171,7 +173,7 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     }
   }
 
-  return { url, send };
+  return options.keepsTtl ? { url, send, keepsTtl: true } : { url, send };
 }
 
 /**

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Agent } from 'undici';
 import {
   type Destination,
@@ -18,6 +19,8 @@ export interface AddressableLookup {
   ingress(kind: RefTargetKind, namespace: string, name: string): IngressHop | undefined;
   /** A Function resource's spec by namespace and name. */
   functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
+  /** True when an absolute URI addresses this process's own HTTP server. */
+  isOwnServer?(url: URL): boolean;
 }
 
 export interface FunctionSpecLike {
@@ -55,7 +58,12 @@ export class DestinationResolver {
    * one subscriber's hung connections cannot take another's), else the shared agent.
    */
   async resolve(dest: Destination, namespace: string, agent = this.agent): Promise<Resolved> {
-    if (!dest.ref) return { target: createHttpTarget(dest.uri as string, { agent, namespace }) };
+    if (!dest.ref) {
+      const uri = dest.uri as string;
+      // A URI into our own server is an ingress hop over HTTP: it keeps the TTL, so loops end.
+      const keepsTtl = this.lookup.isOwnServer?.(new URL(uri)) === true;
+      return { target: createHttpTarget(uri, { agent, namespace, keepsTtl }) };
+    }
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
@@ -107,7 +115,11 @@ export function ingressTarget(hop: IngressHop): DeliveryTarget {
     get url() {
       return hop.url;
     },
+    keepsTtl: true,
     async send(event: CloudEvent): Promise<SendOutcome> {
+      // Yield to the event loop between in-process hops: a loop through brokers or channels is
+      // otherwise an endless chain of microtasks that starves I/O, /healthz and SIGTERM.
+      await yieldToEventLoop();
       const r = await hop.ingest([event]);
       const body = r.error ? Buffer.from(JSON.stringify({ error: r.error })) : new Uint8Array();
       return { kind: 'response', status: r.status, headers: {}, body };

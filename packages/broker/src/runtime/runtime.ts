@@ -30,6 +30,7 @@ import type { PluginContext } from './plugin.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
+import { isOwnServer } from './own-server.js';
 import { brokerTopic, triggerSubscriptionName } from './naming.js';
 import { subscribeOptionsFor } from './subscribe-options.js';
 
@@ -126,6 +127,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           : hops.has(`${kind}/${ns}/${name}`)
             ? pluginHop(`${kind}/${ns}/${name}`)
             : undefined,
+      isOwnServer: (url) => isOwnServer(url, server.address()),
       functionSpec: (ns, name) => {
         const fn = topology.get('Function', ns, name);
         if (!fn) return undefined;
