@@ -50,6 +50,19 @@ export interface ChannelFabricOptions {
   /** The server's base URL (known once it listens). */
   readonly baseUrl: () => string;
   readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;
+  /** What the previous generation handed over on a reload (see {@link ChannelFabric.handOver}). */
+  readonly inherited?: InheritedChannels | undefined;
+}
+
+/**
+ * Memory channel backends a stopping generation hands to the next one, with the subscriptions they
+ * hold events for: the next generation subscribes under the same names and gets those events; what
+ * it no longer subscribes is deleted (the Subscription or flow was removed), unused backends close.
+ */
+export interface InheritedChannels {
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly subscriptions: ReadonlyArray<{ brokerClass: string; topic: string; name: string }>;
+  close(options: { drainMs: number }): Promise<void>;
 }
 
 /** A subscription to wire: what `subscribe` needs. */
@@ -74,6 +87,8 @@ export class ChannelFabric {
   readonly #backends = new Map<string, Promise<Backend>>();
   readonly #subscriptions: BackendSubscription[] = [];
   readonly #dispatchers: Array<{ close(): void }> = [];
+  /** Every backend subscription of this generation: what a reload hands over. */
+  readonly #subscribed: Array<{ brokerClass: string; topic: string; name: string }> = [];
   #open!: () => void;
   readonly #opened = new Promise<void>((r) => (this.#open = r));
 
@@ -82,6 +97,11 @@ export class ChannelFabric {
   /** The backend of a broker class, created and started once. */
   #backend(brokerClass: string, config: unknown): Promise<Backend> {
     let pending = this.#backends.get(brokerClass);
+    const inherited = this.options.inherited?.backends.get(brokerClass);
+    if (!pending && inherited) {
+      pending = Promise.resolve(inherited);
+      this.#backends.set(brokerClass, pending);
+    }
     if (!pending) {
       pending = (async () => {
         const backend = this.options.backends.create(brokerClass, config ?? {}, {
@@ -191,6 +211,7 @@ export class ChannelFabric {
       state,
       topic,
       backend,
+      brokerClass: def.brokerClass,
     };
     this.#channels.set(key, channel);
     return channel;
@@ -212,6 +233,7 @@ export class ChannelFabric {
     const c = this.#channels.get(`${s.channel.namespace}/${s.channel.name}`) as unknown as {
       topic: string;
       backend: Backend;
+      brokerClass: string;
     };
     const dispatcher = createSubscriptionDispatcher({
       name: s.name,
@@ -240,6 +262,11 @@ export class ChannelFabric {
       },
     );
     this.#subscriptions.push(sub);
+    this.#subscribed.push({
+      brokerClass: c.brokerClass,
+      topic: c.topic,
+      name: subscriptionName(s.namespace, s.name),
+    });
   }
 
   /** Lets ingress calls through (they wait until every subscription is wired). */
@@ -249,12 +276,65 @@ export class ChannelFabric {
 
   /** Drains subscriptions, closes dispatchers and backends. */
   async close({ drainMs }: { drainMs: number }): Promise<void> {
-    this.#open();
-    await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
-    for (const d of this.#dispatchers) d.close();
+    await this.#detach(drainMs);
     const backends = await Promise.allSettled([...this.#backends.values()]);
     await Promise.all(
       backends.map((b) => (b.status === 'fulfilled' ? b.value.close({ drainMs }) : undefined)),
     );
+  }
+
+  /**
+   * Stops like {@link close} for a reload, but keeps the memory backends open with what they hold
+   * (queued events, and deliveries in flight or in backoff, which go back to their queue) and
+   * returns them for the next generation. Durable backends are closed: they keep events themselves.
+   */
+  async handOver({ drainMs }: { drainMs: number }): Promise<InheritedChannels> {
+    await this.#detach(drainMs);
+    const kept = new Map<string, Backend>();
+    for (const [brokerClass, pending] of this.#backends) {
+      const backend = await pending.catch(() => undefined);
+      if (!backend) continue;
+      if (backend.kind === 'memory') kept.set(brokerClass, backend);
+      else await backend.close({ drainMs });
+    }
+    const subscriptions = this.#subscribed.filter((s) => kept.has(s.brokerClass));
+    return {
+      backends: kept,
+      subscriptions,
+      close: async ({ drainMs: ms }) => {
+        await Promise.all([...kept.values()].map((b) => b.close({ drainMs: ms })));
+      },
+    };
+  }
+
+  /**
+   * After the wiring of a generation that inherited channels: deletes the inherited subscriptions
+   * it did not subscribe again, and closes inherited backends it does not use.
+   */
+  async releaseInherited(): Promise<void> {
+    const inherited = this.options.inherited;
+    if (!inherited) return;
+    const now = new Set(
+      this.#subscribed.map((s) => `${s.brokerClass}\u0000${s.topic}\u0000${s.name}`),
+    );
+    for (const s of inherited.subscriptions) {
+      if (now.has(`${s.brokerClass}\u0000${s.topic}\u0000${s.name}`)) continue;
+      const backend = inherited.backends.get(s.brokerClass) as Backend & {
+        deleteSubscription?: (topic: string, name: string) => Promise<void>;
+      };
+      await backend?.deleteSubscription?.(s.topic, s.name);
+      this.options.logger.info(
+        { topic: s.topic, subscription: s.name },
+        'subscription removed by the reload: its held events were deleted with it',
+      );
+    }
+    for (const [brokerClass, backend] of inherited.backends)
+      if (!this.#backends.has(brokerClass)) await backend.close({ drainMs: 0 });
+  }
+
+  async #detach(drainMs: number): Promise<void> {
+    this.#open();
+    await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
+    for (const d of this.#dispatchers) d.close();
   }
 }

@@ -26,7 +26,7 @@ import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
 import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
 import { StatusBoard } from './resource-status.js';
-import type { PluginContext } from './plugin.js';
+import type { CarriedOver, PluginContext } from './plugin.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
@@ -67,6 +67,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let plugins = options.plugins ?? [];
   let applying: Promise<unknown> = Promise.resolve();
   const pluginRoutes = new PluginRoutes();
+  const carryOver = new Map<string, CarriedOver>();
   const metrics = new RuntimeMetrics({
     backlogs: () =>
       [...triggers.values()].map((t) => ({
@@ -150,6 +151,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     get baseUrl() {
       return baseUrl;
     },
+    carryOver,
     registerIngress: (kind, ns, name, h) => {
       hops.set(`${kind}/${ns}/${name}`, h);
     },
@@ -367,7 +369,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     updateRouting();
     if (diff.pluginsChanged) {
-      await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+      await Promise.all(plugins.map((p) => p.stop?.({ drainMs, reload: true })));
       hops.clear();
       pluginRoutes.clear();
       const kinds = new Set(['Broker', 'Trigger', 'Function']);
@@ -433,6 +435,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await applying.catch(() => undefined);
       const closing = server.close({ drainMs });
       await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+      const left = [...carryOver.values()];
+      carryOver.clear();
+      await Promise.all(left.map((c) => c.close({ drainMs })));
       const running = [...triggers.values()];
       await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
       for (const t of running) t.dispatcher.close();
