@@ -108,7 +108,8 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     };
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
-    const { signal, timedOut } = attemptSignal(opts.signal, opts.timeoutMs);
+    const attempt = attemptSignal(opts.signal, opts.timeoutMs);
+    const signal = attempt.signal;
     try {
       const pending = request(url, {
         method: 'POST',
@@ -165,11 +166,13 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
         };
       }
     } catch (err) {
-      if (timedOut())
+      if (attempt.timedOut())
         return { kind: 'error', message: `timeout after ${opts.timeoutMs} ms`, timedOut: true };
       if (opts.signal?.aborted)
         return { kind: 'error', message: 'delivery aborted', aborted: true };
       return { kind: 'error', message: errorMessage(err) };
+    } finally {
+      attempt.done();
     }
   }
 
