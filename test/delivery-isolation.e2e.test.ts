@@ -18,13 +18,17 @@ let host: Server;
 let hostUrl = '';
 const hanging: ServerResponse[] = [];
 const healthyIds: string[] = [];
+const hangingChannel: ServerResponse[] = [];
+const healthyChannelIds: string[] = [];
 
 beforeAll(async () => {
   host = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     req.on('end', () => {
       if (req.url === '/hang') return void hanging.push(res); // never answered
-      healthyIds.push(String(req.headers['ce-id']));
+      if (req.url === '/hang-ch') return void hangingChannel.push(res);
+      if (req.url === '/ok-ch') healthyChannelIds.push(String(req.headers['ce-id']));
+      else healthyIds.push(String(req.headers['ce-id']));
       res.writeHead(202).end();
     });
   });
@@ -55,13 +59,41 @@ spec:
   filters: [{ exact: { type: iso.ok } }]
   subscriber: { uri: "${hostUrl}/ok" }
   delivery: { retry: 2, backoffDelay: PT0.1S, timeout: PT3S }
+---
+apiVersion: messaging.knative.dev/v1
+kind: InMemoryChannel
+metadata: { name: ch, namespace: iso }
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: { name: hang-a, namespace: iso }
+spec:
+  channel: { apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: ch }
+  subscriber: { uri: "${hostUrl}/hang-ch" }
+  delivery: { retry: 0, timeout: PT5M }
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: { name: hang-b, namespace: iso }
+spec:
+  channel: { apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: ch }
+  subscriber: { uri: "${hostUrl}/hang-ch" }
+  delivery: { retry: 0, timeout: PT5M }
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: { name: healthy-ch, namespace: iso }
+spec:
+  channel: { apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: ch }
+  subscriber: { uri: "${hostUrl}/ok-ch" }
+  delivery: { retry: 2, backoffDelay: PT0.1S, timeout: PT3S }
 `;
   trib = await startTributary(writeManifests({ 'iso.yaml': yaml }));
 }, 60_000);
 
 afterAll(async () => {
   await trib?.stop();
-  for (const r of hanging) r.destroy();
+  for (const r of [...hanging, ...hangingChannel]) r.destroy();
   host?.closeAllConnections();
   await new Promise((r) => host?.close(r));
 });
@@ -87,5 +119,25 @@ describe('isolation between triggers on one subscriber host', () => {
     for (let i = 0; i < 600 && healthyIds.length < 5; i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(healthyIds.sort()).toEqual(['ok-0', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
+  }, 90_000);
+
+  it('two Subscriptions hung on one URL do not stop a healthy Subscription on the same host:port', async () => {
+    const post = async (id: string) => {
+      const res = await request(`${trib.baseUrl}/iso/channels/ch`, {
+        method: 'POST',
+        headers: { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/iso', 'ce-type': 'c' },
+        body: '',
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    // Each of the two hung subscriptions keeps 100 deliveries in flight: 200 > 128 per pool.
+    for (let i = 0; i < 100; i++) expect(await post(`ch-${i}`)).toBe(202);
+    for (let i = 0; i < 600 && hangingChannel.length < 128; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(hangingChannel.length).toBeGreaterThanOrEqual(128);
+    for (let i = 0; i < 600 && healthyChannelIds.length < 100; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(new Set(healthyChannelIds).size).toBe(100);
   }, 90_000);
 });

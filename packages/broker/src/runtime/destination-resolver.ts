@@ -10,7 +10,7 @@ import {
 } from '@tributary/core';
 import type { CloudEvent } from '@tributary/core';
 import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
-import { createHttpTarget } from '../dispatcher/http-target.js';
+import { createDeliveryAgent, createHttpTarget } from '../dispatcher/http-target.js';
 import { createFunctionTarget, loadFunctionModule } from '../dispatcher/function-target.js';
 
 /** What a Destination's `ref` may point at, from the runtime's point of view. */
@@ -46,23 +46,27 @@ export type Resolved = { target: DeliveryTarget } | { error: string };
  */
 export class DestinationResolver {
   readonly #modules = new Map<string, Promise<DeliveryTarget>>();
+  /** One pool per destination URL for callers without their own (Subscriptions, flows, sources). */
+  readonly #perDestination = new Map<string, Agent>();
 
   constructor(
     private readonly lookup: AddressableLookup,
-    private readonly agent: Agent,
     private readonly logger: Logger,
   ) {}
 
   /**
-   * Resolves `dest`; HTTP targets use `agent` when given (a Trigger's own connection pool, so that
-   * one subscriber's hung connections cannot take another's), else the shared agent.
+   * Resolves `dest`. HTTP targets use `agent` when given (a Trigger's own pool), else a pool of
+   * their own per destination URL: either way one subscriber's hung connections cannot take the
+   * connections of another (docs/manifests.md, delivery).
    */
-  async resolve(dest: Destination, namespace: string, agent = this.agent): Promise<Resolved> {
+  async resolve(dest: Destination, namespace: string, agent?: Agent): Promise<Resolved> {
     if (!dest.ref) {
       const uri = dest.uri as string;
       // A URI into our own server is an ingress hop over HTTP: it keeps the TTL, so loops end.
       const keepsTtl = this.lookup.isOwnServer?.(new URL(uri)) === true;
-      return { target: createHttpTarget(uri, { agent, namespace, keepsTtl }) };
+      return {
+        target: createHttpTarget(uri, { agent: agent ?? this.#agentFor(uri), namespace, keepsTtl }),
+      };
     }
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
@@ -76,7 +80,10 @@ export class DestinationResolver {
         };
       if (fn.url)
         return {
-          target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent, namespace }),
+          target: createHttpTarget(resolveUri(fn.url, dest.uri), {
+            agent: agent ?? this.#agentFor(resolveUri(fn.url, dest.uri)),
+            namespace,
+          }),
         };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
@@ -106,6 +113,22 @@ export class DestinationResolver {
         error: `ref ${refText} is an in-process ingress: uri '${dest.uri}' cannot be added to it`,
       };
     return { target: ingressTarget(hop) };
+  }
+
+  #agentFor(url: string): Agent {
+    let agent = this.#perDestination.get(url);
+    if (!agent) {
+      agent = createDeliveryAgent();
+      this.#perDestination.set(url, agent);
+    }
+    return agent;
+  }
+
+  /** Closes the per-destination pools (the runtime stops). */
+  async close(): Promise<void> {
+    const agents = [...this.#perDestination.values()];
+    this.#perDestination.clear();
+    await Promise.all(agents.map((a) => a.destroy()));
   }
 }
 

@@ -135,7 +135,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         return { ...fn.spec, baseDir: path.dirname(fn.source.file) };
       },
     },
-    agent,
     logger,
   );
 
@@ -444,6 +443,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await Promise.all(running.map((t) => t.agent.destroy()));
       await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
       await closing;
+      await resolver.close();
       await agent.close();
     },
     apply(next, { drainMs = 10_000 } = {}) {
