@@ -91,6 +91,8 @@ export {
   type IngressHop,
   type Resolved,
   type AddressableLookup,
+  type Addressable,
+  apiGroup,
 } from './runtime/destination-resolver.js';
 export { readCloudEvents } from './http/read-events.js';
 export {

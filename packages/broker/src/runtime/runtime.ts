@@ -24,7 +24,14 @@ import { registerOperationsRoutes } from '../observability/admin-api.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
-import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
+import {
+  type Addressable,
+  DestinationResolver,
+  apiGroup,
+  ingressTarget,
+  type IngressHop,
+} from './destination-resolver.js';
+import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
 import { StatusBoard } from './resource-status.js';
 import type { CarriedOver, PluginContext } from './plugin.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
@@ -64,6 +71,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const agent = createDeliveryAgent();
   let baseUrl = '';
   const hops = new Map<string, IngressHop>();
+  const addressables = new Map<string, Addressable>();
   let plugins = options.plugins ?? [];
   let applying: Promise<unknown> = Promise.resolve();
   const pluginRoutes = new PluginRoutes();
@@ -118,8 +126,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       Promise.resolve({ status: 503, error: `${key} is not running (reloading or removed)` }),
   });
 
+  /** A plugin's in-process target looked up at every send, so a reload's registration takes over. */
+  const addressableTarget = (key: string, uri: string | undefined): DeliveryTarget => {
+    const current = () => {
+      const a = addressables.get(key);
+      return a && 'target' in a ? a.target(uri) : undefined;
+    };
+    return {
+      get url() {
+        return current()?.url ?? `${baseUrl}/${key}`;
+      },
+      send: (event, o) =>
+        current()?.send(event, o) ??
+        Promise.resolve({ kind: 'error', message: `${key} is not running (reloading or removed)` }),
+    };
+  };
+
   const resolver = new DestinationResolver(
     {
+      addressable: (group, kind, ns, name) => {
+        const key = `${group}/${kind}/${ns}/${name}`;
+        const a = addressables.get(key);
+        if (!a || !('target' in a)) return a;
+        return { target: (uri) => addressableTarget(key, uri) };
+      },
       ingress: (kind, ns, name) =>
         kind === 'broker'
           ? topology.get('Broker', ns, name)
@@ -154,6 +184,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     registerIngress: (kind, ns, name, h) => {
       hops.set(`${kind}/${ns}/${name}`, h);
     },
+    registerAddressable: (apiVersion, kind, ns, name, a) => {
+      addressables.set(`${apiGroup(apiVersion)}/${kind}/${ns}/${name}`, a);
+    },
+    metricsRegistry: metrics.registry,
     resolve: (dest, ns) => resolver.resolve(dest, ns),
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
   };
@@ -370,6 +404,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (diff.pluginsChanged) {
       await Promise.all(plugins.map((p) => p.stop?.({ drainMs, reload: true })));
       hops.clear();
+      addressables.clear();
       pluginRoutes.clear();
       const kinds = new Set(['Broker', 'Trigger', 'Function']);
       for (const s of statuses.list())
