@@ -85,4 +85,25 @@ spec:
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/warning/);
   });
+
+  it('warns about a Sequence whose reply Broker has a Trigger feeding the Sequence again', async () => {
+    const yaml =
+      broker('b') +
+      trigger(
+        'into-seq',
+        'b',
+        '{ ref: { apiVersion: flows.knative.dev/v1, kind: Sequence, name: seq } }',
+      ) +
+      `---
+apiVersion: flows.knative.dev/v1
+kind: Sequence
+metadata: { name: seq, namespace: v }
+spec:
+  steps: [{ uri: "http://example.com/step" }]
+  reply: ${brokerRef('b')}
+`;
+    const r = await validate(yaml);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Broker v/b → Trigger v/into-seq → Sequence v/seq → Broker v/b');
+  });
 });

@@ -105,7 +105,13 @@ export function loopWarnings(topology: Topology): ValidationProblem[] {
     if (!loop) continue;
     const nodes = [edge.from, ...loop.map((e) => e.to)];
     for (const n of nodes) reported.add(n);
-    const text = [labels.get(edge.from)!, ...loop.flatMap((e) => [e.via, labels.get(e.to)!])];
+    const text = [
+      labels.get(edge.from)!,
+      ...loop.flatMap((e) =>
+        // A flow's own hop (Sequence → its reply) needs no 'via'.
+        e.via === labels.get(e.from) ? [labels.get(e.to)!] : [e.via, labels.get(e.to)!],
+      ),
+    ];
     const throughBroker = nodes.some((n) => n.startsWith('broker/'));
     const consequence = throughBroker
       ? 'every pass through a Broker lowers knativebrokerttl, so each event ends up refused (400) and dead-lettered or dropped after 255 passes'
