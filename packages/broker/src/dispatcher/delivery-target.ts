@@ -148,3 +148,14 @@ class TimedAttempt implements AttemptSignal {
 function onAttemptTimeout(attempt: TimedAttempt): void {
   attempt.expire();
 }
+
+/** The reason an event could not be turned into a request. */
+export function preparationFailed(err: unknown): string {
+  const why =
+    err instanceof RangeError
+      ? 'its data is nested too deeply to be encoded'
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return `the event could not be prepared for delivery: ${why}`;
+}

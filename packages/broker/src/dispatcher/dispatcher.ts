@@ -11,7 +11,12 @@ import {
   withAttributes,
 } from '@tributary/core';
 import { failureOf, withDeadLetterExtensions } from './dead-letter.js';
-import { type DeliveryTarget, type SendOutcome, isSuccessStatus } from './delivery-target.js';
+import {
+  type DeliveryTarget,
+  type SendOutcome,
+  isSuccessStatus,
+  preparationFailed,
+} from './delivery-target.js';
 import {
   type AttemptReport,
   DeadLetterFailedError,
@@ -21,7 +26,6 @@ import {
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher-types.js';
-import { preparationFailed } from './http-target.js';
 import { isRetryableStatus, retryDelayMs } from './retry.js';
 import {
   SpanKind,

@@ -13,6 +13,7 @@ import {
   type SendOutcome,
   attemptSignal,
   isSuccessStatus,
+  preparationFailed,
 } from './delivery-target.js';
 
 /**
@@ -253,17 +254,6 @@ async function readBody(
     }
   }
   return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept), truncated };
-}
-
-/** The reason an event could not be turned into a request. */
-export function preparationFailed(err: unknown): string {
-  const why =
-    err instanceof RangeError
-      ? 'its data is nested too deeply to be encoded'
-      : err instanceof Error
-        ? err.message
-        : String(err);
-  return `the event could not be prepared for delivery: ${why}`;
 }
 
 function errorMessage(err: unknown): string {
