@@ -84,7 +84,7 @@ export {
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
-export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { CarriedOver, PluginContext, RuntimePlugin } from './runtime/plugin.js';
 export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,

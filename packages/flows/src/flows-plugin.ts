@@ -6,7 +6,7 @@
 import type { DispatchOutcome, PluginContext, RuntimePlugin } from '@tributary/broker';
 import type { DeliverySpec, Loaded } from '@tributary/core';
 import { DEFAULT_CHANNEL_TEMPLATE, channelKinds, templateDelivery } from './channel-kinds.js';
-import { ChannelFabric, type FabricChannel } from './channel-fabric.js';
+import { ChannelFabric, type FabricChannel, type InheritedChannels } from './channel-fabric.js';
 import { FLOW_INGRESS_PATH, type FlowIngress, createFlowIngressHandler } from './ingress-route.js';
 import {
   PATH_SEGMENT,
@@ -49,21 +49,30 @@ function userChannels(ctx: PluginContext): Array<Loaded<Channel> | Loaded<InMemo
  * Creates the plugin that runs `messaging.knative.dev/v1` Channel, InMemoryChannel, Subscription and
  * `flows.knative.dev/v1` Sequence, Parallel. Add it to the runtime's `plugins`.
  */
+/** The `PluginContext.carryOver` entry of the flows plugin's memory channels. */
+const CARRY_OVER_KEY = 'flows/memory-channels';
+
 export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlugin {
   let fabric: ChannelFabric | undefined;
+  let context: PluginContext | undefined;
   const flows = new Map<string, FlowChannels>();
 
   return {
     name: 'flows',
     async register(ctx: PluginContext) {
       const log = ctx.logger.child({ component: 'flows' });
+      // A reload's previous generation left its memory channels, events included (docs/operations.md).
+      const inherited = ctx.carryOver.get(CARRY_OVER_KEY) as InheritedChannels | undefined;
+      ctx.carryOver.delete(CARRY_OVER_KEY);
       const f = new ChannelFabric({
         backends: ctx.backends,
         logger: log,
         baseUrl: () => ctx.baseUrl,
         onOutcome: options.onOutcome,
+        inherited,
       });
       fabric = f;
+      context = ctx;
       const ingresses = new Map<string, FlowIngress>();
       const address = (kind: keyof typeof PATH_SEGMENT, ns: string, name: string) => () =>
         `${ctx.baseUrl}/${ns}/${PATH_SEGMENT[kind]}/${name}`;
@@ -213,11 +222,15 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
           );
       } finally {
         fabric.open();
+        await fabric.releaseInherited();
       }
     },
 
-    async stop({ drainMs }) {
-      await fabric?.close({ drainMs });
+    async stop({ drainMs, reload }) {
+      if (!fabric) return;
+      if (reload && context)
+        context.carryOver.set(CARRY_OVER_KEY, await fabric.handOver({ drainMs }));
+      else await fabric.close({ drainMs });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { formatProblem } from '@tributary/core';
+import { loopWarnings } from './loop-warnings.js';
 import { loadAll } from './manifests.js';
 
 /**
@@ -14,6 +15,8 @@ export async function validateCommand(opts: { filename: string[] }): Promise<num
     process.stderr.write(`${all.length} problem(s) found\n`);
     return 1;
   }
+  // Loops are warnings: printed, but the manifests are valid (exit 0).
+  for (const w of loopWarnings(topology)) process.stderr.write(`${formatProblem(w)}\n`);
   process.stdout.write(`valid: ${topology.resources.length} resource(s)\n`);
   return 0;
 }
