@@ -14,6 +14,7 @@ import {
   type SendOutcome,
   attemptSignal,
   isSuccessStatus,
+  preparationFailed,
 } from './delivery-target.js';
 
 /**
@@ -77,6 +78,8 @@ export interface HttpTargetOptions {
   /** Extra headers computed from the event id and the encoded body (Standard Webhooks signature). */
   readonly sign?:
     ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
+  /** The URL is Tributary's own ingress: deliver `knativebrokerttl` (see DeliveryTarget.keepsTtl). */
+  readonly keepsTtl?: boolean;
 }
 
 /** Bytes of a non-reply body kept for error reporting (knativeerrordata needs 768). */
@@ -100,7 +103,14 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
   const log = options.logger ?? silentLogger;
 
   async function send(event: CloudEvent, opts: SendOptions): Promise<SendOutcome> {
-    const { headers: ceHeaders, body } = encodeHttp(event, opts.format);
+    let encoded: ReturnType<typeof encodeHttp>;
+    try {
+      encoded = encodeHttp(event, opts.format);
+    } catch (err) {
+      // A failed attempt like any other (retried, then dead-lettered), never a thrown handler.
+      return { kind: 'error', message: preparationFailed(err) };
+    }
+    const { headers: ceHeaders, body } = encoded;
     const headers: Record<string, string> = {
       'kn-namespace': options.namespace,
       ...lowerCased(opts.headers),
@@ -109,16 +119,20 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
     if (options.sign) Object.assign(headers, options.sign(event.attributes['id'] ?? '', body));
-    const { signal, timedOut } = attemptSignal(opts.signal, opts.timeoutMs);
+    const attempt = attemptSignal(opts.signal, opts.timeoutMs);
+    const signal = attempt.signal;
     try {
       if (options.authorization) headers['authorization'] = await options.authorization();
-      const res = await request(url, {
+      const pending = request(url, {
         method: 'POST',
         headers,
         body: body === undefined ? null : body,
         dispatcher,
         signal,
       });
+      // undici notices an abort only once the request has a connection: the race makes the
+      // timeout cover the wait for one too.
+      const res = signal === undefined ? await pending : await untilAborted(pending, signal);
       const resHeaders = flattenHeaders(res.headers);
       const isCe =
         isSuccessStatus(res.statusCode) &&
@@ -128,7 +142,7 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
       if (!isCe) {
         if (isSuccessStatus(res.statusCode) && read.bytes.byteLength > 0) {
           log.debug(
-            { url, status: res.statusCode },
+            { url: redactUrl(url), status: res.statusCode },
             '2xx response body is not a CloudEvent: success without reply',
           );
         }
@@ -164,16 +178,49 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
         };
       }
     } catch (err) {
-      if (timedOut())
+      if (attempt.timedOut())
         return { kind: 'error', message: `timeout after ${opts.timeoutMs} ms`, timedOut: true };
       if (opts.signal?.aborted)
         return { kind: 'error', message: 'delivery aborted', aborted: true };
       return { kind: 'error', message: errorMessage(err) };
+    } finally {
+      attempt.done();
     }
   }
 
   // `url` is what logs, metrics, statuses and knativeerrordest show: never its credentials.
-  return { url: redactUrl(url), send };
+  const shown = redactUrl(url);
+  return options.keepsTtl ? { url: shown, send, keepsTtl: true } : { url: shown, send };
+}
+
+/**
+ * Settles like `pending`, or rejects with the signal's reason as soon as it aborts; a response that
+ * arrives after that has its body destroyed so its connection is not left busy.
+ */
+function untilAborted(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const onAbort = (): void => {
+      done = true;
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (done) res.body.destroy();
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!done) reject(err);
+      },
+    );
+  });
 }
 
 function lowerCased(h: Readonly<Record<string, string>> | undefined): Record<string, string> {

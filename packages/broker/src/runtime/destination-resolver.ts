@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Agent } from 'undici';
 import {
   type DeliveryCredentials,
@@ -14,7 +15,7 @@ import {
 } from '@tributary/core';
 import type { CloudEvent } from '@tributary/core';
 import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
-import { createHttpTarget } from '../dispatcher/http-target.js';
+import { createDeliveryAgent, createHttpTarget } from '../dispatcher/http-target.js';
 import { createFunctionTarget, loadFunctionModule } from '../dispatcher/function-target.js';
 
 /** What a Destination's `ref` may point at, from the runtime's point of view. */
@@ -23,6 +24,8 @@ export interface AddressableLookup {
   ingress(kind: RefTargetKind, namespace: string, name: string): IngressHop | undefined;
   /** A Function resource's spec by namespace and name. */
   functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
+  /** True when an absolute URI addresses this process's own HTTP server. */
+  isOwnServer?(url: URL): boolean;
   /**
    * An addressable a plugin registered (a Service, a JobSink, …) by the ref's API group (any
    * version), kind, namespace and name; consulted before anything else.
@@ -79,8 +82,10 @@ export interface SecurityHooks {
   credentials?: DeliveryCredentials | undefined;
 }
 
-/** Who a Destination is resolved for, and how its deliveries are signed. */
+/** Who a Destination is resolved for, how its deliveries are signed, and over which pool. */
 export interface ResolveOptions {
+  /** The connection pool of HTTP targets (a Trigger's own); else one per destination URL. */
+  readonly agent?: Agent | undefined;
   /** The Trigger, Subscription or source delivering: names the token's `sub`, identifies in-process senders. */
   readonly owner?: DeliveryOwner | undefined;
   /** Standard Webhooks key: deliveries get `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
@@ -103,30 +108,32 @@ const HOP_KIND: Record<string, string> = {
  */
 export class DestinationResolver {
   readonly #modules = new Map<string, Promise<DeliveryTarget>>();
+  /** One pool per destination URL for callers without their own (Subscriptions, flows, sources). */
+  readonly #perDestination = new Map<string, Agent>();
   /** One agent per private CA bundle (Destination `CACerts`). */
   readonly #caAgents = new Map<string, Agent>();
 
   constructor(
     private readonly lookup: AddressableLookup,
-    private readonly agent: Agent,
     private readonly logger: Logger,
     private readonly security: SecurityHooks = {},
   ) {}
 
-  /** Closes the per-CA agents. */
-  async close(): Promise<void> {
-    await Promise.all([...this.#caAgents.values()].map((a) => a.close()));
-    this.#caAgents.clear();
-  }
-
   /** An HTTP target with the Destination's CA, audience token and signing. */
-  #http(url: string, dest: Destination, namespace: string, o: ResolveOptions): DeliveryTarget {
+  #http(
+    url: string,
+    dest: Destination,
+    namespace: string,
+    o: ResolveOptions,
+    keepsTtl = false,
+  ): DeliveryTarget {
     const audience = dest.audience;
     const owner = o.owner;
     const security = this.security;
     return createHttpTarget(url, {
-      agent: dest.CACerts ? this.#caAgent(dest.CACerts) : this.agent,
+      agent: dest.CACerts ? this.#caAgent(dest.CACerts) : (o.agent ?? this.#agentFor(url)),
       namespace,
+      keepsTtl,
       ...(audience && owner
         ? {
             authorization: () => {
@@ -162,12 +169,23 @@ export class DestinationResolver {
     return a;
   }
 
+  /**
+   * Resolves `dest`. HTTP targets use `options.agent` when given (a Trigger's own pool), else a
+   * pool of their own per destination URL: either way one subscriber's hung connections cannot take
+   * the connections of another (docs/manifests.md, delivery). `owner` names who delivers (tokens,
+   * EventPolicies; docs/security.md).
+   */
   async resolve(
     dest: Destination,
     namespace: string,
     options: ResolveOptions = {},
   ): Promise<Resolved> {
-    if (!dest.ref) return { target: this.#http(dest.uri as string, dest, namespace, options) };
+    if (!dest.ref) {
+      const uri = dest.uri as string;
+      // A URI into our own server is an ingress hop over HTTP: it keeps the TTL, so loops end.
+      const keepsTtl = this.lookup.isOwnServer?.(new URL(uri)) === true;
+      return { target: this.#http(uri, dest, namespace, options, keepsTtl) };
+    }
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
@@ -178,10 +196,7 @@ export class DestinationResolver {
       if ('error' in registered) return { error: `ref ${refText}: ${registered.error}` };
       if ('url' in registered)
         return {
-          target: createHttpTarget(resolveUri(registered.url, dest.uri), {
-            agent: this.agent,
-            namespace,
-          }),
+          target: this.#http(resolveUri(registered.url, dest.uri), dest, namespace, options),
         };
       return { target: registered.target(dest.uri) };
     }
@@ -259,6 +274,23 @@ export class DestinationResolver {
       },
     };
   }
+
+  #agentFor(url: string): Agent {
+    let agent = this.#perDestination.get(url);
+    if (!agent) {
+      agent = createDeliveryAgent();
+      this.#perDestination.set(url, agent);
+    }
+    return agent;
+  }
+
+  /** Closes the per-destination pools (the runtime stops). */
+  async close(): Promise<void> {
+    const agents = [...this.#perDestination.values(), ...this.#caAgents.values()];
+    this.#perDestination.clear();
+    this.#caAgents.clear();
+    await Promise.all(agents.map((a) => a.destroy()));
+  }
 }
 
 /** A DeliveryTarget that hands events to an in-process ingress. */
@@ -267,7 +299,11 @@ export function ingressTarget(hop: IngressHop): DeliveryTarget {
     get url() {
       return hop.url;
     },
+    keepsTtl: true,
     async send(event: CloudEvent): Promise<SendOutcome> {
+      // Yield to the event loop between in-process hops: a loop through brokers or channels is
+      // otherwise an endless chain of microtasks that starves I/O, /healthz and SIGTERM.
+      await yieldToEventLoop();
       const r = await hop.ingest([event]);
       const body = r.error ? Buffer.from(JSON.stringify({ error: r.error })) : new Uint8Array();
       return { kind: 'response', status: r.status, headers: {}, body };
