@@ -127,3 +127,24 @@ spec:
     }
   });
 });
+
+describe('signing keys', () => {
+  it('persist under --data-dir: a restart serves the same JWKS', async () => {
+    const dir = writeManifests({
+      'b.yaml': 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: { name: b }\n',
+    });
+    const data = path.join(dir, 'data');
+    const jwks = async () => {
+      const t = await startTributary(dir, ['--data-dir', data]);
+      try {
+        return await (await request(`${t.baseUrl}/.well-known/jwks.json`)).body.json();
+      } finally {
+        await t.stop();
+      }
+    };
+    const first = (await jwks()) as { keys: Array<{ kid: string }> };
+    const second = (await jwks()) as { keys: Array<{ kid: string }> };
+    expect(first.keys).toHaveLength(1);
+    expect(second).toEqual(first);
+  });
+});
