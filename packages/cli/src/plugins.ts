@@ -1,10 +1,10 @@
 import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
-import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka';
+import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka/wiring';
 import { createServingPlugin, registerServingKinds } from '@tributary/serving';
 import { createSourcesPlugin } from '@tributary/sources';
-import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
-import { createRedisPlugin, redisBackendProvider } from '@tributary/redis';
+import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq/wiring';
+import { createRedisPlugin, redisBackendProvider } from '@tributary/redis/wiring';
 import {
   createEventTransformPlugin,
   createRequestReplyPlugin,
@@ -23,7 +23,8 @@ export function registerKinds(): void {
 registerKinds();
 
 /**
- * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
+ * The plugins `tributary run` starts with the brokers. Technology packages are imported through
+ * their `/wiring` entry, which loads no driver (docs/architecture.md, "Lazy technology packages"). Importing a plugin's package also registers
  * its resource kinds with the manifest loader, so `validate` and `match` know them too.
  */
 export function defaultPlugins(): RuntimePlugin[] {

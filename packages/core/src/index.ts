@@ -24,3 +24,4 @@ export * from './manifest/load.js';
 export { destinationDependency, refDependency } from './manifest/builtin-kinds.js';
 export { formatPath } from './manifest/validate.js';
 export * from './config/data-issues.js';
+export * from './contracts/lazy-backend.js';
