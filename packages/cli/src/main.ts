@@ -121,6 +121,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('codegen')
+    .description('generate typed event definitions (defineEvent + zod) from the event catalog')
+    .addOption(new Option('--lang <lang>', 'target language').choices(['ts']).makeOptionMandatory())
+    .option(
+      '--server <url>',
+      'base URL of a running tributary (default: TRIBUTARY_SERVER or http://127.0.0.1:8080)',
+    )
+    .option(
+      '-f, --filename <path>',
+      'read EventTypes from manifests instead (repeatable)',
+      collect,
+      [],
+    )
+    .option('-n, --namespace <ns>', 'only this namespace (with --server)')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (opts) => {
+      const { codegenCommand } = await import('./commands/codegen.js');
+      exitCode = await codegenCommand(opts);
+    });
+
+  program
     .command('create')
     .description('scaffold a project')
     .command('function')
