@@ -13,3 +13,6 @@ export {
 } from './kafka-provider.js';
 export * from './source/kafka-source-resource.js';
 export { createKafkaPlugin, KAFKA_CHANNEL_CONFIG, type KafkaPluginOptions } from './plugin.js';
+export * from './channel/kafka-channel-resource.js';
+export * from './sink/kafka-sink-resource.js';
+export { KAFKA_SINK_PATH } from './sink/kafka-sinks.js';
