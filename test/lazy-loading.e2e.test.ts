@@ -24,6 +24,7 @@ const HEAVY = [
   '@opentelemetry/sdk-trace-base',
   'better-sqlite3',
   'jsonata',
+  'jose',
 ] as const;
 
 /** Runs `tributary run` under the hook until `until` is logged; returns the packages it loaded. */
