@@ -31,3 +31,4 @@ export * from './config/data-issues.js';
 export * from './contracts/security.js';
 export * from './security/redact.js';
 export * from './security/webhook-signature.js';
+export * from './contracts/lazy-backend.js';
