@@ -116,3 +116,25 @@ export {
   RABBITMQ_PARALLELISM_ANNOTATION,
   INITIAL_OFFSET_ANNOTATION,
 } from './runtime/subscribe-options.js';
+export {
+  TriggerFlowGate,
+  type DeliveryGate,
+  type AttemptResult,
+  type CircuitState,
+  type FlowGateHooks,
+} from './dispatcher/flow-gate.js';
+export { FlowControl, flowStateFile, type FlowStateStore } from './runtime/flow-control.js';
+export type {
+  ArchivedEvent,
+  EventArchive,
+  ReplayRecord,
+  ReplayState,
+  ReplayStore,
+} from './archive/archive-types.js';
+export {
+  MemoryArchive,
+  MemoryReplayStore,
+  MEMORY_ARCHIVE_CAPACITY,
+} from './archive/memory-archive.js';
+export { REPLAY_EXTENSION, ReplayManager, compileReplayFilter } from './archive/replay-manager.js';
+export { ADMIN_REPLAYS_PATH } from './archive/replay-routes.js';

@@ -119,6 +119,11 @@ export function createSubscriptionDispatcher(
     if (ts !== undefined) headers['tracestate'] = ts;
     for (let attempt = resume?.attempt ?? 1; ; attempt++) {
       if (closer.signal.aborted) throw new DispatcherClosedError(name);
+      // Flow control (flow-gate.ts) holds subscriber attempts; a held attempt burns no retry.
+      const release =
+        target === subscriber && options.gate
+          ? await options.gate.acquire(closer.signal, name)
+          : undefined;
       const startedAt = Date.now();
       const t0 = performance.now();
       const role =
@@ -134,15 +139,25 @@ export function createSubscriptionDispatcher(
       });
       const sent = traceparentOf(span) ?? tp;
       if (sent !== undefined) headers['traceparent'] = sent;
-      const outcome = await target.send(event, {
-        timeoutMs: policy.timeoutMs,
-        format: leg === 'subscriber' ? subscriberFormat : 'binary',
-        headers,
-        expectReply: leg === 'subscriber',
-        signal: closer.signal,
-      });
-      if (closer.signal.aborted) throw new DispatcherClosedError(name);
+      let outcome: SendOutcome;
+      try {
+        outcome = await target.send(event, {
+          timeoutMs: policy.timeoutMs,
+          format: leg === 'subscriber' ? subscriberFormat : 'binary',
+          headers,
+          expectReply: leg === 'subscriber',
+          signal: closer.signal,
+        });
+      } catch (err) {
+        release?.('aborted');
+        throw err;
+      }
+      if (closer.signal.aborted) {
+        release?.('aborted');
+        throw new DispatcherClosedError(name);
+      }
       const verdict = judge(outcome, leg);
+      release?.(verdict.ok ? 'ok' : 'failed');
       const last = verdict.ok || !verdict.retry || attempt > policy.retry;
       endSpan(
         span,

@@ -1,5 +1,7 @@
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
+import type { EventArchive, ReplayStore } from '../archive/archive-types.js';
+import type { FlowStateStore } from './flow-control.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { BackendRegistry } from './backend-registry.js';
 import type { RuntimePlugin } from './plugin.js';
@@ -25,6 +27,12 @@ export interface RuntimeOptions {
   readonly createPlugins?: () => readonly RuntimePlugin[];
   /** Called with every dispatch outcome (metrics, tests). */
   readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
+  /** Archive of brokers with `tributary.dev/archive-retention`. @default a memory ring (archive/memory-archive.ts) */
+  readonly archive?: EventArchive;
+  /** Where replay progress is kept. @default in memory */
+  readonly replayStore?: ReplayStore;
+  /** Where pause/resume set while running survives a restart. @default not kept */
+  readonly flowState?: FlowStateStore;
 }
 
 export interface Runtime {

@@ -4,6 +4,7 @@ import {
   type CloudEvent,
   type Subscription,
   type Topology,
+  archiveRetentionOf,
   brokerClassOf,
   compileDelivery,
   configMapData,
@@ -12,7 +13,17 @@ import {
 } from '@tributary/core';
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
 import type { Trigger } from '@tributary/core';
-import { createTriggerDispatcher } from '../dispatcher/dispatcher.js';
+import {
+  type TriggerDispatcherOptions,
+  createTriggerDispatcher,
+} from '../dispatcher/dispatcher.js';
+import type { TriggerFlowGate } from '../dispatcher/flow-gate.js';
+import { MemoryArchive, MemoryReplayStore } from '../archive/memory-archive.js';
+import { ReplayManager } from '../archive/replay-manager.js';
+import type { EventArchive } from '../archive/archive-types.js';
+import { registerReplayRoutes } from '../archive/replay-routes.js';
+import { FlowControl } from './flow-control.js';
+import { createReplayHost } from './replay-host.js';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
@@ -47,6 +58,8 @@ interface RunningTrigger {
   readonly subscription: Subscription;
   readonly dispatcher: { close(): void };
   readonly route: RoutingEntry;
+  readonly dispatcherOptions: TriggerDispatcherOptions;
+  readonly gate: TriggerFlowGate;
 }
 
 interface RunningBroker {
@@ -54,6 +67,8 @@ interface RunningBroker {
   readonly name: string;
   readonly backend: Backend;
   readonly topic: string;
+  /** `tributary.dev/archive-retention` in ms; absent = not archived. */
+  readonly retentionMs?: number | undefined;
 }
 
 /** Reconciles a validated Topology into running brokers, triggers and one HTTP server. */
@@ -83,6 +98,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ),
       })),
   });
+  const archive: EventArchive = options.archive ?? new MemoryArchive();
+  const flow = new FlowControl({
+    statuses,
+    registry: metrics.registry,
+    ...(options.flowState ? { store: options.flowState } : {}),
+  });
+  const replays = new ReplayManager(
+    archive,
+    options.replayStore ?? new MemoryReplayStore(),
+    createReplayHost({
+      triggers: () =>
+        [...triggers.values()].map((t) => ({
+          namespace: t.namespace,
+          name: t.name,
+          broker: `${t.broker.namespace}/${t.broker.name}`,
+          dispatcherOptions: t.dispatcherOptions,
+        })),
+      archived: (key) => {
+        const b = brokers.get(key);
+        return b && b.retentionMs !== undefined;
+      },
+    }),
+    { registry: metrics.registry, logger: logger.child({ component: 'replay' }) },
+  );
   const server: HttpServer = createHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8080,
@@ -94,7 +133,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const ingress = createBrokerIngress({
     lookup: (ns, name) => {
       const b = brokers.get(`${ns}/${name}`);
-      return b && { publish: (events: CloudEvent[]) => b.backend.publish(b.topic, events) };
+      return (
+        b && {
+          publish: async (events: CloudEvent[]) => {
+            await b.backend.publish(b.topic, events);
+            // Archived once the backend holds them: only accepted events are replayable.
+            if (b.retentionMs !== undefined) archive.append(`${ns}/${name}`, events, b.retentionMs);
+          },
+        }
+      );
     },
     logger: logger.child({ component: 'ingress' }),
     onIngest: (r) => {
@@ -208,6 +255,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         name,
         backend,
         topic: brokerTopic(namespace, name),
+        retentionMs: archiveRetentionOf(b),
       });
       statuses.set(
         'Broker',
@@ -262,7 +310,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
     const labels = { namespace, broker: brokerName, trigger: name };
-    const dispatcher = createTriggerDispatcher({
+    const gate = flow.gateFor(t, brokerName, triggerLog);
+    const dispatcherOptions: TriggerDispatcherOptions = {
       name,
       namespace,
       filter,
@@ -271,12 +320,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       deadLetter,
       policy: delivery,
       logger: triggerLog,
+      gate,
       onAttempt: (a) => metrics.attempt(labels, a),
       onOutcome: (o) => {
         metrics.outcome(labels, o);
         options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` });
       },
-    });
+    };
+    const dispatcher = createTriggerDispatcher(dispatcherOptions);
     let sub: Subscription;
     try {
       sub = await broker.backend.subscribe(
@@ -287,6 +338,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
     } catch (err) {
       dispatcher.close();
+      gate.close();
       return notReady('SubscribeFailed', (err as Error).message);
     }
     triggers.set(`${namespace}/${name}`, {
@@ -301,8 +353,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         spec: { filter: t.spec.filter, filters: t.spec.filters },
         options: { filterData },
       },
+      dispatcherOptions,
+      gate,
     });
-    statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
+    flow.started(`${namespace}/${name}`, brokerName, gate, `subscriber ${subscriber.target.url}`);
     triggerLog.info({ subscriber: subscriber.target.url }, 'trigger ready');
   }
 
@@ -317,6 +371,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     triggers.delete(key);
     await t.subscription.close({ drainMs });
     t.dispatcher.close();
+    flow.stopped(key, t.gate);
     const backend = t.broker.backend as typeof t.broker.backend & {
       deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
     };
@@ -383,6 +438,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const k of removed) {
       const [ns, name] = k.split('/') as [string, string];
       statuses.delete('Trigger', ns, name);
+      flow.removed(k);
     }
     for (const k of [...changed, ...added]) await startTrigger(wanted.get(k)!);
     for (const k of diff.brokersRemoved) {
@@ -432,6 +488,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       for (const b of topology.brokers) await startBroker(b);
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      flow.registerRoutes(server);
+      registerReplayRoutes(server, replays);
       pluginRoutes.install(server);
       server.route(
         '*',
@@ -450,6 +508,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       baseUrl = await server.listen();
       for (const t of topology.triggers) await startTrigger(t);
       updateRouting();
+      replays.resume();
       for (const p of plugins) await p.start?.(pluginContext);
       logger.info(
         { url: baseUrl, brokers: brokers.size, triggers: triggers.size },
@@ -460,11 +519,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async stop({ drainMs = 10_000 } = {}) {
       await applying.catch(() => undefined);
       const closing = server.close({ drainMs });
+      await replays.close();
       await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
       const running = [...triggers.values()];
       await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
-      for (const t of running) t.dispatcher.close();
+      for (const t of running) {
+        t.dispatcher.close();
+        flow.stopped(`${t.namespace}/${t.name}`, t.gate);
+      }
       await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
+      archive.close?.();
       await closing;
       await agent.close();
     },

@@ -2,6 +2,7 @@
  * Annotations Tributary reads, their accepted values and typed accessors.
  */
 import type { ObjectMeta } from './common.js';
+import { validateArchiveAnnotation, validateFlowControlAnnotations } from './flow-annotations.js';
 
 /** Broker class annotation (Knative). */
 export const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
@@ -40,8 +41,10 @@ export function triggerFilterData(trigger: WithMeta): boolean {
 /** Checks the broker class annotation. */
 export function validateBrokerAnnotations(broker: WithMeta): AnnotationProblem[] {
   const v = broker.metadata?.annotations?.[BROKER_CLASS_ANNOTATION];
-  if (typeof v !== 'string' || (BROKER_CLASSES as readonly string[]).includes(v)) return [];
+  const archive = validateArchiveAnnotation(broker);
+  if (typeof v !== 'string' || (BROKER_CLASSES as readonly string[]).includes(v)) return archive;
   return [
+    ...archive,
     {
       path: at(BROKER_CLASS_ANNOTATION),
       message: `broker class '${v}' is unknown; use one of: ${BROKER_CLASSES.join(', ')}`,
@@ -67,5 +70,6 @@ export function validateTriggerAnnotations(trigger: WithMeta): AnnotationProblem
       message: `${FILTER_DATA_ANNOTATION} '${f}' must be "true" or "false"`,
     });
   }
+  problems.push(...validateFlowControlAnnotations(trigger));
   return problems;
 }
