@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { getCommand } from './commands/get.js';
+import { registerFlowCommands } from './commands/flow-commands.js';
 import { validateCommand } from './commands/validate.js';
 import { sendCommand } from './commands/send.js';
 import { matchCommand } from './commands/match.js';
@@ -130,6 +131,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (name: string, opts) => {
       exitCode = await createFunctionCommand(name, opts);
     });
+
+  registerFlowCommands(program, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv as string[]);
