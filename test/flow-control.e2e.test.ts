@@ -121,7 +121,13 @@ describe('pause and resume', () => {
   }, 90_000);
 });
 
-describe('circuit breaker', () => {
+/** The memory backend, and the embedded durable one on a fresh data directory. */
+const backends = [
+  { backend: 'memory', args: (): string[] => [] },
+  { backend: 'embedded durable', args: (): string[] => ['--data-dir', dirs.dataDir()] },
+];
+
+describe.each(backends)('circuit breaker ($backend)', ({ args }) => {
   it('opens after n consecutive failures, holds attempts (no retry burnt, nothing dead-lettered), probes after the cool-down', async () => {
     const dls = await sink();
     const s = await sink({ failFirst: { count: 2, status: 503 } });
@@ -131,6 +137,7 @@ describe('circuit breaker', () => {
         { 'tributary.dev/circuit-breaker': '2/4s' },
         `  delivery: { retry: 3, backoffPolicy: linear, backoffDelay: PT0.1S, deadLetterSink: { uri: ${dls.url} } }`,
       ),
+      args(),
     );
     const url = `${trib.baseUrl}/default/default`;
     expect(await postEvent(url, 'c-0', 'x')).toBe(202);
@@ -160,10 +167,10 @@ describe('circuit breaker', () => {
   }, 90_000);
 });
 
-describe('rate limit and max in flight', () => {
+describe.each(backends)('rate limit and max in flight ($backend)', ({ args }) => {
   it('rate-limit "2/s": bursts of at most 2, then 2 per second; waits are counted', async () => {
     const s = await sink();
-    const trib = await start(manifests(s.url, { 'tributary.dev/rate-limit': '2/s' }));
+    const trib = await start(manifests(s.url, { 'tributary.dev/rate-limit': '2/s' }), args());
     const url = `${trib.baseUrl}/default/default`;
     const t0 = Date.now();
     for (let i = 0; i < 6; i++) expect(await postEvent(url, `r-${i}`, 'x')).toBe(202);
@@ -194,6 +201,7 @@ describe('rate limit and max in flight', () => {
     const port = (slow.address() as AddressInfo).port;
     const trib = await start(
       manifests(`http://127.0.0.1:${port}`, { 'tributary.dev/max-in-flight': '2' }),
+      args(),
     );
     const url = `${trib.baseUrl}/default/default`;
     await Promise.all(Array.from({ length: 8 }, (_, i) => postEvent(url, `m-${i}`, 'x')));
