@@ -84,7 +84,8 @@ export {
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
-export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { CarriedOver, PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,
   ingressTarget,
@@ -116,6 +117,31 @@ export {
   RABBITMQ_PARALLELISM_ANNOTATION,
   INITIAL_OFFSET_ANNOTATION,
 } from './runtime/subscribe-options.js';
+export {
+  topologyCorrelationKeys,
+  requestReplyKeysIn,
+  correlationSecret,
+  KNATIVE_SYSTEM_NAMESPACE,
+  REQUEST_REPLY_KEYS_SECRET,
+} from './runtime/correlation-keys.js';
+export {
+  EventCatalog,
+  autoEventTypeName,
+  type CatalogOptions,
+  type CatalogEventType,
+  type EventTypeOrigin,
+} from './catalog/event-catalog.js';
+export {
+  SchemaAccumulator,
+  DEFAULT_INFERENCE_LIMITS,
+  type InferenceLimits,
+  type JsonSchema,
+} from './catalog/schema-inference.js';
+export {
+  registerCatalogRoutes,
+  ADMIN_EVENTTYPES_PATH,
+  type EventTypeList,
+} from './catalog/catalog-routes.js';
 export {
   TriggerFlowGate,
   type DeliveryGate,

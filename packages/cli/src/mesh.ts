@@ -13,6 +13,7 @@ import {
   type Topology,
   type TriggerFilter,
   createTopology,
+  formatProblem,
   loadResources,
 } from '@tributary/core';
 import {
@@ -27,7 +28,8 @@ import {
   flowStateFile,
 } from '@tributary/broker';
 import type { FunctionHandler } from '@tributary/function';
-import { type EventInput, EventRejectedError, buildEvent } from '@tributary/sdk';
+import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } from '@tributary/sdk';
+import type { RequestReplyPlugin } from '@tributary/transforms';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
 import { defaultBackends, defaultPlugins } from './plugins.js';
 
@@ -113,6 +115,18 @@ export interface Mesh {
   ): MeshSubscription;
   subscribe(namespace: string, broker: string, handler: FunctionHandler): MeshSubscription;
   /**
+   * Sends a request through RequestReply `namespace/name` in-process (no HTTP) and resolves with
+   * the reply event. Throws `ReplyTimeoutError` (from @tributary/sdk) when no reply arrives within
+   * `timeout` ms (at most the RequestReply's `spec.timeout`), `EventRejectedError` for the other
+   * refusals (404 unknown, 400 bad id, 409 id already waiting, 503 full or not Ready).
+   */
+  request(
+    namespace: string,
+    name: string,
+    event: CloudEvent | EventInput,
+    options?: { timeout?: number; signal?: AbortSignal },
+  ): Promise<CloudEvent>;
+  /**
    * Loads the input again (the manifest files, or `resources` when given) and applies it to the
    * running mesh (see `Runtime.apply`). Rejects with `ConfigError` listing every problem and
    * changes nothing when the new configuration is invalid.
@@ -176,6 +190,9 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   if (result.problems.length > 0) throw new ConfigError(result.problems);
   let topology = result.topology;
   const logger = toLogger(options.logger);
+  // Not fatal for run: unresolved refs leave their owners not Ready (see /readyz).
+  for (const w of [...(result.unresolved ?? []), ...(result.warnings ?? [])])
+    logger.warn({ file: w.file, line: w.line, resource: w.resource }, formatProblem(w));
   const hidden: unknown[] = [];
   const ids: string[] = [];
   let moduleDir: string | undefined;
@@ -269,6 +286,38 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
     return { status: r.status };
   }
 
+  let plugins: readonly RuntimePlugin[] = options.plugins ?? [];
+  const createPlugins = (): RuntimePlugin[] => {
+    const created = defaultPlugins();
+    plugins = created;
+    return created;
+  };
+
+  async function request(
+    namespace: string,
+    name: string,
+    event: CloudEvent | EventInput,
+    o: { timeout?: number; signal?: AbortSignal } = {},
+  ): Promise<CloudEvent> {
+    const address = `${runtime?.url ?? ''}/${namespace}/requestreplies/${name}`;
+    if (!runtime || state !== 'running')
+      throw new MeshStateError(
+        `request('${namespace}', '${name}'): the mesh is ${state}; call start() first`,
+      );
+    const rr = plugins.find((p) => p.name === 'requestreply') as RequestReplyPlugin | undefined;
+    if (!rr?.request)
+      throw new MeshStateError(`request(): no RequestReply plugin runs in this mesh`);
+    const ce = isCloudEvent(event) ? event : buildEvent(event, options.source ?? '/tributary/mesh');
+    const r = await rr.request(namespace, name, ce, {
+      ...(o.timeout === undefined ? {} : { timeoutMs: o.timeout }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (r.status === 200 && 'event' in r) return r.event;
+    const error = 'error' in r ? r.error : '';
+    if (r.status === 504) throw new ReplyTimeoutError(address, o.timeout ?? 0, error);
+    throw new EventRejectedError(r.status, error, 1, address);
+  }
+
   function cleanup(): void {
     dataStore?.close();
     dataStore = undefined;
@@ -324,16 +373,19 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         logger,
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
-        plugins: options.plugins ?? defaultPlugins(),
-        ...(options.plugins ? {} : { createPlugins: defaultPlugins }),
+        plugins: options.plugins ?? createPlugins(),
+        ...(options.plugins ? {} : { createPlugins }),
         backends,
         ...durableParts,
       });
       try {
         const url = await runtime.start();
-        state = 'running';
+        // stop() may have run while starting (state is then 'stopped').
+        const now = state as typeof state | 'stopped';
+        if (now === 'starting') state = 'running';
         return url;
       } catch (err) {
+        if ((state as typeof state | 'stopped') === 'stopped') throw err; // stop() cleans up
         state = 'stopped';
         await runtime.stop({ drainMs: 0 }).catch(() => undefined);
         cleanup();
@@ -351,6 +403,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       }
     },
     publish,
+    request,
     reload,
     subscribe: subscribe as Mesh['subscribe'],
   };

@@ -25,12 +25,15 @@ export interface ReplayableTrigger {
 export function createReplayHost(deps: {
   triggers: () => Iterable<ReplayableTrigger>;
   archived: (broker: string) => boolean | undefined;
+  /** Names of the triggers the topology puts on `broker` (running or still starting). */
+  expected: (broker: string) => string[];
 }): ReplayHost {
   const running = (broker: string) => [...deps.triggers()].filter((t) => t.broker === broker);
   return {
     checkBroker(broker) {
       const a = deps.archived(broker);
-      if (a === undefined) return `broker '${broker}' is not running (check \`tributary get brokers\`)`;
+      if (a === undefined)
+        return `broker '${broker}' is not running (check \`tributary get brokers\`)`;
       if (!a)
         return `broker '${broker}' has no archive: set the annotation tributary.dev/archive-retention (e.g. "72h") on it`;
       return undefined;
@@ -42,8 +45,16 @@ export function createReplayHost(deps: {
     },
     async deliver(broker, trigger, event, signal) {
       const targets = running(broker).filter((t) => trigger === undefined || t.name === trigger);
-      if (trigger !== undefined && targets.length === 0)
-        throw new Error(`trigger '${trigger}' is not running on broker '${broker}'`);
+      // A trigger the topology has that is not running yet (backend connecting, restarting)
+      // makes the replay wait and retry this event rather than skip it.
+      const names = new Set(targets.map((t) => t.name));
+      const waiting = deps
+        .expected(broker)
+        .filter((n) => (trigger === undefined || n === trigger) && !names.has(n));
+      if (waiting.length > 0 || (trigger !== undefined && targets.length === 0))
+        throw new Error(
+          `trigger ${waiting.join(', ') || trigger} of '${broker}' is not running yet`,
+        );
       const results: ReplayDelivery[] = [];
       for (const t of targets) results.push(await deliverOne(t, event, signal));
       return results;

@@ -1,4 +1,5 @@
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
+import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
 import type { EventArchive, ReplayStore } from '../archive/archive-types.js';
 import type { FlowStateStore } from './flow-control.js';
@@ -54,6 +55,8 @@ export interface Runtime {
    */
   apply(topology: Topology, options?: { drainMs?: number }): Promise<ApplyReport>;
   readonly statuses: StatusBoard;
+  /** EventTypes declared and auto-created, with data schemas (also at `GET /admin/v1/eventtypes`). */
+  readonly catalog: EventCatalog;
   /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
   readonly metrics: RuntimeMetrics;
   /** The topology running now. */

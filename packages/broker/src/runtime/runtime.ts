@@ -1,13 +1,16 @@
 import path from 'node:path';
 import {
   type Backend,
+  BackendUnavailableError,
   type CloudEvent,
+  clientName,
   type Subscription,
   type Topology,
   archiveRetentionOf,
   brokerClassOf,
   compileDelivery,
   configMapData,
+  didYouMean,
   silentLogger,
   triggerFilterData,
 } from '@tributary/core';
@@ -24,6 +27,7 @@ import type { EventArchive } from '../archive/archive-types.js';
 import { registerReplayRoutes } from '../archive/replay-routes.js';
 import { FlowControl } from './flow-control.js';
 import { createReplayHost } from './replay-host.js';
+import type { Agent } from 'undici';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
@@ -31,6 +35,8 @@ import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { registerOperationsRoutes } from '../observability/admin-api.js';
+import { EventCatalog } from '../catalog/event-catalog.js';
+import { registerCatalogRoutes } from '../catalog/catalog-routes.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
@@ -43,12 +49,19 @@ import {
 } from './destination-resolver.js';
 import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
 import { StatusBoard } from './resource-status.js';
-import type { PluginContext } from './plugin.js';
+import { type BackendConnection, connectBackend } from './backend-connection.js';
+import type { CarriedOver, PluginContext } from './plugin.js';
+import { PluginSubscriptions } from './plugin-subscriptions.js';
+import { topologyCorrelationKeys } from './correlation-keys.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
+import { isOwnServer } from './own-server.js';
 import { brokerTopic, triggerSubscriptionName } from './naming.js';
 import { subscribeOptionsFor } from './subscribe-options.js';
+
+/** The broker a Trigger names. */
+const triggerBroker = (t: Trigger): string => t.spec.broker ?? t.spec.brokerRef?.name ?? '';
 
 interface RunningTrigger {
   readonly namespace: string;
@@ -60,6 +73,8 @@ interface RunningTrigger {
   readonly route: RoutingEntry;
   readonly dispatcherOptions: TriggerDispatcherOptions;
   readonly gate: TriggerFlowGate;
+  /** The trigger's own connection pool (subscriber and dead-letter sink). */
+  readonly agent: Agent;
 }
 
 interface RunningBroker {
@@ -69,6 +84,8 @@ interface RunningBroker {
   readonly topic: string;
   /** `tributary.dev/archive-retention` in ms; absent = not archived. */
   readonly retentionMs?: number | undefined;
+  /** Connecting in the background; the broker serves (and its triggers start) once ready. */
+  connection: BackendConnection;
 }
 
 /** Reconciles a validated Topology into running brokers, triggers and one HTTP server. */
@@ -86,6 +103,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let plugins = options.plugins ?? [];
   let applying: Promise<unknown> = Promise.resolve();
   const pluginRoutes = new PluginRoutes();
+  /** Until start() finished, /readyz says so (resources not started yet have no status). */
+  let starting = true;
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+  const triggerRetries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  const startingTriggers = new Set<string>();
+  const carryOver = new Map<string, CarriedOver>();
   const metrics = new RuntimeMetrics({
     backlogs: () =>
       [...triggers.values()].map((t) => ({
@@ -115,6 +139,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           broker: `${t.broker.namespace}/${t.broker.name}`,
           dispatcherOptions: t.dispatcherOptions,
         })),
+      expected: (key) =>
+        topology.triggers
+          .filter((t) => `${t.metadata.namespace}/${triggerBroker(t)}` === key)
+          .map((t) => t.metadata.name),
       archived: (key) => {
         const b = brokers.get(key);
         return b && b.retentionMs !== undefined;
@@ -127,15 +155,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     port: options.port ?? 8080,
     logger: logger.child({ component: 'http' }),
     maxBodyBytes: options.maxBodyBytes,
-    readiness: () => statuses.readiness(),
+    readiness: () => {
+      const r = statuses.readiness();
+      if (!starting) return r;
+      const self = { resource: 'Runtime', reason: 'Starting', message: 'tributary is starting' };
+      return { ready: false, notReady: [self, ...r.notReady] };
+    },
   });
 
+  // EventTypes and inferred schemas; a no-op for brokers without tributary.dev/eventtype-auto-create.
+  const catalog = new EventCatalog(topology);
   const ingress = createBrokerIngress({
     lookup: (ns, name) => {
       const b = brokers.get(`${ns}/${name}`);
       return (
         b && {
           publish: async (events: CloudEvent[]) => {
+            if (!b.connection.ready)
+              throw new BackendUnavailableError(
+                `broker '${ns}/${name}' is not ready: ${b.connection.lastError ?? 'connecting to its backend'}`,
+                b.connection.retryAfterSeconds,
+              );
             await b.backend.publish(b.topic, events);
             // Archived once the backend holds them: only accepted events are replayable.
             if (b.retentionMs !== undefined) archive.append(`${ns}/${name}`, events, b.retentionMs);
@@ -145,7 +185,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     logger: logger.child({ component: 'ingress' }),
     onIngest: (r) => {
-      if (r.status === 202) metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+      if (r.status === 202) {
+        metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+        catalog.observe(r.namespace, r.name, r.events);
+      }
       // HTTP refusals are counted by the route (they include requests that never decoded).
       else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
     },
@@ -200,15 +243,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           : hops.has(`${kind}/${ns}/${name}`)
             ? pluginHop(`${kind}/${ns}/${name}`)
             : undefined,
+      isOwnServer: (url) => isOwnServer(url, server.address()),
       functionSpec: (ns, name) => {
         const fn = topology.get('Function', ns, name);
         if (!fn) return undefined;
         return { ...fn.spec, baseDir: path.dirname(fn.source.file) };
       },
     },
-    agent,
     logger,
   );
+
+  const correlationKeys = topologyCorrelationKeys(() => topology);
+  const pluginSubscriptions = new PluginSubscriptions({
+    broker: (ns, name) => {
+      const b = brokers.get(`${ns}/${name}`);
+      if (!b?.connection?.ready) return undefined;
+      return { ...b, delivery: topology.get('Broker', ns, name)?.spec.delivery };
+    },
+    replyTarget: (ns, name) => ingressTarget(hop(ns, name)),
+    routingChanged: () => updateRouting(),
+    logger,
+  });
 
   const pluginContext: PluginContext = {
     get topology() {
@@ -222,6 +277,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     get baseUrl() {
       return baseUrl;
     },
+    carryOver,
     registerIngress: (kind, ns, name, h) => {
       hops.set(`${kind}/${ns}/${name}`, h);
     },
@@ -231,71 +287,144 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     metricsRegistry: metrics.registry,
     resolve: (dest, ns) => resolver.resolve(dest, ns),
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
+    subscribeBroker: (spec) => pluginSubscriptions.add(spec),
   };
 
+  /**
+   * Creates a broker's backend and connects it in the background (docs/operations.md, "Start and
+   * stop"); resolves after the first attempt. Until connected the broker answers 503 and is not
+   * Ready with the reason; once connected its triggers start.
+   */
   async function startBroker(b: Topology['brokers'][number]): Promise<void> {
     const { namespace, name } = b.metadata;
+    const key = `${namespace}/${name}`;
     const cls = brokerClassOf(b);
+    let backend: Backend;
     try {
       const cfg = b.spec.config;
       const config =
         cfg?.kind === 'ConfigMap'
           ? (configMapData(topology, cfg.namespace ?? namespace, cfg.name) ?? {})
           : {};
-      const backend = registry.create(cls, config, {
-        logger: logger.child({ broker: `${namespace}/${name}` }),
+      backend = registry.create(cls, config, {
+        logger: logger.child({ broker: key }),
         topology,
         namespace,
         configRef: cfg,
         annotations: b.metadata.annotations ?? {},
+        clientName: clientName(`broker-${namespace}-${name}`),
       });
-      await backend.start();
-      brokers.set(`${namespace}/${name}`, {
-        namespace,
-        name,
-        backend,
-        topic: brokerTopic(namespace, name),
-        retentionMs: archiveRetentionOf(b),
-      });
-      statuses.set(
-        'Broker',
-        namespace,
-        name,
-        true,
-        'Ready',
-        `class ${cls}, backend ${backend.kind}`,
-      );
-      logger.info({ broker: name, namespace, class: cls }, 'broker ready');
     } catch (err) {
       statuses.set('Broker', namespace, name, false, 'BackendUnavailable', (err as Error).message);
       logger.error({ broker: name, namespace, err }, 'broker failed to start');
+      return;
     }
+    statuses.set('Broker', namespace, name, false, 'BackendStarting', `connecting (class ${cls})`);
+    const running = {
+      namespace,
+      name,
+      backend,
+      topic: brokerTopic(namespace, name),
+      retentionMs: archiveRetentionOf(b),
+    } as RunningBroker;
+    brokers.set(key, running);
+    running.connection = connectBackend(backend, {
+      onConnected: async () => {
+        if (stopping || brokers.get(key) !== running) return;
+        statuses.set(
+          'Broker',
+          namespace,
+          name,
+          true,
+          'Ready',
+          `class ${cls}, backend ${backend.kind}`,
+        );
+        logger.info({ broker: name, namespace, class: cls }, 'broker ready');
+        for (const t of topology.triggers)
+          if (t.metadata.namespace === namespace && triggerBroker(t) === name)
+            await startTrigger(t);
+        updateRouting();
+      },
+      onFailed: (message, attempt, retryInMs) => {
+        if (stopping || brokers.get(key) !== running) return;
+        statuses.set('Broker', namespace, name, false, 'BackendUnavailable', message);
+        const fields = { broker: name, namespace, attempt, retryInMs, err: message };
+        if (attempt === 1) logger.error(fields, 'broker failed to start');
+        else logger.warn(fields, 'broker backend still unavailable');
+      },
+    });
+    await running.connection.firstAttempt;
+  }
+
+  /** Retries a Trigger whose subscription failed (backend trouble) with capped backoff. */
+  function retryTriggerLater(key: string): void {
+    if (stopping) return;
+    const prev = triggerRetries.get(key);
+    clearTimeout(prev?.timer);
+    const attempt = (prev?.attempt ?? 0) + 1;
+    const timer = setTimeout(
+      () => {
+        const [ns, name] = key.split('/') as [string, string];
+        const t = topology.get('Trigger', ns, name);
+        if (!t || stopping || triggers.has(key)) triggerRetries.delete(key);
+        else void startTrigger(t);
+      },
+      Math.min(60_000, 2_000 * 2 ** (attempt - 1)),
+    );
+    triggerRetries.set(key, { timer, attempt });
   }
 
   /** Resolves, subscribes and records one Trigger; marks it not Ready (with why) on failure. */
   async function startTrigger(t: Trigger): Promise<void> {
+    const key = `${t.metadata.namespace}/${t.metadata.name}`;
+    if (triggers.has(key) || startingTriggers.has(key) || stopping) return;
+    startingTriggers.add(key);
+    try {
+      await startTriggerNow(t);
+    } finally {
+      startingTriggers.delete(key);
+    }
+  }
+
+  async function startTriggerNow(t: Trigger): Promise<void> {
     const { namespace, name } = t.metadata;
     const notReady = (reason: string, message: string) => {
       statuses.set('Trigger', namespace, name, false, reason, message);
       logger.warn({ trigger: name, namespace, reason, message }, 'trigger not ready');
     };
-    const brokerName = t.spec.broker ?? t.spec.brokerRef?.name ?? '';
+    const brokerName = triggerBroker(t);
     const broker = brokers.get(`${namespace}/${brokerName}`);
     if (!broker) {
       const exists = topology.get('Broker', namespace, brokerName) !== undefined;
+      const names = topology.brokers
+        .filter((b) => b.metadata.namespace === namespace)
+        .map((b) => b.metadata.name);
       return notReady(
         exists ? 'BrokerNotReady' : 'BrokerDoesNotExist',
-        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : 'does not exist'}`,
+        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : `does not exist${didYouMean(brokerName, names)}`}`,
       );
     }
+    if (!broker.connection.ready)
+      return notReady(
+        'BrokerNotReady',
+        `broker '${namespace}/${brokerName}' is not ready: ${broker.connection.lastError ?? 'connecting to its backend'}`,
+      );
     const brokerRes = topology.get('Broker', namespace, brokerName);
     const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
-    const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
-    if ('error' in subscriber) return notReady('SubscriberResolveFailed', subscriber.error);
+    // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
+    // for a connection, and no other trigger's hung subscriber can take them (docs/manifests.md).
+    const subscribeOptions = subscribeOptionsFor(t);
+    const triggerAgent = createDeliveryAgent({ connections: subscribeOptions.concurrency });
+    const failed = (reason: string, message: string) => {
+      void triggerAgent.close();
+      notReady(reason, message);
+    };
+    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, triggerAgent);
+    if ('error' in subscriber) return failed('SubscriberResolveFailed', subscriber.error);
     let deadLetter;
     if (delivery.deadLetterSink) {
-      const dls = await resolver.resolve(delivery.deadLetterSink, namespace);
-      if ('error' in dls) return notReady('DeadLetterSinkResolveFailed', dls.error);
+      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, triggerAgent);
+      if ('error' in dls) return failed('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
     const filterData = triggerFilterData(t);
@@ -303,10 +432,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     try {
       filter = compileTriggerFilter(
         { filter: t.spec.filter, filters: t.spec.filters },
-        { filterData },
+        { filterData, correlationKeys },
       );
     } catch (err) {
-      return notReady('InvalidFilter', (err as Error).message);
+      return failed('InvalidFilter', (err as Error).message);
     }
     const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
     const labels = { namespace, broker: brokerName, trigger: name };
@@ -334,12 +463,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         broker.topic,
         triggerSubscriptionName(namespace, name),
         dispatcher.handle,
-        subscribeOptionsFor(t),
+        subscribeOptions,
       );
     } catch (err) {
       dispatcher.close();
       gate.close();
-      return notReady('SubscribeFailed', (err as Error).message);
+      failed('SubscribeFailed', (err as Error).message);
+      return retryTriggerLater(`${namespace}/${name}`);
+    }
+    clearTimeout(triggerRetries.get(`${namespace}/${name}`)?.timer);
+    triggerRetries.delete(`${namespace}/${name}`);
+    if (stopping) {
+      await sub.close({ drainMs: 0 });
+      dispatcher.close();
+      gate.close();
+      await triggerAgent.close();
+      return;
     }
     triggers.set(`${namespace}/${name}`, {
       namespace,
@@ -348,10 +487,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       fingerprint: triggerFingerprint(topology, t),
       subscription: sub,
       dispatcher,
+      agent: triggerAgent,
       route: {
         key: triggerSubscriptionName(namespace, name),
         spec: { filter: t.spec.filter, filters: t.spec.filters },
-        options: { filterData },
+        options: { filterData, correlationKeys },
       },
       dispatcherOptions,
       gate,
@@ -372,6 +512,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     await t.subscription.close({ drainMs });
     t.dispatcher.close();
     flow.stopped(key, t.gate);
+    await t.agent.destroy();
     const backend = t.broker.backend as typeof t.broker.backend & {
       deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
     };
@@ -391,9 +532,42 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const b of brokers.values()) {
       if (!b.backend.setRouter) continue;
       const entries = [...triggers.values()].filter((t) => t.broker === b).map((t) => t.route);
+      entries.push(...pluginSubscriptions.routes(b.topic));
       const index = new RoutingIndex(entries);
       b.backend.setRouter(b.topic, (event) => index.match(event));
     }
+  }
+
+  /** Stops everything within about `drainMs`, whatever state the backends are in. */
+  async function stopAll(drainMs: number): Promise<void> {
+    for (const r of triggerRetries.values()) clearTimeout(r.timer);
+    triggerRetries.clear();
+    for (const b of brokers.values()) b.connection.cancel();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      applying.catch(() => undefined),
+      new Promise((r) => (timer = setTimeout(r, drainMs))),
+    ]);
+    clearTimeout(timer);
+    const closing = server.close({ drainMs });
+    await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+    await pluginSubscriptions.closeAll(drainMs);
+    const left = [...carryOver.values()];
+    carryOver.clear();
+    await Promise.all(left.map((c) => c.close({ drainMs })));
+    await replays.close();
+    const running = [...triggers.values()];
+    await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
+    for (const t of running) {
+      t.dispatcher.close();
+      flow.stopped(`${t.namespace}/${t.name}`, t.gate);
+    }
+    await Promise.all(running.map((t) => t.agent.destroy()));
+    await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
+    archive.close?.();
+    await closing;
+    await resolver.close();
+    await agent.close();
   }
 
   async function registerPlugins(): Promise<void> {
@@ -404,6 +578,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const prev = topology;
     const diff = diffTopology(prev, next);
     topology = next;
+    catalog.setTopology(next);
     for (const f of prev.functions)
       if (!next.get('Function', f.metadata.namespace, f.metadata.name))
         statuses.delete('Function', f.metadata.namespace, f.metadata.name);
@@ -443,6 +618,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const k of [...changed, ...added]) await startTrigger(wanted.get(k)!);
     for (const k of diff.brokersRemoved) {
       const b = brokers.get(k);
+      b?.connection.cancel();
       brokers.delete(k);
       const [ns, name] = k.split('/') as [string, string];
       statuses.delete('Broker', ns, name);
@@ -450,7 +626,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     updateRouting();
     if (diff.pluginsChanged) {
-      await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+      await Promise.all(plugins.map((p) => p.stop?.({ drainMs, reload: true })));
       hops.clear();
       addressables.clear();
       pluginRoutes.clear();
@@ -477,6 +653,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     statuses,
     metrics,
+    catalog,
     get topology() {
       return topology;
     },
@@ -486,10 +663,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async start() {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
-      for (const b of topology.brokers) await startBroker(b);
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
       flow.registerRoutes(server);
       registerReplayRoutes(server, replays);
+      registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
       server.route(
         '*',
@@ -505,32 +682,24 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         { fallback: true },
       );
       await registerPlugins();
+      // Listen first: /healthz answers and brokers answer 503 while backends connect.
       baseUrl = await server.listen();
+      await Promise.all(topology.brokers.map((b) => startBroker(b)));
       for (const t of topology.triggers) await startTrigger(t);
       updateRouting();
       replays.resume();
-      for (const p of plugins) await p.start?.(pluginContext);
+      for (const p of plugins) if (!stopping) await p.start?.(pluginContext);
+      starting = false;
       logger.info(
         { url: baseUrl, brokers: brokers.size, triggers: triggers.size },
         'tributary running',
       );
       return baseUrl;
     },
-    async stop({ drainMs = 10_000 } = {}) {
-      await applying.catch(() => undefined);
-      const closing = server.close({ drainMs });
-      await replays.close();
-      await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
-      const running = [...triggers.values()];
-      await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
-      for (const t of running) {
-        t.dispatcher.close();
-        flow.stopped(`${t.namespace}/${t.name}`, t.gate);
-      }
-      await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
-      archive.close?.();
-      await closing;
-      await agent.close();
+    stop({ drainMs = 10_000 } = {}) {
+      stopping = true;
+      stopped ??= stopAll(drainMs);
+      return stopped;
     },
     apply(next, { drainMs = 10_000 } = {}) {
       const run = applying.then(() => apply(next, drainMs));
