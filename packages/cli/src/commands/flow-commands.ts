@@ -36,15 +36,15 @@ export function registerFlowCommands(program: Command, done: (code: number) => v
   replay
     .command('list')
     .description('list replays and their progress')
-    .addOption(serverOption())
     .addOption(outputOption())
-    .action(async (opts) => done(await listReplays(opts)));
+    // --server belongs to `replay` (commander parses it there); optsWithGlobals merges it in.
+    .action(async (_opts, cmd: Command) => done(await listReplays(cmd.optsWithGlobals())));
   replay
     .command('cancel')
     .description('cancel a running replay')
     .argument('<id>', 'the replay id (see `tributary replay list`)')
-    .addOption(serverOption())
-    .action(async (id: string, opts) => {
+    .action(async (id: string, _opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ server: string }>();
       const r = await adminCall<WireReplay>(
         opts.server,
         'DELETE',
