@@ -19,7 +19,13 @@ export interface EventArchive {
   /** Keeps `events` of `broker` ("ns/name"); drops what is older than `retentionMs`. */
   append(broker: string, events: readonly CloudEvent[], retentionMs: number): void;
   /** Events of `broker` accepted in `[fromMs, toMs]` with `seq > afterSeq`, in order, at most `limit`. */
-  read(broker: string, fromMs: number, toMs: number, afterSeq: number, limit: number): ArchivedEvent[];
+  read(
+    broker: string,
+    fromMs: number,
+    toMs: number,
+    afterSeq: number,
+    limit: number,
+  ): ArchivedEvent[];
   /** How many events of `broker` were accepted in `[fromMs, toMs]`. */
   count(broker: string, fromMs: number, toMs: number): number;
   close?(): void;

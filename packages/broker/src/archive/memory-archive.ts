@@ -24,7 +24,13 @@ export class MemoryArchive implements EventArchive {
     if (drop > 0) ring.splice(0, drop);
   }
 
-  read(broker: string, fromMs: number, toMs: number, afterSeq: number, limit: number): ArchivedEvent[] {
+  read(
+    broker: string,
+    fromMs: number,
+    toMs: number,
+    afterSeq: number,
+    limit: number,
+  ): ArchivedEvent[] {
     const out: ArchivedEvent[] = [];
     for (const e of this.#rings.get(broker) ?? []) {
       if (e.seq <= afterSeq || e.archivedAt < fromMs || e.archivedAt > toMs) continue;

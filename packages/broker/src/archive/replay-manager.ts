@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { type CloudEvent, type Filter, type Logger, silentLogger, withAttributes } from '@tributary/core';
+import {
+  type CloudEvent,
+  type Filter,
+  type Logger,
+  silentLogger,
+  withAttributes,
+} from '@tributary/core';
 import { compileTriggerFilter } from '@tributary/filter';
 import { HttpError } from '../http/http-error.js';
 import type { EventArchive, ReplayRecord, ReplayStore } from './archive-types.js';
@@ -98,13 +104,19 @@ export class ReplayManager {
     if (this.#closed) throw new HttpError(503, 'the runtime is stopping');
     const broker = req.broker;
     if (typeof broker !== 'string' || !/^[^/]+\/[^/]+$/.test(broker))
-      throw new HttpError(400, `broker ${JSON.stringify(broker)} is invalid: write "<namespace>/<name>", e.g. "default/default"`);
+      throw new HttpError(
+        400,
+        `broker ${JSON.stringify(broker)} is invalid: write "<namespace>/<name>", e.g. "default/default"`,
+      );
     const brokerProblem = this.host.checkBroker(broker);
     if (brokerProblem) throw new HttpError(404, brokerProblem);
     const time = (field: 'from' | 'to') => {
       const v = req[field];
       if (typeof v !== 'string' || !RFC3339.test(v) || Number.isNaN(Date.parse(v)))
-        throw new HttpError(400, `${field} ${JSON.stringify(v)} is invalid: write an RFC 3339 time, e.g. "2026-01-31T12:00:00Z"`);
+        throw new HttpError(
+          400,
+          `${field} ${JSON.stringify(v)} is invalid: write an RFC 3339 time, e.g. "2026-01-31T12:00:00Z"`,
+        );
       return v;
     };
     const from = time('from');
@@ -113,7 +125,10 @@ export class ReplayManager {
       throw new HttpError(400, `from '${from}' is after to '${to}': swap them`);
     const trigger = req.trigger;
     if (trigger !== undefined && (typeof trigger !== 'string' || trigger === ''))
-      throw new HttpError(400, `trigger ${JSON.stringify(trigger)} is invalid: give a trigger name or leave it out`);
+      throw new HttpError(
+        400,
+        `trigger ${JSON.stringify(trigger)} is invalid: give a trigger name or leave it out`,
+      );
     if (trigger !== undefined) {
       const p = this.host.checkTrigger(broker, trigger);
       if (p) throw new HttpError(404, p);
@@ -121,7 +136,10 @@ export class ReplayManager {
     const filter = req.filter;
     if (filter !== undefined) {
       if (typeof filter !== 'string' || filter === '')
-        throw new HttpError(400, `filter ${JSON.stringify(filter)} is invalid: give a CESQL expression, e.g. "type = 'order.created'"`);
+        throw new HttpError(
+          400,
+          `filter ${JSON.stringify(filter)} is invalid: give a CESQL expression, e.g. "type = 'order.created'"`,
+        );
       compileReplayFilter(filter);
     }
     const record: ReplayRecord = {
@@ -140,7 +158,10 @@ export class ReplayManager {
     };
     this.#records.set(record.id, record);
     this.store.save(record);
-    this.#log.info({ replay: record.id, broker, trigger, from, to, total: record.total }, 'replay started');
+    this.#log.info(
+      { replay: record.id, broker, trigger, from, to, total: record.total },
+      'replay started',
+    );
     this.#run(record);
     return { ...record };
   }
@@ -226,7 +247,10 @@ export class ReplayManager {
         return await this.host.deliver(r.broker, r.trigger, event, signal);
       } catch (err) {
         if (signal.aborted) return undefined;
-        this.#log.warn({ replay: r.id, err: (err as Error).message }, 'replay delivery interrupted; retrying in 1 s');
+        this.#log.warn(
+          { replay: r.id, err: (err as Error).message },
+          'replay delivery interrupted; retrying in 1 s',
+        );
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 1000);
           signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });

@@ -14,10 +14,16 @@ export function registerReplayRoutes(server: HttpServer, replays: ReplayManager)
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      throw new HttpError(400, 'the body is not JSON: send {"broker":"ns/name","from":"<RFC 3339>","to":"<RFC 3339>"}');
+      throw new HttpError(
+        400,
+        'the body is not JSON: send {"broker":"ns/name","from":"<RFC 3339>","to":"<RFC 3339>"}',
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new HttpError(400, 'the body must be a JSON object: {"broker":"ns/name","from":…,"to":…}');
+      throw new HttpError(
+        400,
+        'the body must be a JSON object: {"broker":"ns/name","from":…,"to":…}',
+      );
     sendJson(res, 201, toWire(replays.start(parsed as ReplayRequest)));
   });
   server.route('GET', ADMIN_REPLAYS_PATH, (_req, res) => {

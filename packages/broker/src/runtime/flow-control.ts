@@ -153,7 +153,11 @@ export class FlowControl {
   /** Pauses or resumes a running Trigger; the override outlives trigger (and, with a store, process) restarts. */
   setPaused(key: string, paused: boolean): void {
     const e = this.#entries.get(key);
-    if (!e) throw new HttpError(404, `trigger '${key}' is not running (check \`tributary get triggers\`)`);
+    if (!e)
+      throw new HttpError(
+        404,
+        `trigger '${key}' is not running (check \`tributary get triggers\`)`,
+      );
     this.#overrides[key] = { paused };
     this.#store?.save(this.#overrides);
     e.gate.setPaused(paused);
@@ -171,9 +175,23 @@ export class FlowControl {
     const [ns, name] = key.split('/') as [string, string];
     const circuit = e.gate.circuit;
     if (e.gate.paused)
-      this.#statuses.set('Trigger', ns, name, true, 'Paused', `deliveries held until \`tributary resume trigger ${name} -n ${ns}\`; ${e.message}`);
+      this.#statuses.set(
+        'Trigger',
+        ns,
+        name,
+        true,
+        'Paused',
+        `deliveries held until \`tributary resume trigger ${name} -n ${ns}\`; ${e.message}`,
+      );
     else if (circuit !== 'closed')
-      this.#statuses.set('Trigger', ns, name, true, circuit === 'open' ? 'CircuitOpen' : 'CircuitHalfOpen', `circuit ${circuit}: deliveries wait for the cool-down, then one probe; ${e.message}`);
+      this.#statuses.set(
+        'Trigger',
+        ns,
+        name,
+        true,
+        circuit === 'open' ? 'CircuitOpen' : 'CircuitHalfOpen',
+        `circuit ${circuit}: deliveries wait for the cool-down, then one probe; ${e.message}`,
+      );
     else this.#statuses.set('Trigger', ns, name, true, 'Ready', e.message);
   }
 
