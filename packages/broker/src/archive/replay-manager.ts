@@ -142,6 +142,7 @@ export class ReplayManager {
         );
       compileReplayFilter(filter);
     }
+    const startedAt = new Date().toISOString();
     const record: ReplayRecord = {
       id: randomUUID(),
       broker,
@@ -150,10 +151,14 @@ export class ReplayManager {
       to,
       ...(filter !== undefined ? { filter } : {}),
       state: 'running',
-      total: this.archive.count(broker, Date.parse(from), Date.parse(to)),
+      total: this.archive.count(
+        broker,
+        Date.parse(from),
+        Math.min(Date.parse(to), Date.parse(startedAt)),
+      ),
       delivered: 0,
       failed: 0,
-      startedAt: new Date().toISOString(),
+      startedAt,
       cursor: 0,
     };
     this.#records.set(record.id, record);
@@ -213,7 +218,9 @@ export class ReplayManager {
   async #loop(r: ReplayRecord, signal: AbortSignal): Promise<void> {
     const filter = r.filter !== undefined ? compileReplayFilter(r.filter) : undefined;
     const fromMs = Date.parse(r.from);
-    const toMs = Date.parse(r.to);
+    // Only what was archived when the replay started: its own deliveries' replies (archived again
+    // as they re-enter the broker) must not feed the replay.
+    const toMs = Math.min(Date.parse(r.to), Date.parse(r.startedAt));
     for (;;) {
       const batch = this.archive.read(r.broker, fromMs, toMs, r.cursor, BATCH);
       if (batch.length === 0) break;
