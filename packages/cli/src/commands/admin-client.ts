@@ -20,10 +20,13 @@ export async function adminCall<T>(
     return undefined;
   }
   let res: Response;
+  // The admin token of `--admin-token-file` (docs/security.md), when the server requires one.
+  const token = process.env['TRIBUTARY_ADMIN_TOKEN'];
   try {
     res = await fetch(url, {
       method,
       headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         accept: 'application/json',
         ...(body ? { 'content-type': 'application/json' } : {}),
       },
