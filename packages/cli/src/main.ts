@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { registerFlowCommands } from './commands/flow-commands.js';
 
 // Each command's module is imported when that command runs, so `send` or `get` load neither the
 // broker nor any plugin (docs/architecture.md, "Lazy technology packages").
@@ -187,6 +188,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { createFunctionCommand } = await import('./commands/create-function.js');
       exitCode = await createFunctionCommand(name, opts);
     });
+
+  registerFlowCommands(program, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv as string[]);

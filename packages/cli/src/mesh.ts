@@ -26,7 +26,10 @@ import {
   type Runtime,
   type RuntimePlugin,
   type StatusBoard,
+  type ReplayRecord,
+  type RuntimeOptions,
   createRuntime,
+  flowStateFile,
 } from '@tributary/broker';
 import { FUNCTION_API_VERSION, meshSubscribersPlugin } from './mesh-subscribers.js';
 import type { FunctionHandler } from '@tributary/function';
@@ -362,11 +365,13 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       state = 'starting';
       const extra = hidden.length ? loadResources(hidden).topology.resources : [];
       let backends = options.backends ?? defaultBackends();
+      let durableParts: DurableRuntimeParts = {};
       if (options.dataDir !== undefined) {
         try {
           const durable = await openDurableBackend(options.dataDir, options.durability, logger);
           dataStore = durable.store;
           backends = backends.register(durable.provider);
+          durableParts = durable.runtimeParts;
         } catch (err) {
           state = 'stopped';
           cleanup();
@@ -381,6 +386,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         plugins: options.plugins ? [...options.plugins, subscribers] : createPlugins(),
         ...(options.plugins ? {} : { createPlugins }),
         backends,
+        ...durableParts,
         security: hooks,
         scrub: (text) => scrubber.scrub(text),
         ...(sec.tls ? { tls: sec.tls } : {}),
@@ -423,15 +429,36 @@ async function openDurableBackend(
   dir: string,
   durability: MeshOptions['durability'],
   logger: Logger,
-): Promise<{ store: { close(): void }; provider: BackendProvider<unknown> }> {
+): Promise<{
+  store: { close(): void };
+  provider: BackendProvider<unknown>;
+  runtimeParts: DurableRuntimeParts;
+}> {
   const sqlite = await import('@tributary/sqlite');
   const store = await sqlite.openDataStore({
     dir,
     ...(durability ? { durability } : {}),
     logger: logger.child({ component: 'data-store' }),
   });
-  return { store, provider: sqlite.sqliteBackendProvider(store) as BackendProvider<unknown> };
+  // The archive, replay progress and pause overrides live in the data directory too
+  // (docs/failed-deliveries.md).
+  const archive = await sqlite.openArchiveStore(dir, durability);
+  return {
+    store,
+    provider: sqlite.sqliteBackendProvider(store) as BackendProvider<unknown>,
+    runtimeParts: {
+      archive,
+      replayStore: {
+        list: () => archive.replays.list<ReplayRecord>(),
+        save: (r) => archive.replays.save(r),
+      },
+      flowState: flowStateFile(join(dir, 'flow-control.json')),
+    },
+  };
 }
+
+/** What a data directory adds to the runtime: durable archive, replay progress and pause state. */
+type DurableRuntimeParts = Pick<RuntimeOptions, 'archive' | 'replayStore' | 'flowState'>;
 
 function isCloudEvent(e: CloudEvent | EventInput): e is CloudEvent {
   const a = (e as { attributes?: unknown }).attributes;

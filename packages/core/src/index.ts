@@ -15,6 +15,7 @@ export * from './resources/eventtype.js';
 export * from './errors.js';
 export * from './resources/delivery.js';
 export * from './resources/annotations.js';
+export * from './resources/flow-annotations.js';
 export * from './manifest/types.js';
 export * from './manifest/registry.js';
 export * from './manifest/suggest.js';
