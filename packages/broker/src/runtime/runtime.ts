@@ -20,6 +20,10 @@ import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { registerOperationsRoutes } from '../observability/admin-api.js';
+import { DeadLetterService } from '../deadletters/dead-letter-service.js';
+import { DeadLetterMetrics } from '../deadletters/dead-letter-metrics.js';
+import { registerDeadLetterRoutes } from '../deadletters/dead-letter-api.js';
+import type { EventDispatcher } from '../dispatcher/dispatcher-types.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
@@ -45,7 +49,7 @@ interface RunningTrigger {
   readonly broker: RunningBroker;
   readonly fingerprint: string;
   readonly subscription: Subscription;
-  readonly dispatcher: { close(): void };
+  readonly dispatcher: EventDispatcher;
   readonly route: RoutingEntry;
 }
 
@@ -82,6 +86,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           triggerSubscriptionName(t.namespace, t.name),
         ),
       })),
+  });
+  const deadLetters = new DeadLetterService({
+    logger: logger.child({ component: 'dead-letters' }),
+    metrics: new DeadLetterMetrics(metrics.registry),
+    dispatcherOf: (o) =>
+      o.kind === 'Trigger' ? triggers.get(`${o.namespace}/${o.name}`)?.dispatcher : undefined,
+    memoryCapacity: options.deadLetterCapacity,
   });
   const server: HttpServer = createHttpServer({
     host: options.host ?? '127.0.0.1',
@@ -202,6 +213,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         configRef: cfg,
       });
       await backend.start();
+      deadLetters.attach({ namespace, name }, backend);
       brokers.set(`${namespace}/${name}`, {
         namespace,
         name,
@@ -261,6 +273,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       subscriber: subscriber.target,
       reply: ingressTarget(hop(namespace, brokerName)),
       deadLetter,
+      onExhausted: deadLetters.exhaustionHandler(
+        { namespace, name: brokerName },
+        { kind: 'Trigger', namespace, name },
+      ),
       policy: delivery,
       logger: triggerLog,
       onAttempt: (a) => metrics.attempt(labels, a),
@@ -382,6 +398,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       brokers.delete(k);
       const [ns, name] = k.split('/') as [string, string];
       statuses.delete('Broker', ns, name);
+      await deadLetters.detach({ namespace: ns, name });
       await b?.backend.close({ drainMs });
     }
     updateRouting();
@@ -413,6 +430,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     statuses,
     metrics,
+    deadLetters,
     get topology() {
       return topology;
     },
@@ -424,6 +442,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       for (const b of topology.brokers) await startBroker(b);
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      registerDeadLetterRoutes(server, deadLetters, {
+        authorizeWrite: options.authorizeAdminWrite,
+      });
       pluginRoutes.install(server);
       server.route(
         '*',
@@ -456,6 +477,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const running = [...triggers.values()];
       await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
       for (const t of running) t.dispatcher.close();
+      await deadLetters.close();
       await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
       await closing;
       await agent.close();
