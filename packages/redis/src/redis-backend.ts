@@ -12,6 +12,7 @@ import {
 } from '@tributary/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { encodeEntry } from './codec.js';
+import { createRedisDeadLetterStore } from './dead-letter-store.js';
 import { type RedisBackendConfig, redisBackendConfigSchema } from './config.js';
 import { createRetryQueue } from './retry-queue.js';
 import { startStreamConsumer } from './stream-consumer.js';
@@ -158,6 +159,8 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
       subs.add(sub);
       return sub;
     },
+
+    deadLetterStore: (broker) => createRedisDeadLetterStore(conn, broker),
 
     async close(o) {
       clearInterval(trimTimer);
