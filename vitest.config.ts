@@ -14,6 +14,7 @@ const pkgs = [
   'rabbitmq',
   'redis',
   'kafka',
+  'sqlite',
   'serving',
 ];
 /** Tests import workspace packages from their sources, so unit tests need no build. */

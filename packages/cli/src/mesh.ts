@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import {
+  type BackendProvider,
   type CloudEvent,
   ConfigError,
   type LoadResult,
@@ -47,6 +48,15 @@ export interface MeshOptions {
   readonly source?: string;
   /** How long `stop()` drains deliveries in flight. @default 10000 */
   readonly drainMs?: number;
+  /**
+   * A data directory: the default broker class and InMemoryChannel keep their events in an
+   * embedded SQLite database there (docs/embedded-durable.md). `start()` rejects with
+   * `DataDirLockedError` (from @tributary/sqlite) when another process owns it. When `backends`
+   * is given too, the embedded durable provider is registered on it for `MTChannelBasedBroker`.
+   */
+  readonly dataDir?: string;
+  /** With `dataDir`: `process-crash` (default) or `power-loss` (a sync per commit). */
+  readonly durability?: 'process-crash' | 'power-loss';
 }
 
 /** Which events an in-process subscriber gets: a Trigger's `filter` and/or `filters`. */
@@ -167,6 +177,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   const ids: string[] = [];
   let moduleDir: string | undefined;
   let runtime: Runtime | undefined;
+  let dataStore: { close(): void } | undefined;
   let state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
 
   function subscribe(
@@ -256,6 +267,8 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   }
 
   function cleanup(): void {
+    dataStore?.close();
+    dataStore = undefined;
     for (const id of ids) registry.delete(id);
     if (moduleDir) rmSync(moduleDir, { recursive: true, force: true });
   }
@@ -289,6 +302,18 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         throw new MeshStateError(`start(): the mesh is ${state}; create a new mesh to start again`);
       state = 'starting';
       const extra = hidden.length ? loadResources(hidden).topology.resources : [];
+      let backends = options.backends ?? defaultBackends();
+      if (options.dataDir !== undefined) {
+        try {
+          const durable = await openDurableBackend(options.dataDir, options.durability, logger);
+          dataStore = durable.store;
+          backends = backends.register(durable.provider);
+        } catch (err) {
+          state = 'stopped';
+          cleanup();
+          throw err;
+        }
+      }
       runtime = createRuntime({
         topology: extra.length ? createTopology([...topology.resources, ...extra]) : topology,
         logger,
@@ -296,7 +321,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         port: options.port ?? 0,
         plugins: options.plugins ?? defaultPlugins(),
         ...(options.plugins ? {} : { createPlugins: defaultPlugins }),
-        backends: options.backends ?? defaultBackends(),
+        backends,
       });
       try {
         const url = await runtime.start();
@@ -323,6 +348,21 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
     reload,
     subscribe: subscribe as Mesh['subscribe'],
   };
+}
+
+/** Opens the data directory; @tributary/sqlite (and better-sqlite3) load only here. */
+async function openDurableBackend(
+  dir: string,
+  durability: MeshOptions['durability'],
+  logger: Logger,
+): Promise<{ store: { close(): void }; provider: BackendProvider<unknown> }> {
+  const sqlite = await import('@tributary/sqlite');
+  const store = await sqlite.openDataStore({
+    dir,
+    ...(durability ? { durability } : {}),
+    logger: logger.child({ component: 'data-store' }),
+  });
+  return { store, provider: sqlite.sqliteBackendProvider(store) as BackendProvider<unknown> };
 }
 
 function isCloudEvent(e: CloudEvent | EventInput): e is CloudEvent {

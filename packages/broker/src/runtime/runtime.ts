@@ -211,6 +211,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         topology,
         namespace,
         configRef: cfg,
+        annotations: b.metadata.annotations ?? {},
       });
       await backend.start();
       deadLetters.attach({ namespace, name }, backend);
@@ -220,7 +221,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         backend,
         topic: brokerTopic(namespace, name),
       });
-      statuses.set('Broker', namespace, name, true, 'Ready', `class ${cls}`);
+      statuses.set(
+        'Broker',
+        namespace,
+        name,
+        true,
+        'Ready',
+        `class ${cls}, backend ${backend.kind}`,
+      );
       logger.info({ broker: name, namespace, class: cls }, 'broker ready');
     } catch (err) {
       statuses.set('Broker', namespace, name, false, 'BackendUnavailable', (err as Error).message);

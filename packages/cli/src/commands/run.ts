@@ -13,6 +13,10 @@ export interface RunOptions {
   logFormat?: LogFormat;
   /** Apply edits to the manifest files while running. */
   watch?: boolean;
+  /** Keep the default broker class's and InMemoryChannel's events in this directory. */
+  dataDir?: string;
+  /** With dataDir: `process-crash` (default) or `power-loss`. */
+  durability?: string;
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */
@@ -25,12 +29,25 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`--port '${opts.port}' must be a whole number from 0 to 65535\n`);
     return 1;
   }
+  const durability = opts.durability ?? 'process-crash';
+  if (durability !== 'process-crash' && durability !== 'power-loss') {
+    process.stderr.write(
+      `--durability '${durability}' is not known; use process-crash (the default) or power-loss\n`,
+    );
+    return 1;
+  }
   const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
   let mesh;
   try {
     mesh = await createMesh(
       { files: opts.filename },
-      { port, host: opts.host, logger, drainMs: DRAIN_MS },
+      {
+        port,
+        host: opts.host,
+        logger,
+        drainMs: DRAIN_MS,
+        ...(opts.dataDir ? { dataDir: opts.dataDir, durability } : {}),
+      },
     );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -40,7 +57,17 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   }
   const tracing = await setupTracing();
   if (tracing) logger.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
-  await mesh.start();
+  try {
+    await mesh.start();
+  } catch (err) {
+    // A data directory owned by another process, or not Tributary's: say so and exit non-zero.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('TRIB_ERR_DATA_DIR')) throw err;
+    logger.fatal({ err: (err as Error).message, code }, 'cannot use the data directory');
+    process.stderr.write(`${(err as Error).message}\n`);
+    await tracing?.shutdown();
+    return 1;
+  }
   const unwatch = opts.watch ? watchManifests(mesh, opts.filename, logger) : undefined;
   return new Promise<number>((resolve) => {
     let stopping = false;
