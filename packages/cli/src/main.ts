@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { getCommand } from './commands/get.js';
+import { registerDlqCommands } from './commands/dlq-program.js';
 import { validateCommand } from './commands/validate.js';
 import { sendCommand } from './commands/send.js';
 import { matchCommand } from './commands/match.js';
@@ -70,6 +71,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (kind: string, name: string | undefined, opts) => {
       exitCode = await getCommand(kind, name, opts);
     });
+
+  registerDlqCommands(program, (code) => (exitCode = code));
 
   program
     .command('validate')
