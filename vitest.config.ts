@@ -15,6 +15,7 @@ const pkgs = [
   'redis',
   'kafka',
   'sqlite',
+  'transforms',
   'serving',
 ];
 /** Tests import workspace packages from their sources, so unit tests need no build. */

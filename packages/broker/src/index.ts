@@ -87,6 +87,7 @@ export {
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
 export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,
   ingressTarget,
@@ -118,6 +119,13 @@ export {
   RABBITMQ_PARALLELISM_ANNOTATION,
   INITIAL_OFFSET_ANNOTATION,
 } from './runtime/subscribe-options.js';
+export {
+  topologyCorrelationKeys,
+  requestReplyKeysIn,
+  correlationSecret,
+  KNATIVE_SYSTEM_NAMESPACE,
+  REQUEST_REPLY_KEYS_SECRET,
+} from './runtime/correlation-keys.js';
 export {
   createMemoryDeadLetterStore,
   DEFAULT_MEMORY_DEAD_LETTER_CAPACITY,

@@ -24,7 +24,8 @@ import {
   createRuntime,
 } from '@tributary/broker';
 import type { FunctionHandler } from '@tributary/function';
-import { type EventInput, EventRejectedError, buildEvent } from '@tributary/sdk';
+import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } from '@tributary/sdk';
+import type { RequestReplyPlugin } from '@tributary/transforms';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
 import { defaultBackends, defaultPlugins } from './plugins.js';
 
@@ -109,6 +110,18 @@ export interface Mesh {
     handler: FunctionHandler,
   ): MeshSubscription;
   subscribe(namespace: string, broker: string, handler: FunctionHandler): MeshSubscription;
+  /**
+   * Sends a request through RequestReply `namespace/name` in-process (no HTTP) and resolves with
+   * the reply event. Throws `ReplyTimeoutError` (from @tributary/sdk) when no reply arrives within
+   * `timeout` ms (at most the RequestReply's `spec.timeout`), `EventRejectedError` for the other
+   * refusals (404 unknown, 400 bad id, 409 id already waiting, 503 full or not Ready).
+   */
+  request(
+    namespace: string,
+    name: string,
+    event: CloudEvent | EventInput,
+    options?: { timeout?: number; signal?: AbortSignal },
+  ): Promise<CloudEvent>;
   /**
    * Loads the input again (the manifest files, or `resources` when given) and applies it to the
    * running mesh (see `Runtime.apply`). Rejects with `ConfigError` listing every problem and
@@ -266,6 +279,38 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
     return { status: r.status };
   }
 
+  let plugins: readonly RuntimePlugin[] = options.plugins ?? [];
+  const createPlugins = (): RuntimePlugin[] => {
+    const created = defaultPlugins();
+    plugins = created;
+    return created;
+  };
+
+  async function request(
+    namespace: string,
+    name: string,
+    event: CloudEvent | EventInput,
+    o: { timeout?: number; signal?: AbortSignal } = {},
+  ): Promise<CloudEvent> {
+    const address = `${runtime?.url ?? ''}/${namespace}/requestreplies/${name}`;
+    if (!runtime || state !== 'running')
+      throw new MeshStateError(
+        `request('${namespace}', '${name}'): the mesh is ${state}; call start() first`,
+      );
+    const rr = plugins.find((p) => p.name === 'requestreply') as RequestReplyPlugin | undefined;
+    if (!rr?.request)
+      throw new MeshStateError(`request(): no RequestReply plugin runs in this mesh`);
+    const ce = isCloudEvent(event) ? event : buildEvent(event, options.source ?? '/tributary/mesh');
+    const r = await rr.request(namespace, name, ce, {
+      ...(o.timeout === undefined ? {} : { timeoutMs: o.timeout }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (r.status === 200 && 'event' in r) return r.event;
+    const error = 'error' in r ? r.error : '';
+    if (r.status === 504) throw new ReplyTimeoutError(address, o.timeout ?? 0, error);
+    throw new EventRejectedError(r.status, error, 1, address);
+  }
+
   function cleanup(): void {
     dataStore?.close();
     dataStore = undefined;
@@ -319,15 +364,18 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         logger,
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
-        plugins: options.plugins ?? defaultPlugins(),
-        ...(options.plugins ? {} : { createPlugins: defaultPlugins }),
+        plugins: options.plugins ?? createPlugins(),
+        ...(options.plugins ? {} : { createPlugins }),
         backends,
       });
       try {
         const url = await runtime.start();
-        state = 'running';
+        // stop() may have run while starting (state is then 'stopped').
+        const now = state as typeof state | 'stopped';
+        if (now === 'starting') state = 'running';
         return url;
       } catch (err) {
+        if ((state as typeof state | 'stopped') === 'stopped') throw err; // stop() cleans up
         state = 'stopped';
         await runtime.stop({ drainMs: 0 }).catch(() => undefined);
         cleanup();
@@ -345,6 +393,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       }
     },
     publish,
+    request,
     reload,
     subscribe: subscribe as Mesh['subscribe'],
   };

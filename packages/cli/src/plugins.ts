@@ -5,13 +5,20 @@ import { createServingPlugin, registerServingKinds } from '@tributary/serving';
 import { createSourcesPlugin } from '@tributary/sources';
 import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
 import { createRedisPlugin, redisBackendProvider } from '@tributary/redis';
+import {
+  createEventTransformPlugin,
+  createRequestReplyPlugin,
+  registerTransformsKinds,
+} from '@tributary/transforms';
 
 /**
  * Kinds registered explicitly (packages added since the second wave have no import side effects):
- * the serving kinds (Service, JobSink). Runs when this module loads, before any manifest does.
+ * the serving kinds (Service, JobSink) and the transforms kinds (EventTransform, RequestReply).
+ * Runs when this module loads, before any manifest does.
  */
 export function registerKinds(): void {
   registerServingKinds();
+  registerTransformsKinds();
 }
 registerKinds();
 
@@ -27,6 +34,8 @@ export function defaultPlugins(): RuntimePlugin[] {
     createSourcesPlugin(),
     createRabbitmqSourcePlugin(),
     createRedisPlugin(),
+    createEventTransformPlugin(),
+    createRequestReplyPlugin(),
   ];
 }
 

@@ -5,6 +5,7 @@ import type { BackendRegistry } from './backend-registry.js';
 import type { Registry } from 'prom-client';
 import type { Addressable, IngressHop, Resolved } from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
+import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
 
 /**
  * What a plugin (flows, sources, …) gets from the runtime. Plugins build on this public surface
@@ -45,6 +46,11 @@ export interface PluginContext {
     broker: string,
     events: CloudEvent[],
   ): Promise<{ status: number; error?: string }>;
+  /**
+   * Subscribes to a running broker like a Trigger would (filter, routing, delivery policy, replies
+   * into the broker), from `start` on. Close it in `stop`.
+   */
+  subscribeBroker(spec: BrokerSubscriptionSpec): Promise<BrokerSubscription | { error: string }>;
 }
 
 /**
