@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { DeadLetterEntryJson } from '@tributary/core';
+import { deleteRabbitmqTopology } from '@tributary/rabbitmq';
 import { type HttpSink, startHttpSink } from '@tributary/testkit';
 import {
   runCli,
@@ -21,14 +22,14 @@ import {
 
 const procs: TributaryProcess[] = [];
 const sinks: HttpSink[] = [];
-const cleanups: Array<() => void> = [];
+const cleanups: Array<() => void | Promise<void>> = [];
 
 afterEach(async () => {
   for (const p of procs.splice(0)) await p.stop('SIGKILL');
   for (const s of sinks.splice(0)) await s.close();
 });
-afterAll(() => {
-  for (const c of cleanups) c();
+afterAll(async () => {
+  for (const c of cleanups) await c();
 });
 
 /** A subscriber whose answer the test switches: fail (503 with a body), ok (200) or hang. */
@@ -279,6 +280,38 @@ data:
         annotations: `  annotations: { eventing.knative.dev/broker.class: Redis }
 spec:
   config: { apiVersion: v1, kind: ConfigMap, name: ${broker}-config }`,
+        args: [],
+      };
+    },
+  },
+  {
+    name: 'rabbitmq',
+    setup: (broker) => {
+      const exchange = `knative-broker-default-${broker}`;
+      cleanups.push(() =>
+        deleteRabbitmqTopology('amqp://guest:guest@127.0.0.1:5672', {
+          exchanges: [exchange],
+          queues: [
+            `${exchange}.knative-trigger-default-orders`,
+            `tributary.deadletters.default.${broker}`,
+          ],
+        }),
+      );
+      return {
+        prelude: `apiVersion: v1
+kind: Secret
+metadata: { name: ${broker}-creds }
+stringData: { uri: "http://127.0.0.1:15672", port: "5672", username: guest, password: guest }
+---
+apiVersion: eventing.knative.dev/v1alpha1
+kind: RabbitmqBrokerConfig
+metadata: { name: ${broker}-config }
+spec:
+  rabbitmqClusterReference: { connectionSecret: { name: ${broker}-creds } }
+---`,
+        annotations: `  annotations: { eventing.knative.dev/broker.class: RabbitMQBroker }
+spec:
+  config: { apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: ${broker}-config }`,
         args: [],
       };
     },
