@@ -32,3 +32,4 @@ export {
   type KafkaSourceRunnerOptions,
 } from './source/kafka-source-runner.js';
 export { createKafkaPlugin, KAFKA_CHANNEL_CONFIG, type KafkaPluginOptions } from './plugin.js';
+export { createKafkaDeadLetterStore, deadLetterTopicName } from './dead-letter-store.js';
