@@ -9,10 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterEntryJson } from '@tributary/core';
 import { deleteRabbitmqTopology } from '@tributary/rabbitmq';
-import { type HttpSink, startHttpSink } from '@tributary/testkit';
+import {
+  type HttpSink,
+  type KafkaMockCluster,
+  startHttpSink,
+  startKafkaMock,
+} from '@tributary/testkit';
 import {
   runCli,
   startTributary,
@@ -28,8 +33,13 @@ afterEach(async () => {
   for (const p of procs.splice(0)) await p.stop('SIGKILL');
   for (const s of sinks.splice(0)) await s.close();
 });
+let kafka: KafkaMockCluster | undefined;
+beforeAll(async () => {
+  kafka = await startKafkaMock();
+}, 30_000);
 afterAll(async () => {
   for (const c of cleanups) await c();
+  await kafka?.stop();
 });
 
 /** A subscriber whose answer the test switches: fail (503 with a body), ok (200) or hang. */
@@ -315,6 +325,26 @@ spec:
         args: [],
       };
     },
+  },
+  {
+    name: 'kafka (librdkafka mock cluster)',
+    setup: (broker) => ({
+      prelude: `apiVersion: v1
+kind: ConfigMap
+metadata: { name: ${broker}-config }
+data:
+  bootstrap.servers: "${kafka!.bootstrapServers}"
+  default.topic.partitions: "1"
+  default.topic.replication.factor: "1"
+  session.timeout.ms: "6000"
+  rebalance.timeout.ms: "6000"
+  heartbeat.interval.ms: "300"
+---`,
+      annotations: `  annotations: { eventing.knative.dev/broker.class: Kafka }
+spec:
+  config: { apiVersion: v1, kind: ConfigMap, name: ${broker}-config }`,
+      args: [],
+    }),
   },
   {
     name: 'embedded durable (--data-dir)',
