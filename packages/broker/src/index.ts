@@ -86,13 +86,15 @@ export {
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
-export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { CarriedOver, PluginContext, RuntimePlugin } from './runtime/plugin.js';
 export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,
   ingressTarget,
   type IngressHop,
   type Resolved,
+  type ResolveOptions,
+  type SecurityHooks,
   type AddressableLookup,
   type Addressable,
   apiGroup,
@@ -148,3 +150,34 @@ export {
   type PurgeResponse,
   type DeadLetterRoutesOptions,
 } from './deadletters/dead-letter-api.js';
+export {
+  EventCatalog,
+  autoEventTypeName,
+  type CatalogOptions,
+  type CatalogEventType,
+  type EventTypeOrigin,
+} from './catalog/event-catalog.js';
+export {
+  SchemaAccumulator,
+  DEFAULT_INFERENCE_LIMITS,
+  type InferenceLimits,
+  type JsonSchema,
+} from './catalog/schema-inference.js';
+export {
+  registerCatalogRoutes,
+  ADMIN_EVENTTYPES_PATH,
+  type EventTypeList,
+} from './catalog/catalog-routes.js';
+export {
+  type AdminAccess,
+  type ServerLimits,
+  type TlsFiles,
+  DEFAULT_LIMITS,
+  isAdminPath,
+  isLoopback,
+} from './http/server-security.js';
+export {
+  UNKNOWN_BROKER_LABEL,
+  MAX_EVENT_TYPES_PER_BROKER,
+  OTHER_EVENT_TYPE_LABEL,
+} from './observability/metrics.js';

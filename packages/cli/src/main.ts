@@ -6,6 +6,7 @@ import { validateCommand } from './commands/validate.js';
 import { sendCommand } from './commands/send.js';
 import { matchCommand } from './commands/match.js';
 import { createFunctionCommand } from './commands/create-function.js';
+import { codegenCommand } from './commands/codegen.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -38,6 +39,38 @@ export async function main(argv: readonly string[]): Promise<number> {
         .choices(['process-crash', 'power-loss'])
         .default(process.env['TRIBUTARY_DURABILITY'] || 'process-crash'),
     )
+    .option(
+      '--tls-cert <file>',
+      'PEM certificate: serve HTTPS only (reloaded when the file changes)',
+    )
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option(
+      '--tls-client-ca <file>',
+      'PEM CA bundle: require client certificates it signed (mutual TLS)',
+    )
+    .addOption(
+      new Option('--tls-min-version <version>', 'lowest TLS version accepted')
+        .choices(['TLSv1.2', 'TLSv1.3'])
+        .default('TLSv1.2'),
+    )
+    .option(
+      '--admin-token-file <file>',
+      'file holding the bearer token that /admin/*, /metrics and /console require',
+    )
+    .option(
+      '--keys-dir <dir>',
+      "where Tributary's signing keys persist (default: <data-dir>/keys with --data-dir, else in memory)",
+    )
+    .option(
+      '--public-url <url>',
+      "issuer URL of Tributary's delivery tokens (default: the server URL)",
+    )
+    .option(
+      '--request-timeout <ms>',
+      'time for a whole request (headers and body) to arrive',
+      '30000',
+    )
+    .option('--headers-timeout <ms>', 'time for the request headers to arrive', '10000')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -93,6 +126,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--data <data>', 'event data (a JSON value, or text with --content-type)')
     .option('--content-type <type>', 'datacontenttype', 'application/json')
     .option('-e, --extension <name=value>', 'an extension attribute (repeatable)', collect, [])
+    .option('--token <token>', 'send Authorization: Bearer <token> (default: $TRIBUTARY_TOKEN)')
     .addOption(
       new Option('--mode <mode>', 'content mode')
         .choices(['binary', 'structured'])
@@ -119,6 +153,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .action(async (opts) => {
       exitCode = await matchCommand(opts);
+    });
+
+  program
+    .command('codegen')
+    .description('generate typed event definitions (defineEvent + zod) from the event catalog')
+    .addOption(new Option('--lang <lang>', 'target language').choices(['ts']).makeOptionMandatory())
+    .option(
+      '--server <url>',
+      'base URL of a running tributary (default: TRIBUTARY_SERVER or http://127.0.0.1:8080)',
+    )
+    .option(
+      '-f, --filename <path>',
+      'read EventTypes from manifests instead (repeatable)',
+      collect,
+      [],
+    )
+    .option('-n, --namespace <ns>', 'only this namespace (with --server)')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (opts) => {
+      exitCode = await codegenCommand(opts);
     });
 
   program

@@ -33,3 +33,11 @@ export {
 } from './source/kafka-source-runner.js';
 export { createKafkaPlugin, KAFKA_CHANNEL_CONFIG, type KafkaPluginOptions } from './plugin.js';
 export { createKafkaDeadLetterStore, deadLetterTopicName } from './dead-letter-store.js';
+export * from './channel/kafka-channel-resource.js';
+export * from './sink/kafka-sink-resource.js';
+export {
+  kafkaSinkRecord,
+  startKafkaSinkWriter,
+  type KafkaSinkWriter,
+} from './sink/kafka-sink-writer.js';
+export { KAFKA_SINK_PATH } from './sink/kafka-sinks.js';

@@ -4,6 +4,7 @@ import {
   decodeHttp,
   detectContentMode,
   encodeHttp,
+  redactUrl,
   silentLogger,
 } from '@tributary/core';
 import { Agent, type Dispatcher, request } from 'undici';
@@ -13,6 +14,7 @@ import {
   type SendOutcome,
   attemptSignal,
   isSuccessStatus,
+  preparationFailed,
 } from './delivery-target.js';
 
 /**
@@ -68,6 +70,16 @@ export interface HttpTargetOptions {
   readonly maxReplyBytes?: number;
   /** Debug logs (non-CloudEvent 2xx bodies). @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * The `Authorization` header of each attempt (Tributary's token for the Destination's
+   * `audience`, docs/security.md); asked at every attempt, so it may come from a cache.
+   */
+  readonly authorization?: (() => Promise<string>) | undefined;
+  /** Extra headers computed from the event id and the encoded body (Standard Webhooks signature). */
+  readonly sign?:
+    ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
+  /** The URL is Tributary's own ingress: deliver `knativebrokerttl` (see DeliveryTarget.keepsTtl). */
+  readonly keepsTtl?: boolean;
 }
 
 /** Bytes of a non-reply body kept for error reporting (knativeerrordata needs 768). */
@@ -91,7 +103,14 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
   const log = options.logger ?? silentLogger;
 
   async function send(event: CloudEvent, opts: SendOptions): Promise<SendOutcome> {
-    const { headers: ceHeaders, body } = encodeHttp(event, opts.format);
+    let encoded: ReturnType<typeof encodeHttp>;
+    try {
+      encoded = encodeHttp(event, opts.format);
+    } catch (err) {
+      // A failed attempt like any other (retried, then dead-lettered), never a thrown handler.
+      return { kind: 'error', message: preparationFailed(err) };
+    }
+    const { headers: ceHeaders, body } = encoded;
     const headers: Record<string, string> = {
       'kn-namespace': options.namespace,
       ...lowerCased(opts.headers),
@@ -99,15 +118,21 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     };
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
-    const { signal, timedOut } = attemptSignal(opts.signal, opts.timeoutMs);
+    if (options.sign) Object.assign(headers, options.sign(event.attributes['id'] ?? '', body));
+    const attempt = attemptSignal(opts.signal, opts.timeoutMs);
+    const signal = attempt.signal;
     try {
-      const res = await request(url, {
+      if (options.authorization) headers['authorization'] = await options.authorization();
+      const pending = request(url, {
         method: 'POST',
         headers,
         body: body === undefined ? null : body,
         dispatcher,
         signal,
       });
+      // undici notices an abort only once the request has a connection: the race makes the
+      // timeout cover the wait for one too.
+      const res = signal === undefined ? await pending : await untilAborted(pending, signal);
       const resHeaders = flattenHeaders(res.headers);
       const isCe =
         isSuccessStatus(res.statusCode) &&
@@ -117,7 +142,7 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
       if (!isCe) {
         if (isSuccessStatus(res.statusCode) && read.bytes.byteLength > 0) {
           log.debug(
-            { url, status: res.statusCode },
+            { url: redactUrl(url), status: res.statusCode },
             '2xx response body is not a CloudEvent: success without reply',
           );
         }
@@ -153,15 +178,49 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
         };
       }
     } catch (err) {
-      if (timedOut())
+      if (attempt.timedOut())
         return { kind: 'error', message: `timeout after ${opts.timeoutMs} ms`, timedOut: true };
       if (opts.signal?.aborted)
         return { kind: 'error', message: 'delivery aborted', aborted: true };
       return { kind: 'error', message: errorMessage(err) };
+    } finally {
+      attempt.done();
     }
   }
 
-  return { url, send };
+  // `url` is what logs, metrics, statuses and knativeerrordest show: never its credentials.
+  const shown = redactUrl(url);
+  return options.keepsTtl ? { url: shown, send, keepsTtl: true } : { url: shown, send };
+}
+
+/**
+ * Settles like `pending`, or rejects with the signal's reason as soon as it aborts; a response that
+ * arrives after that has its body destroyed so its connection is not left busy.
+ */
+function untilAborted(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const onAbort = (): void => {
+      done = true;
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (done) res.body.destroy();
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!done) reject(err);
+      },
+    );
+  });
 }
 
 function lowerCased(h: Readonly<Record<string, string>> | undefined): Record<string, string> {

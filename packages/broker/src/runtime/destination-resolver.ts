@@ -1,15 +1,21 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Agent } from 'undici';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Agent } from 'undici';
 import {
+  type DeliveryCredentials,
+  type DeliveryOwner,
   type Destination,
+  type IngressAuthorizer,
   type Logger,
   type RefTargetKind,
+  oidcSubjectOf,
   refTarget,
   resolveUri,
 } from '@tributary/core';
 import type { CloudEvent } from '@tributary/core';
 import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
-import { createHttpTarget } from '../dispatcher/http-target.js';
+import { createDeliveryAgent, createHttpTarget } from '../dispatcher/http-target.js';
 import { createFunctionTarget, loadFunctionModule } from '../dispatcher/function-target.js';
 
 /** What a Destination's `ref` may point at, from the runtime's point of view. */
@@ -18,6 +24,8 @@ export interface AddressableLookup {
   ingress(kind: RefTargetKind, namespace: string, name: string): IngressHop | undefined;
   /** A Function resource's spec by namespace and name. */
   functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
+  /** True when an absolute URI addresses this process's own HTTP server. */
+  isOwnServer?(url: URL): boolean;
   /**
    * An addressable a plugin registered (a Service, a JobSink, …) by the ref's API group (any
    * version), kind, namespace and name; consulted before anything else.
@@ -64,22 +72,120 @@ export interface IngressHop {
 export type Resolved = { target: DeliveryTarget } | { error: string };
 
 /**
+ * The security hooks the runtime holds (docs/security.md); the auth plugin fills them. Read at
+ * every use, so a reload that changes them takes effect at once.
+ */
+export interface SecurityHooks {
+  /** Decides ingress requests (HTTP and in-process hops from a known owner). */
+  authorizer?: IngressAuthorizer | undefined;
+  /** Mints `Authorization` for Destinations with an `audience`. */
+  credentials?: DeliveryCredentials | undefined;
+}
+
+/** Who a Destination is resolved for, how its deliveries are signed, and over which pool. */
+export interface ResolveOptions {
+  /** The connection pool of HTTP targets (a Trigger's own); else one per destination URL. */
+  readonly agent?: Agent | undefined;
+  /** The Trigger, Subscription or source delivering: names the token's `sub`, identifies in-process senders. */
+  readonly owner?: DeliveryOwner | undefined;
+  /** Standard Webhooks key: deliveries get `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+  readonly sign?:
+    ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
+}
+
+/** Kinds of in-process ingress hops, as an EventPolicy names them. */
+const HOP_KIND: Record<string, string> = {
+  broker: 'Broker',
+  channel: 'Channel',
+  sequence: 'Sequence',
+  parallel: 'Parallel',
+};
+
+/**
  * Turns Destinations into delivery targets: absolute URIs become HTTP targets; refs to Functions
  * become HTTP or in-process targets; refs to Brokers become in-process ingress hops. Loaded
  * function modules are cached per file and export.
  */
 export class DestinationResolver {
   readonly #modules = new Map<string, Promise<DeliveryTarget>>();
+  /** One pool per destination URL for callers without their own (Subscriptions, flows, sources). */
+  readonly #perDestination = new Map<string, Agent>();
+  /** One agent per private CA bundle (Destination `CACerts`). */
+  readonly #caAgents = new Map<string, Agent>();
 
   constructor(
     private readonly lookup: AddressableLookup,
-    private readonly agent: Agent,
     private readonly logger: Logger,
+    private readonly security: SecurityHooks = {},
   ) {}
 
-  async resolve(dest: Destination, namespace: string): Promise<Resolved> {
-    if (!dest.ref)
-      return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
+  /** An HTTP target with the Destination's CA, audience token and signing. */
+  #http(
+    url: string,
+    dest: Destination,
+    namespace: string,
+    o: ResolveOptions,
+    keepsTtl = false,
+  ): DeliveryTarget {
+    const audience = dest.audience;
+    const owner = o.owner;
+    const security = this.security;
+    return createHttpTarget(url, {
+      agent: dest.CACerts ? this.#caAgent(dest.CACerts) : (o.agent ?? this.#agentFor(url)),
+      namespace,
+      keepsTtl,
+      ...(audience && owner
+        ? {
+            authorization: () => {
+              const c = security.credentials;
+              if (!c)
+                return Promise.reject(
+                  new Error(
+                    `audience '${audience}' needs Tributary's signing keys, which are not loaded`,
+                  ),
+                );
+              return c.authorization(owner, audience);
+            },
+          }
+        : {}),
+      ...(o.sign ? { sign: o.sign } : {}),
+    });
+  }
+
+  #caAgent(pem: string): Agent {
+    const key = createHash('sha256').update(pem).digest('hex');
+    let a = this.#caAgents.get(key);
+    if (!a) {
+      a = new Agent({
+        connections: 128,
+        pipelining: 1,
+        keepAliveTimeout: 4_000,
+        connect: { timeout: 10_000, ca: pem },
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      this.#caAgents.set(key, a);
+    }
+    return a;
+  }
+
+  /**
+   * Resolves `dest`. HTTP targets use `options.agent` when given (a Trigger's own pool), else a
+   * pool of their own per destination URL: either way one subscriber's hung connections cannot take
+   * the connections of another (docs/manifests.md, delivery). `owner` names who delivers (tokens,
+   * EventPolicies; docs/security.md).
+   */
+  async resolve(
+    dest: Destination,
+    namespace: string,
+    options: ResolveOptions = {},
+  ): Promise<Resolved> {
+    if (!dest.ref) {
+      const uri = dest.uri as string;
+      // A URI into our own server is an ingress hop over HTTP: it keeps the TTL, so loops end.
+      const keepsTtl = this.lookup.isOwnServer?.(new URL(uri)) === true;
+      return { target: this.#http(uri, dest, namespace, options, keepsTtl) };
+    }
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
@@ -90,10 +196,7 @@ export class DestinationResolver {
       if ('error' in registered) return { error: `ref ${refText}: ${registered.error}` };
       if ('url' in registered)
         return {
-          target: createHttpTarget(resolveUri(registered.url, dest.uri), {
-            agent: this.agent,
-            namespace,
-          }),
+          target: this.#http(resolveUri(registered.url, dest.uri), dest, namespace, options),
         };
       return { target: registered.target(dest.uri) };
     }
@@ -111,9 +214,7 @@ export class DestinationResolver {
       if (!fn)
         return { error: `ref ${refText} does not exist: declare ${FUNCTION_HINT(ref.name)}` };
       if (fn.url)
-        return {
-          target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }),
-        };
+        return { target: this.#http(resolveUri(fn.url, dest.uri), dest, namespace, options) };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
       let pending = this.#modules.get(cacheKey);
@@ -141,7 +242,54 @@ export class DestinationResolver {
       return {
         error: `ref ${refText} is an in-process ingress: uri '${dest.uri}' cannot be added to it`,
       };
-    return { target: ingressTarget(hop) };
+    return { target: ingressTarget(this.#guarded(hop, target.kind, ns, ref.name, options.owner)) };
+  }
+
+  /**
+   * An in-process hop from a known owner (a source, a Trigger) is authorized as the owner's
+   * subject, so EventPolicy `from.ref` entries name in-process senders.
+   */
+  #guarded(
+    hop: IngressHop,
+    kind: string,
+    ns: string,
+    name: string,
+    owner?: DeliveryOwner,
+  ): IngressHop {
+    if (!owner) return hop;
+    const security = this.security;
+    const subject = oidcSubjectOf(owner);
+    const resource = { kind: HOP_KIND[kind] ?? kind, namespace: ns, name };
+    return {
+      get url() {
+        return hop.url;
+      },
+      async ingest(events) {
+        const authorizer = security.authorizer;
+        if (authorizer) {
+          const d = await authorizer.authorize({ subject, events }, resource);
+          if (!d.allowed) return { status: d.status, error: d.message };
+        }
+        return hop.ingest(events);
+      },
+    };
+  }
+
+  #agentFor(url: string): Agent {
+    let agent = this.#perDestination.get(url);
+    if (!agent) {
+      agent = createDeliveryAgent();
+      this.#perDestination.set(url, agent);
+    }
+    return agent;
+  }
+
+  /** Closes the per-destination pools (the runtime stops). */
+  async close(): Promise<void> {
+    const agents = [...this.#perDestination.values(), ...this.#caAgents.values()];
+    this.#perDestination.clear();
+    this.#caAgents.clear();
+    await Promise.all(agents.map((a) => a.destroy()));
   }
 }
 
@@ -151,7 +299,11 @@ export function ingressTarget(hop: IngressHop): DeliveryTarget {
     get url() {
       return hop.url;
     },
+    keepsTtl: true,
     async send(event: CloudEvent): Promise<SendOutcome> {
+      // Yield to the event loop between in-process hops: a loop through brokers or channels is
+      // otherwise an endless chain of microtasks that starves I/O, /healthz and SIGTERM.
+      await yieldToEventLoop();
       const r = await hop.ingest([event]);
       const body = r.error ? Buffer.from(JSON.stringify({ error: r.error })) : new Uint8Array();
       return { kind: 'response', status: r.status, headers: {}, body };

@@ -1,6 +1,7 @@
 import { ADMIN_RESOURCES_PATH, kindMatches, type ResourceRow } from '@tributary/broker';
 import { ADMIN_JOBS_PATH, type JobRecord } from '@tributary/serving';
 import { stringify } from 'yaml';
+import { getEventTypes } from './get-eventtypes.js';
 
 export interface GetOptions {
   server: string;
@@ -17,6 +18,7 @@ export async function getCommand(
   name: string | undefined,
   opts: GetOptions,
 ): Promise<number> {
+  if (kindMatches('EventType', kind)) return getEventTypes(name, opts);
   const jobs = kindMatches('job', kind);
   let base: URL;
   try {
@@ -32,7 +34,14 @@ export async function getCommand(
   if (opts.namespace) base.searchParams.set('namespace', opts.namespace);
   let res: Response;
   try {
-    res = await fetch(base, { headers: { accept: 'application/json' } });
+    // The admin token of `--admin-token-file` (docs/security.md), when the server requires one.
+    const token = process.env['TRIBUTARY_ADMIN_TOKEN'];
+    res = await fetch(base, {
+      headers: {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message;
     process.stderr.write(
