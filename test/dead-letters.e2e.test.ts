@@ -4,7 +4,7 @@
  * entries survive SIGKILL, and a redrive killed mid-delivery loses nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -263,6 +263,34 @@ describe('dead-letter store on the memory backend', () => {
     const cli = await runCli(['dlq', 'redrive', '--server', p.baseUrl]);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain('--all');
+  }, 60_000);
+});
+
+describe('dead-letter admin API behind --admin-token-file', () => {
+  it('refuses list, redrive and purge without the token; the CLI sends $TRIBUTARY_ADMIN_TOKEN', async () => {
+    const { sink } = await switchableSink();
+    const tokenDir = mkdtempSync(path.join(os.tmpdir(), 'tributary-dlq-token-'));
+    cleanups.push(() => rmSync(tokenDir, { recursive: true, force: true }));
+    const token = `t-${randomUUID()}`;
+    writeFileSync(path.join(tokenDir, 'token'), token);
+    const p = await start(manifests('mem', sink.url), [
+      '--admin-token-file',
+      path.join(tokenDir, 'token'),
+    ]);
+    expect((await api(p.baseUrl, '/admin/v1/deadletters')).status).toBe(401);
+    expect((await api(p.baseUrl, '/admin/v1/deadletters/redrive', { all: true })).status).toBe(401);
+    expect((await api(p.baseUrl, '/admin/v1/deadletters/purge', { all: true })).status).toBe(401);
+    const refused = await runCli(['dlq', 'purge', '--all', '--server', p.baseUrl]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('401');
+    process.env['TRIBUTARY_ADMIN_TOKEN'] = token;
+    try {
+      const ok = await runCli(['dlq', 'purge', '--all', '--server', p.baseUrl, '-o', 'json']);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout)).toEqual({ purged: 0 });
+    } finally {
+      delete process.env['TRIBUTARY_ADMIN_TOKEN'];
+    }
   }, 60_000);
 });
 
