@@ -33,15 +33,15 @@ function setup(sinkUrl: string, capacity?: number) {
     warn: (_o: unknown, msg?: string) => warnings.push(msg ?? ''),
   } as Logger;
   const registry = new Registry();
-  let dispatcher: EventDispatcher | undefined;
+  const running: { dispatcher?: EventDispatcher } = {};
   const service = new DeadLetterService({
     logger,
     metrics: new DeadLetterMetrics(registry),
-    dispatcherOf: (o) => (o.name === owner.name ? dispatcher : undefined),
+    dispatcherOf: (o) => (o.name === owner.name ? running.dispatcher : undefined),
     memoryCapacity: capacity,
   });
   service.attach(broker, { kind: 'memory' });
-  dispatcher = createTriggerDispatcher({
+  const dispatcher = createTriggerDispatcher({
     name: owner.name,
     namespace: owner.namespace,
     filter: { match: () => 'pass' },
@@ -49,6 +49,7 @@ function setup(sinkUrl: string, capacity?: number) {
     policy: { retry: 1, backoffPolicy: 'linear', backoffDelayMs: 5 },
     onExhausted: service.exhaustionHandler(broker, owner),
   });
+  running.dispatcher = dispatcher;
   dispatchers.push(dispatcher);
   return { service, dispatcher, registry, warnings };
 }
