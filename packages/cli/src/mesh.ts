@@ -447,7 +447,14 @@ async function openDurableBackend(
     store,
     provider: sqlite.sqliteBackendProvider(store) as BackendProvider<unknown>,
     runtimeParts: {
-      archive,
+      // archive.db answers synchronously; the runtime's archive contract is async.
+      archive: {
+        append: async (broker, events, retentionMs) => archive.append(broker, events, retentionMs),
+        read: async (broker, fromMs, toMs, afterSeq, limit) =>
+          archive.read(broker, fromMs, toMs, afterSeq, limit),
+        count: async (broker, fromMs, toMs) => archive.count(broker, fromMs, toMs),
+        close: () => archive.close(),
+      },
       replayStore: {
         list: () => archive.replays.list<ReplayRecord>(),
         save: (r) => archive.replays.save(r),

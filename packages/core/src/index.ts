@@ -2,6 +2,7 @@ export * from './cloudevents/cloud-event.js';
 export * from './cloudevents/http-binding.js';
 export * from './contracts/backend.js';
 export * from './contracts/dead-letter-store.js';
+export * from './contracts/broker-archive.js';
 export * from './contracts/dead-letter-json.js';
 export * from './contracts/filter.js';
 export * from './contracts/sink.js';

@@ -1,4 +1,4 @@
-import type { CloudEvent } from '@tributary/core';
+import type { ArchivedEvent, CloudEvent } from '@tributary/core';
 
 /**
  * The archive and replay contracts (docs/failed-deliveries.md, "Archive and replay"). The runtime
@@ -6,18 +6,17 @@ import type { CloudEvent } from '@tributary/core';
  * time window back in order and record their progress so a restarted process resumes them.
  */
 
-/** One archived event: its position (increasing per archive) and when the broker accepted it. */
-export interface ArchivedEvent {
-  readonly seq: number;
-  /** ms since the epoch when the broker accepted the event. */
-  readonly archivedAt: number;
-  readonly event: CloudEvent;
-}
+/** One archived event (its position increases per broker archive); defined in core. */
+export type { ArchivedEvent };
 
-/** Where archived events live (memory: a bounded ring; `--data-dir`: a SQLite file). */
+/**
+ * Where archived events live: memory (a bounded ring), `--data-dir` (a SQLite file), or the
+ * broker's backend (`Backend.archive`: Redis stream, Kafka topic, RabbitMQ stream queue). Async so
+ * that a network store can back it.
+ */
 export interface EventArchive {
   /** Keeps `events` of `broker` ("ns/name"); drops what is older than `retentionMs`. */
-  append(broker: string, events: readonly CloudEvent[], retentionMs: number): void;
+  append(broker: string, events: readonly CloudEvent[], retentionMs: number): Promise<void>;
   /** Events of `broker` accepted in `[fromMs, toMs]` with `seq > afterSeq`, in order, at most `limit`. */
   read(
     broker: string,
@@ -25,10 +24,10 @@ export interface EventArchive {
     toMs: number,
     afterSeq: number,
     limit: number,
-  ): ArchivedEvent[];
+  ): Promise<ArchivedEvent[]>;
   /** How many events of `broker` were accepted in `[fromMs, toMs]`. */
-  count(broker: string, fromMs: number, toMs: number): number;
-  close?(): void;
+  count(broker: string, fromMs: number, toMs: number): Promise<number>;
+  close?(): void | Promise<void>;
 }
 
 export type ReplayState = 'running' | 'done' | 'cancelled' | 'failed';

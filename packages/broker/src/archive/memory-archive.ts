@@ -14,7 +14,7 @@ export class MemoryArchive implements EventArchive {
 
   constructor(readonly capacity = MEMORY_ARCHIVE_CAPACITY) {}
 
-  append(broker: string, events: readonly CloudEvent[], retentionMs: number): void {
+  async append(broker: string, events: readonly CloudEvent[], retentionMs: number): Promise<void> {
     let ring = this.#rings.get(broker);
     if (!ring) this.#rings.set(broker, (ring = []));
     const now = Date.now();
@@ -24,13 +24,13 @@ export class MemoryArchive implements EventArchive {
     if (drop > 0) ring.splice(0, drop);
   }
 
-  read(
+  async read(
     broker: string,
     fromMs: number,
     toMs: number,
     afterSeq: number,
     limit: number,
-  ): ArchivedEvent[] {
+  ): Promise<ArchivedEvent[]> {
     const out: ArchivedEvent[] = [];
     for (const e of this.#rings.get(broker) ?? []) {
       if (e.seq <= afterSeq || e.archivedAt < fromMs || e.archivedAt > toMs) continue;
@@ -40,7 +40,7 @@ export class MemoryArchive implements EventArchive {
     return out;
   }
 
-  count(broker: string, fromMs: number, toMs: number): number {
+  async count(broker: string, fromMs: number, toMs: number): Promise<number> {
     let n = 0;
     for (const e of this.#rings.get(broker) ?? [])
       if (e.archivedAt >= fromMs && e.archivedAt <= toMs) n++;

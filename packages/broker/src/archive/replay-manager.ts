@@ -100,7 +100,7 @@ export class ReplayManager {
   }
 
   /** Validates and starts a replay; throws HttpError 400/404 naming the field, value and fix. */
-  start(req: ReplayRequest): ReplayRecord {
+  async start(req: ReplayRequest): Promise<ReplayRecord> {
     if (this.#closed) throw new HttpError(503, 'the runtime is stopping');
     const broker = req.broker;
     if (typeof broker !== 'string' || !/^[^/]+\/[^/]+$/.test(broker))
@@ -143,6 +143,16 @@ export class ReplayManager {
       compileReplayFilter(filter);
     }
     const startedAt = new Date().toISOString();
+    let total: number;
+    try {
+      total = await this.archive.count(
+        broker,
+        Date.parse(from),
+        Math.min(Date.parse(to), Date.parse(startedAt)),
+      );
+    } catch (err) {
+      throw new HttpError(503, `the archive of '${broker}' cannot be read now: ${(err as Error).message}`);
+    }
     const record: ReplayRecord = {
       id: randomUUID(),
       broker,
@@ -151,11 +161,7 @@ export class ReplayManager {
       to,
       ...(filter !== undefined ? { filter } : {}),
       state: 'running',
-      total: this.archive.count(
-        broker,
-        Date.parse(from),
-        Math.min(Date.parse(to), Date.parse(startedAt)),
-      ),
+      total,
       delivered: 0,
       failed: 0,
       startedAt,
@@ -222,7 +228,8 @@ export class ReplayManager {
     // as they re-enter the broker) must not feed the replay.
     const toMs = Math.min(Date.parse(r.to), Date.parse(r.startedAt));
     for (;;) {
-      const batch = this.archive.read(r.broker, fromMs, toMs, r.cursor, BATCH);
+      const batch = await this.#readRetrying(r, fromMs, toMs, signal);
+      if (batch === undefined) return;
       if (batch.length === 0) break;
       for (const a of batch) {
         if (signal.aborted) return;
@@ -247,6 +254,23 @@ export class ReplayManager {
     this.#log.info({ replay: r.id, delivered: r.delivered, failed: r.failed }, 'replay done');
   }
 
+  /** Reads the next batch, retrying every second while the archive cannot answer; undefined = stopped. */
+  async #readRetrying(r: ReplayRecord, fromMs: number, toMs: number, signal: AbortSignal) {
+    for (;;) {
+      try {
+        return await this.archive.read(r.broker, fromMs, toMs, r.cursor, BATCH);
+      } catch (err) {
+        if (signal.aborted) return undefined;
+        this.#log.warn(
+          { replay: r.id, err: (err as Error).message },
+          'archive read failed; retrying in 1 s',
+        );
+        await pause(1000, signal);
+        if (signal.aborted) return undefined;
+      }
+    }
+  }
+
   /** Delivers one event, retrying every second while the trigger is not running; undefined = stopped. */
   async #deliverRetrying(r: ReplayRecord, event: CloudEvent, signal: AbortSignal) {
     for (;;) {
@@ -258,14 +282,18 @@ export class ReplayManager {
           { replay: r.id, err: (err as Error).message },
           'replay delivery interrupted; retrying in 1 s',
         );
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 1000);
-          signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
+        await pause(1000, signal);
         if (signal.aborted) return undefined;
       }
     }
   }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
 }
 
 /** Compiles a replay's `filter` (CESQL); throws HttpError 400 with the parser's message. */

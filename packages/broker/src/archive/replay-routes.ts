@@ -24,7 +24,7 @@ export function registerReplayRoutes(server: HttpServer, replays: ReplayManager)
         400,
         'the body must be a JSON object: {"broker":"ns/name","from":…,"to":…}',
       );
-    sendJson(res, 201, toWire(replays.start(parsed as ReplayRequest)));
+    sendJson(res, 201, toWire(await replays.start(parsed as ReplayRequest)));
   });
   server.route('GET', ADMIN_REPLAYS_PATH, (_req, res) => {
     sendJson(res, 200, { items: replays.list().map(toWire) });

@@ -24,6 +24,7 @@ import {
 import type { TriggerFlowGate } from '../dispatcher/flow-gate.js';
 import { MemoryArchive, MemoryReplayStore } from '../archive/memory-archive.js';
 import { ReplayManager } from '../archive/replay-manager.js';
+import { RoutedArchive } from '../archive/routed-archive.js';
 import type { EventArchive } from '../archive/archive-types.js';
 import { registerReplayRoutes } from '../archive/replay-routes.js';
 import { FlowControl } from './flow-control.js';
@@ -130,7 +131,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ),
       })),
   });
-  const archive: EventArchive = options.archive ?? new MemoryArchive();
+  const fallbackArchive: EventArchive = options.archive ?? new MemoryArchive();
+  // A backend that keeps an archive itself (Backend.archive) is preferred over the default.
+  const archive = new RoutedArchive(fallbackArchive);
   const flow = new FlowControl({
     statuses,
     registry: metrics.registry,
@@ -203,7 +206,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
               );
             await b.backend.publish(b.topic, events);
             // Archived once the backend holds them: only accepted events are replayable.
-            if (b.retentionMs !== undefined) archive.append(`${ns}/${name}`, events, b.retentionMs);
+            if (b.retentionMs !== undefined)
+              await archive.append(`${ns}/${name}`, events, b.retentionMs);
           },
         }
       );
@@ -358,6 +362,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     running.connection = connectBackend(backend, {
       onConnected: async () => {
         if (stopping || brokers.get(key) !== running) return;
+        if (running.retentionMs !== undefined) {
+          const own = backend.archive?.({ namespace, name, topic: running.topic }, running.retentionMs);
+          if (own) archive.attach(key, own);
+        }
         deadLetters.attach({ namespace, name }, backend);
         statuses.set(
           'Broker',
@@ -605,7 +613,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     await deadLetters.close();
     await Promise.all(running.map((t) => t.agent.destroy()));
     await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
-    archive.close?.();
+    await archive.close();
     await closing;
     await resolver.close();
     await agent.close();
@@ -665,6 +673,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const [ns, name] = k.split('/') as [string, string];
       statuses.delete('Broker', ns, name);
       await deadLetters.detach({ namespace: ns, name });
+      await archive.detach(k);
       await b?.backend.close({ drainMs });
     }
     updateRouting();

@@ -1,4 +1,5 @@
 import type { CloudEvent } from '../cloudevents/cloud-event.js';
+import type { ArchivedBrokerRef, BrokerArchive } from './broker-archive.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 
 /**
@@ -48,7 +49,14 @@ export interface Backend {
    * backend keeps events (docs/failed-deliveries.md). Called once per broker, after `start`.
    * Without it the runtime uses a bounded in-memory store.
    */
-  deadLetterStore?(broker: { namespace: string; name: string }): DeadLetterStore;
+  deadLetterStore?(broker: { namespace: string; name: string }): DeadLetterStore | undefined;
+  /**
+   * Optional capability: keep the events of a broker with `tributary.dev/archive-retention` for
+   * `retentionMs` where the backend keeps events (docs/failed-deliveries.md, "Archive and replay").
+   * Called once per archived broker, after `start`. Without it (or when it returns undefined) the
+   * runtime keeps its own archive (memory ring, or `archive.db` with `--data-dir`).
+   */
+  archive?(broker: ArchivedBrokerRef, retentionMs: number): BrokerArchive | undefined;
   /** Stops every subscription (waiting up to `drainMs` for handlers in flight) and disconnects. */
   close(options?: { drainMs?: number }): Promise<void>;
 }

@@ -62,6 +62,13 @@ export function lazyBackend(kind: string, load: () => Promise<Backend>): Backend
     backlog(topic, subscription) {
       return impl?.backlog?.(topic, subscription);
     },
+    // Asked after `start`, so the implementation is loaded by then.
+    deadLetterStore(broker) {
+      return impl?.deadLetterStore?.(broker);
+    },
+    archive(broker, retentionMs) {
+      return impl?.archive?.(broker, retentionMs);
+    },
     async deleteSubscription(topic, subscription, o) {
       const b = (await loaded()) as Backend & DeletesSubscriptions;
       await b.deleteSubscription?.(topic, subscription, o);
