@@ -11,6 +11,7 @@ import {
   silentLogger,
 } from '@tributary/core';
 import { Redis, type RedisOptions } from 'ioredis';
+import { createRedisArchive } from './archive.js';
 import { encodeEntry } from './codec.js';
 import { createRedisDeadLetterStore } from './dead-letter-store.js';
 import { connectWithin, quitWithin } from './connect.js';
@@ -58,6 +59,8 @@ export function createRedisBackend(
   let redis: Redis | undefined;
   const subs = new Set<Subscription>();
   const topics = new Set<string>();
+  /** Streams of archived brokers and their retention: trimmed by age (trim.ts). */
+  const retention = new Map<string, number>();
   const blockers = new Set<Redis>();
   let trimTimer: NodeJS.Timeout | undefined;
   let n = 0;
@@ -83,8 +86,8 @@ export function createRedisBackend(
       logger.info({ host: base.host, port: base.port }, 'redis backend connected');
       if (config['stream.trim.interval.ms'] > 0) {
         trimTimer = setInterval(() => {
-          for (const t of topics)
-            void trimAcknowledged(conn(), t).catch((err: Error) =>
+          for (const t of new Set([...topics, ...retention.keys()]))
+            void trimAcknowledged(conn(), t, retention.get(t)).catch((err: Error) =>
               logger.debug({ err: err.message, stream: t }, 'trim failed'),
             );
         }, config['stream.trim.interval.ms']);
@@ -188,6 +191,10 @@ export function createRedisBackend(
     },
 
     deadLetterStore: (broker) => createRedisDeadLetterStore(conn, broker),
+    archive(broker, retentionMs) {
+      retention.set(broker.topic, retentionMs);
+      return createRedisArchive(conn, broker.topic);
+    },
     /**
      * Deletes a subscription's consumer group (so it no longer holds back stream trimming) and its
      * retry queue. For subscriptions that belong to one process (RequestReply's reply

@@ -5,10 +5,19 @@ import { compareIds, nextId } from './codec.js';
  * Removes the entries every consumer group of `stream` has acknowledged (XTRIM MINID): the
  * smallest of each group's oldest pending ID, or the ID after its last delivered one when nothing
  * is pending. A stream without groups is left alone. Returns the number of entries removed.
+ *
+ * With `retentionMs` (an archived broker, docs/backends/redis.md "Archive") the trim goes by age
+ * instead: entries younger than the retention stay even when acknowledged, and an older entry
+ * still pending (or not yet read) by a group stays too; without groups, only the age counts.
  */
-export async function trimAcknowledged(redis: Redis, stream: string): Promise<number> {
+export async function trimAcknowledged(
+  redis: Redis,
+  stream: string,
+  retentionMs?: number,
+): Promise<number> {
   const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  if (groups.length === 0) return 0;
+  const byAge = retentionMs === undefined ? undefined : `${Date.now() - retentionMs}-0`;
+  if (groups.length === 0) return byAge ? Number(await redis.xtrim(stream, 'MINID', byAge)) : 0;
   let min: string | undefined;
   for (const g of groups) {
     const info = new Map<string, unknown>();
@@ -23,5 +32,6 @@ export async function trimAcknowledged(redis: Redis, stream: string): Promise<nu
     if (min === undefined || compareIds(keep, min) < 0) min = keep;
   }
   if (!min) return 0;
+  if (byAge && compareIds(byAge, min) < 0) min = byAge;
   return Number(await redis.xtrim(stream, 'MINID', min));
 }

@@ -151,7 +151,10 @@ export class ReplayManager {
         Math.min(Date.parse(to), Date.parse(startedAt)),
       );
     } catch (err) {
-      throw new HttpError(503, `the archive of '${broker}' cannot be read now: ${(err as Error).message}`);
+      throw new HttpError(
+        503,
+        `the archive of '${broker}' cannot be read now: ${(err as Error).message}`,
+      );
     }
     const record: ReplayRecord = {
       id: randomUUID(),

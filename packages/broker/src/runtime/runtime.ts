@@ -363,7 +363,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       onConnected: async () => {
         if (stopping || brokers.get(key) !== running) return;
         if (running.retentionMs !== undefined) {
-          const own = backend.archive?.({ namespace, name, topic: running.topic }, running.retentionMs);
+          const own = backend.archive?.(
+            { namespace, name, topic: running.topic },
+            running.retentionMs,
+          );
           if (own) archive.attach(key, own);
         }
         deadLetters.attach({ namespace, name }, backend);
