@@ -6,15 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type HttpSink, startHttpSink } from '@tributary/testkit';
+import { type HttpSink, startHttpSink, startKafkaMock } from '@tributary/testkit';
 import {
   runCli,
   startTributary,
   writeManifests,
   type TributaryProcess,
 } from './support/tributary-process.js';
-import { postEvent, sleep } from './support/flow-helpers.js';
+import { postEvent, sleep, until } from './support/flow-helpers.js';
 
 const procs: TributaryProcess[] = [];
 const sinks: HttpSink[] = [];
@@ -89,27 +90,49 @@ async function replayAcrossRestart(
   procs.push(trib);
   const from = new Date(Date.now() - 1000).toISOString();
   const ids = [0, 1, 2, 3, 4].map((i) => `${broker}-${i}`);
-  for (const id of ids)
+  // The first event waits for the broker to connect (503 until it is ready).
+  await until(
+    async () => (await postEvent(`${trib.baseUrl}/default/${broker}`, ids[0]!, 'a')) === 202,
+    60_000,
+    () =>
+      `broker ${broker} never accepted an event: ${JSON.stringify(trib.logs.filter((l) => Number(l['level']) >= 40).slice(-5))}`,
+  );
+  for (const id of ids.slice(1))
     expect(await postEvent(`${trib.baseUrl}/default/${broker}`, id, 'a')).toBe(202);
   await a.waitFor(5, 60_000);
   await trib.stop('SIGKILL');
   procs.splice(procs.indexOf(trib), 1);
   trib = await startTributary(dir);
   procs.push(trib);
+  await until(
+    async () =>
+      (await request(`${trib.baseUrl}/readyz`).then((r) => (r.body.dump(), r.statusCode))) === 200,
+    90_000,
+    () => 'the restarted process never got ready',
+  );
   await sleep(settleMs);
-  const r = await runCli([
-    'replay',
-    '--broker',
-    `default/${broker}`,
-    '--from',
-    from,
-    '--to',
-    new Date(Date.now() + 1000).toISOString(),
-    '--trigger',
-    'a',
-    '--server',
-    trib.baseUrl,
-  ]);
+  // The trigger's consumer may still be joining its group after the restart: 404 until then.
+  let r = { code: null as number | null, stdout: '', stderr: '' };
+  await until(
+    async () => {
+      r = await runCli([
+        'replay',
+        '--broker',
+        `default/${broker}`,
+        '--from',
+        from,
+        '--to',
+        new Date(Date.now() + 1000).toISOString(),
+        '--trigger',
+        'a',
+        '--server',
+        trib.baseUrl,
+      ]);
+      return !/is not running/.test(r.stderr + r.stdout);
+    },
+    120_000,
+    () => `replay never started: ${r.stderr}`,
+  );
   expect(r.stderr + r.stdout).toMatch(/5 delivered, 0 failed/);
   expect(r.code).toBe(0);
   await a.waitFor(10, 60_000);
@@ -136,5 +159,19 @@ describe('replay on a Redis broker', () => {
       1500,
     );
     expect(Number(await run('redis-cli', 'XLEN', stream))).toBeGreaterThanOrEqual(5);
+  }, 240_000);
+});
+
+describe('replay on a Kafka broker (librdkafka mock cluster)', () => {
+  it('reads the window back from the broker topic after kill -9 and a restart', async () => {
+    const cluster = await startKafkaMock();
+    cleanups.push(() => cluster.stop());
+    const broker = `karch${randomUUID().slice(0, 8)}`;
+    await replayAcrossRestart(
+      broker,
+      'Kafka',
+      `  bootstrap.servers: "${cluster.bootstrapServers}"\n  default.topic.partitions: "4"\n  default.topic.replication.factor: "1"`,
+      0,
+    );
   }, 240_000);
 });

@@ -14,9 +14,18 @@ import {
   silentLogger,
 } from '@tributary/core';
 import { createKafkaDeadLetterStore } from './dead-letter-store.js';
-import { Kafka, type LogEntry, logLevel, Partitioners, type Producer, type Admin } from 'kafkajs';
+import {
+  type ConfigResourceTypes,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  Partitioners,
+  type Producer,
+  type Admin,
+} from 'kafkajs';
 import type { KafkaSecurity } from './auth.js';
 import { type GroupConsumer, type GroupTimeouts, startGroupConsumer } from './group-consumer.js';
+import { createKafkaArchive } from './archive.js';
 import { decodeRecord, encodeRecord, type OutgoingRecord } from './record-codec.js';
 
 /** Options of {@link createKafkaBackend}. */
@@ -52,6 +61,9 @@ export function kafkaLogCreator(logger: Logger) {
     };
 }
 
+/** kafkajs' `ConfigResourceTypes.TOPIC` (a CommonJS enum, not importable by name from ESM). */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+
 /** Creates a Kafka backend (not yet started). */
 export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
   const logger = options.logger ?? silentLogger;
@@ -84,6 +96,8 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
   });
   const admin: Admin = kafka.admin();
   const topics = new Map<string, Promise<void>>();
+  /** Topics of archived brokers and their archive retention (docs/kafka.md, "Archive"). */
+  const retention = new Map<string, number>();
   const consumers = new Set<GroupConsumer>();
   let started = false;
   // Natural batching: while a produce request for a topic is in flight, later publishes queue up
@@ -126,7 +140,14 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     try {
       const created = await admin.createTopics({
         topics: [
-          { topic, numPartitions: partitions, replicationFactor: options.replicationFactor ?? 3 },
+          {
+            topic,
+            numPartitions: partitions,
+            replicationFactor: options.replicationFactor ?? 3,
+            ...(retention.has(topic)
+              ? { configEntries: [{ name: 'retention.ms', value: String(retention.get(topic)) }] }
+              : {}),
+          },
         ],
         waitForLeaders: true,
       });
@@ -140,6 +161,32 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
       );
       await admin.fetchTopicMetadata({ topics: [topic] });
     }
+  }
+
+  /** Raises an existing topic's `retention.ms` to at least the archive retention. */
+  async function keepFor(topic: string, retentionMs: number): Promise<void> {
+    await ensureTopic(topic);
+    const described = await admin.describeConfigs({
+      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }],
+      includeSynonyms: false,
+    });
+    const current = Number(
+      described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')
+        ?.configValue ?? '0',
+    );
+    // -1 keeps records forever: already enough.
+    if (current === -1 || current >= retentionMs) return;
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: TOPIC_RESOURCE,
+          name: topic,
+          configEntries: [{ name: 'retention.ms', value: String(retentionMs) }],
+        },
+      ],
+    });
+    logger.info({ topic, retentionMs }, 'topic retention.ms raised for the archive');
   }
 
   return {
@@ -212,6 +259,22 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
         heartbeatIntervalMs: options.heartbeatIntervalMs,
         logger: logger.child({ broker: `${broker.namespace}/${broker.name}` }),
       }),
+    archive(broker, retentionMs) {
+      retention.set(broker.topic, retentionMs);
+      void keepFor(broker.topic, retentionMs).catch((err: Error) =>
+        // librdkafka's mock cluster answers neither DescribeConfigs nor AlterConfigs.
+        logger.warn(
+          { topic: broker.topic, retentionMs, err: err.message },
+          'could not set retention.ms of the broker topic: set it to at least the archive retention',
+        ),
+      );
+      return createKafkaArchive({
+        kafka,
+        admin,
+        topic: broker.topic,
+        logger: logger.child({ archive: broker.topic }),
+      });
+    },
     async close({ drainMs = 10_000 } = {}) {
       await Promise.all([...consumers].map((c) => c.close({ drainMs })));
       consumers.clear();
