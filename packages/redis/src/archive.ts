@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { decodeEntry } from './codec.js';
 
 /**
- * The archive of a Redis broker with `tributary.dev/archive-retention` (docs/backends/redis.md,
+ * The archive of a Redis broker with `tributary.dev/archive-retention` (docs/redis.md,
  * "Archive"): the broker stream itself. Its entries stay for the retention (the trim keeps
  * everything younger, see trim.ts), and a replay reads a time window with XRANGE from the entry
  * ID of the window's start: stream IDs are `<ms>-<seq>`, the ms being when Redis accepted the

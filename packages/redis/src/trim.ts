@@ -6,7 +6,7 @@ import { compareIds, nextId } from './codec.js';
  * smallest of each group's oldest pending ID, or the ID after its last delivered one when nothing
  * is pending. A stream without groups is left alone. Returns the number of entries removed.
  *
- * With `retentionMs` (an archived broker, docs/backends/redis.md "Archive") the trim goes by age
+ * With `retentionMs` (an archived broker, docs/redis.md "Archive") the trim goes by age
  * instead: entries younger than the retention stay even when acknowledged, and an older entry
  * still pending (or not yet read) by a group stays too; without groups, only the age counts.
  */
