@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { deleteRabbitmqTopology } from '@tributary/rabbitmq';
 import { type HttpSink, startHttpSink, startKafkaMock } from '@tributary/testkit';
 import {
   runCli,
@@ -41,15 +42,27 @@ function run(cmd: string, ...args: string[]): Promise<string> {
   });
 }
 
-/** A broker of `cls` configured by `config` (ConfigMap data), archived for 72h, trigger a → sink. */
-function manifests(broker: string, cls: string, config: string, sinkUrl: string): string {
-  return writeManifests({
-    'm.yaml': `
-apiVersion: v1
+/** How a broker is configured: the documents before it and its `spec.config`. */
+interface BrokerConfig {
+  readonly docs: string;
+  readonly ref: string;
+}
+
+/** A ConfigMap `<broker>-config` holding `data` (indented YAML lines). */
+const configMap = (broker: string, data: string): BrokerConfig => ({
+  docs: `apiVersion: v1
 kind: ConfigMap
 metadata: { name: ${broker}-config }
 data:
-${config}
+${data}`,
+  ref: `{ apiVersion: v1, kind: ConfigMap, name: ${broker}-config }`,
+});
+
+/** A broker of `cls` configured by `config`, archived for 72h, trigger a → sink. */
+function manifests(broker: string, cls: string, config: BrokerConfig, sinkUrl: string): string {
+  return writeManifests({
+    'm.yaml': `
+${config.docs}
 ---
 apiVersion: eventing.knative.dev/v1
 kind: Broker
@@ -59,7 +72,7 @@ metadata:
     eventing.knative.dev/broker.class: ${cls}
     tributary.dev/archive-retention: "72h"
 spec:
-  config: { apiVersion: v1, kind: ConfigMap, name: ${broker}-config }
+  config: ${config.ref}
 ---
 apiVersion: eventing.knative.dev/v1
 kind: Trigger
@@ -80,7 +93,7 @@ spec:
 async function replayAcrossRestart(
   broker: string,
   cls: string,
-  config: string,
+  config: BrokerConfig,
   settleMs: number,
 ): Promise<void> {
   const a = await startHttpSink();
@@ -155,7 +168,7 @@ describe('replay on a Redis broker', () => {
     await replayAcrossRestart(
       broker,
       'Redis',
-      '  address: redis://127.0.0.1:6379\n  stream.trim.interval.ms: "100"',
+      configMap(broker, '  address: redis://127.0.0.1:6379\n  stream.trim.interval.ms: "100"'),
       1500,
     );
     expect(Number(await run('redis-cli', 'XLEN', stream))).toBeGreaterThanOrEqual(5);
@@ -170,7 +183,41 @@ describe('replay on a Kafka broker (librdkafka mock cluster)', () => {
     await replayAcrossRestart(
       broker,
       'Kafka',
-      `  bootstrap.servers: "${cluster.bootstrapServers}"\n  default.topic.partitions: "4"\n  default.topic.replication.factor: "1"`,
+      configMap(
+        broker,
+        `  bootstrap.servers: "${cluster.bootstrapServers}"\n  default.topic.partitions: "4"\n  default.topic.replication.factor: "1"`,
+      ),
+      0,
+    );
+  }, 240_000);
+});
+
+describe('replay on a RabbitMQBroker', () => {
+  it('reads the window from the archive stream queue after kill -9 and a restart', async () => {
+    const broker = `qarch${randomUUID().slice(0, 8)}`;
+    const exchange = `knative-broker-default-${broker}`;
+    cleanups.push(() =>
+      deleteRabbitmqTopology('amqp://guest:guest@127.0.0.1:5672', {
+        exchanges: [exchange],
+        queues: [`${exchange}.knative-trigger-default-a`, `tributary.archive.default.${broker}`],
+      }),
+    );
+    await replayAcrossRestart(
+      broker,
+      'RabbitMQBroker',
+      {
+        docs: `apiVersion: v1
+kind: Secret
+metadata: { name: ${broker}-creds }
+stringData: { uri: "http://127.0.0.1:15672", port: "5672", username: guest, password: guest }
+---
+apiVersion: eventing.knative.dev/v1alpha1
+kind: RabbitmqBrokerConfig
+metadata: { name: ${broker}-config }
+spec:
+  rabbitmqClusterReference: { connectionSecret: { name: ${broker}-creds } }`,
+        ref: `{ apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: ${broker}-config }`,
+      },
       0,
     );
   }, 240_000);

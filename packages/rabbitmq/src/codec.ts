@@ -26,6 +26,9 @@ export function encodeEvent(event: CloudEvent): { content: Buffer; options: Opti
   };
 }
 
+/** Header the broker publisher adds: ms since the epoch when it took the event (not an attribute: `x-`). */
+export const ACCEPTED_AT_HEADER = 'x-tributary-accepted-ms';
+
 const PREFIXES = ['cloudevents:', 'cloudevents_', 'ce-', 'ce_'];
 
 /** Header value as a canonical string (AMQP tables may carry numbers, booleans, buffers, dates). */

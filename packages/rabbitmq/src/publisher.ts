@@ -8,7 +8,18 @@
 import { BackendUnavailableError, type CloudEvent, type Logger } from '@tributary/core';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpLink } from './amqp-link.js';
-import { encodeEvent } from './codec.js';
+import { ACCEPTED_AT_HEADER, encodeEvent } from './codec.js';
+
+/** Stamps when the broker took the event (read back by the archive, archive.ts). */
+function withAcceptedAt(m: ReturnType<typeof encodeEvent>): ReturnType<typeof encodeEvent> {
+  return {
+    ...m,
+    options: {
+      ...m.options,
+      headers: { ...m.options.headers, [ACCEPTED_AT_HEADER]: String(Date.now()) },
+    },
+  };
+}
 
 interface Pending {
   readonly exchange: string;
@@ -67,7 +78,7 @@ export class ConfirmPublisher {
           new Promise<void>((resolve, reject) => {
             const p: Pending = {
               exchange,
-              message: encodeEvent(e),
+              message: withAcceptedAt(encodeEvent(e)),
               since: Date.now(),
               sent: 0,
               resolve,

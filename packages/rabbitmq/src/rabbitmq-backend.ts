@@ -13,6 +13,7 @@ import type {
   Subscription,
 } from '@tributary/core';
 import { clientName, silentLogger } from '@tributary/core';
+import { createRabbitmqArchive } from './archive.js';
 import { AmqpLink, type BackoffOptions } from './amqp-link.js';
 import { QueueConsumer } from './consumer.js';
 import { ConfirmPublisher } from './publisher.js';
@@ -126,6 +127,13 @@ export function createRabbitmqBackend(options: RabbitmqBackendOptions): Rabbitmq
         broker,
         logger.child({ broker: `${broker.namespace}/${broker.name}` }),
       ),
+    archive: (broker, retentionMs) =>
+      createRabbitmqArchive({
+        model: () => pubLink.model,
+        broker,
+        retentionMs,
+        logger: logger.child({ archive: `${broker.namespace}/${broker.name}` }),
+      }),
     async deleteSubscription(topic: string, subscription: string) {
       const model = subLink.model;
       if (!model) throw new Error(`rabbitmq is not connected: ${subLink.lastError}`);

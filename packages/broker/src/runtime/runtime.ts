@@ -367,7 +367,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             { namespace, name, topic: running.topic },
             running.retentionMs,
           );
-          if (own) archive.attach(key, own);
+          if (own) {
+            archive.attach(key, own);
+            await own
+              .open?.()
+              .catch((err: Error) =>
+                logger.warn({ broker: key, err: err.message }, 'backend archive not ready yet'),
+              );
+          }
         }
         deadLetters.attach({ namespace, name }, backend);
         statuses.set(

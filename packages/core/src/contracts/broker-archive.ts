@@ -21,6 +21,12 @@ export interface BrokerArchive {
   /** Which implementation: 'redis', 'kafka', 'rabbitmq'. */
   readonly kind: string;
   /**
+   * Prepares what the archive needs before the broker takes events (RabbitMQ: declares and binds
+   * its stream queue). The runtime awaits it before it reports the broker Ready; on failure it
+   * logs and goes on (the archive retries on first use).
+   */
+  open?(): Promise<void>;
+  /**
    * Called after the backend accepted `events` (its `publish` resolved). A backend whose topic
    * already is the archive does nothing; one that keeps a separate copy writes it here.
    */
