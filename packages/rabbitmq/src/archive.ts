@@ -89,6 +89,10 @@ export function createRabbitmqArchive(o: RabbitmqArchiveOptions): BrokerArchive 
         failed = reject;
         ch.on('close', () => reject(new Error('archive channel closed')));
         let done = false;
+        const finish = () => {
+          done = true;
+          resolve();
+        };
         const offsetArg =
           typeof start === 'number'
             ? start
@@ -101,13 +105,12 @@ export function createRabbitmqArchive(o: RabbitmqArchiveOptions): BrokerArchive 
             const h = msg.properties.headers ?? {};
             const marker = h[MARKER_HEADER] as unknown;
             if (marker !== undefined) {
-              if (String(marker) === rid) ((done = true), resolve());
+              if (String(marker) === rid) finish();
               return;
             }
             const offset = Number(h['x-stream-offset']);
             const accepted = Number(h[ACCEPTED_AT_HEADER]);
-            if (!visit(offset, Number.isFinite(accepted) ? accepted : 0, msg))
-              ((done = true), resolve());
+            if (!visit(offset, Number.isFinite(accepted) ? accepted : 0, msg)) finish();
           },
           { noAck: false, arguments: { 'x-stream-offset': offsetArg } },
         ).catch(reject);
