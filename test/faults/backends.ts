@@ -144,7 +144,7 @@ ${brokerDoc(broker, 'RabbitMQBroker', `{ apiVersion: eventing.knative.dev/v1alph
         .split('\n')
         .map((l) => ({
           pid: /^(<[^>]+>)/.exec(l)?.[1],
-          name: /connection_name","?longstr"?,"?([^"}]+)"?/.exec(l)?.[1] ?? '',
+          name: /"connection_name",(?:"?longstr"?,)?"([^"]+)"/.exec(l)?.[1] ?? '',
         }))
         .filter((c) => c.pid && ownedBy(pid)(c.name));
       for (const c of conns)

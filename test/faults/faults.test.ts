@@ -71,6 +71,7 @@ async function runScenario(backend: FaultBackend, scenario: Scenario): Promise<v
   recordResult({
     scenario: scenario.name,
     backend: backend.name,
+    order: SCENARIOS.indexOf(scenario),
     ...t,
     outcome: failed ? 'fail' : t.lost > 0 ? 'loss by design' : 'pass',
     note: error ? error.message : note,

@@ -84,6 +84,8 @@ export async function settle(lanes: readonly Lane[], timeoutMs: number): Promise
 export interface ResultRow extends Tally {
   scenario: string;
   backend: string;
+  /** Position of the scenario in the list (the table's row order). */
+  order: number;
   /** `pass`, `fail`, or `loss by design` (memory backend and a crash). */
   outcome: 'pass' | 'fail' | 'loss by design';
   note?: string;

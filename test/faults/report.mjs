@@ -29,7 +29,7 @@ const backends = [...new Set(all.map((r) => r.backend))].sort(
   (a, b) => order.indexOf(a) - order.indexOf(b),
 );
 const scenarios = [...new Set(all.map((r) => r.scenario))];
-const firstSeen = new Map(all.map((r, i) => [r.scenario, i]));
+const firstSeen = new Map(all.map((r) => [r.scenario, r.order ?? 0]));
 scenarios.sort((a, b) => firstSeen.get(a) - firstSeen.get(b));
 
 const esc = (s) => String(s).replaceAll('|', '\\|').replaceAll('\n', ' ');

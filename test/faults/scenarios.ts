@@ -172,6 +172,7 @@ const connectionLoss: Scenario = {
     );
     await run.start();
     await run.waitReady();
+    const lanes = run.track([{ accepted: run.accepted, sink }]);
     const sending = run.send('e', 300, 'e');
     await sink.until(() => sink.delivered.size >= 60, '60 deliveries before the cut', 30_000);
     // Cut, and keep cutting for about 3 s: the backend is unreachable for this process.
@@ -180,13 +181,12 @@ const connectionLoss: Scenario = {
       cut += await run.handle.cutConnections!(run.proc.pid);
       await sleep(300);
     }
+    await sending;
+    await settle(lanes, run.patience(60_000));
     if (cut === 0)
       throw new Error(
         `no backend connection named tributary-${run.proc.pid}-* was found to cut (are connections named?)`,
       );
-    await sending;
-    const lanes = run.track([{ accepted: run.accepted, sink }]);
-    await settle(lanes, run.patience(60_000));
     if (run.proc.child.exitCode !== null)
       throw new Error(`tributary exited (${run.proc.child.exitCode}) after the connection loss`);
     const statuses = [...run.statuses].map(([s, n]) => `${s}×${n}`).join(' ');
