@@ -137,6 +137,16 @@ export class ScenarioRun {
     return this.lossByDesign ? Math.min(ms, 8_000) : ms;
   }
 
+  /** A live view of the accepted ids that start with `${prefix}-`. */
+  acceptedOf(prefix: string): Iterable<string> {
+    const all = this.accepted;
+    return {
+      *[Symbol.iterator]() {
+        for (const id of all) if (id.startsWith(`${prefix}-`)) yield id;
+      },
+    };
+  }
+
   /** Registers lanes to count and returns them. */
   track(lanes: Lane[]): Lane[] {
     this.lanes.push(...lanes);

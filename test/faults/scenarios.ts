@@ -71,6 +71,7 @@ const killAfterReady: Scenario = {
     await run.prepare((b) =>
       trigger(b, 'main', 'e', uri(sink.url), '{ retry: 3, backoffDelay: PT0.2S }'),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink }]);
     await run.start();
     await run.waitReady();
     await run.send('e', 200, 'e', { concurrency: 16 });
@@ -79,7 +80,6 @@ const killAfterReady: Scenario = {
     const completed = sink.delivered.size;
     sink.setMode({ kind: 'accept' });
     await run.start();
-    const lanes = run.track([{ accepted: run.accepted, sink }]);
     await settle(lanes, run.patience(60_000));
     return { lanes, note: `${completed} delivered before the kill` };
   },
@@ -93,11 +93,11 @@ const killMidStream: Scenario = {
     await run.prepare((b) =>
       trigger(b, 'main', 'e', uri(sink.url), '{ retry: 3, backoffDelay: PT0.2S }'),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink }]);
     await run.start();
     await run.waitReady();
     await killWhile(run, () => sink.delivered.size >= 60, 300, 'e');
     await run.start();
-    const lanes = run.track([{ accepted: run.accepted, sink }]);
     await settle(lanes, run.patience(60_000));
     return { lanes };
   },
@@ -119,6 +119,7 @@ const killDuringBackoff: Scenario = {
         `{ retry: 3, backoffPolicy: linear, backoffDelay: PT2S, ${dls(dead)} }`,
       ),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await run.start();
     await run.waitReady();
     await run.send('e', 100, 'e');
@@ -129,7 +130,6 @@ const killDuringBackoff: Scenario = {
     );
     await run.kill9();
     await run.start();
-    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await settle(lanes, run.patience(60_000));
     return { lanes };
   },
@@ -144,18 +144,18 @@ const killWhileDlsDown: Scenario = {
     await run.prepare((b) =>
       trigger(b, 'main', 'e', uri(sink.url), `{ retry: 1, backoffDelay: PT0.1S, ${dls(dead)} }`),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await run.start();
     await run.waitReady();
     await run.send('e', 50, 'e');
     await dead.until(
       () => [...run.accepted].every((id) => dead.attempts.has(id)),
       'the dead-letter sink was tried for every event',
-      30_000,
+      60_000,
     );
     await run.kill9();
     dead.setMode({ kind: 'accept' });
     await run.start();
-    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await settle(lanes, run.patience(60_000));
     return { lanes };
   },
@@ -170,9 +170,9 @@ const connectionLoss: Scenario = {
     await run.prepare((b) =>
       trigger(b, 'main', 'e', uri(sink.url), '{ retry: 5, backoffDelay: PT0.2S }'),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink }]);
     await run.start();
     await run.waitReady();
-    const lanes = run.track([{ accepted: run.accepted, sink }]);
     const sending = run.send('e', 300, 'e');
     await sink.until(() => sink.delivered.size >= 60, '60 deliveries before the cut', 30_000);
     // Cut, and keep cutting for about 3 s: the backend is unreachable for this process.
@@ -209,10 +209,10 @@ const hungSubscriber: Scenario = {
         `{ retry: 2, backoffDelay: PT0.1S, timeout: PT1S, ${dls(dead)} }`,
       ),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await run.start();
     await run.waitReady();
     await run.send('e', 20, 'e');
-    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await settle(lanes, run.patience(60_000));
     const short = [...run.accepted].filter((id) => (sink.attempts.get(id) ?? 0) < 3);
     if (short.length > 0)
@@ -236,14 +236,14 @@ const retryAfter: Scenario = {
         trigger(b, 'plain', 'plain', uri(plain.url), d) +
         trigger(b, 'capped', 'capped', uri(capped.url), '{ retry: 3, backoffDelay: PT0.1S, retryAfterMax: PT1S }'),
     );
+    const lanes = run.track([
+      { accepted: run.acceptedOf('plain'), sink: plain },
+      { accepted: run.acceptedOf('capped'), sink: capped },
+    ]);
     await run.start();
     await run.waitReady();
-    const a = await run.send('plain', 30, 'plain');
-    const c = await run.send('capped', 30, 'capped');
-    const lanes = run.track([
-      { accepted: a, sink: plain },
-      { accepted: c, sink: capped },
-    ]);
+    await run.send('plain', 30, 'plain');
+    await run.send('capped', 30, 'capped');
     await settle(lanes, run.patience(60_000));
     return { lanes, note: 'one trigger without retryAfterMax, one with PT1S' };
   },
@@ -258,17 +258,17 @@ const dlsDown: Scenario = {
     await run.prepare((b) =>
       trigger(b, 'main', 'e', uri(sink.url), `{ retry: 1, backoffDelay: PT0.1S, ${dls(dead)} }`),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await run.start();
     await run.waitReady();
     await run.send('e', 50, 'e');
     await dead.until(
       () => [...run.accepted].every((id) => dead.attempts.has(id)),
       'the dead-letter sink was tried for every event',
-      30_000,
+      60_000,
     );
     await sleep(3000);
     dead.setMode({ kind: 'accept' });
-    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await settle(lanes, 90_000);
     return { lanes };
   },
@@ -291,6 +291,7 @@ const loop: Scenario = {
         trigger(b, 'observe', 'loop', uri(observer.url)) +
         trigger(b, 'control', 'control', uri(control.url), '{ retry: 3, backoffDelay: PT0.2S }'),
     );
+    const lanes = run.track([{ accepted: run.acceptedOf('control'), sink: control }]);
     await run.start();
     await run.waitReady();
     const looped = await run.post('loop-0', 'loop');
@@ -300,8 +301,7 @@ const loop: Scenario = {
       const h = await run.get('/healthz', 5000);
       if (h !== 200) throw new Error(`/healthz answered ${h} while the loop ran`);
     }
-    const c = await run.send('control', 20, 'control');
-    const lanes = run.track([{ accepted: c, sink: control }]);
+    await run.send('control', 20, 'control');
     await settle(lanes, 30_000);
     // The TTL must run the loop down: the observer's count stops growing.
     let hops = observer.attempts.get('loop-0') ?? 0;
@@ -339,6 +339,7 @@ const poison: Scenario = {
     await run.prepare((b) =>
       trigger(b, 'main', 'e', uri(sink.url), `{ retry: 1, backoffDelay: PT0.1S, ${dls(dead)} }`),
     );
+    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await run.start();
     await run.waitReady();
     const statuses: number[] = [];
@@ -356,7 +357,6 @@ const poison: Scenario = {
       if (res.statusCode === 202) run.accepted.add(id);
     }
     await run.send('e', 50, 'e');
-    const lanes = run.track([{ accepted: run.accepted, sink, deadLetter: dead }]);
     await settle(lanes, run.patience(60_000));
     const answered = [...new Set(statuses)].join(',');
     if (statuses.some((s) => s !== 400))
@@ -387,9 +387,13 @@ const poolExhausted: Scenario = {
           `{ retry: 5, backoffDelay: PT0.2S, timeout: PT3S, ${dls(dead)} }`,
         ),
     );
+    const lanes = run.track([
+      { accepted: run.acceptedOf('hang'), sink, deadLetter: dead },
+      { accepted: run.acceptedOf('ok'), sink, deadLetter: dead },
+    ]);
     await run.start();
     await run.waitReady();
-    const hung = await run.send('hang', 200, 'hang', { concurrency: 32 });
+    await run.send('hang', 200, 'hang', { concurrency: 32 });
     await sink.until(() => sink.heldCount() >= 120, '120 hung deliveries', 60_000);
     const ok = await run.send('ok', 20, 'ok');
     const healthy = [{ accepted: ok, sink }];
@@ -397,10 +401,6 @@ const poolExhausted: Scenario = {
     const notDelivered = ok.filter((id) => !sink.delivered.has(id));
     const heldThen = sink.heldCount();
     sink.setPathMode('/hang', { kind: 'accept' });
-    const lanes = run.track([
-      { accepted: hung, sink, deadLetter: dead },
-      { accepted: ok, sink, deadLetter: dead },
-    ]);
     await settle(lanes, 90_000);
     if (notDelivered.length > 0)
       throw new Error(
