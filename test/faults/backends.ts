@@ -50,7 +50,9 @@ export interface BackendHandle {
 export function sh(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(stdout),
+      err
+        ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr}`))
+        : resolve(stdout),
     );
   });
 }
@@ -232,7 +234,9 @@ function brokerDoc(
   config: string | undefined,
   o: BrokerOptions,
 ): string {
-  const spec = [config && `config: ${config}`, o.delivery && `delivery: ${o.delivery}`].filter(Boolean);
+  const spec = [config && `config: ${config}`, o.delivery && `delivery: ${o.delivery}`].filter(
+    Boolean,
+  );
   return `apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata:

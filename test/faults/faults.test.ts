@@ -67,6 +67,10 @@ async function runScenario(backend: FaultBackend, scenario: Scenario): Promise<v
   t.accepted += extra.accepted;
   t.delivered += extra.delivered;
   t.lost = t.accepted - t.delivered - t.deadLettered - t.held;
+  if (t.lost > 0 && run.lanes.length > 1) {
+    const per = run.lanes.map((l, i) => `${l.name ?? `lane ${i + 1}`}: ${missing([l]).length}`);
+    note = `${note ? `${note}; ` : ''}missing per lane: ${per.join(', ')}`;
+  }
   const failed = error !== undefined || (t.lost > 0 && !lossAllowed);
   recordResult({
     scenario: scenario.name,
@@ -74,7 +78,7 @@ async function runScenario(backend: FaultBackend, scenario: Scenario): Promise<v
     order: SCENARIOS.indexOf(scenario),
     ...t,
     outcome: failed ? 'fail' : t.lost > 0 ? 'loss by design' : 'pass',
-    note: error ? error.message : note,
+    note: error ? `${error.message}${note ? `; ${note}` : ''}` : note,
     seconds: Math.round((Date.now() - started) / 1000),
   });
   if (error) throw error;

@@ -43,6 +43,8 @@ export interface Tally {
 
 /** Events sent to one trigger and where they may end up. */
 export interface Lane {
+  /** Names the lane in the results' note (e.g. the Trigger). */
+  readonly name?: string;
   readonly accepted: Iterable<string>;
   readonly sink: FaultSink;
   readonly deadLetter?: FaultSink;

@@ -11,8 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const file =
-  process.env.FAULTS_RESULTS ?? path.join(os.tmpdir(), 'tributary-faults-results.jsonl');
+const file = process.env.FAULTS_RESULTS ?? path.join(os.tmpdir(), 'tributary-faults-results.jsonl');
 if (!existsSync(file)) {
   console.error(`no results at ${file}: run pnpm exec vitest run test/faults/ first`);
   process.exit(1);

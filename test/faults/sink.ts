@@ -62,12 +62,7 @@ export async function startFaultSink(initial: SinkMode = { kind: 'accept' }): Pr
   const held = new Set<() => void>();
   const drops = new WeakMap<() => void, () => void>();
 
-  const answer = (
-    res: ServerResponse,
-    id: string | undefined,
-    m: SinkMode,
-    url: string,
-  ): void => {
+  const answer = (res: ServerResponse, id: string | undefined, m: SinkMode, url: string): void => {
     if (res.destroyed) return;
     if (m.kind === 'down') {
       res.socket?.destroy();
