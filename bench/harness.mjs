@@ -27,6 +27,7 @@ export function startSink() {
     });
   return call(undefined, 'ready').then((m) => ({
     url: `http://127.0.0.1:${m.port}/`,
+    pid: child.pid,
     reset: () => call('reset', 'reset'),
     report: () => call('report', 'report'),
     stop: () => child.send('exit'),

@@ -7,7 +7,7 @@ import {
   type TributaryProcess,
 } from './support/tributary-process.js';
 
-// Reference §13 checks 8 (dead-letter extensions), 9 (retry classification end to end) and 10(a)
+// docs/knative-behaviour.md §13 checks 8 (dead-letter extensions), 9 (retry classification end to end) and 10(a)
 // (replies), against a real `tributary run` with real HTTP subscribers.
 let trib: TributaryProcess;
 const s: Record<string, HttpSink> = {};

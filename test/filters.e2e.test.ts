@@ -7,7 +7,7 @@ import {
   type TributaryProcess,
 } from './support/tributary-process.js';
 
-// Reference §13 checks 4 (legacy attribute filter, "" = present and non-empty, DESIGN §5.1) and
+// docs/knative-behaviour.md §13 checks 4 (legacy attribute filter, "" = present and non-empty, docs/decisions.md D1) and
 // 5 (`filters` override `filter`; an empty `filters` list does not), through a real `tributary run`.
 // Each trigger has its own sink; a final "marker" event that every trigger passes proves that
 // anything sent before it and not received was filtered out (not merely late).

@@ -11,7 +11,7 @@ import {
   type TributaryProcess,
 } from './support/tributary-process.js';
 
-// Flows end to end (reference §13 checks 10(b), 10(c), §5, §6) against a real `tributary run`
+// Flows end to end (docs/knative-behaviour.md §13 checks 10(b), 10(c), §5, §6) against a real `tributary run`
 // with real HTTP step servers that reply with CloudEvents.
 let trib: TributaryProcess;
 const s: Record<string, HttpSink> = {};

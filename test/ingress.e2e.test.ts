@@ -7,7 +7,7 @@ import {
   type TributaryProcess,
 } from './support/tributary-process.js';
 
-// Reference §13 checks 1 (method/URI handling), 2 (bad events) and 3 (TTL defaulting), against a
+// docs/knative-behaviour.md §13 checks 1 (method/URI handling), 2 (bad events) and 3 (TTL defaulting), against a
 // real `tributary run`. Stored TTLs are observed at a dead-letter sink, which receives the event as
 // the broker holds it (the subscriber answers 400, which is not retried).
 let trib: TributaryProcess;

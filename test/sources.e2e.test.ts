@@ -117,7 +117,7 @@ const post = (path: string, body: Buffer | string, headers: Record<string, strin
 const ghSign = (body: Buffer, alg: 'sha256' | 'sha1' = 'sha256', secret = GH_SECRET) =>
   `${alg}=${createHmac(alg, secret).update(body).digest('hex')}`;
 
-describe('PingSource (reference §13 Bonus check)', () => {
+describe('PingSource (docs/knative-behaviour.md §13 Bonus check)', () => {
   it('emits the Bonus event every second, in binary mode', async () => {
     await pingSink.waitFor(2, 15_000);
     const [first, second] = pingSink.requests;

@@ -1,15 +1,24 @@
 // Runs the quickstart: the HTTP event-display on :8081 and `tributary run` on :8080.
 // Stop both with Ctrl-C.
-import { spawn } from 'node:child_process';
+// It builds the workspace first (tsc -b) and runs without a shell in between, so that Ctrl-C reaches
+// the broker, which drains and exits 0, and `pnpm quickstart` ends with status 0.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tsc = createRequire(`${root}package.json`).resolve('typescript/bin/tsc');
+const build = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const cli = fileURLToPath(new URL('../../packages/cli/bin/tributary.js', import.meta.url));
 const port = process.env.PORT ?? '8080';
 
+// PORT is the broker's; the event-display stays on 8081, where the manifests address it.
 const display = spawn(process.execPath, [`${here}event-display.mjs`], {
   stdio: 'inherit',
   cwd: here,
+  env: { ...process.env, PORT: '8081' },
 });
 const broker = spawn(
   process.execPath,

@@ -32,6 +32,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
         .default(process.env['LOG_LEVEL'] ?? 'info'),
     )
+    .addOption(
+      new Option('--log-format <format>', 'log lines: JSON, pretty, or auto (pretty on a terminal)')
+        .choices(['json', 'pretty', 'auto'])
+        .default(process.env['LOG_FORMAT'] ?? 'auto'),
+    )
     .action(async (opts) => {
       exitCode = await runCommand(opts);
     });

@@ -4,7 +4,7 @@ import { compileTriggerFilter } from './trigger-filter.js';
 import { event } from '../test/events.js';
 
 describe('legacy filter.attributes', () => {
-  it('reference §13 check 4: "" means present and non-empty', () => {
+  it('docs/knative-behaviour.md §13 check 4: "" means present and non-empty', () => {
     const f = compileTriggerFilter({
       filter: {
         attributes: { type: 'com.example.someevent', source: '/mycontext', myextension: '' },

@@ -1,5 +1,5 @@
 /**
- * The legacy `filter.attributes` of a Trigger (reference §2.2, DESIGN §5 decision 1) and the
+ * The legacy `filter.attributes` of a Trigger (docs/knative-behaviour.md §2.2, docs/decisions.md D1) and the
  * attribute lookup shared with the `exact`, `prefix` and `suffix` dialects.
  */
 import { mediaType, type CloudEvent, type Filter, type FilterResult } from '@tributary/core';

@@ -68,7 +68,7 @@ describe('filters dialects', () => {
     expect(run([{ cesql: '1 / 0 = 0' }])).toBe('fail');
   });
 
-  it('reference §13 check 5: non-empty filters override filter; an empty list does not', () => {
+  it('docs/knative-behaviour.md §13 check 5: non-empty filters override filter; an empty list does not', () => {
     const spec = {
       filters: [{ exact: { type: 'subscriptionapi.filters.override.event.type' } }],
       filter: { attributes: { type: 'filter.check.event.type' } },
@@ -87,7 +87,7 @@ describe('filters dialects', () => {
     expect(g.match(event({ type: 'some.other.type' }))).toBe('fail');
   });
 
-  it('reference §13 check 6: missing attributes', () => {
+  it('docs/knative-behaviour.md §13 check 6: missing attributes', () => {
     const filters: SubscriptionsApiFilter[] = [
       {
         all: [
@@ -102,7 +102,7 @@ describe('filters dialects', () => {
     expect(delivered(filters, { extensionattribute: 'extensionvalue' })).toBe(true);
   });
 
-  it('reference §13 check 7: any + not + CESQL, and several top-level filters', () => {
+  it('docs/knative-behaviour.md §13 check 7: any + not + CESQL, and several top-level filters', () => {
     const anyFilters: SubscriptionsApiFilter[] = [
       {
         any: [

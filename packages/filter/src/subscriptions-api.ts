@@ -1,7 +1,7 @@
 /**
  * The `filters` dialects of a Trigger (CloudEvents Subscriptions API: exact, prefix, suffix, all,
  * any, not, cesql) with the three-valued semantics of Knative's Go implementation
- * (`pkg/eventfilter/subscriptionsapi`, reference §2.3):
+ * (`pkg/eventfilter/subscriptionsapi`, docs/knative-behaviour.md §2.3):
  *
  * - an entry that cannot be materialised is skipped as if absent: an empty `exact`/`prefix`/
  *   `suffix` map or one with an empty key or value, an empty `all`/`any` list, an empty `cesql`,

@@ -1,5 +1,5 @@
 /**
- * HTTP ingress of channels and flows (DESIGN §4): `POST /<ns>/channels/<name>`,
+ * HTTP ingress of channels and flows (docs/architecture.md): `POST /<ns>/channels/<name>`,
  * `/<ns>/sequences/<name>`, `/<ns>/parallels/<name>`, with the broker ingress's status table
  * (OPTIONS 200, other methods 405, unknown 404, bad event 400, too large 413, accepted 202).
  */

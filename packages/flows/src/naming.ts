@@ -1,4 +1,4 @@
-/** Names of the topics, subscriptions and internal channels flows create (reference §5). */
+/** Names of the topics, subscriptions and internal channels flows create (docs/knative-behaviour.md §5). */
 
 /** One topic per channel. */
 export function channelTopic(namespace: string, name: string): string {
@@ -30,7 +30,7 @@ export function parallelFilterSubscriptionName(p: string, i: number): string {
   return `${p}-kn-parallel-filter-${i}`;
 }
 
-/** URL path segment of each addressable flow kind (DESIGN §4). */
+/** URL path segment of each addressable flow kind (docs/architecture.md). */
 export const PATH_SEGMENT = {
   channel: 'channels',
   sequence: 'sequences',

@@ -1,5 +1,5 @@
 /**
- * Wires subscriptions per reference §5 and §6: a Subscription (or an InMemoryChannel's inline
+ * Wires subscriptions per docs/knative-behaviour.md §5 and §6: a Subscription (or an InMemoryChannel's inline
  * subscriber) is a dispatcher on its channel; a Sequence chains its channels (step i's reply goes
  * into channel i+1, the last one's to `spec.reply`); a Parallel fans its ingress channel out to one
  * filter subscription per branch, whose reply (or the event itself) enters the branch channel.
@@ -175,7 +175,7 @@ export async function wireSubscription(w: FlowWiring, s: Loaded<Subscription>): 
     w.log.debug({ subscription: name, subscriber: subscriberUrl }, 'subscription wired');
 }
 
-/** Wires a Sequence over its channels `<seq>-kn-sequence-<i>` (reference §5.1). */
+/** Wires a Sequence over its channels `<seq>-kn-sequence-<i>` (docs/knative-behaviour.md §5.1). */
 export async function wireSequence(
   w: FlowWiring,
   s: Loaded<Sequence>,
@@ -219,7 +219,7 @@ export async function wireSequence(
   );
 }
 
-/** Wires a Parallel over `<p>-kn-parallel` and `<p>-kn-parallel-<i>` (reference §5.2). */
+/** Wires a Parallel over `<p>-kn-parallel` and `<p>-kn-parallel-<i>` (docs/knative-behaviour.md §5.2). */
 export async function wireParallel(
   w: FlowWiring,
   p: Loaded<Parallel>,

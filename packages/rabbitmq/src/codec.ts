@@ -2,7 +2,7 @@
  * CloudEvents ↔ AMQP messages. The broker stores events in binary mode: every attribute is an
  * AMQP header of the same name (as Knative's RabbitMQ broker does, so headers exchanges can match
  * them), `datacontenttype` also becomes the content-type property, the data is the body.
- * Sources read any message (reference §7.5): binary CloudEvents (headers with `specversion`,
+ * Sources read any message (docs/knative-behaviour.md §7.5): binary CloudEvents (headers with `specversion`,
  * optionally prefixed `ce-`, `ce_`, `cloudEvents:` or `cloudEvents_`), structured
  * `application/cloudevents+json` bodies, and plain messages, which are wrapped.
  */
@@ -79,7 +79,7 @@ export function sourceUri(id: SourceIdentity): string {
   return `/apis/v1/namespaces/${id.namespace}/rabbitmqsources/${id.name}#${id.queue}`;
 }
 
-/** Maps a consumed message to the CloudEvent a RabbitmqSource emits (reference §7.5). */
+/** Maps a consumed message to the CloudEvent a RabbitmqSource emits (docs/knative-behaviour.md §7.5). */
 export function messageToEvent(
   content: Buffer,
   properties: MessageProperties,

@@ -1,7 +1,7 @@
 /**
  * The RabbitMQ resource kinds: `RabbitmqBrokerConfig` (eventing.knative.dev/v1alpha1, what a
  * RabbitMQBroker's `spec.config` names) and `RabbitmqSource` (sources.knative.dev/v1alpha1,
- * reference §7.5). Registered with core's kind registry when this package is imported.
+ * docs/knative-behaviour.md §7.5). Registered with core's kind registry when this package is imported.
  */
 import {
   DeliverySpecSchema,
@@ -61,7 +61,7 @@ export const RabbitmqResourcesConfigSchema = z.strictObject({
   predeclared: z.boolean().default(false),
 });
 
-/** RabbitmqSource spec (reference §7.5). */
+/** RabbitmqSource spec (docs/knative-behaviour.md §7.5). */
 export const RabbitmqSourceSpecSchema = z.strictObject({
   rabbitmqClusterReference: RabbitmqClusterReferenceSchema,
   rabbitmqResourcesConfig: RabbitmqResourcesConfigSchema,

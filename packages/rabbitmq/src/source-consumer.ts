@@ -1,7 +1,7 @@
 /**
  * The consumer of one RabbitmqSource: declares (unless `predeclared`) the queue and its binding to
  * `exchangeName`, consumes with prefetch = `parallelism`, maps each message to a CloudEvent
- * (reference §7.5) and acknowledges it only after the sink accepted the event. When the sink
+ * (docs/knative-behaviour.md §7.5) and acknowledges it only after the sink accepted the event. When the sink
  * refuses for good (a non-retryable answer) the message is rejected without requeue (RabbitMQ
  * dead-letters it when the queue has a dead-letter exchange); when the retries ran out on a
  * retryable failure it is requeued after a pause. Reconnects through its {@link AmqpLink}.
@@ -22,7 +22,7 @@ export interface SourceConsumerOptions extends SourceIdentity {
   readonly requeueDelayMs?: number;
 }
 
-/** Non-retryable HTTP answers (reference §3.3): requeueing would not help. */
+/** Non-retryable HTTP answers (docs/knative-behaviour.md §3.3): requeueing would not help. */
 const isFinal = (status: number | undefined): boolean =>
   status !== undefined && status >= 300 && status < 500 && ![404, 408, 409, 429].includes(status);
 

@@ -10,7 +10,7 @@ describe('retry policy', () => {
     expect([1, 2, 3, 4].map((k) => backoffDelay(exp, k))).toEqual([200, 400, 800, 1000]);
   });
 
-  it('retried statuses follow DESIGN §5.4', () => {
+  it('retried statuses follow docs/decisions.md D4', () => {
     const retried = [404, 408, 409, 429, 500, 502, 503, 504, 599];
     const notRetried = [100, 301, 304, 400, 401, 403, 405, 410, 413, 415, 422];
     expect(retried.every(isRetryableStatus)).toBe(true);

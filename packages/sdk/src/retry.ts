@@ -52,7 +52,7 @@ export function backoffDelay(policy: RetryPolicy, k: number): number {
   return Math.min(raw, policy.maxDelayMs);
 }
 
-/** Statuses that are retried (Tributary DESIGN §5.4): 404, 408, 409, 429 and every 5xx. */
+/** Statuses that are retried (docs/decisions.md D4): 404, 408, 409, 429 and every 5xx. */
 export function isRetryableStatus(status: number): boolean {
   return (
     status === 404 ||

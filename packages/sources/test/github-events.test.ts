@@ -5,7 +5,7 @@ import { githubPayload } from './fixtures.js';
 const parse = (name: string) =>
   JSON.parse(githubPayload(name).toString('utf8')) as Record<string, unknown>;
 
-describe('GitHub subject and extensions (reference §7.7) on real payloads', () => {
+describe('GitHub subject and extensions (docs/knative-behaviour.md §7.7) on real payloads', () => {
   it('issues.labeled: issue number, action, label', () => {
     expect(githubSubjectAndExtensions('issues', parse('issues.labeled'))).toEqual({
       subject: '1',
@@ -33,7 +33,7 @@ describe('GitHub subject and extensions (reference §7.7) on real payloads', () 
   });
 });
 
-describe('GitLab type mapping (reference §7.8)', () => {
+describe('GitLab type mapping (docs/knative-behaviour.md §7.8)', () => {
   it.each([
     ['Push Hook', 'push'],
     ['Merge Request Hook', 'merge_request'],

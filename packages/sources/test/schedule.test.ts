@@ -4,7 +4,7 @@ import { nextRuns, parseSchedule, validateTimezone } from '../src/ping/schedule.
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
-describe('PingSource schedule parsing (reference §7.3)', () => {
+describe('PingSource schedule parsing (docs/knative-behaviour.md §7.3)', () => {
   it('accepts 5 fields (seconds = 0) and computes the next minutes', () => {
     const s = parseSchedule('*/15 * * * *');
     expect(s.expression).toBe('0 */15 * * * *');

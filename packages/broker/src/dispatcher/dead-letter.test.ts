@@ -14,7 +14,7 @@ const original: CloudEvent = {
   data: Buffer.from('payload'),
 };
 
-describe('dead-letter extensions — DESIGN §5 decision 6', () => {
+describe('dead-letter extensions — docs/decisions.md D6', () => {
   it('adds dest, code and base64 body to the original event', () => {
     const body = Buffer.from('{ "message": "catastrophic failure" }');
     const dl = withDeadLetterExtensions(

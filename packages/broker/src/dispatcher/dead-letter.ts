@@ -2,7 +2,7 @@ import { type CloudEvent, KnativeExtensions, withAttributes } from '@tributary/c
 import type { SendOutcome } from './delivery-target.js';
 
 /**
- * The extensions a dead-lettered event carries (DESIGN §5 decision 6, reference §3.4, MT broker).
+ * The extensions a dead-lettered event carries (docs/decisions.md D6, docs/knative-behaviour.md §3.4, MT broker).
  */
 
 /** Longest `knativeerrordata` value (base64 characters), as Knative's `KnativeErrorDataExtensionMaxLength`. */

@@ -84,13 +84,13 @@ export interface SubscriptionDispatcherOptions {
   readonly stripTtl?: boolean;
   /**
    * Treat a 2xx with a non-empty body that is not a CloudEvent as a failure (retried like a 502),
-   * as Knative's MT broker-filter and Kafka broker do. Tributary's default is DESIGN §5 decision 5:
+   * as Knative's MT broker-filter and Kafka broker do. Tributary's default is docs/decisions.md D5:
    * success without reply. @default false
    */
   readonly nonCeBodyIsFailure?: boolean;
   /**
    * When the dead-letter sink also fails, wait `min(maxMs, initialMs·2^(deliveryCount-1))` before
-   * rejecting, so a backend that redelivers at once does not spin (DESIGN §5 decision 7).
+   * rejecting, so a backend that redelivers at once does not spin (docs/decisions.md D7).
    * Closing the dispatcher cuts the wait short. @default { initialMs: 1000, maxMs: 60000 }
    */
   readonly heldRedelivery?: { readonly initialMs: number; readonly maxMs: number };
@@ -120,7 +120,7 @@ export class DispatcherClosedError extends Error {
   }
 }
 
-/** Delivery and dead-lettering both failed; the event stays with the backend (DESIGN §5 decision 7). */
+/** Delivery and dead-lettering both failed; the event stays with the backend (docs/decisions.md D7). */
 export class DeadLetterFailedError extends Error {
   constructor(message: string) {
     super(message);

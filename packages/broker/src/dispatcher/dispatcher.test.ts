@@ -126,7 +126,7 @@ function trigger(opts: Partial<SubscriptionDispatcherOptions> & { subscriber: De
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 // ---- §13 check 8 ----------------------------------------------------------------------------------
-describe('dead-letter extensions (reference §13 check 8)', () => {
+describe('dead-letter extensions (docs/knative-behaviour.md §13 check 8)', () => {
   it('422 with a body: the DLS gets exactly one event with dest, code, base64 data and Kn-Namespace', async () => {
     const body = '{ "message": "catastrophic failure" }';
     const sub = await startServer(() => ({ status: 422, body }));
@@ -204,7 +204,7 @@ describe('dead-letter extensions (reference §13 check 8)', () => {
 });
 
 // ---- §13 check 9 ----------------------------------------------------------------------------------
-describe('retries (reference §13 check 9)', () => {
+describe('retries (docs/knative-behaviour.md §13 check 9)', () => {
   it('retry 5 linear: a subscriber failing the first 5 attempts with 409 still receives the event', async () => {
     const sub = await startServer((n) => ({ status: n <= 5 ? 409 : 202 }));
     const dls = await startServer();
@@ -271,7 +271,7 @@ describe('retries (reference §13 check 9)', () => {
 });
 
 // ---- §13 check 10(a) ------------------------------------------------------------------------------
-describe('replies (reference §13 check 10(a), DESIGN §5 decision 5)', () => {
+describe('replies (docs/knative-behaviour.md §13 check 10(a), docs/decisions.md D5)', () => {
   const replyEvent: CloudEvent = {
     attributes: {
       specversion: '1.0',

@@ -40,7 +40,7 @@ export {
 };
 
 /**
- * The per-subscription delivery loop (DESIGN §1): filter → deliver (timeout, retry, backoff,
+ * The per-subscription delivery loop (docs/architecture.md): filter → deliver (timeout, retry, backoff,
  * Retry-After) → reply → dead-letter → ack. One dispatcher per Trigger (or Channel Subscription);
  * its `handle` is the backend subscription's handler.
  */
@@ -123,7 +123,7 @@ export function createSubscriptionDispatcher(
       const t0 = performance.now();
       const role =
         target === subscriber ? 'subscriber' : target === options.reply ? 'reply' : 'dead-letter';
-      // One span per attempt; the subscriber's `traceparent` header names it (reference §9.3).
+      // One span per attempt; the subscriber's `traceparent` header names it (docs/knative-behaviour.md §9.3).
       const span = startSpan(`send ${target.url}`, parseTraceparent(tp), SpanKind.CLIENT, {
         [`kn.${kind}.name`]: name,
         [`kn.${kind}.namespace`]: namespace,

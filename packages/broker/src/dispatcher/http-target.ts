@@ -16,7 +16,7 @@ import {
 } from './delivery-target.js';
 
 /**
- * Delivery to HTTP endpoints (reference §2.5): one POST per attempt over a shared keep-alive
+ * Delivery to HTTP endpoints (docs/knative-behaviour.md §2.5): one POST per attempt over a shared keep-alive
  * connection pool, binary mode by default, `Prefer: reply`, `Kn-Namespace`, trace headers.
  */
 
@@ -78,7 +78,7 @@ const DRAIN_LIMIT_BYTES = 1024 * 1024;
 /**
  * A {@link DeliveryTarget} that POSTs to `url`. Responses: a 2xx carrying a CloudEvent (binary
  * `ce-*` headers or structured) is a reply when `expectReply`; a 2xx with any other body is a success
- * without reply (DESIGN §5 decision 5); a CloudEvent-looking 2xx that fails to decode sets
+ * without reply (docs/decisions.md D5); a CloudEvent-looking 2xx that fails to decode sets
  * `replyError`. The body is always consumed (or the connection dropped), never unbounded.
  */
 export function createHttpTarget(url: string, options: HttpTargetOptions): DeliveryTarget {

@@ -9,7 +9,7 @@ const res = (status: number, headers: Record<string, string> = {}): SendOutcome 
   body: new Uint8Array(),
 });
 
-describe('isRetryable — reference §13 check 9 (Knative TestSelectiveRetry)', () => {
+describe('isRetryable — docs/knative-behaviour.md §13 check 9 (Knative TestSelectiveRetry)', () => {
   it.each([
     ['nil response', undefined, true],
     ['transport error', { kind: 'error', message: 'connect ECONNREFUSED' } as SendOutcome, true],
@@ -45,7 +45,7 @@ describe('isRetryable — reference §13 check 9 (Knative TestSelectiveRetry)', 
   });
 });
 
-describe('backoffMs — DESIGN §5 decision 2', () => {
+describe('backoffMs — docs/decisions.md D2', () => {
   it('linear d·k', () => {
     const p = { backoffPolicy: 'linear', backoffDelayMs: 1000 } as const;
     expect([1, 2, 3, 5].map((k) => backoffMs(p, k))).toEqual([1000, 2000, 3000, 5000]);
@@ -61,7 +61,7 @@ describe('backoffMs — DESIGN §5 decision 2', () => {
   });
 });
 
-describe('retryAfterMs — reference §3.2', () => {
+describe('retryAfterMs — docs/knative-behaviour.md §3.2', () => {
   const now = Date.parse('2024-01-01T00:00:00Z');
   it('is ignored without retryAfterMax or with PT0S', () => {
     expect(retryAfterMs(res(429, { 'retry-after': '5' }), undefined)).toBeUndefined();

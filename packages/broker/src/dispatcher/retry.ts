@@ -1,7 +1,7 @@
 import type { SendOutcome } from './delivery-target.js';
 
 /**
- * Knative's retry rules (reference §3.2, §3.3; DESIGN §5 decisions 2 and 4): which outcomes are
+ * Knative's retry rules (docs/knative-behaviour.md §3.2, §3.3; docs/decisions.md D2 and D4): which outcomes are
  * retried, how long to wait before each retry, and when `Retry-After` lengthens the wait.
  */
 
@@ -24,7 +24,7 @@ export interface DeliveryPolicy {
 }
 
 /**
- * Whether a failed attempt is retried (Knative `SelectiveRetry`, reference §3.3, check 13.9):
+ * Whether a failed attempt is retried (Knative `SelectiveRetry`, docs/knative-behaviour.md §3.3, check 13.9):
  *
  * - network error, timeout, no response → **yes**: the subscriber may not have seen the event.
  * - 1xx → no: an informational status as a final answer is a protocol error; retrying won't fix it.
@@ -55,7 +55,7 @@ export function isRetryableStatus(status: number): boolean {
 
 /**
  * Wait before retry number `k` (k = 1..retry): linear `d·k`, exponential `d·2^k`
- * (DESIGN §5 decision 2 — the documented formula; no jitter).
+ * (docs/decisions.md D2 — the documented formula; no jitter).
  */
 export function backoffMs(
   policy: Pick<DeliveryPolicy, 'backoffPolicy' | 'backoffDelayMs'>,
@@ -94,7 +94,7 @@ export function retryAfterMs(
   return Math.min(ms, retryAfterMaxMs);
 }
 
-/** The wait before retry `k` after `outcome`: max(backoff, capped Retry-After) (reference §3.2). */
+/** The wait before retry `k` after `outcome`: max(backoff, capped Retry-After) (docs/knative-behaviour.md §3.2). */
 export function retryDelayMs(
   policy: DeliveryPolicy,
   k: number,

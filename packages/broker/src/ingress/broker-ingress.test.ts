@@ -61,7 +61,7 @@ async function delivered(n: number): Promise<CloudEvent[]> {
   return received;
 }
 
-describe('broker ingress over HTTP — reference §13 check 1 (method/URI handling)', () => {
+describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 1 (method/URI handling)', () => {
   it('answers GET /ns/b with 405 and Allow: POST, OPTIONS', async () => {
     const res = await fetch(`${url}/ns/b`);
     expect(res.status).toBe(405);
@@ -92,7 +92,7 @@ describe('broker ingress over HTTP — reference §13 check 1 (method/URI handli
   });
 });
 
-describe('broker ingress over HTTP — reference §13 check 2 (bad events)', () => {
+describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 2 (bad events)', () => {
   it('rejects a binary event with ce-specversion 19.0 with 400', async () => {
     const res = await fetch(`${url}/ns/b`, {
       method: 'POST',
@@ -143,7 +143,7 @@ describe('broker ingress over HTTP — reference §13 check 2 (bad events)', () 
   });
 });
 
-describe('broker ingress over HTTP — reference §13 check 3 (TTL)', () => {
+describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 3 (TTL)', () => {
   it.each([
     [undefined, 202, '255'],
     ['10', 202, '9'],

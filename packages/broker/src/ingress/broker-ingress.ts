@@ -86,7 +86,7 @@ export function parseBrokerPath(path: string): { namespace: string; name: string
   return { namespace: parts[1], name: parts[2] };
 }
 
-/** Creates the broker ingress (reference §1, DESIGN §5 decisions 8-10). */
+/** Creates the broker ingress (docs/knative-behaviour.md §1, docs/decisions.md D8–D10). */
 export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngress {
   const log = options.logger ?? silentLogger;
   const maxTtl = options.maxTtl ?? DEFAULT_MAX_TTL;

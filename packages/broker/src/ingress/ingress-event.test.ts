@@ -8,7 +8,7 @@ const ev = (attrs: Record<string, string> = {}): CloudEvent => ({
   data: Buffer.from('payload'),
 });
 
-describe('prepareIngressEvent — reference §13 check 3 (TTL defaulting)', () => {
+describe('prepareIngressEvent — docs/knative-behaviour.md §13 check 3 (TTL defaulting)', () => {
   it('gives an event without knativebrokerttl the default 255', () => {
     const r = prepareIngressEvent(ev(), 255, NOW);
     expect('event' in r && r.event.attributes['knativebrokerttl']).toBe('255');

@@ -24,7 +24,7 @@ export function nextTtl(raw: string | undefined, maxTtl = DEFAULT_MAX_TTL): numb
 }
 
 /**
- * What the broker ingress does to each accepted event (reference §1.3): applies TTL defaulting /
+ * What the broker ingress does to each accepted event (docs/knative-behaviour.md §1.3): applies TTL defaulting /
  * decrementing and always overwrites `knativearrivaltime` with `now`. Returns `{ error }` instead
  * when the TTL ends up ≤ 0 (the ingress answers 400 and drops the event: a loop was cut).
  */

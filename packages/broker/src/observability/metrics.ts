@@ -13,7 +13,7 @@ import { labelled } from './labelled.js';
  * (dots → underscores, unit suffix), plus Tributary's own event counters and the backlog gauge.
  */
 
-/** Buckets of Knative's duration histograms, in seconds (reference §9.1). */
+/** Buckets of Knative's duration histograms, in seconds (docs/knative-behaviour.md §9.1). */
 export const KNATIVE_DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ];

@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/api';
 
 /**
- * W3C Trace Context over OpenTelemetry's API (reference §9.3). Spans go to whatever tracer
+ * W3C Trace Context over OpenTelemetry's API (docs/knative-behaviour.md §9.3). Spans go to whatever tracer
  * provider the program registered (the CLI registers an OTLP exporter when
  * `OTEL_EXPORTER_OTLP_ENDPOINT` is set); with none, the API's no-op tracer returns non-recording
  * spans that carry the parent's context, so a `traceparent` passes through unchanged.

@@ -1,14 +1,16 @@
-import { pino } from 'pino';
 import { ConfigError, formatProblem } from '@tributary/core';
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
+import { createRunLogger, type LogFormat } from '../logger.js';
 
 export interface RunOptions {
   filename: string[];
   port: string;
   host: string;
   logLevel: string;
+  /** json, pretty, or auto (pretty on a terminal). */
+  logFormat?: LogFormat;
   /** Apply edits to the manifest files while running. */
   watch?: boolean;
 }
@@ -23,7 +25,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`--port '${opts.port}' must be a whole number from 0 to 65535\n`);
     return 1;
   }
-  const logger = pino({ level: opts.logLevel, base: { service: 'tributary' } });
+  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
   let mesh;
   try {
     mesh = await createMesh(

@@ -1,6 +1,6 @@
 /**
  * Delivery settings as the dispatcher uses them: a Trigger's `delivery` merged field by field over its
- * Broker's (DESIGN §5 decisions 2 and 3), durations in milliseconds.
+ * Broker's (docs/decisions.md D2 and D3), durations in milliseconds.
  */
 import { parseIsoDuration } from '../config/duration.js';
 import type { DeliverySpec, Destination } from './common.js';
@@ -70,7 +70,7 @@ export function compileDelivery(trigger?: DeliverySpec, broker?: DeliverySpec): 
 
 /**
  * The wait before retry `k` (k = 1..retry) in milliseconds: linear `d·k`, exponential `d·2^k`
- * (DESIGN §5 decision 2). `k` below 1 gives 0.
+ * (docs/decisions.md D2). `k` below 1 gives 0.
  */
 export function backoffMs(
   compiled: Pick<CompiledDelivery, 'backoffPolicy' | 'backoffDelayMs'>,

@@ -1,5 +1,5 @@
 /**
- * KafkaSource (`sources.knative.dev/v1` and `v1beta1`, reference §7.4): schema and registration
+ * KafkaSource (`sources.knative.dev/v1` and `v1beta1`, docs/knative-behaviour.md §7.4): schema and registration
  * with the manifest loader.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * A KafkaSource record as a CloudEvent (reference §7.4): records that are CloudEvents (binary
+ * A KafkaSource record as a CloudEvent (docs/knative-behaviour.md §7.4): records that are CloudEvents (binary
  * `ce_` headers or structured content type) pass through with `knativekafkapartition` and
  * `knativekafkaoffset`; any other record is mapped the way Knative's data plane maps it.
  */

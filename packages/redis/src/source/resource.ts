@@ -13,7 +13,7 @@ const SecretValueSchema = z.strictObject({
   secretKeyRef: z.strictObject({ name: ResourceNameSchema, key: z.string().min(1) }),
 });
 
-/** RedisStreamSource spec (`sources.knative.dev/v1alpha1`, reference §7.6). */
+/** RedisStreamSource spec (`sources.knative.dev/v1alpha1`, docs/knative-behaviour.md §7.6). */
 export const RedisStreamSourceSpecSchema = z.strictObject({
   /** `redis://host:port`, `rediss://…` or `host:port`. */
   address: z.string().min(1),

@@ -1,5 +1,5 @@
 /**
- * The environment of ContainerSource processes (reference §7.2): `K_SINK`, `K_CE_OVERRIDES` and
+ * The environment of ContainerSource processes (docs/knative-behaviour.md §7.2): `K_SINK`, `K_CE_OVERRIDES` and
  * the container's own `env`, and which SinkBinding binds which ContainerSource.
  */
 import type { Loaded, Topology } from '@tributary/core';

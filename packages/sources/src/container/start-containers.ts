@@ -1,5 +1,5 @@
 /**
- * Starts ContainerSources (reference §7.2): SinkBindings are resolved first, so a bound
+ * Starts ContainerSources (docs/knative-behaviour.md §7.2): SinkBindings are resolved first, so a bound
  * ContainerSource's processes get the binding's K_SINK and K_CE_OVERRIDES; every container becomes
  * a supervised child process.
  */

@@ -8,7 +8,7 @@ export function pingEventSource(namespace: string, name: string): string {
 }
 
 /**
- * The event one tick emits (reference §7.3): type `dev.knative.sources.ping`, a fresh UUIDv4 id,
+ * The event one tick emits (docs/knative-behaviour.md §7.3): type `dev.knative.sources.ping`, a fresh UUIDv4 id,
  * `time` = now, `datacontenttype` = `contentType` when there is data, data = `data` or the decoded
  * `dataBase64` (no data ⇒ no body). ceOverrides are applied by the sink.
  */

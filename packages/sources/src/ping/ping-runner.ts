@@ -14,7 +14,7 @@ export interface PingRunner {
 /**
  * Schedules a PingSource: every tick builds one event ({@link pingEvent}) and hands it to `sink`
  * (which retries). A tick whose delivery finally fails is logged with the source's name and lost,
- * as in Knative (reference §7.3); ticks do not wait for each other.
+ * as in Knative (docs/knative-behaviour.md §7.3); ticks do not wait for each other.
  */
 export function startPingSource(source: PingSource, sink: Sink, logger: Logger): PingRunner {
   const inFlight = new Set<Promise<void>>();

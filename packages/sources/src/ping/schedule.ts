@@ -1,5 +1,5 @@
 /**
- * PingSource schedules, parsed as Knative's robfig/cron parser does (reference §7.3): 5 fields, or 6
+ * PingSource schedules, parsed as Knative's robfig/cron parser does (docs/knative-behaviour.md §7.3): 5 fields, or 6
  * with leading seconds; `?` as a wildcard; descriptors `@yearly` … `@hourly`; `@every` rejected.
  * The next run times come from `croner` once the expression passed these rules.
  */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SecretValueSchema, sourceDuck, sourceResource } from './common.js';
 
 /**
- * GitHubSource spec (`sources.knative.dev/v1alpha1`, reference §7.7). `eventTypes`, `accessToken`,
+ * GitHubSource spec (`sources.knative.dev/v1alpha1`, docs/knative-behaviour.md §7.7). `eventTypes`, `accessToken`,
  * `githubAPIURL` and `secure` only configure the webhook on GitHub in Knative; Tributary does not
  * call GitHub, so they are accepted and ignored. Without `secretToken` requests are not verified.
  */
@@ -26,7 +26,7 @@ export const GitHubSourceSchema = sourceResource(
 );
 export type GitHubSource = z.output<typeof GitHubSourceSchema>;
 
-/** GitLabSource spec (`sources.knative.dev/v1alpha1`, reference §7.8). */
+/** GitLabSource spec (`sources.knative.dev/v1alpha1`, docs/knative-behaviour.md §7.8). */
 export const GitLabSourceSpecSchema = z.strictObject({
   projectUrl: z.url({
     protocol: /^https?$/,

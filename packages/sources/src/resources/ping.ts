@@ -3,7 +3,7 @@ import { ScheduleError } from '../errors.js';
 import { parseSchedule, validateTimezone } from '../ping/schedule.js';
 import { sourceDuck, sourceResource } from './common.js';
 
-/** PingSource spec (`sources.knative.dev/v1`, reference §7.3). */
+/** PingSource spec (`sources.knative.dev/v1`, docs/knative-behaviour.md §7.3). */
 export const PingSourceSpecSchema = z
   .strictObject({
     schedule: z.string().default('* * * * *'),

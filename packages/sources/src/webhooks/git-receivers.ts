@@ -1,5 +1,5 @@
 /**
- * GitHubSource and GitLabSource receivers (reference §7.7, §7.8).
+ * GitHubSource and GitLabSource receivers (docs/knative-behaviour.md §7.7, §7.8).
  */
 import { randomUUID } from 'node:crypto';
 import { HttpError } from '@tributary/broker';

@@ -1,5 +1,5 @@
 /**
- * Subject and extensions of GitHub events, after Knative's GitHubSource (reference §7.7). Events
+ * Subject and extensions of GitHub events, after Knative's GitHubSource (docs/knative-behaviour.md §7.7). Events
  * Knative does not list get the common extensions (owner, repository, installation, sender, action)
  * and no subject.
  */

@@ -1,6 +1,6 @@
 /**
  * A Kafka-protocol test cluster: librdkafka's built-in mock cluster, run through `kcat` (Debian
- * package `kcat`) and kept alive by an open stdin (DESIGN.md §6). One broker; topics are created
+ * package `kcat`) and kept alive by an open stdin (docs/testing.md). One broker; topics are created
  * automatically on first use (4 partitions). `admin.createTopics` does not work against it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
