@@ -15,6 +15,7 @@ declare -A pkg_of=(
   [redis-cli]=redis-tools
   [rabbitmq-server]=rabbitmq-server
   [rabbitmqctl]=rabbitmq-server
+  [ss]=iproute2
 )
 
 missing=()
