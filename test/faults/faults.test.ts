@@ -67,11 +67,15 @@ async function runScenario(backend: FaultBackend, scenario: Scenario): Promise<v
   t.accepted += extra.accepted;
   t.delivered += extra.delivered;
   t.lost = t.accepted - t.delivered - t.deadLettered - t.held;
-  if (t.lost > 0 && run.lanes.length > 1) {
-    const per = run.lanes.map((l, i) => `${l.name ?? `lane ${i + 1}`}: ${missing([l]).length}`);
-    note = `${note ? `${note}; ` : ''}missing per lane: ${per.join(', ')}`;
+  if (t.lost > 0 && !lossAllowed) {
+    const per = run.lanes.map(
+      (l, i) =>
+        `${l.name ?? `lane ${i + 1}`}: ${missing([l]).length} (e.g. ${missing([l]).slice(0, 4).join(' ')})`,
+    );
+    note = `${note ? `${note}; ` : ''}missing ${per.join(', ')}`;
   }
   const failed = error !== undefined || (t.lost > 0 && !lossAllowed);
+  const logs = failed ? run.saveLogs(`${backend.name} ${scenario.name}`) : undefined;
   recordResult({
     scenario: scenario.name,
     backend: backend.name,
@@ -81,12 +85,12 @@ async function runScenario(backend: FaultBackend, scenario: Scenario): Promise<v
     note: error ? `${error.message}${note ? `; ${note}` : ''}` : note,
     seconds: Math.round((Date.now() - started) / 1000),
   });
-  if (error) throw error;
+  if (error) throw new Error(`${error.message} (logs: ${logs})`, { cause: error });
   if (!lossAllowed) {
     const gone = missing(run.lanes);
     expect(
       { lost: t.lost, example: gone.slice(0, 5) },
-      `${backend.name}: accepted ${t.accepted}, delivered ${t.delivered}, dead-lettered ${t.deadLettered}`,
+      `${backend.name}: accepted ${t.accepted}, delivered ${t.delivered}, dead-lettered ${t.deadLettered} (logs: ${logs})`,
     ).toEqual({ lost: 0, example: [] });
   }
 }

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,7 +179,7 @@ export class ScenarioRun {
         '--port',
         String(this.port),
         '--log-level',
-        'info',
+        process.env['FAULTS_LOG_LEVEL'] ?? 'info',
         ...this.args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -292,6 +292,19 @@ export class ScenarioRun {
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
     return ok;
+  }
+
+  /** Writes every process's log lines to a file and returns its path (for a failing scenario). */
+  saveLogs(label: string): string {
+    const dir = path.join(os.tmpdir(), 'tributary-faults-logs');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${label.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.log`);
+    const text = this.procs
+      .map((p, i) => [`# process ${i + 1} (pid ${p.pid})`, ...p.logs.map((l) => JSON.stringify(l))])
+      .flat()
+      .join('\n');
+    writeFileSync(file, `${text}\n`);
+    return file;
   }
 
   /** SIGKILLs whatever still runs, closes the producer and forgets the backend's names. */
