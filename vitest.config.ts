@@ -14,6 +14,9 @@ const pkgs = [
   'rabbitmq',
   'redis',
   'kafka',
+  'sqlite',
+  'transforms',
+  'serving',
 ];
 /** Tests import workspace packages from their sources, so unit tests need no build. */
 const alias = Object.fromEntries(

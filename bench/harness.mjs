@@ -35,16 +35,17 @@ export function startSink() {
 }
 
 /**
- * Writes `yaml` to a fresh directory and starts `tributary run` on it (port 0); resolves with the
- * ingress URL of `ingressPath` (e.g. `/default/bench`) and the child process.
+ * Writes `yaml` to a fresh directory and starts `tributary run` on it (port 0, plus `extraArgs`
+ * such as `--data-dir`); resolves with the ingress URL of `ingressPath` (e.g. `/default/bench`)
+ * and the child process.
  */
-export async function startTributary(yaml, ingressPath) {
+export async function startTributary(yaml, ingressPath, extraArgs = []) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trib-bench-'));
   writeFileSync(path.join(dir, 'bench.yaml'), yaml);
   const cli = path.join(root, 'packages/cli/bin/tributary.js');
   const child = spawn(
     process.execPath,
-    [cli, 'run', '-f', dir, '--port', '0', '--log-level', 'info'],
+    [cli, 'run', '-f', dir, '--port', '0', '--log-level', 'info', ...extraArgs],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

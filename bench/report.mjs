@@ -129,6 +129,25 @@ ${rows.join('\n')}
 `;
 }
 
+function embeddedDurableSection({ config, scripts }) {
+  const r = scripts.sqlite;
+  if (!r) return '';
+  const row = (label, m, ratio) =>
+    `| ${label} | ${m.eventsPerSecond} | ${fmt(m.p50LatencyMs)} / ${fmt(m.p99LatencyMs)} | ${ratio} |`;
+  return `## Embedded durable broker (\`--data-dir\`) against the memory broker
+
+bench/sqlite-bench.mjs sends the same closed-loop HTTP load for ${config.backendSeconds} s through three
+\`tributary run\` processes in turn, on the same manifests (one Broker of the default class, one Trigger to
+an HTTP sink): without \`--data-dir\`, and with it at each durability level (docs/embedded-durable.md).
+
+| backend | events/s delivered | p50 / p99 (ms) | ÷ memory broker |
+|---|---:|---:|---:|
+${row('memory', r.memory, '1')}
+${row('SQLite, durability process-crash', r.processCrash, `${fmt(r.ratio)} (≥ 0.8: ${verdict(r.ratio >= 0.8)})`)}
+${row('SQLite, durability power-loss', r.powerLoss, fmt(r.ratioPowerLoss))}
+`;
+}
+
 export function renderBenchmarks(run) {
   const { machine, config } = run;
   let md = `# Benchmarks
@@ -145,5 +164,7 @@ ${footprintSection(run)}`;
   if (run.scripts.filters) md += `\n${filtersSection(run.scripts.filters)}`;
   const backends = backendsSection(run);
   if (backends) md += `\n${backends}`;
+  const embedded = embeddedDurableSection(run);
+  if (embedded) md += `\n${embedded}`;
   return md;
 }

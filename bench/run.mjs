@@ -61,6 +61,7 @@ if (!quick) {
   scripts.rabbitmq = await runScript('bench/rabbitmq-bench.mjs', s);
   scripts.redis = await runScript('bench/redis-bench.mjs', s);
   scripts.kafka = await runScript('bench/kafka-bench.mjs', s);
+  scripts.sqlite = await runScript('bench/sqlite-bench.mjs', s);
 }
 
 const proxySpread = spread(hot.byRound.proxy.map((m) => m.eventsPerSecond));

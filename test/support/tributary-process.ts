@@ -46,14 +46,22 @@ export function runCli(
   });
 }
 
+/** Options of {@link startTributary}. */
+export interface StartOptions {
+  /** The log message that counts as started (it must carry `url`). @default 'tributary running' */
+  readonly until?: string;
+}
+
 /**
  * Starts `tributary run -f <manifests>` on a free port as a user would, and resolves once it
- * logged that it is running.
+ * logged that it is running (or the `until` message).
  */
 export function startTributary(
   manifests: string | string[],
   extraArgs: string[] = [],
+  options: StartOptions = {},
 ): Promise<TributaryProcess> {
+  const until = options.until ?? 'tributary running';
   const files = Array.isArray(manifests) ? manifests : [manifests];
   const args = [
     CLI,
@@ -88,7 +96,7 @@ export function startTributary(
           entry = { msg: line };
         }
         logs.push(entry);
-        if (entry['msg'] === 'tributary running') {
+        if (entry['msg'] === until) {
           resolve({
             baseUrl: String(entry['url']),
             logs,

@@ -85,12 +85,15 @@ export {
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
 export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,
   ingressTarget,
   type IngressHop,
   type Resolved,
   type AddressableLookup,
+  type Addressable,
+  apiGroup,
 } from './runtime/destination-resolver.js';
 export { readCloudEvents } from './http/read-events.js';
 export {
@@ -114,3 +117,10 @@ export {
   RABBITMQ_PARALLELISM_ANNOTATION,
   INITIAL_OFFSET_ANNOTATION,
 } from './runtime/subscribe-options.js';
+export {
+  topologyCorrelationKeys,
+  requestReplyKeysIn,
+  correlationSecret,
+  KNATIVE_SYSTEM_NAMESPACE,
+  REQUEST_REPLY_KEYS_SECRET,
+} from './runtime/correlation-keys.js';

@@ -27,6 +27,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       '--watch',
       'apply edits to the manifest files while running (invalid edits are refused)',
     )
+    .option(
+      '--data-dir <dir>',
+      'keep the events of the default broker class and InMemoryChannel durably in this directory (env TRIBUTARY_DATA_DIR)',
+      process.env['TRIBUTARY_DATA_DIR'] || undefined,
+    )
+    .addOption(
+      new Option('--durability <level>', 'with --data-dir: what a committed event survives')
+        .choices(['process-crash', 'power-loss'])
+        .default(process.env['TRIBUTARY_DURABILITY'] || 'process-crash'),
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])

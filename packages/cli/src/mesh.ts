@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import {
+  type BackendProvider,
   type CloudEvent,
   ConfigError,
   type LoadResult,
@@ -23,7 +24,8 @@ import {
   createRuntime,
 } from '@tributary/broker';
 import type { FunctionHandler } from '@tributary/function';
-import { type EventInput, EventRejectedError, buildEvent } from '@tributary/sdk';
+import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } from '@tributary/sdk';
+import type { RequestReplyPlugin } from '@tributary/transforms';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
 import { defaultBackends, defaultPlugins } from './plugins.js';
 
@@ -47,6 +49,15 @@ export interface MeshOptions {
   readonly source?: string;
   /** How long `stop()` drains deliveries in flight. @default 10000 */
   readonly drainMs?: number;
+  /**
+   * A data directory: the default broker class and InMemoryChannel keep their events in an
+   * embedded SQLite database there (docs/embedded-durable.md). `start()` rejects with
+   * `DataDirLockedError` (from @tributary/sqlite) when another process owns it. When `backends`
+   * is given too, the embedded durable provider is registered on it for `MTChannelBasedBroker`.
+   */
+  readonly dataDir?: string;
+  /** With `dataDir`: `process-crash` (default) or `power-loss` (a sync per commit). */
+  readonly durability?: 'process-crash' | 'power-loss';
 }
 
 /** Which events an in-process subscriber gets: a Trigger's `filter` and/or `filters`. */
@@ -99,6 +110,18 @@ export interface Mesh {
     handler: FunctionHandler,
   ): MeshSubscription;
   subscribe(namespace: string, broker: string, handler: FunctionHandler): MeshSubscription;
+  /**
+   * Sends a request through RequestReply `namespace/name` in-process (no HTTP) and resolves with
+   * the reply event. Throws `ReplyTimeoutError` (from @tributary/sdk) when no reply arrives within
+   * `timeout` ms (at most the RequestReply's `spec.timeout`), `EventRejectedError` for the other
+   * refusals (404 unknown, 400 bad id, 409 id already waiting, 503 full or not Ready).
+   */
+  request(
+    namespace: string,
+    name: string,
+    event: CloudEvent | EventInput,
+    options?: { timeout?: number; signal?: AbortSignal },
+  ): Promise<CloudEvent>;
   /**
    * Loads the input again (the manifest files, or `resources` when given) and applies it to the
    * running mesh (see `Runtime.apply`). Rejects with `ConfigError` listing every problem and
@@ -167,6 +190,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   const ids: string[] = [];
   let moduleDir: string | undefined;
   let runtime: Runtime | undefined;
+  let dataStore: { close(): void } | undefined;
   let state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
 
   function subscribe(
@@ -255,7 +279,41 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
     return { status: r.status };
   }
 
+  let plugins: readonly RuntimePlugin[] = options.plugins ?? [];
+  const createPlugins = (): RuntimePlugin[] => {
+    const created = defaultPlugins();
+    plugins = created;
+    return created;
+  };
+
+  async function request(
+    namespace: string,
+    name: string,
+    event: CloudEvent | EventInput,
+    o: { timeout?: number; signal?: AbortSignal } = {},
+  ): Promise<CloudEvent> {
+    const address = `${runtime?.url ?? ''}/${namespace}/requestreplies/${name}`;
+    if (!runtime || state !== 'running')
+      throw new MeshStateError(
+        `request('${namespace}', '${name}'): the mesh is ${state}; call start() first`,
+      );
+    const rr = plugins.find((p) => p.name === 'requestreply') as RequestReplyPlugin | undefined;
+    if (!rr?.request)
+      throw new MeshStateError(`request(): no RequestReply plugin runs in this mesh`);
+    const ce = isCloudEvent(event) ? event : buildEvent(event, options.source ?? '/tributary/mesh');
+    const r = await rr.request(namespace, name, ce, {
+      ...(o.timeout === undefined ? {} : { timeoutMs: o.timeout }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (r.status === 200 && 'event' in r) return r.event;
+    const error = 'error' in r ? r.error : '';
+    if (r.status === 504) throw new ReplyTimeoutError(address, o.timeout ?? 0, error);
+    throw new EventRejectedError(r.status, error, 1, address);
+  }
+
   function cleanup(): void {
+    dataStore?.close();
+    dataStore = undefined;
     for (const id of ids) registry.delete(id);
     if (moduleDir) rmSync(moduleDir, { recursive: true, force: true });
   }
@@ -289,20 +347,35 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         throw new MeshStateError(`start(): the mesh is ${state}; create a new mesh to start again`);
       state = 'starting';
       const extra = hidden.length ? loadResources(hidden).topology.resources : [];
+      let backends = options.backends ?? defaultBackends();
+      if (options.dataDir !== undefined) {
+        try {
+          const durable = await openDurableBackend(options.dataDir, options.durability, logger);
+          dataStore = durable.store;
+          backends = backends.register(durable.provider);
+        } catch (err) {
+          state = 'stopped';
+          cleanup();
+          throw err;
+        }
+      }
       runtime = createRuntime({
         topology: extra.length ? createTopology([...topology.resources, ...extra]) : topology,
         logger,
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
-        plugins: options.plugins ?? defaultPlugins(),
-        ...(options.plugins ? {} : { createPlugins: defaultPlugins }),
-        backends: options.backends ?? defaultBackends(),
+        plugins: options.plugins ?? createPlugins(),
+        ...(options.plugins ? {} : { createPlugins }),
+        backends,
       });
       try {
         const url = await runtime.start();
-        state = 'running';
+        // stop() may have run while starting (state is then 'stopped').
+        const now = state as typeof state | 'stopped';
+        if (now === 'starting') state = 'running';
         return url;
       } catch (err) {
+        if ((state as typeof state | 'stopped') === 'stopped') throw err; // stop() cleans up
         state = 'stopped';
         await runtime.stop({ drainMs: 0 }).catch(() => undefined);
         cleanup();
@@ -320,9 +393,25 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       }
     },
     publish,
+    request,
     reload,
     subscribe: subscribe as Mesh['subscribe'],
   };
+}
+
+/** Opens the data directory; @tributary/sqlite (and better-sqlite3) load only here. */
+async function openDurableBackend(
+  dir: string,
+  durability: MeshOptions['durability'],
+  logger: Logger,
+): Promise<{ store: { close(): void }; provider: BackendProvider<unknown> }> {
+  const sqlite = await import('@tributary/sqlite');
+  const store = await sqlite.openDataStore({
+    dir,
+    ...(durability ? { durability } : {}),
+    logger: logger.child({ component: 'data-store' }),
+  });
+  return { store, provider: sqlite.sqliteBackendProvider(store) as BackendProvider<unknown> };
 }
 
 function isCloudEvent(e: CloudEvent | EventInput): e is CloudEvent {

@@ -1,9 +1,26 @@
 import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
 import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka';
+import { createServingPlugin, registerServingKinds } from '@tributary/serving';
 import { createSourcesPlugin } from '@tributary/sources';
 import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
 import { createRedisPlugin, redisBackendProvider } from '@tributary/redis';
+import {
+  createEventTransformPlugin,
+  createRequestReplyPlugin,
+  registerTransformsKinds,
+} from '@tributary/transforms';
+
+/**
+ * Kinds registered explicitly (packages added since the second wave have no import side effects):
+ * the serving kinds (Service, JobSink) and the transforms kinds (EventTransform, RequestReply).
+ * Runs when this module loads, before any manifest does.
+ */
+export function registerKinds(): void {
+  registerServingKinds();
+  registerTransformsKinds();
+}
+registerKinds();
 
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
@@ -13,9 +30,12 @@ export function defaultPlugins(): RuntimePlugin[] {
   return [
     createKafkaPlugin(), // before flows: gives KafkaChannel its config
     createFlowsPlugin(),
+    createServingPlugin(),
     createSourcesPlugin(),
     createRabbitmqSourcePlugin(),
     createRedisPlugin(),
+    createEventTransformPlugin(),
+    createRequestReplyPlugin(),
   ];
 }
 

@@ -6,6 +6,7 @@ export * from './contracts/sink.js';
 export * from './contracts/source.js';
 export * from './contracts/logger.js';
 export * from './contracts/provider.js';
+export * from './contracts/client-name.js';
 export * from './config/duration.js';
 export * from './resources/common.js';
 export * from './resources/filters.js';

@@ -27,3 +27,12 @@ export { compileCesql, evaluateCesql } from './cesql/cesql.js';
 export type { CesqlOptions, CesqlResult, CesqlInput, CompiledCesql } from './cesql/cesql.js';
 export type { CesqlValue, CesqlType, AttributeGetter } from './cesql/values.js';
 export { BUILTIN_FUNCTION_NAMES } from './cesql/functions.js';
+export {
+  sealCorrelationId,
+  verifyCorrelationId,
+  parseCorrelationId,
+  knVerifyCorrelationId,
+  isAesKeyLength,
+  MAX_CORRELATION_ID_LENGTH,
+  type CorrelationKeyLookup,
+} from './cesql/correlation-id.js';

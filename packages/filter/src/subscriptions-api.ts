@@ -19,6 +19,7 @@
 import type { CloudEvent, FilterResult, SubscriptionsApiFilter } from '@tributary/core';
 import { filterAttribute } from './attributes.js';
 import { compileCesql, type CompiledCesql } from './cesql/cesql.js';
+import type { CorrelationKeyLookup } from './cesql/correlation-id.js';
 
 /**
  * A materialised filter entry; `path` locates it in the Trigger spec. `match` is a plain closure
@@ -54,6 +55,8 @@ export type DialectNode =
 export interface DialectOptions {
   /** Let CESQL read the event's JSON data (`tributary.dev/filter-data: "true"`). */
   readonly filterData?: boolean;
+  /** Keys for the CESQL function `KN_VERIFY_CORRELATION_ID`. */
+  readonly correlationKeys?: CorrelationKeyLookup | undefined;
 }
 
 const checks = {
@@ -150,7 +153,10 @@ export function compileDialect(
     };
   }
   if (f.cesql !== undefined && f.cesql !== '') {
-    const compiled = compileCesql(f.cesql, { filterData: options.filterData === true });
+    const compiled = compileCesql(f.cesql, {
+      filterData: options.filterData === true,
+      correlationKeys: options.correlationKeys,
+    });
     return {
       kind: 'cesql',
       compiled,

@@ -5,6 +5,7 @@
  */
 import { DIALECTS, type SubscriptionsApiFilter, type TriggerFilter } from '@tributary/core';
 import { compileCesql } from './cesql/cesql.js';
+import type { CorrelationKeyLookup } from './cesql/correlation-id.js';
 import { CesqlParseError, type FilterProblem } from './errors.js';
 
 /** The filtering part of a Trigger spec. */
@@ -20,6 +21,8 @@ export interface TriggerFilterOptions {
    * `tributary.dev/filter-data: "true"`. Default false.
    */
   readonly filterData?: boolean;
+  /** Keys for the CESQL function `KN_VERIFY_CORRELATION_ID`. */
+  readonly correlationKeys?: CorrelationKeyLookup | undefined;
 }
 
 /**
@@ -55,7 +58,10 @@ function checkEntry(
   if (f.cesql === undefined || f.cesql === '') return;
   const at = [...path, 'cesql'];
   try {
-    const compiled = compileCesql(f.cesql, { filterData: options.filterData === true });
+    const compiled = compileCesql(f.cesql, {
+      filterData: options.filterData === true,
+      correlationKeys: options.correlationKeys,
+    });
     for (const p of compiled.problems) {
       problems.push(
         p.position === undefined

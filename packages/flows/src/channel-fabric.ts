@@ -11,6 +11,7 @@ import {
   type Logger,
   type Subscription as BackendSubscription,
   validateCloudEvent,
+  clientName,
 } from '@tributary/core';
 import {
   type BackendRegistry,
@@ -86,6 +87,7 @@ export class ChannelFabric {
       pending = (async () => {
         const backend = this.options.backends.create(brokerClass, config ?? {}, {
           logger: this.options.logger.child({ channelBackend: brokerClass }),
+          clientName: clientName(`channels-${brokerClass.toLowerCase()}`),
         });
         await backend.start();
         return backend;

@@ -15,3 +15,15 @@ export class KafkaRecordError extends Error {
     this.name = 'KafkaRecordError';
   }
 }
+
+/**
+ * A consumer group could not store where it starts (its committed start offsets), so delivery
+ * cannot be promised yet: the Trigger or KafkaSource stays not Ready with this message.
+ */
+export class KafkaStartOffsetsError extends Error {
+  readonly code = 'TRIB_ERR_KAFKA_START_OFFSETS';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'KafkaStartOffsetsError';
+  }
+}

@@ -2,9 +2,10 @@
  * One consumer group reading topics and handing records to a handler: unordered (at most
  * `concurrency` in flight) or ordered (one at a time per partition). A failed handler call is
  * retried in place with capped exponential backoff; offsets are committed only up to the lowest
- * record not finished, so a crash redelivers and never skips. A group without committed offsets
- * gets them (latest or earliest) before `start` resolves: that is the point from which delivery
- * is promised.
+ * record not finished, so a crash redelivers and never skips. Every partition without a committed
+ * offset gets one (latest or earliest) before `start` resolves, retried until it holds: that is
+ * the point from which delivery is promised (docs/kafka.md). Partitions that appear later (new
+ * partitions, topics created later) start at their beginning: all their records are newer.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudEvent, EventHandler, Logger } from '@tributary/core';
@@ -16,7 +17,9 @@ import {
   type PartitionAssigner,
   PartitionAssigners,
 } from 'kafkajs';
+import { KafkaStartOffsetsError } from './errors.js';
 import { PartitionOffsets } from './offset-tracker.js';
+import { type StartFrom, type StartOffset, missingStartOffsets } from './start-offsets.js';
 
 /** Consumer group timing (short values make rebalances fast in tests). */
 export interface GroupTimeouts {
@@ -33,7 +36,8 @@ export interface GroupConsumerOptions extends GroupTimeouts {
   readonly handler: EventHandler;
   readonly ordered: boolean;
   readonly concurrency: number;
-  readonly startFrom: 'earliest' | 'latest';
+  /** Where partitions without a committed offset start (per topic when a function). */
+  readonly startFrom: StartFrom;
   readonly logger: Logger;
   /** Reads a record; undefined or a throw skips it (logged). */
   readonly toEvent: (
@@ -49,6 +53,12 @@ export interface GroupConsumerOptions extends GroupTimeouts {
   readonly assignmentDelayMs?: number;
   /** Cap of that wait. @default 10000 */
   readonly maxRedeliveryDelayMs?: number;
+  /** How long committing the start offsets is retried before `start` fails. @default 60000 */
+  readonly startTimeoutMs?: number;
+  /** How often the consumer refreshes metadata (notices new partitions). @default 5000 */
+  readonly metadataMaxAgeMs?: number;
+  /** Whether the consumer's metadata requests may create missing topics. @default true */
+  readonly allowAutoTopicCreation?: boolean;
 }
 
 /** A running group consumer. */
@@ -81,19 +91,34 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
   const log = o.logger;
   const baseDelay = o.redeliveryDelayMs ?? 200;
   const maxDelay = o.maxRedeliveryDelayMs ?? 10_000;
-  const initial = new Map<string, string>();
-  for (const topic of o.topics) {
-    await o.ensureTopic(topic);
-    const [committed] = await o.admin.fetchOffsets({ groupId: o.groupId, topics: [topic] });
-    const missing = (committed?.partitions ?? []).filter((p) => p.offset === '-1');
-    if (missing.length === 0) continue;
-    const ends = await o.admin.fetchTopicOffsets(topic);
-    for (const p of missing) {
-      const end = ends.find((e) => e.partition === p.partition);
-      if (end)
-        initial.set(`${topic}:${p.partition}`, o.startFrom === 'earliest' ? end.low : end.high);
+  const startTimeoutMs = o.startTimeoutMs ?? 60_000;
+  const startDeadline = Date.now() + startTimeoutMs;
+  let lastStartError = '';
+  const startFailed = (what: string): KafkaStartOffsetsError =>
+    new KafkaStartOffsetsError(
+      `consumer group '${o.groupId}' could not ${what} for ${o.topics.join(', ')} within ${startTimeoutMs} ms: ${lastStartError}`,
+    );
+  /** Retries `fn` with capped backoff until it resolves or the start deadline passes. */
+  const retrying = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        lastStartError = (err as Error).message;
+        log.warn({ group: o.groupId, attempt, err: lastStartError }, `could not ${what}; retrying`);
+      }
+      if (Date.now() >= startDeadline) throw startFailed(what);
+      await sleep(Math.min(5_000, 250 * 2 ** attempt));
     }
-  }
+  };
+  // Where partitions without a committed offset start, read before joining: records published
+  // from now on are this group's.
+  const initial = new Map<string, string>();
+  const planned = await retrying('read its start offsets', async () => {
+    for (const topic of o.topics) await o.ensureTopic(topic);
+    return missingStartOffsets(o.admin, o.groupId, o.topics, o.startFrom);
+  });
+  for (const p of planned) initial.set(`${p.topic}:${p.partition}`, p.offset);
 
   const consumer: Consumer = o.kafka.consumer({
     groupId: o.groupId,
@@ -102,6 +127,8 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
     heartbeatInterval: o.heartbeatIntervalMs,
     maxWaitTimeInMs: 100,
     partitionAssigners: [delayedRoundRobin(o.assignmentDelayMs ?? 250)],
+    metadataMaxAge: o.metadataMaxAgeMs ?? 5_000,
+    allowAutoTopicCreation: o.allowAutoTopicCreation ?? true,
     retry: { retries: 10 },
   });
   let trackers = new Map<string, PartitionOffsets>();
@@ -214,8 +241,8 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
   );
 
   await consumer.connect();
-  for (const topic of o.topics)
-    await consumer.subscribe({ topic, fromBeginning: o.startFrom === 'earliest' });
+  // Partitions without a committed offset after the start commit below are newer than it.
+  for (const topic of o.topics) await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -276,21 +303,31 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
     await consumer.disconnect().catch(() => undefined);
     throw new Error(`consumer group '${o.groupId}' did not join within ${joinTimeoutMs} ms`);
   }
-  if (initial.size > 0) {
-    const offsets = [...initial].map(([key, offset]) => {
-      const i = key.lastIndexOf(':');
-      return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)), offset };
+  // Commit the start position of every partition the group never read, and check it holds, so
+  // events published from now on reach this group even if every member restarts before reading
+  // them. A failed commit (a rebalance, the coordinator moving) is retried.
+  try {
+    await retrying('commit its start offsets', async () => {
+      const missing = await missingStartOffsets(o.admin, o.groupId, o.topics, o.startFrom);
+      if (missing.length === 0) return;
+      const offsets: StartOffset[] = missing.map((m) => ({
+        ...m,
+        offset: initial.get(`${m.topic}:${m.partition}`) ?? m.offset,
+      }));
+      await consumer.commitOffsets(offsets.map((x) => ({ ...x })));
+      log.debug({ group: o.groupId, offsets }, 'start offsets committed');
+      const left = await missingStartOffsets(o.admin, o.groupId, o.topics, o.startFrom);
+      if (left.length > 0)
+        throw new Error(
+          `${left.length} partition(s) still without a committed offset, e.g. ${left[0]!.topic}/${left[0]!.partition}`,
+        );
     });
-    // Commit the start position of partitions the group never read, so events published from now
-    // on reach this group even if every member restarts before reading them.
-    await consumer
-      .commitOffsets(offsets)
-      .catch((err: unknown) =>
-        log.debug(
-          { group: o.groupId, err },
-          'initial offset commit failed (another member did it?)',
-        ),
-      );
+  } catch (err) {
+    closing = true;
+    aborted = true;
+    abort();
+    await consumer.disconnect().catch(() => undefined);
+    throw err;
   }
   log.debug({ group: o.groupId, topics: o.topics }, 'group consumer started');
 

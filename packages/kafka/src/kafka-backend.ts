@@ -26,6 +26,7 @@ export interface KafkaBackendOptions extends Partial<GroupTimeouts> {
   readonly partitions?: number;
   /** Replication factor of topics the backend creates. @default 3 */
   readonly replicationFactor?: number;
+  /** kafkajs `clientId` (`tributary-<pid>-broker-<ns>-<name>`, docs/operations.md). @default 'tributary' */
   readonly clientId?: string;
   readonly security?: KafkaSecurity;
   readonly logger?: Logger;

@@ -104,5 +104,6 @@ export const kafkaBackendProvider: BackendProvider<KafkaBackendConfig> = {
       heartbeatIntervalMs: config['heartbeat.interval.ms'],
       redeliveryDelayMs: config['redelivery.delay.ms'],
       logger: ctx.logger,
+      ...(ctx.clientName ? { clientId: ctx.clientName } : {}),
     }),
 };

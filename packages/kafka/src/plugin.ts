@@ -60,23 +60,23 @@ export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlug
           deadLetter = r.target;
         }
         try {
-          runners.push(
-            await startKafkaSource({
-              source: s,
-              topology: ctx.topology,
-              sink: sink.target,
-              deadLetter,
-              logger,
-              env: options.env,
-            }),
-          );
+          const runner = await startKafkaSource({
+            source: s,
+            topology: ctx.topology,
+            sink: sink.target,
+            deadLetter,
+            logger,
+            env: options.env,
+          });
+          runners.push(runner);
+          const waiting = runner.missingTopics;
           ctx.statuses.set(
             'KafkaSource',
             namespace,
             name,
             true,
             'Ready',
-            `sink ${sink.target.url}`,
+            `sink ${sink.target.url}${waiting.length ? `; topics not created yet (read from their start once they are): ${waiting.join(', ')}` : ''}`,
           );
           logger.info({ topics: s.spec.topics, sink: sink.target.url }, 'KafkaSource ready');
         } catch (err) {

@@ -12,7 +12,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '@tributary/core';
-import { silentLogger } from '@tributary/core';
+import { clientName, silentLogger } from '@tributary/core';
 import { AmqpLink, type BackoffOptions } from './amqp-link.js';
 import { QueueConsumer } from './consumer.js';
 import { ConfirmPublisher } from './publisher.js';
@@ -39,7 +39,11 @@ export interface RabbitmqBackendOptions {
    * Trigger's `rabbitmq.eventing.knative.dev/parallelism` through it).
    */
   readonly subscribeOverrides?: (subscription: string) => Partial<SubscribeOptions> | undefined;
-  /** Name shown in RabbitMQ's connection list. @default 'tributary' */
+  /**
+   * Base of the names shown in RabbitMQ's connection list (`connection_name`); the publishing
+   * connection adds `-publisher`, the consuming one `-consumer` (docs/operations.md).
+   * @default `tributary-<pid>-rabbitmq`
+   */
   readonly connectionName?: string;
 }
 
@@ -47,6 +51,12 @@ export interface RabbitmqBackendOptions {
 export interface RabbitmqBackend extends Backend {
   /** Exchanges and queues this backend declared (for cleanup). */
   declared(): { exchanges: string[]; queues: string[] };
+  /**
+   * Deletes a subscription's queue (and what it holds). For subscriptions that belong to one
+   * process (RequestReply's reply subscriptions) and Triggers removed on reload; close the
+   * subscription first.
+   */
+  deleteSubscription(topic: string, subscription: string): Promise<void>;
   /** Messages published but not yet confirmed. */
   readonly unconfirmed: number;
 }
@@ -59,9 +69,9 @@ export function queueName(topic: string, subscription: string): string {
 /** Creates a RabbitMQ backend (not started). */
 export function createRabbitmqBackend(options: RabbitmqBackendOptions): RabbitmqBackend {
   const logger = options.logger ?? silentLogger;
-  const name = options.connectionName ?? 'tributary';
-  const pubLink = new AmqpLink(options.url, `${name}-publish`, logger, options.reconnect);
-  const subLink = new AmqpLink(options.url, `${name}-consume`, logger, options.reconnect);
+  const name = options.connectionName ?? clientName('rabbitmq');
+  const pubLink = new AmqpLink(options.url, `${name}-publisher`, logger, options.reconnect);
+  const subLink = new AmqpLink(options.url, `${name}-consumer`, logger, options.reconnect);
   const publisher = new ConfirmPublisher(pubLink, logger, options.pendingTimeoutMs ?? 10_000);
   const consumers = new Set<QueueConsumer>();
   const exchanges = new Set<string>();
@@ -109,6 +119,20 @@ export function createRabbitmqBackend(options: RabbitmqBackendOptions): Rabbitmq
       };
     },
     declared: () => ({ exchanges: [...exchanges], queues: [...queues] }),
+    async deleteSubscription(topic: string, subscription: string) {
+      const model = subLink.model;
+      if (!model) throw new Error(`rabbitmq is not connected: ${subLink.lastError}`);
+      const queue = queueName(topic, subscription);
+      const ch = await model.createChannel();
+      ch.on('error', () => undefined);
+      try {
+        await ch.deleteQueue(queue);
+      } finally {
+        await ch.close().catch(() => undefined);
+      }
+      queues.delete(queue);
+      logger.info({ queue }, 'rabbitmq subscription deleted');
+    },
     async close({ drainMs = 10_000 } = {}) {
       await Promise.all([...consumers].map((c) => c.close({ drainMs })));
       consumers.clear();

@@ -4,7 +4,12 @@
  * connectionSecret` holds the connection; `queueType` picks quorum (default) or classic queues.
  * Tuning may come from a ConfigMap instead (then its `uri` key is the AMQP URL).
  */
-import type { BackendProvider, ProviderContext, SubscribeOptions } from '@tributary/core';
+import {
+  type BackendProvider,
+  type ProviderContext,
+  type SubscribeOptions,
+  clientName,
+} from '@tributary/core';
 import { z } from 'zod';
 import { resolveAmqpUrl } from './connection-url.js';
 import { RabbitmqConfigError } from './errors.js';
@@ -88,7 +93,7 @@ export const rabbitmqBackendProvider: BackendProvider<RabbitmqBackendConfig> = {
       redeliveryDelayMs: config.redeliveryDelayMs,
       maxRedeliveryDelayMs: config.maxRedeliveryDelayMs,
       subscribeOverrides: parallelismOverrides(ctx),
-      connectionName: `tributary-${ctx.namespace ?? 'default'}`,
+      connectionName: ctx.clientName ?? clientName(`broker-${ctx.namespace ?? 'default'}`),
     });
   },
 };

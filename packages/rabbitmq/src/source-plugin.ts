@@ -4,7 +4,7 @@
  * reporting Ready or why not on the status board.
  */
 import type { PluginContext, RuntimePlugin } from '@tributary/broker';
-import { compileDelivery } from '@tributary/core';
+import { clientName, compileDelivery } from '@tributary/core';
 import { DEFAULT_SOURCE_DELIVERY, createSourceSink } from '@tributary/sources';
 import { AmqpLink } from './amqp-link.js';
 import { redactUrl, resolveAmqpUrl } from './connection-url.js';
@@ -60,7 +60,7 @@ export function createRabbitmqSourcePlugin(
       logger,
       signal: abort.signal,
     });
-    const link = new AmqpLink(url, `tributary-source-${namespace}-${name}`, logger);
+    const link = new AmqpLink(url, clientName(`source-${namespace}-${name}`), logger);
     const consumer = new SourceConsumer(link, {
       namespace,
       name,

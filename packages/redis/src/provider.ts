@@ -12,5 +12,10 @@ export const redisBackendProvider: BackendProvider<RedisBackendConfig> = {
   configSchema:
     redisBackendConfigSchema as unknown as BackendProvider<RedisBackendConfig>['configSchema'],
   create: (config, ctx) =>
-    createRedisBackend({ connection: brokerConnection(config, ctx), config, logger: ctx.logger }),
+    createRedisBackend({
+      connection: brokerConnection(config, ctx),
+      config,
+      logger: ctx.logger,
+      clientName: ctx.clientName,
+    }),
 };

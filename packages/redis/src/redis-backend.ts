@@ -12,8 +12,9 @@ import {
 } from '@tributary/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { encodeEntry } from './codec.js';
+import { connectWithin, quitWithin } from './connect.js';
 import { type RedisBackendConfig, redisBackendConfigSchema } from './config.js';
-import { createRetryQueue } from './retry-queue.js';
+import { createRetryQueue, obliterateRetryQueue } from './retry-queue.js';
 import { startStreamConsumer } from './stream-consumer.js';
 import { trimAcknowledged } from './trim.js';
 
@@ -26,6 +27,13 @@ export interface RedisBackendOptions {
   /** Consumer name prefix; defaults to `<hostname>-<pid>-<random>`. */
   readonly consumerName?: string;
   readonly logger?: Logger;
+  /**
+   * CLIENT SETNAME of the main connection (`tributary-<pid>-broker-<ns>-<name>`); blocking
+   * readers add `-consumer`, the BullMQ retry queue `-retries` (docs/operations.md).
+   */
+  readonly clientName?: string;
+  /** How long `start` (and a subscription's connection) waits for Redis to answer. @default 10000 */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -35,10 +43,15 @@ export interface RedisBackendOptions {
  * persisted as a BullMQ delayed job; entries left pending by a dead consumer are claimed
  * (XAUTOCLAIM) by a live one after `claim.min.idle.ms`.
  */
-export function createRedisBackend(options: RedisBackendOptions): Backend {
+export function createRedisBackend(
+  options: RedisBackendOptions,
+): Backend & { deleteSubscription(topic: string, subscription: string): Promise<void> } {
   const config = redisBackendConfigSchema.parse({ ...options.config });
   const logger = options.logger ?? silentLogger;
+  const name = options.clientName;
   const base = { ...options.connection, lazyConnect: true };
+  const connectMs = options.connectTimeoutMs ?? 10_000;
+  const where = `Redis at ${options.connection.host ?? '127.0.0.1'}:${options.connection.port ?? 6379}`;
   const consumerBase =
     options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let redis: Redis | undefined;
@@ -56,9 +69,16 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
   return {
     kind: 'redis',
     async start() {
-      redis = new Redis({ ...base, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
-      redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-      await redis.connect();
+      redis?.disconnect();
+      const r = new Redis({
+        ...base,
+        enableAutoPipelining: true,
+        maxRetriesPerRequest: 2,
+        ...(name ? { connectionName: name } : {}),
+      });
+      r.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+      await connectWithin(r, connectMs, where);
+      redis = r;
       logger.info({ host: base.host, port: base.port }, 'redis backend connected');
       if (config['stream.trim.interval.ms'] > 0) {
         trimTimer = setInterval(() => {
@@ -110,9 +130,13 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
         if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
       }
       topics.add(topic);
-      const blocking = new Redis({ ...base, maxRetriesPerRequest: null });
+      const blocking = new Redis({
+        ...base,
+        maxRetriesPerRequest: null,
+        ...(name ? { connectionName: `${name}-consumer` } : {}),
+      });
       blocking.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-      await blocking.connect();
+      await connectWithin(blocking, connectMs, where);
       blockers.add(blocking);
       const concurrency = Math.max(1, opts.concurrency);
       const retryQueue =
@@ -120,7 +144,10 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
           ? createRetryQueue({
               name: `${topic}.${subscription}`,
               prefix: config['bullmq.prefix'],
-              connection: options.connection,
+              connection: {
+                ...options.connection,
+                ...(name ? { connectionName: `${name}-retries` } : {}),
+              },
               handler,
               concurrency,
               minDelayMs: config['retry.durable.min.delay.ms'],
@@ -159,12 +186,30 @@ export function createRedisBackend(options: RedisBackendOptions): Backend {
       return sub;
     },
 
+    /**
+     * Deletes a subscription's consumer group (so it no longer holds back stream trimming) and its
+     * retry queue. For subscriptions that belong to one process (RequestReply's reply
+     * subscriptions); close the subscription first.
+     */
+    async deleteSubscription(topic: string, subscription: string) {
+      await conn().xgroup('DESTROY', topic, subscription);
+      if (config['retry.durable'])
+        await obliterateRetryQueue(
+          `${topic}.${subscription}`,
+          config['bullmq.prefix'],
+          options.connection,
+        );
+      logger.info({ stream: topic, group: subscription }, 'redis subscription deleted');
+    },
+
     async close(o) {
       clearInterval(trimTimer);
       await Promise.all([...subs].map((s) => s.close(o)));
       for (const b of blockers) b.disconnect();
-      await redis?.quit().catch(() => undefined);
+      blockers.clear();
+      const r = redis;
       redis = undefined;
+      if (r) await quitWithin(r, 1_000);
     },
   };
 }

@@ -87,6 +87,8 @@ export function createRetryQueue(o: RetryQueueOptions): RetryQueue {
   worker.on('error', (err) =>
     o.logger.warn({ err: err.message, queue: o.name }, 'retry worker error'),
   );
+  const name = o.connection.connectionName;
+  if (name) void renameBlockingConnection(worker, name).catch(() => undefined);
 
   return {
     minDelayMs: o.minDelayMs,
@@ -99,8 +101,59 @@ export function createRetryQueue(o: RetryQueueOptions): RetryQueue {
         new Promise<boolean>((r) => (timer = setTimeout(() => r(true), drainMs))),
       ]);
       clearTimeout(timer);
-      if (timedOut) await worker.close(true);
-      await queue.close();
+      // Forced close and the queue's QUIT are bounded too: an unreachable Redis never answers.
+      await Promise.race([
+        (async () => {
+          if (timedOut) await worker.close(true);
+          await queue.close();
+        })().catch(() => undefined),
+        new Promise<void>((r) => (timer = setTimeout(r, 2_000))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) void worker.disconnect().catch(() => undefined);
+      void queue.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** The part of BullMQ's (internal) worker backend that holds its blocking connection. */
+interface WorkerInternals {
+  readonly backend?: {
+    readonly blockingConnection?: {
+      readonly client: Promise<{
+        options?: { connectionName?: string };
+        client(sub: 'SETNAME', name: string): Promise<unknown>;
+      }>;
+    };
+  };
+}
+
+/**
+ * BullMQ names a worker's blocking connection `<prefix>:<base64 queue name>`; give it ours
+ * (docs/operations.md, "Connection names"), also for its reconnections (ioredis re-sends its
+ * `connectionName` on every reconnect). Best effort: BullMQ internals, so a miss changes nothing
+ * but the name.
+ */
+async function renameBlockingConnection(worker: Worker, name: string): Promise<void> {
+  const client = await (worker as unknown as WorkerInternals).backend?.blockingConnection?.client;
+  if (!client) return;
+  if (client.options) client.options.connectionName = name;
+  await client.client('SETNAME', name);
+}
+
+/** Removes every job and key of a subscription's retry queue (the subscription is deleted). */
+export async function obliterateRetryQueue(
+  name: string,
+  prefix: string,
+  connection: RedisOptions,
+): Promise<void> {
+  const queue = new Queue(name, {
+    connection: { ...connection, maxRetriesPerRequest: null } as never,
+    prefix,
+  });
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
 }

@@ -8,6 +8,9 @@ export const sdkErrorCodes = {
     'the broker answered with a status that is not retried, or retries ran out',
   TRIB_ERR_SDK_BROKER_UNREACHABLE: 'network errors or timeouts on every attempt',
   TRIB_ERR_SDK_PRODUCER_CLOSED: 'send was called after close()',
+  TRIB_ERR_SDK_REPLY_TIMEOUT:
+    'request() got no reply in time (504 from the RequestReply, or the timeout passed)',
+  TRIB_ERR_SDK_REPLY_INVALID: 'request() got a 2xx answer that is not a CloudEvent',
 } as const;
 
 /** One of the stable codes in {@link sdkErrorCodes}. */
@@ -96,6 +99,28 @@ export class ProducerClosedError extends SdkError {
       'TRIB_ERR_SDK_PRODUCER_CLOSED',
       `producer for ${url} is closed; create a new one with createProducer()`,
     );
+  }
+}
+
+/** `request()` got no reply in time: the RequestReply answered 504, or `timeout` passed first. */
+export class ReplyTimeoutError extends SdkError {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+    /** What the RequestReply said when it answered 504. */
+    readonly serverMessage?: string,
+  ) {
+    super(
+      'TRIB_ERR_SDK_REPLY_TIMEOUT',
+      `no reply from ${url} within ${timeoutMs} ms` + (serverMessage ? `: ${serverMessage}` : ''),
+    );
+  }
+}
+
+/** `request()` got a 2xx answer that is not a CloudEvent. */
+export class InvalidReplyError extends SdkError {
+  constructor(url: string, why: string) {
+    super('TRIB_ERR_SDK_REPLY_INVALID', `answer from ${url} is not a CloudEvent: ${why}`);
   }
 }
 

@@ -1,10 +1,18 @@
-import { type CloudEvent, encodeHttp } from '@tributary/core';
+import { type CloudEvent, CloudEventDecodeError, decodeHttp, encodeHttp } from '@tributary/core';
 import type { z } from 'zod';
 import { type BatchOptions, Batcher } from './batcher.js';
-import { ProducerClosedError, ProducerValidationError } from './errors.js';
+import {
+  AttemptTimeoutError,
+  BrokerUnreachableError,
+  EventRejectedError,
+  InvalidReplyError,
+  ProducerClosedError,
+  ProducerValidationError,
+  ReplyTimeoutError,
+} from './errors.js';
 import { buildEvent, type EventInput } from './event-input.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
-import { type SendResult, Transport } from './transport.js';
+import { type SendResult, Transport, brokerMessage } from './transport.js';
 import { type EventDefinition, type EventOverrides, isEventDefinition } from './typed-event.js';
 
 /** How events travel: one per request (binary or structured), or many per request (batch). */
@@ -37,6 +45,20 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of {@link Producer.request}. */
+export interface RequestOptions {
+  /**
+   * How long to wait for the reply, in milliseconds; the RequestReply's own `spec.timeout` also
+   * applies (it answers 504). @default 35000 (a little over Knative's default PT30S)
+   */
+  readonly timeout?: number;
+  /** Aborts the call. */
+  readonly signal?: AbortSignal;
+}
+
+/** Default of {@link RequestOptions.timeout}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 35_000;
+
 /** Per-call options of a typed send: attribute overrides plus {@link SendOptions}. */
 export type TypedSendOptions = EventOverrides & SendOptions;
 
@@ -65,6 +87,14 @@ export interface Producer {
    * rejects with the first failure after all of them settled.
    */
   sendBatch(events: readonly EventInput[], options?: SendOptions): Promise<SendResult[]>;
+  /**
+   * Sends one event to a RequestReply address (the producer's `url`, e.g.
+   * `http://localhost:8080/default/requestreplies/<name>`) and resolves with the reply event.
+   * One HTTP request, not retried. Rejects with ReplyTimeoutError (504, or `timeout` passed),
+   * EventRejectedError (any other status: 400, 404, 409, 503…), BrokerUnreachableError,
+   * InvalidReplyError, ProducerValidationError or ProducerClosedError.
+   */
+  request(event: EventInput, options?: RequestOptions): Promise<CloudEvent>;
   /** Posts what is queued, waits for calls in flight (including their retries), then closes the connections. */
   close(): Promise<void>;
   /** Open and busy connections of the pool. */
@@ -196,6 +226,39 @@ export function createProducer(options: ProducerOptions): Producer {
       const failed = settled.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
       return settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+    },
+    async request(input, opts = {}) {
+      if (closing) throw new ProducerClosedError(url.href);
+      const event = buildEvent(input, options.source);
+      const timeout = positive('timeout', opts.timeout, DEFAULT_REQUEST_TIMEOUT_MS);
+      const message = encodeHttp(event, mode === 'structured' ? 'structured' : 'binary');
+      return track(
+        (async () => {
+          let answer;
+          try {
+            answer = await transport.exchange(message, { timeoutMs: timeout, signal: opts.signal });
+          } catch (err) {
+            if (err instanceof AttemptTimeoutError) throw new ReplyTimeoutError(url.href, timeout);
+            if (opts.signal?.aborted) throw opts.signal.reason;
+            throw new BrokerUnreachableError(url.href, 1, err);
+          }
+          const text = () => answer.body.toString('utf8').slice(0, 2048);
+          if (answer.status === 504)
+            throw new ReplyTimeoutError(url.href, timeout, brokerMessage(text()));
+          if (answer.status < 200 || answer.status > 299)
+            throw new EventRejectedError(answer.status, brokerMessage(text()), 1, url.href);
+          try {
+            const decoded = decodeHttp(answer.headers, answer.body).events;
+            if (decoded.length !== 1)
+              throw new InvalidReplyError(url.href, `${decoded.length} events`);
+            return decoded[0]!;
+          } catch (err) {
+            if (err instanceof CloudEventDecodeError)
+              throw new InvalidReplyError(url.href, err.message);
+            throw err;
+          }
+        })(),
+      );
     },
     close() {
       closing ??= (async () => {

@@ -78,6 +78,45 @@ export class Transport {
     }
   }
 
+  /**
+   * One request (no retries) that returns the whole answer: for `request()`, whose calls are not
+   * repeated on the caller's behalf. Rejects on network errors, the timeout or the signal.
+   */
+  async exchange(
+    message: OutgoingMessage,
+    { timeoutMs, signal }: CallSettings,
+  ): Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: Buffer;
+  }> {
+    const controller = new AbortController();
+    const timeoutError = new AttemptTimeoutError(timeoutMs);
+    const timer = setTimeout(() => controller.abort(timeoutError), timeoutMs);
+    const onAbort = (): void => controller.abort(signal!.reason);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await this.#pool.request({
+        method: 'POST',
+        path: this.#path,
+        headers: { ...this.extraHeaders, ...message.headers },
+        body:
+          message.body === undefined
+            ? undefined
+            : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
+        signal: controller.signal,
+      });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: res.headers, body };
+    } catch (err) {
+      throw controller.signal.reason === timeoutError ? timeoutError : err;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   async #attempt(
     message: OutgoingMessage,
     { timeoutMs, signal }: CallSettings,
@@ -121,7 +160,7 @@ export class Transport {
 }
 
 /** The `error` (or `message`) field of a JSON body, else the trimmed text. */
-function brokerMessage(text: string): string {
+export function brokerMessage(text: string): string {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     try {

@@ -38,9 +38,6 @@ export {
   webhookEvent,
 } from './webhooks/webhook-source.js';
 export { WEBHOOK_PREFIX, webhookHandler, type WebhookReceiver } from './webhooks/receiver.js';
-export {
-  superviseProcess,
-  type ProcessSpec,
-  type SupervisedProcess,
-} from './container/process-supervisor.js';
+/** Process supervision lives in @tributary/serving (shared with Services and JobSinks); re-exported. */
+export { superviseProcess, type ProcessSpec, type SupervisedProcess } from '@tributary/serving';
 export { containerEnv, ceOverridesEnv, bindingSubjects } from './container/container-env.js';

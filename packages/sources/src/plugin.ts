@@ -14,7 +14,7 @@ import {
   resolveSecretKeyRef,
 } from '@tributary/core';
 import { createSourceSink } from './common/source-sink.js';
-import type { SupervisedProcess } from './container/process-supervisor.js';
+import type { SupervisedProcess } from '@tributary/serving';
 import { RELAY_KINDS, startContainers } from './container/start-containers.js';
 import { type PingRunner, startPingSource } from './ping/ping-runner.js';
 import type { CeOverrides } from './resources/common.js';

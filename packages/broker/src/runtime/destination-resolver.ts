@@ -18,7 +18,34 @@ export interface AddressableLookup {
   ingress(kind: RefTargetKind, namespace: string, name: string): IngressHop | undefined;
   /** A Function resource's spec by namespace and name. */
   functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
+  /**
+   * An addressable a plugin registered (a Service, a JobSink, …) by the ref's API group (any
+   * version), kind, namespace and name; consulted before anything else.
+   */
+  addressable?(
+    group: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Addressable | undefined;
 }
+
+/**
+ * What a plugin registers to make a kind addressable: an HTTP `url` (a ref's relative `uri`
+ * resolves against it), an in-process `target` (given the ref's relative `uri`, if any), or the
+ * `error` that says why it has no address (the referrer reports it as not Ready).
+ */
+export type Addressable =
+  | { readonly url: string }
+  | { readonly target: (relativeUri: string | undefined) => DeliveryTarget }
+  | { readonly error: string };
+
+/** The API group of an apiVersion (`serving.knative.dev/v1` → `serving.knative.dev`, `v1` → ``). */
+export function apiGroup(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+const FUNCTION_HINT = (name: string) => `a tributary.dev/v1alpha1 Function named '${name}'`;
 
 export interface FunctionSpecLike {
   readonly url?: string | undefined;
@@ -57,12 +84,32 @@ export class DestinationResolver {
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
     const refText = `${ref.kind} '${ns}/${ref.name}' (${ref.apiVersion})`;
-    if (target.kind === 'function') {
-      const fn = this.lookup.functionSpec(ns, ref.name);
-      if (!fn)
+    const group = apiGroup(ref.apiVersion);
+    const registered = this.lookup.addressable?.(group, ref.kind, ns, ref.name);
+    if (registered) {
+      if ('error' in registered) return { error: `ref ${refText}: ${registered.error}` };
+      if ('url' in registered)
         return {
-          error: `ref ${refText} does not exist: declare a tributary.dev/v1alpha1 Function named '${ref.name}'`,
+          target: createHttpTarget(resolveUri(registered.url, dest.uri), {
+            agent: this.agent,
+            namespace,
+          }),
         };
+      return { target: registered.target(dest.uri) };
+    }
+    const kubeService = group === '' && ref.kind === 'Service';
+    if (target.kind === 'function' || kubeService) {
+      const fn = this.lookup.functionSpec(ns, ref.name);
+      if (!fn && kubeService)
+        return {
+          error: `ref ${refText} has no address: Tributary runs no Kubernetes Services; declare a v1 Service '${ref.name}' with the annotation tributary.dev/url (its HTTP address), or ${FUNCTION_HINT(ref.name)}`,
+        };
+      if (!fn && ref.kind === 'Service')
+        return {
+          error: `ref ${refText} does not exist: declare a serving.knative.dev/v1 Service '${ref.name}' (a sample image, a container command, or the annotation tributary.dev/url), or ${FUNCTION_HINT(ref.name)}`,
+        };
+      if (!fn)
+        return { error: `ref ${refText} does not exist: declare ${FUNCTION_HINT(ref.name)}` };
       if (fn.url)
         return {
           target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }),
@@ -85,7 +132,7 @@ export class DestinationResolver {
     }
     if (target.kind === 'unknown') {
       return {
-        error: `ref ${refText} is not an addressable Tributary knows (Function, Service, Broker, Channel, Sequence, Parallel)`,
+        error: `ref ${refText} is not an addressable Tributary knows (tributary.dev Function, serving.knative.dev Service, v1 Service with the annotation tributary.dev/url, Broker, Channel, Sequence, Parallel, JobSink)`,
       };
     }
     const hop = this.lookup.ingress(target.kind, ns, ref.name);

@@ -2,8 +2,10 @@ import type { CloudEvent, Destination, Logger, RefTargetKind, Topology } from '@
 import type { Agent } from 'undici';
 import type { HttpServer } from '../http/http-server.js';
 import type { BackendRegistry } from './backend-registry.js';
-import type { IngressHop, Resolved } from './destination-resolver.js';
+import type { Registry } from 'prom-client';
+import type { Addressable, IngressHop, Resolved } from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
+import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
 
 /**
  * What a plugin (flows, sources, …) gets from the runtime. Plugins build on this public surface
@@ -23,6 +25,19 @@ export interface PluginContext {
   readonly server: HttpServer;
   /** Makes a resource addressable: refs of that kind, namespace and name resolve to `hop`. */
   registerIngress(kind: RefTargetKind, namespace: string, name: string, hop: IngressHop): void;
+  /**
+   * Makes a resource of any kind addressable (refs with its API group, any version): a Service, a
+   * JobSink, … Looked up before every other rule, on every send (a reload's registration wins).
+   */
+  registerAddressable(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+    addressable: Addressable,
+  ): void;
+  /** The prom-client registry `GET /metrics` renders; plugins add their own series to it. */
+  readonly metricsRegistry: Registry;
   /** Resolves a Destination to a delivery target, or an error that names what is missing. */
   resolve(destination: Destination, namespace: string): Promise<Resolved>;
   /** Publishes to a broker as its ingress would (TTL, arrival time); resolves with the status. */
@@ -31,6 +46,11 @@ export interface PluginContext {
     broker: string,
     events: CloudEvent[],
   ): Promise<{ status: number; error?: string }>;
+  /**
+   * Subscribes to a running broker like a Trigger would (filter, routing, delivery policy, replies
+   * into the broker), from `start` on. Close it in `stop`.
+   */
+  subscribeBroker(spec: BrokerSubscriptionSpec): Promise<BrokerSubscription | { error: string }>;
 }
 
 /**

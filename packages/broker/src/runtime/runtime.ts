@@ -1,7 +1,9 @@
 import path from 'node:path';
 import {
   type Backend,
+  BackendUnavailableError,
   type CloudEvent,
+  clientName,
   type Subscription,
   type Topology,
   brokerClassOf,
@@ -23,14 +25,27 @@ import { registerOperationsRoutes } from '../observability/admin-api.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
-import { DestinationResolver, ingressTarget, type IngressHop } from './destination-resolver.js';
+import {
+  type Addressable,
+  DestinationResolver,
+  apiGroup,
+  ingressTarget,
+  type IngressHop,
+} from './destination-resolver.js';
+import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
 import { StatusBoard } from './resource-status.js';
+import { type BackendConnection, connectBackend } from './backend-connection.js';
 import type { PluginContext } from './plugin.js';
+import { PluginSubscriptions } from './plugin-subscriptions.js';
+import { topologyCorrelationKeys } from './correlation-keys.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 import { brokerTopic, triggerSubscriptionName } from './naming.js';
 import { subscribeOptionsFor } from './subscribe-options.js';
+
+/** The broker a Trigger names. */
+const triggerBroker = (t: Trigger): string => t.spec.broker ?? t.spec.brokerRef?.name ?? '';
 
 interface RunningTrigger {
   readonly namespace: string;
@@ -47,6 +62,8 @@ interface RunningBroker {
   readonly name: string;
   readonly backend: Backend;
   readonly topic: string;
+  /** Connecting in the background; the broker serves (and its triggers start) once ready. */
+  connection: BackendConnection;
 }
 
 /** Reconciles a validated Topology into running brokers, triggers and one HTTP server. */
@@ -60,9 +77,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const agent = createDeliveryAgent();
   let baseUrl = '';
   const hops = new Map<string, IngressHop>();
+  const addressables = new Map<string, Addressable>();
   let plugins = options.plugins ?? [];
   let applying: Promise<unknown> = Promise.resolve();
   const pluginRoutes = new PluginRoutes();
+  /** Until start() finished, /readyz says so (resources not started yet have no status). */
+  let starting = true;
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+  const triggerRetries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  const startingTriggers = new Set<string>();
   const metrics = new RuntimeMetrics({
     backlogs: () =>
       [...triggers.values()].map((t) => ({
@@ -80,13 +104,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     port: options.port ?? 8080,
     logger: logger.child({ component: 'http' }),
     maxBodyBytes: options.maxBodyBytes,
-    readiness: () => statuses.readiness(),
+    readiness: () => {
+      const r = statuses.readiness();
+      if (!starting) return r;
+      const self = { resource: 'Runtime', reason: 'Starting', message: 'tributary is starting' };
+      return { ready: false, notReady: [self, ...r.notReady] };
+    },
   });
 
   const ingress = createBrokerIngress({
     lookup: (ns, name) => {
       const b = brokers.get(`${ns}/${name}`);
-      return b && { publish: (events: CloudEvent[]) => b.backend.publish(b.topic, events) };
+      return (
+        b && {
+          publish: (events: CloudEvent[]) =>
+            b.connection.ready
+              ? b.backend.publish(b.topic, events)
+              : Promise.reject(
+                  new BackendUnavailableError(
+                    `broker '${ns}/${name}' is not ready: ${b.connection.lastError ?? 'connecting to its backend'}`,
+                    b.connection.retryAfterSeconds,
+                  ),
+                ),
+        }
+      );
     },
     logger: logger.child({ component: 'ingress' }),
     onIngest: (r) => {
@@ -113,8 +154,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       Promise.resolve({ status: 503, error: `${key} is not running (reloading or removed)` }),
   });
 
+  /** A plugin's in-process target looked up at every send, so a reload's registration takes over. */
+  const addressableTarget = (key: string, uri: string | undefined): DeliveryTarget => {
+    const current = () => {
+      const a = addressables.get(key);
+      return a && 'target' in a ? a.target(uri) : undefined;
+    };
+    return {
+      get url() {
+        return current()?.url ?? `${baseUrl}/${key}`;
+      },
+      send: (event, o) =>
+        current()?.send(event, o) ??
+        Promise.resolve({ kind: 'error', message: `${key} is not running (reloading or removed)` }),
+    };
+  };
+
   const resolver = new DestinationResolver(
     {
+      addressable: (group, kind, ns, name) => {
+        const key = `${group}/${kind}/${ns}/${name}`;
+        const a = addressables.get(key);
+        if (!a || !('target' in a)) return a;
+        return { target: (uri) => addressableTarget(key, uri) };
+      },
       ingress: (kind, ns, name) =>
         kind === 'broker'
           ? topology.get('Broker', ns, name)
@@ -133,6 +196,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger,
   );
 
+  const correlationKeys = topologyCorrelationKeys(() => topology);
+  const pluginSubscriptions = new PluginSubscriptions({
+    broker: (ns, name) => {
+      const b = brokers.get(`${ns}/${name}`);
+      if (!b?.connection?.ready) return undefined;
+      return { ...b, delivery: topology.get('Broker', ns, name)?.spec.delivery };
+    },
+    replyTarget: (ns, name) => ingressTarget(hop(ns, name)),
+    routingChanged: () => updateRouting(),
+    logger,
+  });
+
   const pluginContext: PluginContext = {
     get topology() {
       return topology;
@@ -148,48 +223,117 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     registerIngress: (kind, ns, name, h) => {
       hops.set(`${kind}/${ns}/${name}`, h);
     },
+    registerAddressable: (apiVersion, kind, ns, name, a) => {
+      addressables.set(`${apiGroup(apiVersion)}/${kind}/${ns}/${name}`, a);
+    },
+    metricsRegistry: metrics.registry,
     resolve: (dest, ns) => resolver.resolve(dest, ns),
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
+    subscribeBroker: (spec) => pluginSubscriptions.add(spec),
   };
 
+  /**
+   * Creates a broker's backend and connects it in the background (docs/operations.md, "Start and
+   * stop"); resolves after the first attempt. Until connected the broker answers 503 and is not
+   * Ready with the reason; once connected its triggers start.
+   */
   async function startBroker(b: Topology['brokers'][number]): Promise<void> {
     const { namespace, name } = b.metadata;
+    const key = `${namespace}/${name}`;
     const cls = brokerClassOf(b);
+    let backend: Backend;
     try {
       const cfg = b.spec.config;
       const config =
         cfg?.kind === 'ConfigMap'
           ? (configMapData(topology, cfg.namespace ?? namespace, cfg.name) ?? {})
           : {};
-      const backend = registry.create(cls, config, {
-        logger: logger.child({ broker: `${namespace}/${name}` }),
+      backend = registry.create(cls, config, {
+        logger: logger.child({ broker: key }),
         topology,
         namespace,
         configRef: cfg,
+        annotations: b.metadata.annotations ?? {},
+        clientName: clientName(`broker-${namespace}-${name}`),
       });
-      await backend.start();
-      brokers.set(`${namespace}/${name}`, {
-        namespace,
-        name,
-        backend,
-        topic: brokerTopic(namespace, name),
-      });
-      statuses.set('Broker', namespace, name, true, 'Ready', `class ${cls}`);
-      logger.info({ broker: name, namespace, class: cls }, 'broker ready');
     } catch (err) {
       statuses.set('Broker', namespace, name, false, 'BackendUnavailable', (err as Error).message);
       logger.error({ broker: name, namespace, err }, 'broker failed to start');
+      return;
     }
+    statuses.set('Broker', namespace, name, false, 'BackendStarting', `connecting (class ${cls})`);
+    const running = {
+      namespace,
+      name,
+      backend,
+      topic: brokerTopic(namespace, name),
+    } as RunningBroker;
+    brokers.set(key, running);
+    running.connection = connectBackend(backend, {
+      onConnected: async () => {
+        if (stopping || brokers.get(key) !== running) return;
+        statuses.set(
+          'Broker',
+          namespace,
+          name,
+          true,
+          'Ready',
+          `class ${cls}, backend ${backend.kind}`,
+        );
+        logger.info({ broker: name, namespace, class: cls }, 'broker ready');
+        for (const t of topology.triggers)
+          if (t.metadata.namespace === namespace && triggerBroker(t) === name)
+            await startTrigger(t);
+        updateRouting();
+      },
+      onFailed: (message, attempt, retryInMs) => {
+        if (stopping || brokers.get(key) !== running) return;
+        statuses.set('Broker', namespace, name, false, 'BackendUnavailable', message);
+        const fields = { broker: name, namespace, attempt, retryInMs, err: message };
+        if (attempt === 1) logger.error(fields, 'broker failed to start');
+        else logger.warn(fields, 'broker backend still unavailable');
+      },
+    });
+    await running.connection.firstAttempt;
+  }
+
+  /** Retries a Trigger whose subscription failed (backend trouble) with capped backoff. */
+  function retryTriggerLater(key: string): void {
+    if (stopping) return;
+    const prev = triggerRetries.get(key);
+    clearTimeout(prev?.timer);
+    const attempt = (prev?.attempt ?? 0) + 1;
+    const timer = setTimeout(
+      () => {
+        const [ns, name] = key.split('/') as [string, string];
+        const t = topology.get('Trigger', ns, name);
+        if (!t || stopping || triggers.has(key)) triggerRetries.delete(key);
+        else void startTrigger(t);
+      },
+      Math.min(60_000, 2_000 * 2 ** (attempt - 1)),
+    );
+    triggerRetries.set(key, { timer, attempt });
   }
 
   /** Resolves, subscribes and records one Trigger; marks it not Ready (with why) on failure. */
   async function startTrigger(t: Trigger): Promise<void> {
+    const key = `${t.metadata.namespace}/${t.metadata.name}`;
+    if (triggers.has(key) || startingTriggers.has(key) || stopping) return;
+    startingTriggers.add(key);
+    try {
+      await startTriggerNow(t);
+    } finally {
+      startingTriggers.delete(key);
+    }
+  }
+
+  async function startTriggerNow(t: Trigger): Promise<void> {
     const { namespace, name } = t.metadata;
     const notReady = (reason: string, message: string) => {
       statuses.set('Trigger', namespace, name, false, reason, message);
       logger.warn({ trigger: name, namespace, reason, message }, 'trigger not ready');
     };
-    const brokerName = t.spec.broker ?? t.spec.brokerRef?.name ?? '';
+    const brokerName = triggerBroker(t);
     const broker = brokers.get(`${namespace}/${brokerName}`);
     if (!broker) {
       const exists = topology.get('Broker', namespace, brokerName) !== undefined;
@@ -198,6 +342,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : 'does not exist'}`,
       );
     }
+    if (!broker.connection.ready)
+      return notReady(
+        'BrokerNotReady',
+        `broker '${namespace}/${brokerName}' is not ready: ${broker.connection.lastError ?? 'connecting to its backend'}`,
+      );
     const brokerRes = topology.get('Broker', namespace, brokerName);
     const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
     const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
@@ -213,7 +362,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     try {
       filter = compileTriggerFilter(
         { filter: t.spec.filter, filters: t.spec.filters },
-        { filterData },
+        { filterData, correlationKeys },
       );
     } catch (err) {
       return notReady('InvalidFilter', (err as Error).message);
@@ -245,7 +394,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
     } catch (err) {
       dispatcher.close();
-      return notReady('SubscribeFailed', (err as Error).message);
+      notReady('SubscribeFailed', (err as Error).message);
+      return retryTriggerLater(`${namespace}/${name}`);
+    }
+    clearTimeout(triggerRetries.get(`${namespace}/${name}`)?.timer);
+    triggerRetries.delete(`${namespace}/${name}`);
+    if (stopping) {
+      await sub.close({ drainMs: 0 });
+      dispatcher.close();
+      return;
     }
     triggers.set(`${namespace}/${name}`, {
       namespace,
@@ -257,7 +414,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       route: {
         key: triggerSubscriptionName(namespace, name),
         spec: { filter: t.spec.filter, filters: t.spec.filters },
-        options: { filterData },
+        options: { filterData, correlationKeys },
       },
     });
     statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
@@ -294,9 +451,32 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const b of brokers.values()) {
       if (!b.backend.setRouter) continue;
       const entries = [...triggers.values()].filter((t) => t.broker === b).map((t) => t.route);
+      entries.push(...pluginSubscriptions.routes(b.topic));
       const index = new RoutingIndex(entries);
       b.backend.setRouter(b.topic, (event) => index.match(event));
     }
+  }
+
+  /** Stops everything within about `drainMs`, whatever state the backends are in. */
+  async function stopAll(drainMs: number): Promise<void> {
+    for (const r of triggerRetries.values()) clearTimeout(r.timer);
+    triggerRetries.clear();
+    for (const b of brokers.values()) b.connection.cancel();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      applying.catch(() => undefined),
+      new Promise((r) => (timer = setTimeout(r, drainMs))),
+    ]);
+    clearTimeout(timer);
+    const closing = server.close({ drainMs });
+    await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+    await pluginSubscriptions.closeAll(drainMs);
+    const running = [...triggers.values()];
+    await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
+    for (const t of running) t.dispatcher.close();
+    await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
+    await closing;
+    await agent.close();
   }
 
   async function registerPlugins(): Promise<void> {
@@ -345,6 +525,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const k of [...changed, ...added]) await startTrigger(wanted.get(k)!);
     for (const k of diff.brokersRemoved) {
       const b = brokers.get(k);
+      b?.connection.cancel();
       brokers.delete(k);
       const [ns, name] = k.split('/') as [string, string];
       statuses.delete('Broker', ns, name);
@@ -354,6 +535,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (diff.pluginsChanged) {
       await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
       hops.clear();
+      addressables.clear();
       pluginRoutes.clear();
       const kinds = new Set(['Broker', 'Trigger', 'Function']);
       for (const s of statuses.list())
@@ -387,7 +569,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async start() {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
-      for (const b of topology.brokers) await startBroker(b);
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
       pluginRoutes.install(server);
       server.route(
@@ -404,26 +585,23 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         { fallback: true },
       );
       await registerPlugins();
+      // Listen first: /healthz answers and brokers answer 503 while backends connect.
       baseUrl = await server.listen();
+      await Promise.all(topology.brokers.map((b) => startBroker(b)));
       for (const t of topology.triggers) await startTrigger(t);
       updateRouting();
-      for (const p of plugins) await p.start?.(pluginContext);
+      for (const p of plugins) if (!stopping) await p.start?.(pluginContext);
+      starting = false;
       logger.info(
         { url: baseUrl, brokers: brokers.size, triggers: triggers.size },
         'tributary running',
       );
       return baseUrl;
     },
-    async stop({ drainMs = 10_000 } = {}) {
-      await applying.catch(() => undefined);
-      const closing = server.close({ drainMs });
-      await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
-      const running = [...triggers.values()];
-      await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
-      for (const t of running) t.dispatcher.close();
-      await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
-      await closing;
-      await agent.close();
+    stop({ drainMs = 10_000 } = {}) {
+      stopping = true;
+      stopped ??= stopAll(drainMs);
+      return stopped;
     },
     apply(next, { drainMs = 10_000 } = {}) {
       const run = applying.then(() => apply(next, drainMs));

@@ -1,4 +1,5 @@
-import { ADMIN_RESOURCES_PATH, type ResourceRow } from '@tributary/broker';
+import { ADMIN_RESOURCES_PATH, kindMatches, type ResourceRow } from '@tributary/broker';
+import { ADMIN_JOBS_PATH, type JobRecord } from '@tributary/serving';
 import { stringify } from 'yaml';
 
 export interface GetOptions {
@@ -16,16 +17,17 @@ export async function getCommand(
   name: string | undefined,
   opts: GetOptions,
 ): Promise<number> {
+  const jobs = kindMatches('job', kind);
   let base: URL;
   try {
-    base = new URL(ADMIN_RESOURCES_PATH, opts.server);
+    base = new URL(jobs ? ADMIN_JOBS_PATH : ADMIN_RESOURCES_PATH, opts.server);
   } catch {
     process.stderr.write(
       `--server '${opts.server}' is not a URL: pass the base URL of a running tributary, e.g. http://127.0.0.1:8080\n`,
     );
     return 1;
   }
-  if (kind.toLowerCase() !== 'all') base.searchParams.set('kind', kind);
+  if (kind.toLowerCase() !== 'all' && !jobs) base.searchParams.set('kind', kind);
   if (name) base.searchParams.set('name', name);
   if (opts.namespace) base.searchParams.set('namespace', opts.namespace);
   let res: Response;
@@ -48,6 +50,7 @@ export async function getCommand(
   if (output === 'json') process.stdout.write(`${JSON.stringify({ items }, null, 2)}\n`);
   else if (output === 'yaml') process.stdout.write(stringify({ items }));
   else if (items.length === 0) process.stderr.write(`No resources found matching '${kind}'.\n`);
+  else if (jobs) process.stdout.write(formatJobTable(items as unknown as JobRecord[]));
   else process.stdout.write(formatTable(items, kind.toLowerCase() === 'all'));
   return 0;
 }
@@ -63,6 +66,28 @@ export function formatTable(items: readonly ResourceRow[], withKind: boolean): s
     r.reason,
     r.message.replace(/\s+/g, ' '),
   ]);
+  return columns(header, rows);
+}
+
+/** `tributary get jobs`: NAME, NAMESPACE, JOBSINK, STATUS, COMPLETIONS, FAILED, SOURCE, ID, MESSAGE (docs/jobs.md). */
+export function formatJobTable(items: readonly JobRecord[]): string {
+  const header = ['NAME', 'NAMESPACE', 'JOBSINK', 'STATUS', 'COMPLETIONS', 'FAILED'];
+  header.push('SOURCE', 'ID', 'MESSAGE');
+  const rows = items.map((j) => [
+    j.name,
+    j.namespace,
+    j.jobsink,
+    j.status,
+    `${j.succeeded}/${j.completions}`,
+    String(j.failed),
+    j.source,
+    j.id,
+    j.message.replace(/\s+/g, ' '),
+  ]);
+  return columns(header, rows);
+}
+
+function columns(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
     cells

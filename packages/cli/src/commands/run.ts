@@ -13,10 +13,16 @@ export interface RunOptions {
   logFormat?: LogFormat;
   /** Apply edits to the manifest files while running. */
   watch?: boolean;
+  /** Keep the default broker class's and InMemoryChannel's events in this directory. */
+  dataDir?: string;
+  /** With dataDir: `process-crash` (default) or `power-loss`. */
+  durability?: string;
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */
 const DRAIN_MS = 10_000;
+/** How long the process may take to exit after the shutdown finished. */
+const EXIT_GRACE_MS = 2_000;
 
 /** `tributary run`: a mesh (see createMesh) on the given port until SIGTERM/SIGINT. */
 export async function runCommand(opts: RunOptions): Promise<number> {
@@ -25,12 +31,25 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`--port '${opts.port}' must be a whole number from 0 to 65535\n`);
     return 1;
   }
+  const durability = opts.durability ?? 'process-crash';
+  if (durability !== 'process-crash' && durability !== 'power-loss') {
+    process.stderr.write(
+      `--durability '${durability}' is not known; use process-crash (the default) or power-loss\n`,
+    );
+    return 1;
+  }
   const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
   let mesh;
   try {
     mesh = await createMesh(
       { files: opts.filename },
-      { port, host: opts.host, logger, drainMs: DRAIN_MS },
+      {
+        port,
+        host: opts.host,
+        logger,
+        drainMs: DRAIN_MS,
+        ...(opts.dataDir ? { dataDir: opts.dataDir, durability } : {}),
+      },
     );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -40,25 +59,33 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   }
   const tracing = await setupTracing();
   if (tracing) logger.info({ endpoint: tracing.endpoint }, 'exporting traces over OTLP');
-  await mesh.start();
-  const unwatch = opts.watch ? watchManifests(mesh, opts.filename, logger) : undefined;
-  return new Promise<number>((resolve) => {
-    let stopping = false;
+  // Signals are handled from the start: a SIGTERM while backends are still connecting stops
+  // everything too (docs/operations.md, "Start and stop").
+  let unwatch: (() => void) | undefined;
+  let stopping = false;
+  const done = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
       unwatch?.();
+      // Backstop: whatever a client library still holds, the process ends soon after the drain.
+      setTimeout(() => {
+        logger.error({ drainMs: DRAIN_MS }, 'shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, DRAIN_MS + EXIT_GRACE_MS).unref();
       mesh
         .stop({ drainMs: DRAIN_MS })
         .then(() => tracing?.shutdown())
         .then(
           () => {
             logger.info({}, 'stopped');
+            exitSoon(0);
             resolve(0);
           },
           (err: unknown) => {
             logger.error({ err }, 'shutdown failed');
+            exitSoon(1);
             resolve(1);
           },
         );
@@ -66,4 +93,23 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  try {
+    await mesh.start();
+  } catch (err) {
+    if (stopping) return done;
+    // A data directory owned by another process, or not Tributary's: say so and exit non-zero.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('TRIB_ERR_DATA_DIR')) throw err;
+    logger.fatal({ err: (err as Error).message, code }, 'cannot use the data directory');
+    process.stderr.write(`${(err as Error).message}\n`);
+    await tracing?.shutdown();
+    return 1;
+  }
+  if (!stopping && opts.watch) unwatch = watchManifests(mesh, opts.filename, logger);
+  return done;
+}
+
+/** After a clean stop: exit once stdout is flushed, even if a library left a handle open. */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
 }

@@ -14,6 +14,13 @@ export interface ProviderContext {
   readonly namespace?: string;
   /** The resource's `spec.config` reference as written (e.g. a RabbitMQ broker config). */
   readonly configRef?: KReference;
+  /** The annotations of the resource the backend serves (a Broker's size caps, …). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Base name of the backend's connections (`tributary-<pid>-broker-<ns>-<name>`, see
+   * `clientName`); a backend with several connections appends a role (`-publisher`, …).
+   */
+  readonly clientName?: string;
 }
 
 /**

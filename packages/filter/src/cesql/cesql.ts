@@ -6,6 +6,7 @@ import type { CesqlError } from '../errors.js';
 import { walk, type CesqlNode } from './ast.js';
 import { compileNode, type Evaluator } from './compiler.js';
 import { parseCesql } from './parser.js';
+import type { CorrelationKeyLookup } from './correlation-id.js';
 import {
   newContext,
   type AttributeGetter,
@@ -22,6 +23,8 @@ export interface CesqlOptions {
    * references are compile problems.
    */
   readonly filterData?: boolean;
+  /** Keys for `KN_VERIFY_CORRELATION_ID` (the runtime reads them from Secrets); without them it is false. */
+  readonly correlationKeys?: CorrelationKeyLookup | undefined;
 }
 
 /** The outcome of an evaluation: a value, always, and the errors met (empty when none). */
@@ -81,7 +84,11 @@ function release(c: EvalContext): void {
 export function compileCesql(expression: string, options: CesqlOptions = {}): CompiledCesql {
   const ast = parseCesql(expression);
   const problems: CesqlError[] = [];
-  const { ev, type } = compileNode(ast, { filterData: options.filterData === true, problems });
+  const { ev, type } = compileNode(ast, {
+    filterData: options.filterData === true,
+    problems,
+    correlationKeys: options.correlationKeys,
+  });
   let readsData = false;
   walk(ast, (n) => {
     if (n.type === 'data') readsData = true;

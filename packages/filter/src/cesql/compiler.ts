@@ -7,6 +7,7 @@
 import { CesqlError, FILTER_DATA_ANNOTATION } from '../errors.js';
 import type { CesqlNode } from './ast.js';
 import { resolveFunction } from './functions.js';
+import type { CorrelationKeyLookup } from './correlation-id.js';
 import { compileLike } from './like.js';
 import { dataExists, dataPathText, readData } from './payload.js';
 import {
@@ -38,6 +39,8 @@ export interface CompileEnv {
   readonly filterData: boolean;
   /** Problems found while compiling (unknown functions, payload access not allowed). */
   readonly problems: CesqlError[];
+  /** Keys for KN_VERIFY_CORRELATION_ID. */
+  readonly correlationKeys?: CorrelationKeyLookup | undefined;
 }
 
 /** Compiles a node (and its subtree). */
@@ -338,7 +341,7 @@ function compileCall(n: Extract<CesqlNode, { type: 'call' }>, env: CompileEnv): 
   );
   const values: CesqlValue[] = new Array<CesqlValue>(args.length).fill(false);
   const zero = zeroOf(f.returns);
-  const impl = f.impl;
+  const impl = f.bind ? f.bind(env) : f.impl;
   return {
     ev: (c) => {
       for (let i = 0; i < args.length; i++) {

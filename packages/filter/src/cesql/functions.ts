@@ -17,6 +17,13 @@ import {
   type CesqlValue,
   type EvalContext,
 } from './values.js';
+import { type CorrelationKeyLookup, knVerifyCorrelationId } from './correlation-id.js';
+
+/** What functions may read from the compile options (bound once per call site). */
+export interface FunctionEnv {
+  /** Keys for KN_VERIFY_CORRELATION_ID; without them it is always false. */
+  readonly correlationKeys?: CorrelationKeyLookup | undefined;
+}
 
 /**
  * One overload. Arguments arrive already cast to `params` (and `variadic` for the rest). An
@@ -28,6 +35,8 @@ export interface CesqlFunction {
   readonly variadic?: CesqlType;
   readonly returns: Exclude<CesqlType, 'Any'>;
   readonly impl: (c: EvalContext, args: readonly CesqlValue[], position: number) => CesqlValue;
+  /** When set, the implementation used at a call site is `bind(env)` (functions that need options). */
+  readonly bind?: (env: FunctionEnv) => CesqlFunction['impl'];
 }
 
 const str = (v: CesqlValue | undefined): string => v as string;
@@ -93,6 +102,27 @@ const BUILTINS: Record<string, readonly CesqlFunction[]> = {
   STRING: [{ params: ['Any'], returns: 'String', impl: (_c, [x]) => toText(x!) }],
   IS_BOOL: [{ params: ['Any'], returns: 'Boolean', impl: (_c, [x]) => canCast(x!, 'Boolean') }],
   IS_INT: [{ params: ['Any'], returns: 'Boolean', impl: (_c, [x]) => canCast(x!, 'Integer') }],
+  // Knative's RequestReply check (docs/request-reply.md):
+  // KN_VERIFY_CORRELATION_ID(correlation_id, name, namespace, secret_name, pod_idx, replica_count)
+  KN_VERIFY_CORRELATION_ID: [
+    {
+      params: ['String', 'String', 'String', 'String', 'Integer', 'Integer'],
+      returns: 'Boolean',
+      impl: () => false,
+      bind:
+        (env) =>
+        (_c, [id, name, ns, secret, podIdx, replicas]) =>
+          knVerifyCorrelationId(
+            env.correlationKeys,
+            str(id),
+            str(name),
+            str(ns),
+            str(secret),
+            int(podIdx),
+            int(replicas),
+          ),
+    },
+  ],
 };
 
 /** Names of every built-in function. */

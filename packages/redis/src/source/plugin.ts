@@ -1,8 +1,9 @@
 import type { PluginContext, RuntimePlugin } from '@tributary/broker';
-import { type Sink, resolveSecretKeyRef } from '@tributary/core';
+import { type Sink, clientName, resolveSecretKeyRef } from '@tributary/core';
 import { createSourceSink } from '@tributary/sources';
 import { Redis } from 'ioredis';
 import { connectionOptions } from '../config.js';
+import { connectWithin } from '../connect.js';
 import type { RedisStreamSource } from './resource.js';
 import { streamEntryEvent } from './stream-event.js';
 
@@ -50,10 +51,16 @@ export function createRedisPlugin(options: RedisPluginOptions = {}): RuntimePlug
       return status(false, 'InvalidConfig', (err as Error).message);
     }
     const group = src.spec.group ?? `tributary-${namespace}-${name}`;
-    const admin = new Redis({ ...conn, lazyConnect: true, maxRetriesPerRequest: 2 });
+    const connectionName = clientName(`source-${namespace}-${name}`);
+    const admin = new Redis({
+      ...conn,
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      connectionName,
+    });
     connections.push(admin);
     try {
-      await admin.connect();
+      await connectWithin(admin, 10_000, `Redis at ${src.spec.address}`);
       await admin.xgroup('CREATE', src.spec.stream, group, '$', 'MKSTREAM').catch((err: Error) => {
         if (!err.message.includes('BUSYGROUP')) throw err;
       });
@@ -61,7 +68,11 @@ export function createRedisPlugin(options: RedisPluginOptions = {}): RuntimePlug
       return status(false, 'RedisUnavailable', `${src.spec.address}: ${(err as Error).message}`);
     }
     for (let i = 0; i < src.spec.consumers; i++) {
-      const r = new Redis({ ...conn, maxRetriesPerRequest: null });
+      const r = new Redis({
+        ...conn,
+        maxRetriesPerRequest: null,
+        connectionName: `${connectionName}-consumer`,
+      });
       r.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
       connections.push(r);
       const consumer = `${group}-${i}`;

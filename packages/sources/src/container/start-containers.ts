@@ -9,7 +9,7 @@ import { type Destination, type Logger, type Sink, resolveSecretKeyRef } from '@
 import type { SinkBinding } from '../resources/container.js';
 import { WEBHOOK_PREFIX } from '../webhooks/receiver.js';
 import { bindingSubjects, containerEnv } from './container-env.js';
-import { type SupervisedProcess, superviseProcess } from './process-supervisor.js';
+import { type SupervisedProcess, superviseProcess } from '@tributary/serving';
 
 /** Relay route kinds under `/webhooks/<ns>/<kind>/<name>`. */
 export const RELAY_KINDS = {

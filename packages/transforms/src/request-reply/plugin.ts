@@ -1,0 +1,247 @@
+/**
+ * The RequestReply runtime plugin (docs/request-reply.md). Per RequestReply and process:
+ * keys from the `request-reply-keys` Secret (or generated), the address
+ * `POST /<ns>/requestreplies/<name>` (and refs, and {@link RequestReplyPlugin.request}), and in
+ * `start` one reply subscription on the broker, named for this process
+ * (`knative-requestreply-<ns>-<name>-<process index>`) and filtered, as Knative's per-pod
+ * Trigger is, with `KN_VERIFY_CORRELATION_ID(<replyAttribute>, name, namespace,
+ * "request-reply-keys", <process index>, 2147483647)`: every process sees every reply on a
+ * durable broker and keeps only those sealed with its index and a valid key.
+ */
+import { randomInt } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type BrokerSubscription,
+  type PluginContext,
+  REQUEST_REPLY_KEYS_SECRET,
+  type RouteContext,
+  type RuntimePlugin,
+  type SendOutcome,
+  sendError,
+} from '@tributary/broker';
+import { type CloudEvent, type Loaded, parseIsoDuration } from '@tributary/core';
+import { pathSegment, readOneEvent, writeEvent } from '../http-answer.js';
+import {
+  DEFAULT_CORRELATION_ATTRIBUTE,
+  DEFAULT_MAX_HELD_REQUESTS,
+  DEFAULT_REPLY_ATTRIBUTE,
+  DEFAULT_REQUEST_TIMEOUT,
+  EVENTING_V1ALPHA1,
+  MAX_HELD_REQUESTS_ANNOTATION,
+  type RequestReply,
+} from '../resources.js';
+import { requestReplyKeys } from './keys.js';
+import { type RequestResult, RequestReplyRunner } from './request-reply-runner.js';
+
+/** `POST /<ns>/requestreplies/<name>`. */
+export const REQUEST_REPLY_PATH = /^\/(?<ns>[^/]+)\/requestreplies\/(?<name>[^/]+)\/?$/;
+
+/** The `replica_count` argument of this process's filter: indexes are below it, so `idx % it = idx`. */
+export const PROCESS_INDEX_MODULUS = 2147483647;
+
+/** The plugin, with an in-process way to send a request. */
+export interface RequestReplyPlugin extends RuntimePlugin {
+  /** This process's index (sealed into every correlation id it makes). */
+  readonly processIndex: number;
+  /**
+   * Sends `event` through RequestReply `namespace/name` and resolves with the reply event
+   * (status 200), or a status and an error: 404 unknown, 400 bad id, 409 id already waiting,
+   * 503 full or not running, 504 no reply in time (`timeoutMs`, at most the spec's timeout).
+   */
+  request(
+    namespace: string,
+    name: string,
+    event: CloudEvent,
+    options?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<RequestResult>;
+}
+
+/** Options of {@link createRequestReplyPlugin}. */
+export interface RequestReplyPluginOptions {
+  /** Fixes the process index (tests); default a random integer in [1, 2147483646]. */
+  readonly processIndex?: number;
+}
+
+/** Creates the plugin that runs `eventing.knative.dev/v1alpha1` RequestReply. */
+export function createRequestReplyPlugin(
+  options: RequestReplyPluginOptions = {},
+): RequestReplyPlugin {
+  const processIndex = options.processIndex ?? randomInt(1, PROCESS_INDEX_MODULUS);
+  const runners = new Map<string, RequestReplyRunner>();
+  const problems = new Map<string, string>();
+  const subscriptions: BrokerSubscription[] = [];
+
+  const request: RequestReplyPlugin['request'] = async (ns, name, event, o = {}) => {
+    const key = `${ns}/${name}`;
+    const runner = runners.get(key);
+    if (runner) return runner.request(event, o);
+    const problem = problems.get(key);
+    return problem
+      ? {
+          status: 503,
+          error: `RequestReply '${key}' is not Ready: ${problem}`,
+          retryAfterSeconds: 5,
+        }
+      : { status: 404, error: `RequestReply '${key}' not found` };
+  };
+
+  const asOutcome = (r: RequestResult): SendOutcome =>
+    r.status === 200 && 'event' in r
+      ? { kind: 'response', status: 200, headers: {}, body: new Uint8Array(), reply: r.event }
+      : {
+          kind: 'response',
+          status: r.status,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify({ error: 'error' in r ? r.error : '' })),
+        };
+
+  return {
+    name: 'requestreply',
+    processIndex,
+    request,
+
+    register(ctx: PluginContext) {
+      const log = ctx.logger.child({ component: 'requestreply' });
+      for (const rr of ctx.topology.byKind('RequestReply') as readonly Loaded<RequestReply>[]) {
+        const { namespace: ns, name } = rr.metadata;
+        const key = `${ns}/${name}`;
+        const keys = requestReplyKeys(ctx.topology, ns, name);
+        if ('error' in keys) {
+          problems.set(key, keys.error);
+          ctx.statuses.set('RequestReply', ns, name, false, 'InvalidKeys', keys.error);
+          log.warn({ namespace: ns, name, reason: keys.error }, 'requestreply not ready');
+        } else {
+          if (keys.origin === 'generated')
+            log.info(
+              { namespace: ns, name },
+              `no '${ns}.${name}.*' key in a Secret '${REQUEST_REPLY_KEYS_SECRET}': using a key generated by this process (declare the Secret to let triggers verify these correlation ids)`,
+            );
+          const broker = rr.spec.brokerRef.name;
+          const max = rr.metadata.annotations?.[MAX_HELD_REQUESTS_ANNOTATION];
+          runners.set(
+            key,
+            new RequestReplyRunner({
+              namespace: ns,
+              name,
+              correlationAttribute: rr.spec.correlationAttribute ?? DEFAULT_CORRELATION_ATTRIBUTE,
+              replyAttribute: rr.spec.replyAttribute ?? DEFAULT_REPLY_ATTRIBUTE,
+              timeoutMs: parseIsoDuration(rr.spec.timeout ?? DEFAULT_REQUEST_TIMEOUT),
+              maxHeld: max === undefined ? DEFAULT_MAX_HELD_REQUESTS : Number(max),
+              processIndex,
+              keys,
+              publish: (e) => ctx.publishToBroker(ns, broker, [e]),
+              logger: log.child({ requestreply: key }),
+            }),
+          );
+        }
+        ctx.registerAddressable(EVENTING_V1ALPHA1, 'RequestReply', ns, name, {
+          target: () => ({
+            get url() {
+              return `${ctx.baseUrl}/${ns}/requestreplies/${name}`;
+            },
+            send: async (event, o) =>
+              asOutcome(
+                await request(ns, name, event, {
+                  ...(o.signal ? { signal: o.signal } : {}),
+                  ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+                }),
+              ),
+          }),
+        });
+      }
+      ctx.server.route('*', REQUEST_REPLY_PATH, (req, res, rc) =>
+        handleHttp(req, res, rc, request, log),
+      );
+    },
+
+    async start(ctx: PluginContext) {
+      const log = ctx.logger.child({ component: 'requestreply' });
+      for (const rr of ctx.topology.byKind('RequestReply') as readonly Loaded<RequestReply>[]) {
+        const { namespace: ns, name } = rr.metadata;
+        const runner = runners.get(`${ns}/${name}`);
+        if (!runner) continue;
+        const replyAttribute = runner.o.replyAttribute;
+        const keys = runner.o.keys.all;
+        const sub = await ctx.subscribeBroker({
+          namespace: ns,
+          broker: rr.spec.brokerRef.name,
+          subscription: `knative-requestreply-${ns}-${name}-${processIndex}`,
+          name: `requestreply-${name}`,
+          filter: {
+            filters: [
+              // a necessary condition the routing index files under (one hash probe per event)
+              { suffix: { [replyAttribute]: `:${processIndex}` } },
+              {
+                cesql: `KN_VERIFY_CORRELATION_ID(${replyAttribute}, "${name}", "${ns}", "${REQUEST_REPLY_KEYS_SECRET}", ${processIndex}, ${PROCESS_INDEX_MODULUS})`,
+              },
+            ],
+          },
+          filterOptions: {
+            correlationKeys: (secret, kns, kname) =>
+              secret === REQUEST_REPLY_KEYS_SECRET && kns === ns && kname === name ? keys : [],
+          },
+          subscriber: runner.replyTarget(),
+          delivery: rr.spec.delivery,
+          ephemeral: true,
+          startFrom: 'latest',
+        });
+        if ('error' in sub) {
+          runners.delete(`${ns}/${name}`);
+          runner.close();
+          problems.set(`${ns}/${name}`, sub.error);
+          ctx.statuses.set('RequestReply', ns, name, false, 'ReplySubscriptionFailed', sub.error);
+          log.warn({ namespace: ns, name, reason: sub.error }, 'requestreply not ready');
+          continue;
+        }
+        subscriptions.push(sub);
+        ctx.statuses.set(
+          'RequestReply',
+          ns,
+          name,
+          true,
+          'Ready',
+          `broker ${rr.spec.brokerRef.name}, process index ${processIndex}, keys: ${runner.o.keys.origin}`,
+        );
+        log.info({ namespace: ns, name, processIndex }, 'requestreply ready');
+      }
+    },
+
+    async stop({ drainMs }) {
+      for (const r of runners.values()) r.close();
+      runners.clear();
+      problems.clear();
+      await Promise.all(subscriptions.splice(0).map((s) => s.close({ drainMs })));
+    },
+  };
+}
+
+async function handleHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RouteContext,
+  request: RequestReplyPlugin['request'],
+  log: PluginContext['logger'],
+): Promise<void> {
+  const ns = pathSegment(ctx.params['ns']);
+  const name = pathSegment(ctx.params['name']);
+  const event = await readOneEvent(req, res, ctx, `RequestReply '${ns}/${name}'`, log);
+  if (!event) return;
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!res.writableEnded) gone.abort();
+  };
+  res.once('close', onClose);
+  try {
+    const r = await request(ns, name, event, { signal: gone.signal });
+    if (gone.signal.aborted) return;
+    if (r.status === 200 && 'event' in r) return writeEvent(res, 200, r.event);
+    const error = 'error' in r ? r.error : `status ${r.status}`;
+    const headers: Record<string, string> =
+      'retryAfterSeconds' in r && r.retryAfterSeconds !== undefined
+        ? { 'retry-after': String(r.retryAfterSeconds) }
+        : {};
+    sendError(res, r.status, error, headers);
+  } finally {
+    res.off('close', onClose);
+  }
+}
