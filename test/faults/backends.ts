@@ -247,7 +247,7 @@ ${klass ? `  annotations: { eventing.knative.dev/broker.class: ${klass} }\n` : '
 }
 
 /** Every backend the suite runs; `FAULTS_BACKENDS=redis,kafka` picks some. */
-export const FAULT_BACKENDS: readonly FaultBackend[] = [memory, kafka, rabbitmq, redis];
+export const FAULT_BACKENDS: readonly FaultBackend[] = [memory, sqlite, kafka, rabbitmq, redis];
 
 export function selectedBackends(): readonly FaultBackend[] {
   const want = process.env['FAULTS_BACKENDS']?.split(',').filter(Boolean);

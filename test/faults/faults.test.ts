@@ -6,7 +6,7 @@
  * Durable backends must lose nothing in any scenario; the memory backend must lose nothing unless
  * the process is killed (what it held in memory is then lost by design, and the count is reported).
  *
- * `FAULTS_BACKENDS=redis,kafka` runs some backends; `FAULTS_CONCURRENCY` (default 3) is how many
+ * `FAULTS_BACKENDS=redis,kafka` runs some backends; `FAULTS_CONCURRENCY` (default 4) is how many
  * scenario runs go at once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { missing, recordResult, ScenarioRun, tally } from './harness.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { type FaultSink, startFaultSink } from './sink.js';
 
-const slots = Number(process.env['FAULTS_CONCURRENCY'] ?? 3);
+const slots = Number(process.env['FAULTS_CONCURRENCY'] ?? 4);
 let running = 0;
 const queue: Array<() => void> = [];
 async function withSlot<T>(fn: () => Promise<T>): Promise<T> {
