@@ -1,4 +1,5 @@
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
+import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { BackendRegistry } from './backend-registry.js';
@@ -46,6 +47,8 @@ export interface Runtime {
    */
   apply(topology: Topology, options?: { drainMs?: number }): Promise<ApplyReport>;
   readonly statuses: StatusBoard;
+  /** EventTypes declared and auto-created, with data schemas (also at `GET /admin/v1/eventtypes`). */
+  readonly catalog: EventCatalog;
   /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
   readonly metrics: RuntimeMetrics;
   /** The topology running now. */
