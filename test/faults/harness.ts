@@ -307,8 +307,17 @@ export class ScenarioRun {
     return file;
   }
 
+  /** Another run on the same backend, disposed with this one (e.g. a control process). */
+  sibling(): ScenarioRun {
+    const other = new ScenarioRun(this.backend, this.handle);
+    this.siblings.push(other);
+    return other;
+  }
+  private readonly siblings: ScenarioRun[] = [];
+
   /** SIGKILLs whatever still runs, closes the producer and forgets the backend's names. */
   async dispose(): Promise<void> {
+    for (const other of this.siblings.splice(0)) await other.dispose();
     for (const p of this.procs)
       if (p.child.exitCode === null && p.child.signalCode === null) {
         p.child.kill('SIGKILL');
