@@ -60,7 +60,7 @@ export class DeadLetterService {
   /** Takes the store of a started broker's backend, or a bounded memory store when it has none. */
   attach(
     ref: BrokerRef,
-    backend: { kind: string; deadLetterStore?(b: BrokerRef): DeadLetterStore },
+    backend: { kind: string; deadLetterStore?(b: BrokerRef): DeadLetterStore | undefined },
   ) {
     const own = backend.deadLetterStore?.({ namespace: ref.namespace, name: ref.name });
     const store =
