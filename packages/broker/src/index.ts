@@ -109,6 +109,15 @@ export {
   type ResourceRow,
   type ResourceList,
 } from './observability/admin-api.js';
+export {
+  EventTap,
+  type EventTapSource,
+  type TapRecord,
+  type TapAccepted,
+  type TapAttempt,
+  type TapOutcome,
+  type TapTrigger,
+} from './observability/event-tap.js';
 export { TRACER_NAME, parseTraceparent, formatTraceparent } from './observability/tracing.js';
 export {
   subscribeOptionsFor,

@@ -5,6 +5,7 @@ import type { BackendRegistry } from './backend-registry.js';
 import type { Registry } from 'prom-client';
 import type { Addressable, IngressHop, Resolved } from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
+import type { EventTapSource } from '../observability/event-tap.js';
 import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
 
 /**
@@ -38,6 +39,8 @@ export interface PluginContext {
   ): void;
   /** The prom-client registry `GET /metrics` renders; plugins add their own series to it. */
   readonly metricsRegistry: Registry;
+  /** Live events as brokers accept them and triggers deliver them (free while nobody listens). */
+  readonly eventTap: EventTapSource;
   /** Resolves a Destination to a delivery target, or an error that names what is missing. */
   resolve(destination: Destination, namespace: string): Promise<Resolved>;
   /** Publishes to a broker as its ingress would (TTL, arrival time); resolves with the status. */

@@ -1,3 +1,4 @@
+import type { EventTapSource } from '../observability/event-tap.js';
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
@@ -48,6 +49,8 @@ export interface Runtime {
   readonly statuses: StatusBoard;
   /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
   readonly metrics: RuntimeMetrics;
+  /** Live events as brokers accept them and triggers deliver them (docs/console.md). */
+  readonly eventTap: EventTapSource;
   /** The topology running now. */
   readonly topology: Topology;
   readonly url: string;

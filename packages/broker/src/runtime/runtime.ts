@@ -22,6 +22,7 @@ import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { registerOperationsRoutes } from '../observability/admin-api.js';
+import { EventTap } from '../observability/event-tap.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
@@ -87,6 +88,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let stopped: Promise<void> | undefined;
   const triggerRetries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   const startingTriggers = new Set<string>();
+  const tap = new EventTap();
   const metrics = new RuntimeMetrics({
     backlogs: () =>
       [...triggers.values()].map((t) => ({
@@ -132,6 +134,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger: logger.child({ component: 'ingress' }),
     onIngest: (r) => {
       if (r.status === 202) metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+      if (tap.active && r.status === 202) {
+        const broker = { namespace: r.namespace, name: r.name };
+        const time = Date.now();
+        for (const event of r.events) tap.emit({ kind: 'accepted', time, broker, via: r.via, event });
+      }
       // HTTP refusals are counted by the route (they include requests that never decoded).
       else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
     },
@@ -227,6 +234,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       addressables.set(`${apiGroup(apiVersion)}/${kind}/${ns}/${name}`, a);
     },
     metricsRegistry: metrics.registry,
+    eventTap: tap,
     resolve: (dest, ns) => resolver.resolve(dest, ns),
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
     subscribeBroker: (spec) => pluginSubscriptions.add(spec),
@@ -369,6 +377,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
     const labels = { namespace, broker: brokerName, trigger: name };
+    const tapTrigger = { namespace, broker: brokerName, name };
     const dispatcher = createTriggerDispatcher({
       name,
       namespace,
@@ -378,9 +387,37 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       deadLetter,
       policy: delivery,
       logger: triggerLog,
-      onAttempt: (a) => metrics.attempt(labels, a),
+      onAttempt: (a) => {
+        metrics.attempt(labels, a);
+        if (tap.active)
+          tap.emit({
+            kind: 'attempt',
+            time: Date.now(),
+            trigger: tapTrigger,
+            eventId: a.event.attributes['id'] ?? '',
+            leg: a.leg,
+            target: a.target,
+            attempt: a.attempt,
+            status: a.status,
+            ok: a.ok,
+            willRetry: a.willRetry,
+            durationMs: a.durationMs,
+            event: a.event,
+          });
+      },
       onOutcome: (o) => {
         metrics.outcome(labels, o);
+        if (tap.active)
+          tap.emit({
+            kind: 'outcome',
+            time: Date.now(),
+            trigger: tapTrigger,
+            eventId: o.eventId,
+            eventType: o.eventType,
+            outcome: o.kind,
+            attempts: o.attempts,
+            status: o.status,
+          });
         options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` });
       },
     });
@@ -560,6 +597,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     statuses,
     metrics,
+    eventTap: tap,
     get topology() {
       return topology;
     },

@@ -1,4 +1,5 @@
 import { ConfigError, formatProblem } from '@tributary/core';
+import { createConsolePlugin } from '@tributary/console';
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
@@ -17,6 +18,16 @@ export interface RunOptions {
   dataDir?: string;
   /** With dataDir: `process-crash` (default) or `power-loss`. */
   durability?: string;
+  /**
+   * `--console` / `--no-console`: serve the console at /console/ (docs/console.md). Unset: on
+   * when the server listens on loopback only.
+   */
+  console?: boolean;
+}
+
+/** True for addresses only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */
@@ -39,6 +50,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     return 1;
   }
   const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
+  const consoleOn = opts.console ?? isLoopbackHost(opts.host);
+  if (opts.console === undefined && !consoleOn)
+    logger.info(
+      { host: opts.host },
+      'console off: the server listens beyond loopback; pass --console to serve it',
+    );
   let mesh;
   try {
     mesh = await createMesh(
@@ -48,6 +65,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
         host: opts.host,
         logger,
         drainMs: DRAIN_MS,
+        ...(consoleOn ? { extraPlugins: () => [createConsolePlugin()] } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir, durability } : {}),
       },
     );
