@@ -89,6 +89,8 @@ export function serveStream(
     }
   };
   const onRecord = (r: TapRecord) => {
+    // A trigger whose filter did not pass the event did nothing with it: not shown.
+    if (r.kind === 'outcome' && r.outcome === 'filtered') return;
     if (r.kind === 'accepted') {
       if (filter && !filter.test(r.event)) return;
       if (filter) {
