@@ -12,14 +12,24 @@ const H = 64;
 
 interface Placed {
   nodes: Array<{ id: string; x: number; y: number }>;
-  edges: Array<{ id: string; edge: GraphEdge; points: Array<{ x: number; y: number }> }>;
+  edges: Array<{
+    id: string;
+    edge: GraphEdge;
+    points: Array<{ x: number; y: number }>;
+    curve: boolean;
+  }>;
   width: number;
   height: number;
 }
 
 const elk = new ELK();
 
+/**
+ * Lays out the graph without its reply edges (they point back into the broker and would turn
+ * the left-to-right flow into a cycle), then draws replies as curves under the nodes.
+ */
 async function layout(graph: Graph): Promise<Placed> {
+  const flow = graph.edges.filter((e) => e.kind !== 'reply');
   const res = await elk.layout({
     id: 'root',
     layoutOptions: {
@@ -27,20 +37,38 @@ async function layout(graph: Graph): Promise<Placed> {
       'elk.direction': 'RIGHT',
       'elk.spacing.nodeNode': '24',
       'elk.layered.spacing.nodeNodeBetweenLayers': '60',
-      'elk.edgeRouting': 'SPLINES',
     },
     children: graph.nodes.map((n) => ({ id: n.id, width: W, height: H })),
-    edges: graph.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
+    edges: flow.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
   });
+  const nodes = (res.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0 }));
+  const at = new Map(nodes.map((n) => [n.id, n]));
+  const edges: Placed['edges'] = (res.edges ?? []).map((e, i) => {
+    const s = e.sections?.[0];
+    const points = s ? [s.startPoint, ...(s.bendPoints ?? []), s.endPoint] : [];
+    return { id: e.id, edge: flow[i]!, points, curve: false };
+  });
+  graph.edges.forEach((e, i) => {
+    if (e.kind !== 'reply') return;
+    const a = at.get(e.from);
+    const b = at.get(e.to);
+    if (!a || !b) return;
+    const start = { x: a.x + W / 2, y: a.y + H };
+    const end = { x: b.x + W / 2, y: b.y + H };
+    const dip = Math.max(start.y, end.y) + 40;
+    edges.push({
+      id: `r${i}`,
+      edge: e,
+      points: [start, { x: start.x, y: dip }, { x: end.x, y: dip }, end],
+      curve: true,
+    });
+  });
+  const bottom = Math.max(0, ...edges.map((e) => Math.max(...e.points.map((p) => p.y))));
   return {
-    nodes: (res.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0 })),
-    edges: (res.edges ?? []).map((e, i) => {
-      const s = e.sections?.[0];
-      const points = s ? [s.startPoint, ...(s.bendPoints ?? []), s.endPoint] : [];
-      return { id: e.id, edge: graph.edges[i]!, points };
-    }),
+    nodes,
+    edges,
     width: (res.width ?? 0) + 20,
-    height: (res.height ?? 0) + 20,
+    height: Math.max(res.height ?? 0, bottom) + 20,
   };
 }
 
@@ -107,7 +135,7 @@ export function TopologyView() {
                 class={`edge ${e.edge.kind}`}
                 data-edge={`${e.edge.from}->${e.edge.to}`}
                 marker-end={`url(#arrow-${e.edge.kind})`}
-                d={e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ')}
+                d={pathOf(e.points, e.curve)}
               >
                 <title>
                   {e.edge.kind}
@@ -181,6 +209,14 @@ function NodeBox(props: {
       {body}
     </a>
   );
+}
+
+function pathOf(points: Array<{ x: number; y: number }>, curve: boolean): string {
+  if (curve && points.length === 4) {
+    const [a, b, c, d] = points as [typeof points[0], typeof points[0], typeof points[0], typeof points[0]];
+    return `M${a.x},${a.y} C${b.x},${b.y} ${c.x},${c.y} ${d.x},${d.y}`;
+  }
+  return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
