@@ -84,7 +84,7 @@ export {
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher/dispatcher.js';
-export type { PluginContext, RuntimePlugin } from './runtime/plugin.js';
+export type { CarriedOver, PluginContext, RuntimePlugin } from './runtime/plugin.js';
 export type { BrokerSubscription, BrokerSubscriptionSpec } from './runtime/plugin-subscriptions.js';
 export {
   DestinationResolver,
@@ -133,3 +133,21 @@ export {
   KNATIVE_SYSTEM_NAMESPACE,
   REQUEST_REPLY_KEYS_SECRET,
 } from './runtime/correlation-keys.js';
+export {
+  EventCatalog,
+  autoEventTypeName,
+  type CatalogOptions,
+  type CatalogEventType,
+  type EventTypeOrigin,
+} from './catalog/event-catalog.js';
+export {
+  SchemaAccumulator,
+  DEFAULT_INFERENCE_LIMITS,
+  type InferenceLimits,
+  type JsonSchema,
+} from './catalog/schema-inference.js';
+export {
+  registerCatalogRoutes,
+  ADMIN_EVENTTYPES_PATH,
+  type EventTypeList,
+} from './catalog/catalog-routes.js';

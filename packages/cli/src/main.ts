@@ -5,6 +5,7 @@ import { validateCommand } from './commands/validate.js';
 import { sendCommand } from './commands/send.js';
 import { matchCommand } from './commands/match.js';
 import { createFunctionCommand } from './commands/create-function.js';
+import { codegenCommand } from './commands/codegen.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -118,6 +119,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .action(async (opts) => {
       exitCode = await matchCommand(opts);
+    });
+
+  program
+    .command('codegen')
+    .description('generate typed event definitions (defineEvent + zod) from the event catalog')
+    .addOption(new Option('--lang <lang>', 'target language').choices(['ts']).makeOptionMandatory())
+    .option(
+      '--server <url>',
+      'base URL of a running tributary (default: TRIBUTARY_SERVER or http://127.0.0.1:8080)',
+    )
+    .option(
+      '-f, --filename <path>',
+      'read EventTypes from manifests instead (repeatable)',
+      collect,
+      [],
+    )
+    .option('-n, --namespace <ns>', 'only this namespace (with --server)')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (opts) => {
+      exitCode = await codegenCommand(opts);
     });
 
   program

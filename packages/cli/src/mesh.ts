@@ -13,6 +13,7 @@ import {
   type Topology,
   type TriggerFilter,
   createTopology,
+  formatProblem,
   loadResources,
 } from '@tributary/core';
 import {
@@ -191,6 +192,9 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   if (result.problems.length > 0) throw new ConfigError(result.problems);
   let topology = result.topology;
   const logger = toLogger(options.logger);
+  // Not fatal for run: unresolved refs leave their owners not Ready (see /readyz).
+  for (const w of [...(result.unresolved ?? []), ...(result.warnings ?? [])])
+    logger.warn({ file: w.file, line: w.line, resource: w.resource }, formatProblem(w));
   const hidden: unknown[] = [];
   const ids: string[] = [];
   let moduleDir: string | undefined;

@@ -51,6 +51,20 @@ export interface ChannelFabricOptions {
   /** The server's base URL (known once it listens). */
   readonly baseUrl: () => string;
   readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;
+  /** What the previous generation handed over on a reload (see {@link ChannelFabric.handOver}). */
+  readonly inherited?: InheritedChannels | undefined;
+}
+
+/**
+ * Memory channel backends a stopping generation hands to the next one, with the subscriptions they
+ * hold events for: the next generation subscribes under the same names and gets those events; what
+ * it no longer subscribes is deleted (the Subscription or flow was removed), unused backends close.
+ */
+export interface InheritedChannels {
+  /** By backend key (broker class and config, see `backendKey`). */
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly subscriptions: ReadonlyArray<{ backendKey: string; topic: string; name: string }>;
+  close(options: { drainMs: number }): Promise<void>;
 }
 
 /** A subscription to wire: what `subscribe` needs. */
@@ -69,20 +83,33 @@ interface ChannelState {
   blocked?: string;
 }
 
+/** Channels of one broker class and one backend config share a backend. */
+function backendKey(brokerClass: string, config: unknown): string {
+  return `${brokerClass}\u0000${JSON.stringify(config ?? {})}`;
+}
+
 /** Owns channel backends, topics, subscriptions and dispatchers. */
 export class ChannelFabric {
   readonly #channels = new Map<string, FabricChannel & { state: ChannelState }>();
   readonly #backends = new Map<string, Promise<Backend>>();
   readonly #subscriptions: BackendSubscription[] = [];
   readonly #dispatchers: Array<{ close(): void }> = [];
+  /** Every backend subscription of this generation: what a reload hands over. */
+  readonly #subscribed: Array<{ backendKey: string; topic: string; name: string }> = [];
   #open!: () => void;
   readonly #opened = new Promise<void>((r) => (this.#open = r));
 
   constructor(private readonly options: ChannelFabricOptions) {}
 
-  /** The backend of a broker class, created and started once. */
+  /** The backend of a broker class and config, created and started once. */
   #backend(brokerClass: string, config: unknown): Promise<Backend> {
-    let pending = this.#backends.get(brokerClass);
+    const key = backendKey(brokerClass, config);
+    let pending = this.#backends.get(key);
+    const inherited = this.options.inherited?.backends.get(key);
+    if (!pending && inherited) {
+      pending = Promise.resolve(inherited);
+      this.#backends.set(key, pending);
+    }
     if (!pending) {
       pending = (async () => {
         const backend = this.options.backends.create(brokerClass, config ?? {}, {
@@ -92,8 +119,8 @@ export class ChannelFabric {
         await backend.start();
         return backend;
       })();
-      this.#backends.set(brokerClass, pending);
-      pending.catch(() => this.#backends.delete(brokerClass));
+      this.#backends.set(key, pending);
+      pending.catch(() => this.#backends.delete(key));
     }
     return pending;
   }
@@ -107,6 +134,8 @@ export class ChannelFabric {
     name: string;
     channelKind: string;
     delivery?: DeliverySpec | undefined;
+    /** The channel's (or its template's) spec, for the kind's `configFor`. */
+    spec?: Readonly<Record<string, unknown>> | undefined;
     url: () => string;
   }): Promise<FabricChannel | { error: string }> {
     const { namespace, name } = spec;
@@ -125,8 +154,15 @@ export class ChannelFabric {
         error: `channel kind '${spec.channelKind}' needs a backend for broker class '${def.brokerClass}', and none is loaded; load the package that provides it`,
       };
     let backend: Backend;
+    let channelBackendKey: string;
     try {
-      backend = await this.#backend(def.brokerClass, def.backendConfig);
+      const own = def.configFor?.(spec.spec);
+      const config =
+        own && Object.keys(own).length > 0
+          ? { ...((def.backendConfig as object | undefined) ?? {}), ...own }
+          : def.backendConfig;
+      backend = await this.#backend(def.brokerClass, config);
+      channelBackendKey = backendKey(def.brokerClass, config);
     } catch (err) {
       return {
         error: `backend for channel kind '${spec.channelKind}' did not start: ${(err as Error).message}`,
@@ -152,6 +188,8 @@ export class ChannelFabric {
         await backend.publish(topic, events);
       } catch (err) {
         const e = err as Error & { retryAfterSeconds?: number };
+        if (e?.name === 'BatchTooLargeError')
+          return { status: 413, error: `channel '${key}' cannot take the request: ${e.message}` };
         if (e?.name === 'BackendUnavailableError')
           return {
             status: 503,
@@ -191,6 +229,8 @@ export class ChannelFabric {
       state,
       topic,
       backend,
+      brokerClass: def.brokerClass,
+      backendKey: channelBackendKey,
     };
     this.#channels.set(key, channel);
     return channel;
@@ -212,6 +252,7 @@ export class ChannelFabric {
     const c = this.#channels.get(`${s.channel.namespace}/${s.channel.name}`) as unknown as {
       topic: string;
       backend: Backend;
+      backendKey: string;
     };
     const dispatcher = createSubscriptionDispatcher({
       name: s.name,
@@ -224,7 +265,9 @@ export class ChannelFabric {
       policy: s.policy,
       logger: this.options.logger.child({ channel: `${s.channel.namespace}/${s.channel.name}` }),
       onOutcome: this.options.onOutcome,
-      stripTtl: false,
+      // The TTL travels hidden through channels as through triggers: subscribers never see it,
+      // replies and ingress hops carry it on, so a loop back into a Broker runs down.
+      stripTtl: true,
       nonCeBodyIsFailure: false,
     });
     this.#dispatchers.push(dispatcher);
@@ -238,6 +281,11 @@ export class ChannelFabric {
       },
     );
     this.#subscriptions.push(sub);
+    this.#subscribed.push({
+      backendKey: c.backendKey,
+      topic: c.topic,
+      name: subscriptionName(s.namespace, s.name),
+    });
   }
 
   /** Lets ingress calls through (they wait until every subscription is wired). */
@@ -247,12 +295,65 @@ export class ChannelFabric {
 
   /** Drains subscriptions, closes dispatchers and backends. */
   async close({ drainMs }: { drainMs: number }): Promise<void> {
-    this.#open();
-    await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
-    for (const d of this.#dispatchers) d.close();
+    await this.#detach(drainMs);
     const backends = await Promise.allSettled([...this.#backends.values()]);
     await Promise.all(
       backends.map((b) => (b.status === 'fulfilled' ? b.value.close({ drainMs }) : undefined)),
     );
+  }
+
+  /**
+   * Stops like {@link close} for a reload, but keeps the memory backends open with what they hold
+   * (queued events, and deliveries in flight or in backoff, which go back to their queue) and
+   * returns them for the next generation. Durable backends are closed: they keep events themselves.
+   */
+  async handOver({ drainMs }: { drainMs: number }): Promise<InheritedChannels> {
+    await this.#detach(drainMs);
+    const kept = new Map<string, Backend>();
+    for (const [key, pending] of this.#backends) {
+      const backend = await pending.catch(() => undefined);
+      if (!backend) continue;
+      if (backend.kind === 'memory') kept.set(key, backend);
+      else await backend.close({ drainMs });
+    }
+    const subscriptions = this.#subscribed.filter((s) => kept.has(s.backendKey));
+    return {
+      backends: kept,
+      subscriptions,
+      close: async ({ drainMs: ms }) => {
+        await Promise.all([...kept.values()].map((b) => b.close({ drainMs: ms })));
+      },
+    };
+  }
+
+  /**
+   * After the wiring of a generation that inherited channels: deletes the inherited subscriptions
+   * it did not subscribe again, and closes inherited backends it does not use.
+   */
+  async releaseInherited(): Promise<void> {
+    const inherited = this.options.inherited;
+    if (!inherited) return;
+    const now = new Set(
+      this.#subscribed.map((s) => `${s.backendKey}\u0000${s.topic}\u0000${s.name}`),
+    );
+    for (const s of inherited.subscriptions) {
+      if (now.has(`${s.backendKey}\u0000${s.topic}\u0000${s.name}`)) continue;
+      const backend = inherited.backends.get(s.backendKey) as Backend & {
+        deleteSubscription?: (topic: string, name: string) => Promise<void>;
+      };
+      await backend?.deleteSubscription?.(s.topic, s.name);
+      this.options.logger.info(
+        { topic: s.topic, subscription: s.name },
+        'subscription removed by the reload: its held events were deleted with it',
+      );
+    }
+    for (const [key, backend] of inherited.backends)
+      if (!this.#backends.has(key)) await backend.close({ drainMs: 0 });
+  }
+
+  async #detach(drainMs: number): Promise<void> {
+    this.#open();
+    await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
+    for (const d of this.#dispatchers) d.close();
   }
 }

@@ -14,6 +14,13 @@ export interface ChannelKindDefinition {
   readonly brokerClass: string;
   /** Backend config for the class (validated by its provider's schema). @default {} */
   readonly backendConfig?: unknown;
+  /**
+   * Backend config entries a channel's own spec sets (a KafkaChannel's `numPartitions`, …),
+   * merged over `backendConfig`. Channels with different entries get different backends.
+   */
+  readonly configFor?: (
+    spec: Readonly<Record<string, unknown>> | undefined,
+  ) => Record<string, string>;
 }
 
 /** The channel kind used when a Channel, Sequence or Parallel has no `channelTemplate`. */

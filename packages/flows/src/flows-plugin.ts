@@ -5,8 +5,8 @@
  */
 import type { DispatchOutcome, PluginContext, RuntimePlugin } from '@tributary/broker';
 import type { DeliverySpec, Loaded } from '@tributary/core';
-import { DEFAULT_CHANNEL_TEMPLATE, templateDelivery } from './channel-kinds.js';
-import { ChannelFabric, type FabricChannel } from './channel-fabric.js';
+import { DEFAULT_CHANNEL_TEMPLATE, channelKinds, templateDelivery } from './channel-kinds.js';
+import { ChannelFabric, type FabricChannel, type InheritedChannels } from './channel-fabric.js';
 import { FLOW_INGRESS_PATH, type FlowIngress, createFlowIngressHandler } from './ingress-route.js';
 import {
   PATH_SEGMENT,
@@ -35,24 +35,44 @@ export interface FlowChannels {
 }
 
 /**
+ * The channels the manifests declare: every resource of a registered channel kind
+ * (InMemoryChannel, a standalone KafkaChannel, …) and every Channel.
+ */
+function userChannels(ctx: PluginContext): Array<Loaded<Channel> | Loaded<InMemoryChannel>> {
+  return [
+    ...channelKinds().flatMap((k) => ctx.topology.byKind<InMemoryChannel>(k)),
+    ...ctx.topology.byKind('Channel'),
+  ];
+}
+
+/**
  * Creates the plugin that runs `messaging.knative.dev/v1` Channel, InMemoryChannel, Subscription and
  * `flows.knative.dev/v1` Sequence, Parallel. Add it to the runtime's `plugins`.
  */
+/** The `PluginContext.carryOver` entry of the flows plugin's memory channels. */
+const CARRY_OVER_KEY = 'flows/memory-channels';
+
 export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlugin {
   let fabric: ChannelFabric | undefined;
+  let context: PluginContext | undefined;
   const flows = new Map<string, FlowChannels>();
 
   return {
     name: 'flows',
     async register(ctx: PluginContext) {
       const log = ctx.logger.child({ component: 'flows' });
+      // A reload's previous generation left its memory channels, events included (docs/operations.md).
+      const inherited = ctx.carryOver.get(CARRY_OVER_KEY) as InheritedChannels | undefined;
+      ctx.carryOver.delete(CARRY_OVER_KEY);
       const f = new ChannelFabric({
         backends: ctx.backends,
         logger: log,
         baseUrl: () => ctx.baseUrl,
         onOutcome: options.onOutcome,
+        inherited,
       });
       fabric = f;
+      context = ctx;
       const ingresses = new Map<string, FlowIngress>();
       const address = (kind: keyof typeof PATH_SEGMENT, ns: string, name: string) => () =>
         `${ctx.baseUrl}/${ns}/${PATH_SEGMENT[kind]}/${name}`;
@@ -92,22 +112,19 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
         ctx.registerIngress(kind, ns, name, hop);
       };
 
-      const userChannels: Array<Loaded<Channel> | Loaded<InMemoryChannel>> = [
-        ...ctx.topology.byKind('InMemoryChannel'),
-        ...ctx.topology.byKind('Channel'),
-      ];
-      for (const c of userChannels) {
+      for (const c of userChannels(ctx)) {
         const { namespace, name } = c.metadata;
         const template: ChannelTemplate =
           c.kind === 'Channel'
             ? (c.spec.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE)
-            : DEFAULT_CHANNEL_TEMPLATE;
+            : { apiVersion: c.apiVersion, kind: c.kind, spec: c.spec };
         const delivery = c.spec.delivery ?? templateDelivery(template);
         const r = await f.addChannel({
           namespace,
           name,
           channelKind: template.kind,
           delivery,
+          spec: template.spec,
           url: address('channel', namespace, name),
         });
         if ('error' in r) {
@@ -143,6 +160,7 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
             name: n,
             channelKind: t.kind,
             delivery,
+            spec: t.spec,
             url: address('channel', ns, n),
           });
           if ('error' in r) {
@@ -188,11 +206,7 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
       const log = ctx.logger.child({ component: 'flows' });
       const w: FlowWiring = { ctx, fabric, log };
       try {
-        for (const c of [
-          ...ctx.topology.byKind('InMemoryChannel'),
-          ...ctx.topology.byKind('Channel'),
-        ])
-          await wireChannelSubscribers(w, c);
+        for (const c of userChannels(ctx)) await wireChannelSubscribers(w, c);
         for (const s of ctx.topology.byKind('Subscription')) await wireSubscription(w, s);
         for (const s of ctx.topology.byKind('Sequence') as readonly Loaded<Sequence>[])
           await wireSequence(
@@ -208,11 +222,15 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
           );
       } finally {
         fabric.open();
+        await fabric.releaseInherited();
       }
     },
 
-    async stop({ drainMs }) {
-      await fabric?.close({ drainMs });
+    async stop({ drainMs, reload }) {
+      if (!fabric) return;
+      if (reload && context)
+        context.carryOver.set(CARRY_OVER_KEY, await fabric.handOver({ drainMs }));
+      else await fabric.close({ drainMs });
     },
   };
 }

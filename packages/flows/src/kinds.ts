@@ -7,6 +7,7 @@ import {
   type KindDefinition,
   type DeliverySpec,
   type Dependency,
+  type KnativeDefaults,
   type Destination,
   type ResourceProblem,
   destinationDependency,
@@ -43,16 +44,37 @@ declare module '@tributary/core' {
   }
 }
 
-const dls = (d: DeliverySpec | undefined, ns: string, role: string): Dependency[] =>
+type Path = (string | number)[];
+
+/** `path` is where the delivery spec is written. */
+const dls = (d: DeliverySpec | undefined, ns: string, role: string, path: Path): Dependency[] =>
   destinationDependency(
     d?.deadLetterSink,
     ns,
     `${role} deadLetterSink`,
     'DeadLetterSinkResolveFailed',
+    [...path, 'deadLetterSink'],
   );
 
-const dest = (d: Destination | undefined, ns: string, role: string, reason: string): Dependency[] =>
-  destinationDependency(d, ns, role, reason);
+const dest = (
+  d: Destination | undefined,
+  ns: string,
+  role: string,
+  reason: string,
+  path: Path,
+): Dependency[] => destinationDependency(d, ns, role, reason, path);
+
+/** default-ch-webhook: the channel template of a Channel, Sequence or Parallel that sets none. */
+function withDefaultTemplate<
+  T extends {
+    metadata: { namespace: string };
+    spec: { channelTemplate?: ChannelTemplate | undefined };
+  },
+>(r: T, knative: KnativeDefaults): T {
+  if (r.spec.channelTemplate) return r;
+  const template = knative.channel(r.metadata.namespace);
+  return template ? { ...r, spec: { ...r.spec, channelTemplate: template } } : r;
+}
 
 function templateProblems(
   template: ChannelTemplate | undefined,
@@ -74,7 +96,7 @@ register({
   apiVersion: MESSAGING_V1,
   kind: 'InMemoryChannel',
   schema: InMemoryChannelSchema,
-  dependencies: (c) => dls(c.spec.delivery, c.metadata.namespace, 'channel'),
+  dependencies: (c) => dls(c.spec.delivery, c.metadata.namespace, 'channel', ['spec', 'delivery']),
 });
 
 register({
@@ -82,7 +104,8 @@ register({
   kind: 'Channel',
   schema: ChannelSchema,
   validate: (c) => templateProblems(c.spec.channelTemplate, ['spec', 'channelTemplate']),
-  dependencies: (c) => dls(c.spec.delivery, c.metadata.namespace, 'channel'),
+  dependencies: (c) => dls(c.spec.delivery, c.metadata.namespace, 'channel', ['spec', 'delivery']),
+  defaults: withDefaultTemplate,
 });
 
 register({
@@ -96,17 +119,24 @@ register({
       : [
           {
             path: ['spec', 'channel', 'kind'],
-            message: `channel ref ${s.spec.channel.kind} (${s.spec.channel.apiVersion}) is not a channel; use messaging.knative.dev/v1 Channel or InMemoryChannel`,
+            message: `channel ref ${s.spec.channel.kind} (${s.spec.channel.apiVersion}) is not a channel; use messaging.knative.dev/v1 Channel or InMemoryChannel, or messaging.knative.dev/v1beta1 KafkaChannel`,
           },
         ];
   },
   dependencies: (s) => {
     const ns = s.metadata.namespace;
     return [
-      refDependency(s.spec.channel, ns, 'channel', 'ChannelDoesNotExist'),
-      ...dest(s.spec.subscriber, ns, 'subscriber', 'SubscriberResolveFailed'),
-      ...dest(s.spec.reply, ns, 'reply', 'ReplyResolveFailed'),
-      ...dls(s.spec.delivery, ns, 'subscription'),
+      refDependency(s.spec.channel, ns, 'channel', 'ChannelDoesNotExist', [
+        'spec',
+        'channel',
+        'name',
+      ]),
+      ...dest(s.spec.subscriber, ns, 'subscriber', 'SubscriberResolveFailed', [
+        'spec',
+        'subscriber',
+      ]),
+      ...dest(s.spec.reply, ns, 'reply', 'ReplyResolveFailed', ['spec', 'reply']),
+      ...dls(s.spec.delivery, ns, 'subscription', ['spec', 'delivery']),
     ];
   },
 });
@@ -120,12 +150,13 @@ register({
     const ns = s.metadata.namespace;
     return [
       ...s.spec.steps.flatMap((step, i) => [
-        ...dest(step, ns, `steps[${i}]`, 'StepResolveFailed'),
-        ...dls(step.delivery, ns, `steps[${i}]`),
+        ...dest(step, ns, `steps[${i}]`, 'StepResolveFailed', ['spec', 'steps', i]),
+        ...dls(step.delivery, ns, `steps[${i}]`, ['spec', 'steps', i, 'delivery']),
       ]),
-      ...dest(s.spec.reply, ns, 'reply', 'ReplyResolveFailed'),
+      ...dest(s.spec.reply, ns, 'reply', 'ReplyResolveFailed', ['spec', 'reply']),
     ];
   },
+  defaults: withDefaultTemplate,
 });
 
 register({
@@ -144,13 +175,23 @@ register({
   dependencies: (p) => {
     const ns = p.metadata.namespace;
     return [
-      ...p.spec.branches.flatMap((b, i) => [
-        ...dest(b.filter, ns, `branches[${i}].filter`, 'FilterResolveFailed'),
-        ...dest(b.subscriber, ns, `branches[${i}].subscriber`, 'SubscriberResolveFailed'),
-        ...dest(b.reply, ns, `branches[${i}].reply`, 'ReplyResolveFailed'),
-        ...dls(b.delivery, ns, `branches[${i}]`),
-      ]),
-      ...dest(p.spec.reply, ns, 'reply', 'ReplyResolveFailed'),
+      ...p.spec.branches.flatMap((b, i) => {
+        const at = (f: string): Path => ['spec', 'branches', i, f];
+        return [
+          ...dest(b.filter, ns, `branches[${i}].filter`, 'FilterResolveFailed', at('filter')),
+          ...dest(
+            b.subscriber,
+            ns,
+            `branches[${i}].subscriber`,
+            'SubscriberResolveFailed',
+            at('subscriber'),
+          ),
+          ...dest(b.reply, ns, `branches[${i}].reply`, 'ReplyResolveFailed', at('reply')),
+          ...dls(b.delivery, ns, `branches[${i}]`, at('delivery')),
+        ];
+      }),
+      ...dest(p.spec.reply, ns, 'reply', 'ReplyResolveFailed', ['spec', 'reply']),
     ];
   },
+  defaults: withDefaultTemplate,
 });

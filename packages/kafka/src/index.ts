@@ -32,3 +32,11 @@ export {
   type KafkaSourceRunnerOptions,
 } from './source/kafka-source-runner.js';
 export { createKafkaPlugin, KAFKA_CHANNEL_CONFIG, type KafkaPluginOptions } from './plugin.js';
+export * from './channel/kafka-channel-resource.js';
+export * from './sink/kafka-sink-resource.js';
+export {
+  kafkaSinkRecord,
+  startKafkaSinkWriter,
+  type KafkaSinkWriter,
+} from './sink/kafka-sink-writer.js';
+export { KAFKA_SINK_PATH } from './sink/kafka-sinks.js';

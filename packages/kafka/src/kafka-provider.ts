@@ -84,10 +84,14 @@ export function securityFromSecret(
   );
 }
 
-/** Provider for broker class `Kafka` (and KafkaChannel through @tributary/flows). */
+/**
+ * Provider for broker classes `Kafka` and `KafkaNamespaced` (Knative runs a data plane per
+ * namespace for the latter; one process serves both here, with the same config) and for
+ * KafkaChannel through @tributary/flows.
+ */
 export const kafkaBackendProvider: BackendProvider<KafkaBackendConfig> = {
   kind: 'kafka',
-  brokerClasses: ['Kafka'],
+  brokerClasses: ['Kafka', 'KafkaNamespaced'],
   configSchema: kafkaBackendConfigSchema,
   create: (config, ctx: ProviderContext) =>
     createKafkaBackend({

@@ -1,11 +1,13 @@
 /**
  * The Kafka plugin of `tributary run`: gives KafkaChannel its Kafka config (ConfigMap
  * `kafka-channel-config`, as Knative's, in `knative-eventing` or any namespace) before flows
- * create channels, and runs every KafkaSource.
+ * create channels, runs every KafkaSource and every KafkaSink.
  */
 import type { PluginContext, RuntimePlugin } from '@tributary/broker';
 import { type Loaded, configMapData } from '@tributary/core';
 import { registerChannelKind } from '@tributary/flows';
+import { kafkaChannelConfig } from './channel/kafka-channel-resource.js';
+import { createKafkaSinks } from './sink/kafka-sinks.js';
 import type { KafkaSource } from './source/kafka-source-resource.js';
 import { type KafkaSourceRunner, startKafkaSource } from './source/kafka-source-runner.js';
 
@@ -19,9 +21,11 @@ export interface KafkaPluginOptions {
 /** Creates the plugin; list it before the flows plugin so KafkaChannel has its config in time. */
 export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlugin {
   const runners: KafkaSourceRunner[] = [];
+  const sinks = createKafkaSinks();
   return {
     name: 'kafka',
     register(ctx: PluginContext) {
+      sinks.register(ctx);
       const cm =
         ctx.topology.configMaps.find(
           (c) =>
@@ -34,9 +38,11 @@ export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlug
         kind: 'KafkaChannel',
         brokerClass: 'Kafka',
         backendConfig: data ?? {},
+        configFor: kafkaChannelConfig,
       });
     },
     async start(ctx: PluginContext) {
+      await sinks.start(ctx);
       for (const s of ctx.topology.byKind('KafkaSource') as readonly Loaded<KafkaSource>[]) {
         const { namespace, name } = s.metadata;
         const logger = ctx.logger.child({ source: `KafkaSource/${namespace}/${name}` });
@@ -86,6 +92,7 @@ export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlug
     },
     async stop({ drainMs }) {
       await Promise.all(runners.splice(0).map((r) => r.stop(drainMs)));
+      await sinks.stop();
     },
   };
 }

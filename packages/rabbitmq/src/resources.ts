@@ -104,7 +104,10 @@ export function registerRabbitmqKinds(): void {
       kind: 'RabbitmqSource',
       schema: RabbitmqSourceSchema,
       dependencies: (r) =>
-        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound'),
+        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
+          'spec',
+          'sink',
+        ]),
     },
     { replace: true },
   );

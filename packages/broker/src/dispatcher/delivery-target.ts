@@ -13,6 +13,13 @@ export interface DeliveryTarget {
    */
   readonly url: string;
   /**
+   * True when the target is a broker ingress (in process, or Tributary's own HTTP ingress): it
+   * applies the TTL itself, so a Trigger delivers the event WITH its `knativebrokerttl` and a loop
+   * back into a broker runs down (docs/architecture.md, loops). Unset for other subscribers, which
+   * never see the TTL (Knative's rule).
+   */
+  readonly keepsTtl?: boolean;
+  /**
    * Performs ONE attempt (no retries: the dispatcher owns the retry policy). Never rejects for
    * delivery problems: a transport failure, a timeout or an abort is `{ kind: 'error' }`.
    */
@@ -76,21 +83,79 @@ export function isSuccessStatus(status: number): boolean {
   return status >= 200 && status <= 299;
 }
 
+/** The abort signal of one attempt; call `done()` when the attempt is over. */
+export interface AttemptSignal {
+  /** Aborts when the caller's signal aborts or the timeout elapses; undefined when neither can. */
+  readonly signal: AbortSignal | undefined;
+  /** True when the timeout (not the caller) aborted the attempt. */
+  timedOut(): boolean;
+  /** Clears the timer and the listener on the caller's signal. */
+  done(): void;
+}
+
 /**
- * Combines a caller's abort signal with a per-attempt timeout. `timedOut()` tells the two apart
- * after an abort.
+ * Combines a caller's abort signal with a per-attempt timeout. One controller, one timer cleared by
+ * `done()` and one listener object per attempt: `AbortSignal.timeout` would keep every timer alive
+ * for its whole duration and `AbortSignal.any` costs far more, on a path every delivery takes.
  */
 export function attemptSignal(
   signal: AbortSignal | undefined,
   timeoutMs: number | undefined,
-): { signal: AbortSignal | undefined; timedOut: () => boolean } {
-  const timeout =
-    timeoutMs !== undefined && timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
-  const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
-  const combined =
-    signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-  return {
-    signal: combined,
-    timedOut: () => timeout?.aborted === true && signal?.aborted !== true,
-  };
+): AttemptSignal {
+  if (timeoutMs === undefined || !(timeoutMs > 0))
+    return { signal, timedOut: () => false, done: () => undefined };
+  return new TimedAttempt(signal, timeoutMs);
+}
+
+class TimedAttempt implements AttemptSignal {
+  readonly #controller = new AbortController();
+  readonly #parent: AbortSignal | undefined;
+  readonly #timer: NodeJS.Timeout;
+  #timedOut = false;
+
+  constructor(parent: AbortSignal | undefined, timeoutMs: number) {
+    this.#parent = parent;
+    if (parent?.aborted) this.#controller.abort(parent.reason);
+    else parent?.addEventListener('abort', this, { once: true });
+    this.#timer = setTimeout(onAttemptTimeout, timeoutMs, this);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  /** The caller's signal aborted (EventListener object: no closure per attempt). */
+  handleEvent(): void {
+    this.#controller.abort(this.#parent?.reason);
+  }
+
+  expire(): void {
+    if (this.#controller.signal.aborted) return;
+    this.#timedOut = true;
+    this.#controller.abort(new DOMException('the attempt timed out', 'TimeoutError'));
+  }
+
+  done(): void {
+    clearTimeout(this.#timer);
+    this.#parent?.removeEventListener('abort', this);
+  }
+}
+
+function onAttemptTimeout(attempt: TimedAttempt): void {
+  attempt.expire();
+}
+
+/** The reason an event could not be turned into a request. */
+export function preparationFailed(err: unknown): string {
+  const why =
+    err instanceof RangeError
+      ? 'its data is nested too deeply to be encoded'
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return `the event could not be prepared for delivery: ${why}`;
 }

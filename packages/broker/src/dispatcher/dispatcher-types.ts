@@ -72,6 +72,8 @@ export interface SubscriptionDispatcherOptions {
   readonly reply?: DeliveryTarget | undefined;
   readonly deadLetter?: DeliveryTarget | undefined;
   readonly policy: DeliveryPolicy;
+  /** Per-attempt timeout when `policy.timeoutMs` is unset. @default DEFAULT_ATTEMPT_TIMEOUT_MS (30 s) */
+  readonly defaultTimeoutMs?: number;
   readonly logger?: Logger;
   /** Called once per event with its outcome; exceptions thrown by it are logged and ignored. */
   readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;
@@ -79,7 +81,8 @@ export interface SubscriptionDispatcherOptions {
   readonly onAttempt?: ((a: AttemptReport) => void) | undefined;
   /**
    * Remove `knativebrokerttl` before the subscriber sees the event and re-attach the ORIGINAL value
-   * (not decremented) to a reply (the MT broker's filter behaviour). @default false
+   * (not decremented) to a reply (the MT broker's filter behaviour). A subscriber that is itself an
+   * ingress (`DeliveryTarget.keepsTtl`) gets the event with its TTL, so loops run down. @default false
    */
   readonly stripTtl?: boolean;
   /**

@@ -6,11 +6,17 @@ import {
   KnativeExtensions,
   type Logger,
   RedeliverLaterError,
+  isWellFormed,
   silentLogger,
   withAttributes,
 } from '@tributary/core';
 import { failureOf, withDeadLetterExtensions } from './dead-letter.js';
-import { type DeliveryTarget, type SendOutcome, isSuccessStatus } from './delivery-target.js';
+import {
+  type DeliveryTarget,
+  type SendOutcome,
+  isSuccessStatus,
+  preparationFailed,
+} from './delivery-target.js';
 import {
   type AttemptReport,
   DeadLetterFailedError,
@@ -45,6 +51,12 @@ export {
  * its `handle` is the backend subscription's handler.
  */
 
+/**
+ * The per-attempt timeout when the delivery sets none (docs/manifests.md, delivery): a hung
+ * subscriber cannot hold a delivery for good.
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
+
 /** Dispatcher of a Trigger: {@link createSubscriptionDispatcher} with `stripTtl: true` and `kind: 'trigger'`. */
 export function createTriggerDispatcher(options: TriggerDispatcherOptions): EventDispatcher {
   return createSubscriptionDispatcher({ ...options, kind: 'trigger', stripTtl: true });
@@ -66,6 +78,7 @@ export function createSubscriptionDispatcher(
   // Every delivery in flight listens on this one signal; the bound is the trigger's concurrency.
   setMaxListeners(0, closer.signal);
   const subscriberFormat = policy.format === 'json' ? 'structured' : 'binary';
+  const timeoutMs = policy.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
 
   function report(o: DispatchOutcome): void {
     try {
@@ -134,13 +147,20 @@ export function createSubscriptionDispatcher(
       });
       const sent = traceparentOf(span) ?? tp;
       if (sent !== undefined) headers['traceparent'] = sent;
-      const outcome = await target.send(event, {
-        timeoutMs: policy.timeoutMs,
-        format: leg === 'subscriber' ? subscriberFormat : 'binary',
-        headers,
-        expectReply: leg === 'subscriber',
-        signal: closer.signal,
-      });
+      let outcome: SendOutcome;
+      try {
+        outcome = await target.send(event, {
+          timeoutMs,
+          format: leg === 'subscriber' ? subscriberFormat : 'binary',
+          headers,
+          expectReply: leg === 'subscriber',
+          signal: closer.signal,
+        });
+      } catch (err) {
+        // Whatever fails while preparing or making an attempt is a failed attempt (retried, then
+        // dead-lettered with the reason), never a rejected handler that the backend redelivers.
+        outcome = { kind: 'error', message: preparationFailed(err) };
+      }
       if (closer.signal.aborted) throw new DispatcherClosedError(name);
       const verdict = judge(outcome, leg);
       const last = verdict.ok || !verdict.retry || attempt > policy.retry;
@@ -200,7 +220,7 @@ export function createSubscriptionDispatcher(
     try {
       const ttl = event.attributes[KnativeExtensions.brokerTtl];
       const toSubscriber =
-        options.stripTtl && ttl !== undefined
+        options.stripTtl && ttl !== undefined && subscriber.keepsTtl !== true
           ? withAttributes(event, { [KnativeExtensions.brokerTtl]: undefined })
           : event;
       const sub = await deliver(subscriber, toSubscriber, 'subscriber', fields, info);
@@ -261,7 +281,7 @@ export function createSubscriptionDispatcher(
       }
       const dls = await deliver(
         options.deadLetter,
-        withDeadLetterExtensions(event, failure),
+        representable(withDeadLetterExtensions(event, failure)),
         'other',
         fields,
       );
@@ -303,6 +323,21 @@ export function createSubscriptionDispatcher(
       closer.abort();
     },
   };
+}
+
+/**
+ * The event with every attribute made encodable (a lone surrogate becomes U+FFFD), so that an event
+ * whose delivery failed because it could not be encoded still reaches the dead-letter sink.
+ */
+function representable(event: CloudEvent): CloudEvent {
+  let changes: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(event.attributes))
+    if (!isWellFormed(value)) (changes ??= {})[name] = toWellFormed(value);
+  return changes ? withAttributes(event, changes) : event;
+}
+
+function toWellFormed(value: string): string {
+  return (value as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /** Resolves after `ms`, or rejects with DispatcherClosedError as soon as `signal` aborts. */

@@ -57,7 +57,8 @@ export function createFunctionTarget(
   const baseLog = (options.logger ?? silentLogger).child({ function: `${ns}/${fnName}` });
 
   async function send(event: CloudEvent, opts: SendOptions): Promise<SendOutcome> {
-    const { signal, timedOut } = attemptSignal(opts.signal, opts.timeoutMs);
+    const attempt = attemptSignal(opts.signal, opts.timeoutMs);
+    const signal = attempt.signal;
     const ac = new AbortController();
     const onAbort = () => ac.abort(signal?.reason);
     if (signal?.aborted) onAbort();
@@ -84,7 +85,7 @@ export function createFunctionTarget(
     try {
       const r = await Promise.race([run, aborted]);
       if (r === 'aborted') {
-        if (timedOut())
+        if (attempt.timedOut())
           return { kind: 'error', message: `timeout after ${opts.timeoutMs} ms`, timedOut: true };
         return { kind: 'error', message: 'delivery aborted', aborted: true };
       }
@@ -111,6 +112,7 @@ export function createFunctionTarget(
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      attempt.done();
     }
   }
 

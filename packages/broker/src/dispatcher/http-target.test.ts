@@ -183,3 +183,26 @@ describe('createHttpTarget', () => {
     expect(() => createHttpTarget('ftp://x/', { namespace: 'n' })).toThrow(/http or https/);
   });
 });
+
+describe('the per-attempt timeout covers the whole attempt (issue 13 item 7)', () => {
+  it('a request waiting for a connection of a full pool times out', async () => {
+    const one = createDeliveryAgent({ connections: 1 });
+    answer = () => ({ status: 202, delayMs: 60_000 });
+    const target = createHttpTarget(url, { agent: one, namespace: 'ns' });
+    // Takes the pool's only connection and keeps it (answered after a minute).
+    const blocking = target.send(event, { format: 'binary', expectReply: false });
+    for (let i = 0; i < 400 && received.length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(received).toHaveLength(1);
+    // Queued behind it: without the race it would wait the full minute for the connection.
+    const queued = await target.send(event, {
+      format: 'binary',
+      expectReply: false,
+      timeoutMs: 300,
+    });
+    expect(queued).toMatchObject({ kind: 'error', timedOut: true });
+    expect(received).toHaveLength(1);
+    server.closeAllConnections();
+    await blocking;
+    await one.close();
+  }, 30_000);
+});

@@ -13,6 +13,7 @@ import {
   type SendOutcome,
   attemptSignal,
   isSuccessStatus,
+  preparationFailed,
 } from './delivery-target.js';
 
 /**
@@ -68,6 +69,8 @@ export interface HttpTargetOptions {
   readonly maxReplyBytes?: number;
   /** Debug logs (non-CloudEvent 2xx bodies). @default silentLogger */
   readonly logger?: Logger;
+  /** The URL is Tributary's own ingress: deliver `knativebrokerttl` (see DeliveryTarget.keepsTtl). */
+  readonly keepsTtl?: boolean;
 }
 
 /** Bytes of a non-reply body kept for error reporting (knativeerrordata needs 768). */
@@ -91,7 +94,14 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
   const log = options.logger ?? silentLogger;
 
   async function send(event: CloudEvent, opts: SendOptions): Promise<SendOutcome> {
-    const { headers: ceHeaders, body } = encodeHttp(event, opts.format);
+    let encoded: ReturnType<typeof encodeHttp>;
+    try {
+      encoded = encodeHttp(event, opts.format);
+    } catch (err) {
+      // A failed attempt like any other (retried, then dead-lettered), never a thrown handler.
+      return { kind: 'error', message: preparationFailed(err) };
+    }
+    const { headers: ceHeaders, body } = encoded;
     const headers: Record<string, string> = {
       'kn-namespace': options.namespace,
       ...lowerCased(opts.headers),
@@ -99,15 +109,19 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     };
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
-    const { signal, timedOut } = attemptSignal(opts.signal, opts.timeoutMs);
+    const attempt = attemptSignal(opts.signal, opts.timeoutMs);
+    const signal = attempt.signal;
     try {
-      const res = await request(url, {
+      const pending = request(url, {
         method: 'POST',
         headers,
         body: body === undefined ? null : body,
         dispatcher,
         signal,
       });
+      // undici notices an abort only once the request has a connection: the race makes the
+      // timeout cover the wait for one too.
+      const res = signal === undefined ? await pending : await untilAborted(pending, signal);
       const resHeaders = flattenHeaders(res.headers);
       const isCe =
         isSuccessStatus(res.statusCode) &&
@@ -153,15 +167,47 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
         };
       }
     } catch (err) {
-      if (timedOut())
+      if (attempt.timedOut())
         return { kind: 'error', message: `timeout after ${opts.timeoutMs} ms`, timedOut: true };
       if (opts.signal?.aborted)
         return { kind: 'error', message: 'delivery aborted', aborted: true };
       return { kind: 'error', message: errorMessage(err) };
+    } finally {
+      attempt.done();
     }
   }
 
-  return { url, send };
+  return options.keepsTtl ? { url, send, keepsTtl: true } : { url, send };
+}
+
+/**
+ * Settles like `pending`, or rejects with the signal's reason as soon as it aborts; a response that
+ * arrives after that has its body destroyed so its connection is not left busy.
+ */
+function untilAborted(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const onAbort = (): void => {
+      done = true;
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (done) res.body.destroy();
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!done) reject(err);
+      },
+    );
+  });
 }
 
 function lowerCased(h: Readonly<Record<string, string>> | undefined): Record<string, string> {

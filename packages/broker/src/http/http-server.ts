@@ -55,6 +55,9 @@ export interface RouteOptions {
   readonly fallback?: boolean;
 }
 
+/** Most request headers accepted (Node's default keep-count); more get 431 (docs/manifests.md). */
+export const MAX_REQUEST_HEADERS = 1000;
+
 /** A small node:http server with a router, `/healthz` and `/readyz`. */
 export interface HttpServer {
   /** Registers a route; routes are tried in registration order (fallbacks last). */
@@ -109,6 +112,13 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
   ];
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Node keeps at most `maxHeadersCount` headers and drops the rest silently: refuse instead.
+    if (req.rawHeaders.length > MAX_REQUEST_HEADERS * 2)
+      throw new HttpError(
+        431,
+        `the request has more than ${MAX_REQUEST_HEADERS} headers; send at most ${MAX_REQUEST_HEADERS}`,
+        { connection: 'close' },
+      );
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
@@ -158,6 +168,9 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       else res.destroy();
     });
   });
+
+  // One more than the limit, so that a request over it is seen (and refused) rather than cut.
+  server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
 
   const self: HttpServer = {
     route(method, matcher, handler, opts) {

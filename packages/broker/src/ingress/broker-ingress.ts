@@ -179,6 +179,8 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
       await target.publish(prepared);
     } catch (err) {
       const e = err as Error & { retryAfterSeconds?: number };
+      if (e?.name === 'BatchTooLargeError')
+        return { status: 413, error: `broker '${broker}' cannot take the request: ${e.message}` };
       if (e?.name === 'BackendUnavailableError') {
         const retryAfterSeconds = Math.max(0, Math.ceil(e.retryAfterSeconds ?? 1));
         log.debug({ broker, err: e.message }, 'backend unavailable; answering 503');

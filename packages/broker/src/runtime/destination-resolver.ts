@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Agent } from 'undici';
 import {
   type Destination,
@@ -9,7 +10,7 @@ import {
 } from '@tributary/core';
 import type { CloudEvent } from '@tributary/core';
 import type { DeliveryTarget, SendOutcome } from '../dispatcher/delivery-target.js';
-import { createHttpTarget } from '../dispatcher/http-target.js';
+import { createDeliveryAgent, createHttpTarget } from '../dispatcher/http-target.js';
 import { createFunctionTarget, loadFunctionModule } from '../dispatcher/function-target.js';
 
 /** What a Destination's `ref` may point at, from the runtime's point of view. */
@@ -18,6 +19,8 @@ export interface AddressableLookup {
   ingress(kind: RefTargetKind, namespace: string, name: string): IngressHop | undefined;
   /** A Function resource's spec by namespace and name. */
   functionSpec(namespace: string, name: string): FunctionSpecLike | undefined;
+  /** True when an absolute URI addresses this process's own HTTP server. */
+  isOwnServer?(url: URL): boolean;
   /**
    * An addressable a plugin registered (a Service, a JobSink, …) by the ref's API group (any
    * version), kind, namespace and name; consulted before anything else.
@@ -70,16 +73,28 @@ export type Resolved = { target: DeliveryTarget } | { error: string };
  */
 export class DestinationResolver {
   readonly #modules = new Map<string, Promise<DeliveryTarget>>();
+  /** One pool per destination URL for callers without their own (Subscriptions, flows, sources). */
+  readonly #perDestination = new Map<string, Agent>();
 
   constructor(
     private readonly lookup: AddressableLookup,
-    private readonly agent: Agent,
     private readonly logger: Logger,
   ) {}
 
-  async resolve(dest: Destination, namespace: string): Promise<Resolved> {
-    if (!dest.ref)
-      return { target: createHttpTarget(dest.uri as string, { agent: this.agent, namespace }) };
+  /**
+   * Resolves `dest`. HTTP targets use `agent` when given (a Trigger's own pool), else a pool of
+   * their own per destination URL: either way one subscriber's hung connections cannot take the
+   * connections of another (docs/manifests.md, delivery).
+   */
+  async resolve(dest: Destination, namespace: string, agent?: Agent): Promise<Resolved> {
+    if (!dest.ref) {
+      const uri = dest.uri as string;
+      // A URI into our own server is an ingress hop over HTTP: it keeps the TTL, so loops end.
+      const keepsTtl = this.lookup.isOwnServer?.(new URL(uri)) === true;
+      return {
+        target: createHttpTarget(uri, { agent: agent ?? this.#agentFor(uri), namespace, keepsTtl }),
+      };
+    }
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
     const ns = target.namespace;
@@ -91,7 +106,7 @@ export class DestinationResolver {
       if ('url' in registered)
         return {
           target: createHttpTarget(resolveUri(registered.url, dest.uri), {
-            agent: this.agent,
+            agent: agent ?? this.#agentFor(resolveUri(registered.url, dest.uri)),
             namespace,
           }),
         };
@@ -112,7 +127,10 @@ export class DestinationResolver {
         return { error: `ref ${refText} does not exist: declare ${FUNCTION_HINT(ref.name)}` };
       if (fn.url)
         return {
-          target: createHttpTarget(resolveUri(fn.url, dest.uri), { agent: this.agent, namespace }),
+          target: createHttpTarget(resolveUri(fn.url, dest.uri), {
+            agent: agent ?? this.#agentFor(resolveUri(fn.url, dest.uri)),
+            namespace,
+          }),
         };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
@@ -143,6 +161,22 @@ export class DestinationResolver {
       };
     return { target: ingressTarget(hop) };
   }
+
+  #agentFor(url: string): Agent {
+    let agent = this.#perDestination.get(url);
+    if (!agent) {
+      agent = createDeliveryAgent();
+      this.#perDestination.set(url, agent);
+    }
+    return agent;
+  }
+
+  /** Closes the per-destination pools (the runtime stops). */
+  async close(): Promise<void> {
+    const agents = [...this.#perDestination.values()];
+    this.#perDestination.clear();
+    await Promise.all(agents.map((a) => a.destroy()));
+  }
 }
 
 /** A DeliveryTarget that hands events to an in-process ingress. */
@@ -151,7 +185,11 @@ export function ingressTarget(hop: IngressHop): DeliveryTarget {
     get url() {
       return hop.url;
     },
+    keepsTtl: true,
     async send(event: CloudEvent): Promise<SendOutcome> {
+      // Yield to the event loop between in-process hops: a loop through brokers or channels is
+      // otherwise an endless chain of microtasks that starves I/O, /healthz and SIGTERM.
+      await yieldToEventLoop();
       const r = await hop.ingest([event]);
       const body = r.error ? Buffer.from(JSON.stringify({ error: r.error })) : new Uint8Array();
       return { kind: 'response', status: r.status, headers: {}, body };

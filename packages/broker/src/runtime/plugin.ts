@@ -43,6 +43,13 @@ export interface PluginContext {
   readonly eventTap: EventTapSource;
   /** Resolves a Destination to a delivery target, or an error that names what is missing. */
   resolve(destination: Destination, namespace: string): Promise<Resolved>;
+  /**
+   * What one plugin generation hands to the next across a reload (`stop({ reload: true })`, then
+   * the new generation's `register`), e.g. the flows plugin's memory channel backends with the
+   * events they hold. The next generation takes (and deletes) its entry; whatever is left when the
+   * runtime stops is closed.
+   */
+  readonly carryOver: Map<string, CarriedOver>;
   /** Publishes to a broker as its ingress would (TTL, arrival time); resolves with the status. */
   publishToBroker(
     namespace: string,
@@ -65,5 +72,14 @@ export interface RuntimePlugin {
   readonly name: string;
   register?(ctx: PluginContext): void | Promise<void>;
   start?(ctx: PluginContext): Promise<void>;
-  stop?(options: { drainMs: number }): Promise<void>;
+  /**
+   * Stops the plugin. `reload` is set when a new generation is about to start on a changed
+   * topology: state that must survive (events held in memory) goes into `PluginContext.carryOver`.
+   */
+  stop?(options: { drainMs: number; reload?: boolean }): Promise<void>;
+}
+
+/** Something a plugin generation left for the next one; closed if nobody takes it. */
+export interface CarriedOver {
+  close(options: { drainMs: number }): Promise<void>;
 }

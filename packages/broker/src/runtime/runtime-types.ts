@@ -1,5 +1,6 @@
 import type { EventTapSource } from '../observability/event-tap.js';
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
+import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { BackendRegistry } from './backend-registry.js';
@@ -47,6 +48,8 @@ export interface Runtime {
    */
   apply(topology: Topology, options?: { drainMs?: number }): Promise<ApplyReport>;
   readonly statuses: StatusBoard;
+  /** EventTypes declared and auto-created, with data schemas (also at `GET /admin/v1/eventtypes`). */
+  readonly catalog: EventCatalog;
   /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
   readonly metrics: RuntimeMetrics;
   /** Live events as brokers accept them and triggers deliver them (docs/console.md). */

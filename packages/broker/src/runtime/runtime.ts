@@ -9,12 +9,14 @@ import {
   brokerClassOf,
   compileDelivery,
   configMapData,
+  didYouMean,
   silentLogger,
   triggerFilterData,
 } from '@tributary/core';
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
 import type { Trigger } from '@tributary/core';
 import { createTriggerDispatcher } from '../dispatcher/dispatcher.js';
+import type { Agent } from 'undici';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
@@ -23,6 +25,8 @@ import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { registerOperationsRoutes } from '../observability/admin-api.js';
 import { EventTap } from '../observability/event-tap.js';
+import { EventCatalog } from '../catalog/event-catalog.js';
+import { registerCatalogRoutes } from '../catalog/catalog-routes.js';
 import { PluginRoutes } from './plugin-routes.js';
 import { diffTopology, keyOf, triggerFingerprint } from './topology-diff.js';
 import { BackendRegistry } from './backend-registry.js';
@@ -36,12 +40,13 @@ import {
 import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
 import { StatusBoard } from './resource-status.js';
 import { type BackendConnection, connectBackend } from './backend-connection.js';
-import type { PluginContext } from './plugin.js';
+import type { CarriedOver, PluginContext } from './plugin.js';
 import { PluginSubscriptions } from './plugin-subscriptions.js';
 import { topologyCorrelationKeys } from './correlation-keys.js';
 import type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 
 export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
+import { isOwnServer } from './own-server.js';
 import { brokerTopic, triggerSubscriptionName } from './naming.js';
 import { subscribeOptionsFor } from './subscribe-options.js';
 
@@ -56,6 +61,8 @@ interface RunningTrigger {
   readonly subscription: Subscription;
   readonly dispatcher: { close(): void };
   readonly route: RoutingEntry;
+  /** The trigger's own connection pool (subscriber and dead-letter sink). */
+  readonly agent: Agent;
 }
 
 interface RunningBroker {
@@ -89,6 +96,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const triggerRetries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   const startingTriggers = new Set<string>();
   const tap = new EventTap();
+  const carryOver = new Map<string, CarriedOver>();
   const metrics = new RuntimeMetrics({
     backlogs: () =>
       [...triggers.values()].map((t) => ({
@@ -114,6 +122,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   });
 
+  // EventTypes and inferred schemas; a no-op for brokers without tributary.dev/eventtype-auto-create.
+  const catalog = new EventCatalog(topology);
   const ingress = createBrokerIngress({
     lookup: (ns, name) => {
       const b = brokers.get(`${ns}/${name}`);
@@ -133,11 +143,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     logger: logger.child({ component: 'ingress' }),
     onIngest: (r) => {
-      if (r.status === 202) metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
-      if (tap.active && r.status === 202) {
-        const broker = { namespace: r.namespace, name: r.name };
-        const time = Date.now();
-        for (const event of r.events) tap.emit({ kind: 'accepted', time, broker, via: r.via, event });
+      if (r.status === 202) {
+        metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
+        catalog.observe(r.namespace, r.name, r.events);
+        if (tap.active) {
+          const broker = { namespace: r.namespace, name: r.name };
+          const time = Date.now();
+          for (const event of r.events)
+            tap.emit({ kind: 'accepted', time, broker, via: r.via, event });
+        }
       }
       // HTTP refusals are counted by the route (they include requests that never decoded).
       else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
@@ -193,13 +207,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           : hops.has(`${kind}/${ns}/${name}`)
             ? pluginHop(`${kind}/${ns}/${name}`)
             : undefined,
+      isOwnServer: (url) => isOwnServer(url, server.address()),
       functionSpec: (ns, name) => {
         const fn = topology.get('Function', ns, name);
         if (!fn) return undefined;
         return { ...fn.spec, baseDir: path.dirname(fn.source.file) };
       },
     },
-    agent,
     logger,
   );
 
@@ -227,6 +241,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     get baseUrl() {
       return baseUrl;
     },
+    carryOver,
     registerIngress: (kind, ns, name, h) => {
       hops.set(`${kind}/${ns}/${name}`, h);
     },
@@ -345,9 +360,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const broker = brokers.get(`${namespace}/${brokerName}`);
     if (!broker) {
       const exists = topology.get('Broker', namespace, brokerName) !== undefined;
+      const names = topology.brokers
+        .filter((b) => b.metadata.namespace === namespace)
+        .map((b) => b.metadata.name);
       return notReady(
         exists ? 'BrokerNotReady' : 'BrokerDoesNotExist',
-        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : 'does not exist'}`,
+        `broker '${namespace}/${brokerName}' ${exists ? 'is not ready' : `does not exist${didYouMean(brokerName, names)}`}`,
       );
     }
     if (!broker.connection.ready)
@@ -357,12 +375,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
     const brokerRes = topology.get('Broker', namespace, brokerName);
     const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
-    const subscriber = await resolver.resolve(t.spec.subscriber, namespace);
-    if ('error' in subscriber) return notReady('SubscriberResolveFailed', subscriber.error);
+    // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
+    // for a connection, and no other trigger's hung subscriber can take them (docs/manifests.md).
+    const subscribeOptions = subscribeOptionsFor(t);
+    const triggerAgent = createDeliveryAgent({ connections: subscribeOptions.concurrency });
+    const failed = (reason: string, message: string) => {
+      void triggerAgent.close();
+      notReady(reason, message);
+    };
+    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, triggerAgent);
+    if ('error' in subscriber) return failed('SubscriberResolveFailed', subscriber.error);
     let deadLetter;
     if (delivery.deadLetterSink) {
-      const dls = await resolver.resolve(delivery.deadLetterSink, namespace);
-      if ('error' in dls) return notReady('DeadLetterSinkResolveFailed', dls.error);
+      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, triggerAgent);
+      if ('error' in dls) return failed('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
     const filterData = triggerFilterData(t);
@@ -373,7 +399,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         { filterData, correlationKeys },
       );
     } catch (err) {
-      return notReady('InvalidFilter', (err as Error).message);
+      return failed('InvalidFilter', (err as Error).message);
     }
     const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
     const labels = { namespace, broker: brokerName, trigger: name };
@@ -427,11 +453,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         broker.topic,
         triggerSubscriptionName(namespace, name),
         dispatcher.handle,
-        subscribeOptionsFor(t),
+        subscribeOptions,
       );
     } catch (err) {
       dispatcher.close();
-      notReady('SubscribeFailed', (err as Error).message);
+      failed('SubscribeFailed', (err as Error).message);
       return retryTriggerLater(`${namespace}/${name}`);
     }
     clearTimeout(triggerRetries.get(`${namespace}/${name}`)?.timer);
@@ -439,6 +465,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (stopping) {
       await sub.close({ drainMs: 0 });
       dispatcher.close();
+      await triggerAgent.close();
       return;
     }
     triggers.set(`${namespace}/${name}`, {
@@ -448,6 +475,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       fingerprint: triggerFingerprint(topology, t),
       subscription: sub,
       dispatcher,
+      agent: triggerAgent,
       route: {
         key: triggerSubscriptionName(namespace, name),
         spec: { filter: t.spec.filter, filters: t.spec.filters },
@@ -469,6 +497,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     triggers.delete(key);
     await t.subscription.close({ drainMs });
     t.dispatcher.close();
+    await t.agent.destroy();
     const backend = t.broker.backend as typeof t.broker.backend & {
       deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
     };
@@ -508,11 +537,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const closing = server.close({ drainMs });
     await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
     await pluginSubscriptions.closeAll(drainMs);
+    const left = [...carryOver.values()];
+    carryOver.clear();
+    await Promise.all(left.map((c) => c.close({ drainMs })));
     const running = [...triggers.values()];
     await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
     for (const t of running) t.dispatcher.close();
+    await Promise.all(running.map((t) => t.agent.destroy()));
     await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
     await closing;
+    await resolver.close();
     await agent.close();
   }
 
@@ -524,6 +558,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const prev = topology;
     const diff = diffTopology(prev, next);
     topology = next;
+    catalog.setTopology(next);
     for (const f of prev.functions)
       if (!next.get('Function', f.metadata.namespace, f.metadata.name))
         statuses.delete('Function', f.metadata.namespace, f.metadata.name);
@@ -570,7 +605,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     updateRouting();
     if (diff.pluginsChanged) {
-      await Promise.all(plugins.map((p) => p.stop?.({ drainMs })));
+      await Promise.all(plugins.map((p) => p.stop?.({ drainMs, reload: true })));
       hops.clear();
       addressables.clear();
       pluginRoutes.clear();
@@ -598,6 +633,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     statuses,
     metrics,
     eventTap: tap,
+    catalog,
     get topology() {
       return topology;
     },
@@ -608,6 +644,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
       server.route(
         '*',

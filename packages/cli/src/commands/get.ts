@@ -1,6 +1,7 @@
 import { ADMIN_RESOURCES_PATH, kindMatches, type ResourceRow } from '@tributary/broker';
 import { ADMIN_JOBS_PATH, type JobRecord } from '@tributary/serving';
 import { stringify } from 'yaml';
+import { getEventTypes } from './get-eventtypes.js';
 
 export interface GetOptions {
   server: string;
@@ -17,6 +18,7 @@ export async function getCommand(
   name: string | undefined,
   opts: GetOptions,
 ): Promise<number> {
+  if (kindMatches('EventType', kind)) return getEventTypes(name, opts);
   const jobs = kindMatches('job', kind);
   let base: URL;
   try {

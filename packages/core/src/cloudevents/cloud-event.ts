@@ -113,8 +113,19 @@ export function validateCloudEvent(attributes: Readonly<Record<string, string>>)
       problems.push(
         `attribute name '${name}' is invalid: names are lower-case ASCII letters and digits`,
       );
+    const value = attributes[name];
+    // Not representable in UTF-8 (a header or JSON on delivery): refused here, never a poison event.
+    if (typeof value === 'string' && !isWellFormed(value))
+      problems.push(
+        `attribute '${name}' holds a lone UTF-16 surrogate, which cannot be encoded as UTF-8: send valid Unicode text`,
+      );
   }
   return problems;
+}
+
+/** False when a string holds a lone UTF-16 surrogate (`String.prototype.isWellFormed`, Node 20+). */
+export function isWellFormed(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

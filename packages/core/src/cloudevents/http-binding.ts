@@ -1,7 +1,9 @@
 import {
   type CloudEvent,
+  EXTENSION_NAME_PATTERN,
   isJsonContentType,
   isSpecAttribute,
+  isWellFormed,
   validateCloudEvent,
 } from './cloud-event.js';
 
@@ -98,14 +100,32 @@ function parseJson(body: Uint8Array): unknown {
   }
 }
 
-/** Percent-decoding of binary-mode header values (CloudEvents HTTP binding §3.1.3.2). */
-function decodeHeaderValue(v: string): string {
+/**
+ * Percent-decoding of binary-mode header values (CloudEvents HTTP binding §3.1.3.2). A value whose
+ * escapes are well-formed but whose bytes are not valid UTF-8 (overlong forms, truncated sequences,
+ * encoded surrogates) is refused; a `%` that starts no escape is kept as sent.
+ */
+function decodeHeaderValue(name: string, v: string): string {
   if (!v.includes('%')) return v;
   try {
     return decodeURIComponent(v);
   } catch {
-    return v;
+    if (MALFORMED_ESCAPE.test(v)) return v;
+    throw new CloudEventDecodeError(
+      `header '${name}' value '${v}' does not percent-decode to valid UTF-8 (CloudEvents HTTP ` +
+        'binding §3.1.3.2): percent-encode the UTF-8 bytes of the value, e.g. with encodeURIComponent',
+    );
   }
+}
+
+/** A `%` not followed by two hex digits: not an escape at all. */
+const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+function invalidName(name: string, mode: 'header' | 'member'): string {
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const fix = suggestion ? `rename it, e.g. '${suggestion}'` : 'rename it using only a-z and 0-9';
+  const what = mode === 'header' ? `header 'ce-${name}'` : `attribute name '${name}'`;
+  return `${what} is invalid: CloudEvents attribute names are lower-case ASCII letters and digits only; ${fix}`;
 }
 
 function decodeBinary(headers: HeaderMap, body: Uint8Array): CloudEvent {
@@ -113,7 +133,12 @@ function decodeBinary(headers: HeaderMap, body: Uint8Array): CloudEvent {
   for (const name of Object.keys(headers)) {
     if (name.length > 3 && name.startsWith('ce-')) {
       const v = header(headers, name);
-      if (v !== undefined) attributes[name.slice(3).toLowerCase()] = decodeHeaderValue(v);
+      if (v === undefined) continue;
+      const attr = name.slice(3).toLowerCase();
+      // Checked here: a name such as `__proto__` would otherwise vanish on assignment.
+      if (!EXTENSION_NAME_PATTERN.test(attr))
+        throw new CloudEventDecodeError(invalidName(attr, 'header'));
+      attributes[attr] = decodeHeaderValue(name, v);
     }
   }
   const ct = header(headers, 'content-type');
@@ -121,16 +146,47 @@ function decodeBinary(headers: HeaderMap, body: Uint8Array): CloudEvent {
   return { attributes, data: body.byteLength > 0 ? body : undefined };
 }
 
+/** The CloudEvents Integer type: signed 32-bit (spec.md, type system). */
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
 /** Canonical string form of a structured-mode attribute value. */
 function attributeString(name: string, value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value))
+      throw new CloudEventDecodeError(
+        `attribute '${name}' value ${value} is not an Integer (CloudEvents has no fractional numbers): send it as a string, e.g. "${value}"`,
+      );
+    if (value < INT32_MIN || value > INT32_MAX)
+      throw new CloudEventDecodeError(
+        `attribute '${name}' value ${value} is outside the signed 32-bit Integer range (${INT32_MIN} to ${INT32_MAX}): send it as a string, e.g. "${value}"`,
+      );
+    return String(value);
+  }
   throw new CloudEventDecodeError(
     `attribute '${name}' must be a string, number or boolean, got ${value === null ? 'null' : typeof value}`,
   );
 }
 
-/** Builds an event from a structured-mode JSON object. */
+/** JSON data as bytes; data nested too deeply to re-encode is a 400, not a crash. */
+function jsonBytes(d: unknown): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(d), 'utf8');
+  } catch (err) {
+    if (err instanceof RangeError)
+      throw new CloudEventDecodeError(
+        "'data' is nested too deeply to be re-encoded: flatten it, or send the event in binary mode",
+      );
+    throw err;
+  }
+}
+
+/**
+ * Builds an event from a structured-mode JSON object. Member names must be lower-case letters and
+ * digits (never lower-cased here: `comExampleExt` is refused); `"data": null` is JSON null data.
+ */
 export function fromStructured(json: unknown): CloudEvent {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new CloudEventDecodeError('a structured CloudEvent must be a JSON object');
@@ -138,9 +194,13 @@ export function fromStructured(json: unknown): CloudEvent {
   const attributes: Record<string, string> = {};
   let data: Uint8Array | undefined;
   const obj = json as Record<string, unknown>;
-  for (const [key, value] of Object.entries(obj)) {
-    if (key === 'data' || key === 'data_base64' || value === null || value === undefined) continue;
-    attributes[key.toLowerCase()] = attributeString(key, value);
+  for (const key of Object.keys(obj)) {
+    if (key === 'data' || key === 'data_base64') continue;
+    if (!EXTENSION_NAME_PATTERN.test(key))
+      throw new CloudEventDecodeError(invalidName(key, 'member'));
+    const value = obj[key];
+    if (value === null || value === undefined) continue;
+    attributes[key] = attributeString(key, value);
   }
   if (obj['data_base64'] !== undefined && obj['data_base64'] !== null) {
     if (obj['data'] !== undefined)
@@ -148,11 +208,16 @@ export function fromStructured(json: unknown): CloudEvent {
     if (typeof obj['data_base64'] !== 'string')
       throw new CloudEventDecodeError("'data_base64' must be a string");
     data = Buffer.from(obj['data_base64'], 'base64');
-  } else if (obj['data'] !== undefined && obj['data'] !== null) {
+  } else if (obj['data'] !== undefined) {
     const d = obj['data'];
     const ct = attributes['datacontenttype'];
-    if (typeof d === 'string' && !isJsonContentType(ct)) data = Buffer.from(d, 'utf8');
-    else data = Buffer.from(JSON.stringify(d), 'utf8');
+    if (typeof d === 'string' && !isJsonContentType(ct)) {
+      if (!isWellFormed(d))
+        throw new CloudEventDecodeError(
+          `'data' holds a lone UTF-16 surrogate and cannot be encoded as UTF-8 text (content type '${ct ?? ''}'): send valid Unicode, or the bytes as data_base64`,
+        );
+      data = Buffer.from(d, 'utf8');
+    } else data = jsonBytes(d);
     if (ct === undefined && typeof d !== 'string')
       attributes['datacontenttype'] = 'application/json';
   }
@@ -182,9 +247,16 @@ export function toStructured(event: CloudEvent): Record<string, unknown> {
 }
 
 /** Encodes header values that HTTP cannot carry as-is (binding §3.1.3.2). */
-function encodeHeaderValue(v: string): string {
+function encodeHeaderValue(name: string, v: string): string {
   // Printable ASCII except '"' and '%' passes; everything else is percent-encoded.
-  return /^[\x20-\x21\x23-\x24\x26-\x7e]*$/.test(v) ? v : encodeURIComponent(v);
+  if (/^[\x20-\x21\x23-\x24\x26-\x7e]*$/.test(v)) return v;
+  try {
+    return encodeURIComponent(v);
+  } catch {
+    throw new TypeError(
+      `attribute '${name}' cannot be encoded in a ce-${name} header: it holds a lone UTF-16 surrogate`,
+    );
+  }
 }
 
 /** An HTTP message (headers and body) carrying one event in the given mode. */
@@ -201,7 +273,7 @@ export function encodeHttp(
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.attributes)) {
     if (name === 'datacontenttype') headers['content-type'] = value;
-    else headers[`ce-${name}`] = encodeHeaderValue(value);
+    else headers[`ce-${name}`] = encodeHeaderValue(name, value);
   }
   return { headers, body: event.data };
 }

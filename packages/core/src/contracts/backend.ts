@@ -111,3 +111,19 @@ export class BackendUnavailableError extends Error {
     this.name = 'BackendUnavailableError';
   }
 }
+
+/**
+ * Raised by `publish` when one request holds more events than the backend could ever hold for a
+ * subscription at once: trying again cannot help, so the caller answers 413 and keeps nothing.
+ */
+export class BatchTooLargeError extends Error {
+  constructor(
+    message: string,
+    /** The most events the backend holds per subscription. */
+    readonly limit: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'BatchTooLargeError';
+  }
+}

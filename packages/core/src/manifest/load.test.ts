@@ -147,7 +147,7 @@ describe('loadManifestsFromText', () => {
       [
         6,
         40,
-        "broker class 'Kafak' is unknown; use one of: MTChannelBasedBroker, Kafka, RabbitMQBroker, Redis",
+        "broker class 'Kafak' is unknown; use one of: MTChannelBasedBroker, Kafka, KafkaNamespaced, RabbitMQBroker, Redis",
       ],
       [13, 32, 'tributary.dev/concurrency \'0\' must be a positive integer, e.g. "4"'],
       [14, 32, 'tributary.dev/filter-data \'yes\' must be "true" or "false"'],

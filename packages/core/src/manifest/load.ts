@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { ConfigError, type ValidationProblem } from '../errors.js';
 import './builtin-kinds.js';
+import { knativeConfigMapWarnings } from './knative-configmaps.js';
+import { readKnativeDefaults } from './knative-defaults.js';
 import { noPositions, yamlLocator, type Locate } from './positions.js';
+import { unresolvedReferences } from './references.js';
+import { getKind } from './registry.js';
 import { createTopology, type Topology } from './topology.js';
 import type { LoadedResource, ResourceValidator } from './types.js';
 import { crossCheck, validateDocument, type RawDocument } from './validate.js';
@@ -18,10 +22,17 @@ export interface LoadOptions {
   readonly validators?: readonly ResourceValidator[];
 }
 
-/** The outcome of loading: the topology of the valid resources and every problem found. */
+/**
+ * The outcome of loading: the topology of the valid resources and every problem found.
+ * `problems` make the manifests invalid; `unresolved` (references to resources the manifests do
+ * not declare) make `tributary validate` fail but let `run` start with those resources not Ready;
+ * `warnings` (Knative ConfigMaps Tributary does not act on) are only reported.
+ */
 export interface LoadResult {
   readonly topology: Topology;
   readonly problems: readonly ValidationProblem[];
+  readonly unresolved?: readonly ValidationProblem[];
+  readonly warnings?: readonly ValidationProblem[];
 }
 
 const fileProblem = (file: string, message: string, line = 0, col = 0): ValidationProblem => ({
@@ -45,8 +56,59 @@ function validateAll(
     problems.push(...r.problems);
     if (r.resource) valid.push({ resource: r.resource, locate: doc.locate });
   }
-  problems.push(...crossCheck(valid));
-  return { topology: createTopology(valid.map((v) => v.resource)), problems };
+  const defaulted = applyDefaults(valid, problems);
+  problems.push(...crossCheck(defaulted));
+  return {
+    topology: createTopology(defaulted.map((v) => v.resource)),
+    problems,
+    unresolved: unresolvedReferences(defaulted),
+    warnings: knativeConfigMapWarnings(defaulted),
+  };
+}
+
+/** Applies config-br-defaults / default-ch-webhook through each kind's `defaults`. */
+function applyDefaults(
+  valid: { resource: LoadedResource; locate: Locate }[],
+  problems: ValidationProblem[],
+): { resource: LoadedResource; locate: Locate }[] {
+  const configMaps = valid.flatMap((v) => (v.resource.kind === 'ConfigMap' ? [v.resource] : []));
+  const { defaults, problems: found } = readKnativeDefaults(configMaps);
+  for (const p of found) {
+    const at = valid.find((v) => v.resource === p.configMap);
+    const { line, col } = at?.locate(['data', p.key]) ?? { line: 0, col: 0 };
+    problems.push({
+      file: p.configMap.source.file,
+      line,
+      col,
+      resource: `ConfigMap/${p.configMap.metadata.name}`,
+      path: `data.${p.key}`,
+      message: p.message,
+    });
+  }
+  return valid.map((v) => {
+    const def = getKind(v.resource.apiVersion, v.resource.kind);
+    return def?.defaults
+      ? {
+          resource: def.defaults(v.resource as never, defaults) as LoadedResource,
+          locate: v.locate,
+        }
+      : v;
+  });
+}
+
+/**
+ * A Kubernetes `List` (what `kubectl get -o yaml` and `tributary get eventtypes -o yaml` print:
+ * `kind: List` with `items`) stands for its items; each is located inside the list.
+ */
+function expandList(file: string, value: unknown, locate: Locate): RawDocument[] {
+  const v = value as { kind?: unknown; items?: unknown } | null;
+  if (!v || typeof v !== 'object' || v.kind !== 'List' || !Array.isArray(v.items))
+    return [{ file, value, locate }];
+  return v.items.map((item, i) => ({
+    file,
+    value: item,
+    locate: (path, mode) => locate(['items', i, ...path], mode),
+  }));
 }
 
 /** Parses YAML text into documents (empty documents skipped) plus YAML syntax problems. */
@@ -84,7 +146,7 @@ function parseText(
       continue;
     }
     if (value === null || value === undefined) continue;
-    docs.push({ file, value, locate: yamlLocator(doc, lineCounter) });
+    docs.push(...expandList(file, value, yamlLocator(doc, lineCounter)));
   }
   return { docs, problems };
 }
@@ -176,7 +238,7 @@ export async function loadManifests(
     }
   }
   const result = loadManifestsFromText(sources, options);
-  return { topology: result.topology, problems: [...problems, ...result.problems] };
+  return { ...result, problems: [...problems, ...result.problems] };
 }
 
 /** Returns the topology, or throws {@link ConfigError} with every problem when there is one. */

@@ -4,6 +4,7 @@
  * not change.
  */
 import type { z } from 'zod';
+import type { KnativeDefaults } from './knative-defaults.js';
 import type { BaseResource, Dependency, Loaded, ResourceProblem } from './types.js';
 
 /** How one kind is validated and what it depends on. */
@@ -23,6 +24,12 @@ export interface KindDefinition<T extends BaseResource = BaseResource> {
   readonly validateUnparsed?: boolean;
   /** What the resource needs to be Ready (its broker, the targets of its refs); missing ones make it not Ready. */
   readonly dependencies?: (resource: Loaded<T>) => Dependency[];
+  /**
+   * Knative's defaulting (its admission webhook): returns the resource with the cluster and
+   * namespace defaults of `config-br-defaults` / `default-ch-webhook` applied where the resource
+   * sets nothing itself. Runs after validation, before the topology is built.
+   */
+  readonly defaults?: (resource: Loaded<T>, defaults: KnativeDefaults) => Loaded<T>;
 }
 
 const byKey = new Map<string, KindDefinition>();

@@ -3,6 +3,7 @@
  * readiness the manifests alone can tell (e.g. a Trigger whose Broker does not exist is not Ready).
  */
 import type { Broker, ConfigMap, FunctionResource, Secret, Trigger } from '../resources/kinds.js';
+import { nameIndex, satisfied, suggestionFor } from './references.js';
 import { getKind } from './registry.js';
 import type { BaseResource, KindMap, Loaded, LoadedResource, ResourceStatus } from './types.js';
 
@@ -61,12 +62,13 @@ export function createTopology(input: readonly LoadedResource[]): Topology {
     resources.push(r);
   }
   const byKind = (kind: string) => resources.filter((r) => r.kind === kind);
+  const names = nameIndex(resources);
 
   const status: ResourceStatus[] = resources.map((r) => {
     const deps = getKind(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
     const reasons = deps
-      .filter((d) => !index.has(keyOf(d.kind, d.namespace, d.name)))
-      .map(({ reason, message }) => ({ reason, message }));
+      .filter((d) => !satisfied(d, (k) => index.has(keyOf(k, d.namespace, d.name))))
+      .map((d) => ({ reason: d.reason, message: `${d.message}${suggestionFor(d, names)}` }));
     return {
       kind: r.kind,
       namespace: r.metadata.namespace,

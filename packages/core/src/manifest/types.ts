@@ -2,6 +2,7 @@
  * Types of loaded resources and of the topology the runtime consumes.
  */
 import type { ObjectMeta } from '../resources/common.js';
+import type { EventType } from '../resources/eventtype.js';
 import type { Broker, ConfigMap, FunctionResource, Secret, Trigger } from '../resources/kinds.js';
 
 /** Where a resource document starts (its first line); line/col are 1-based, 0 when unknown. */
@@ -28,6 +29,7 @@ export interface KindMap {
   Function: FunctionResource;
   Secret: Secret;
   ConfigMap: ConfigMap;
+  EventType: EventType;
 }
 
 /** A validated document plus where it came from. `metadata.namespace` is always set (default `default`). */
@@ -57,6 +59,10 @@ export interface Dependency {
   readonly reason: string;
   /** Says what is missing, e.g. `Broker 'default/orders' does not exist`. */
   readonly message: string;
+  /** Other kinds that satisfy it too (a `serving.knative.dev` Service ref: a Function or a Service). */
+  readonly orKinds?: readonly string[];
+  /** Where the reference is written, from the document root (e.g. `['spec','broker']`). */
+  readonly path?: readonly (string | number)[];
 }
 
 /** Readiness of one resource as far as the manifests can tell (the runtime may add more). */

@@ -37,7 +37,11 @@ export function validateDocument(
   validators: readonly ResourceValidator[],
 ): { resource?: LoadedResource; problems: ValidationProblem[] } {
   const problems: ValidationProblem[] = [];
-  const v = doc.value;
+  // A `spec:` that holds only a comment is YAML null; Kubernetes treats it as an empty spec.
+  const v =
+    isRecord(doc.value) && doc.value.spec === null
+      ? (({ spec: _null, ...rest }) => rest)(doc.value)
+      : doc.value;
   const kindText = isRecord(v) && typeof v.kind === 'string' ? v.kind : undefined;
   const meta = isRecord(v) && isRecord(v.metadata) ? v.metadata : undefined;
   const label = kindText ? `${kindText}/${typeof meta?.name === 'string' ? meta.name : '-'}` : '-';

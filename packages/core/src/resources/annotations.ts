@@ -11,7 +11,13 @@ export const CONCURRENCY_ANNOTATION = 'tributary.dev/concurrency';
 export const FILTER_DATA_ANNOTATION = 'tributary.dev/filter-data';
 
 /** Known broker classes and the backend each one selects. */
-export const BROKER_CLASSES = ['MTChannelBasedBroker', 'Kafka', 'RabbitMQBroker', 'Redis'] as const;
+export const BROKER_CLASSES = [
+  'MTChannelBasedBroker',
+  'Kafka',
+  'KafkaNamespaced',
+  'RabbitMQBroker',
+  'Redis',
+] as const;
 export type BrokerClass = (typeof BROKER_CLASSES)[number];
 /** The class of a Broker without the annotation. */
 export const DEFAULT_BROKER_CLASS: BrokerClass = 'MTChannelBasedBroker';
@@ -37,16 +43,30 @@ export function triggerFilterData(trigger: WithMeta): boolean {
   return trigger.metadata.annotations?.[FILTER_DATA_ANNOTATION] === 'true';
 }
 
-/** Checks the broker class annotation. */
+/** Broker annotation: record EventTypes and infer data schemas for what the broker accepts. */
+export const EVENTTYPE_AUTO_CREATE = 'tributary.dev/eventtype-auto-create';
+
+/** Whether a Broker has `tributary.dev/eventtype-auto-create: "true"`. */
+export function brokerAutoCreatesEventTypes(broker: WithMeta): boolean {
+  return broker.metadata.annotations?.[EVENTTYPE_AUTO_CREATE] === 'true';
+}
+
+/** Checks the broker class and `tributary.dev/eventtype-auto-create` annotations. */
 export function validateBrokerAnnotations(broker: WithMeta): AnnotationProblem[] {
+  const problems: AnnotationProblem[] = [];
   const v = broker.metadata?.annotations?.[BROKER_CLASS_ANNOTATION];
-  if (typeof v !== 'string' || (BROKER_CLASSES as readonly string[]).includes(v)) return [];
-  return [
-    {
+  if (typeof v === 'string' && !(BROKER_CLASSES as readonly string[]).includes(v))
+    problems.push({
       path: at(BROKER_CLASS_ANNOTATION),
       message: `broker class '${v}' is unknown; use one of: ${BROKER_CLASSES.join(', ')}`,
-    },
-  ];
+    });
+  const auto = broker.metadata?.annotations?.[EVENTTYPE_AUTO_CREATE];
+  if (typeof auto === 'string' && auto !== 'true' && auto !== 'false')
+    problems.push({
+      path: at(EVENTTYPE_AUTO_CREATE),
+      message: `${EVENTTYPE_AUTO_CREATE} '${auto}' must be "true" or "false"`,
+    });
+  return problems;
 }
 
 /** Checks `tributary.dev/concurrency` and `tributary.dev/filter-data` on a Trigger. */

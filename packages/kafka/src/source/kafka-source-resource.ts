@@ -98,7 +98,10 @@ export function registerKafkaSourceKind(): void {
       kind: 'KafkaSource',
       schema: schema as typeof KafkaSourceV1Schema,
       dependencies: (r: { metadata: { namespace: string }; spec: { sink: Destination } }) =>
-        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound'),
+        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
+          'spec',
+          'sink',
+        ]),
     });
   }
 }

@@ -61,7 +61,10 @@ export function registerRedisKinds(): void {
       kind: 'RedisStreamSource',
       schema: RedisStreamSourceSchema,
       dependencies: (r: RedisStreamSource): Dependency[] =>
-        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound'),
+        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
+          'spec',
+          'sink',
+        ]),
     },
     { replace: true },
   );

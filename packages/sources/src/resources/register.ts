@@ -34,7 +34,10 @@ const sinkDependency = (r: {
   metadata: { namespace: string };
   spec: { sink: Destination };
 }): Dependency[] =>
-  destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound');
+  destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
+    'spec',
+    'sink',
+  ]);
 
 let registered = false;
 

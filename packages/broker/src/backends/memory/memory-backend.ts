@@ -1,6 +1,7 @@
 import {
   type Backend,
   BackendUnavailableError,
+  BatchTooLargeError,
   type CloudEvent,
   type EventHandler,
   type EventRouter,
@@ -71,6 +72,11 @@ export class MemoryBackend implements Backend {
     const adding = new Map<SubscriptionQueue, number>();
     for (const list of targets) for (const sub of list) adding.set(sub, (adding.get(sub) ?? 0) + 1);
     for (const [sub, n] of adding) {
+      if (n > this.max)
+        throw new BatchTooLargeError(
+          `the request holds ${n} events for subscription '${sub.name}' of topic '${topic}', more than the ${this.max} it can ever hold; send smaller batches`,
+          this.max,
+        );
       if (sub.backlog + n > this.max) {
         throw new BackendUnavailableError(
           `subscription '${sub.name}' of topic '${topic}' is full (${sub.backlog} held, limit ${this.max}); try again later`,
