@@ -105,7 +105,10 @@ describe('console on the quickstart', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/console\/resources\/Trigger\/default\/orders$/);
     await page.getByText('Ready', { exact: true }).first().waitFor();
-    await page.getByText(/not available on this server|Pause/).first().waitFor();
+    await page
+      .getByText(/not available on this server|Pause/)
+      .first()
+      .waitFor();
     await page.screenshot({ path: `${shots}resource.png` });
 
     const dark = await browser.newPage({ dark: true });
@@ -133,7 +136,9 @@ describe('console on the quickstart', () => {
     await page.getByText('Live', { exact: true }).waitFor({ timeout: 30_000 });
 
     const id = `hello-${randomUUID()}`;
-    expect(await post(`${trib.baseUrl}/default/default`, 'com.example.hello', id, { name: 'Ada' })).toBe(202);
+    expect(
+      await post(`${trib.baseUrl}/default/default`, 'com.example.hello', id, { name: 'Ada' }),
+    ).toBe(202);
     const row = page.locator(`li.accepted button[data-event-id="${id}"]`);
     await row.waitFor({ timeout: 2_000 });
     await row.click();
@@ -141,7 +146,10 @@ describe('console on the quickstart', () => {
     await detail.getByText('com.example.hello').first().waitFor();
     await expect.poll(() => detail.locator('pre.data').textContent()).toContain('"name": "Ada"');
     // The greeter's attempt and the outcome follow.
-    await detail.locator('table.attempts td', { hasText: 'greet' }).first().waitFor({ timeout: 10_000 });
+    await detail
+      .locator('table.attempts td', { hasText: 'greet' })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${shots}events.png` });
 
     // A CESQL filter: only orders pass; a hello sent afterwards does not show.
@@ -154,15 +162,22 @@ describe('console on the quickstart', () => {
     await expect.poll(() => page.locator('.status-line').textContent()).toMatch(/^Live/);
     const hidden = `hello-${randomUUID()}`;
     const order = `order-${randomUUID()}`;
-    expect(await post(`${trib.baseUrl}/default/default`, 'com.example.hello', hidden, {})).toBe(202);
-    expect(await post(`${trib.baseUrl}/default/default`, 'com.example.order.created', order, {})).toBe(202);
+    expect(await post(`${trib.baseUrl}/default/default`, 'com.example.hello', hidden, {})).toBe(
+      202,
+    );
+    expect(
+      await post(`${trib.baseUrl}/default/default`, 'com.example.order.created', order, {}),
+    ).toBe(202);
     await page.locator(`li.accepted button[data-event-id="${order}"]`).waitFor({ timeout: 10_000 });
     expect(await page.locator(`button[data-event-id="${hidden}"]`).count()).toBe(0);
 
     // A bad filter is refused by the server with its reason.
     await page.getByLabel('CESQL filter').fill('type LIKE');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.getByRole('alert').getByText(/not valid CESQL/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/not valid CESQL/)
+      .waitFor();
 
     // Pause: new events are counted, not shown.
     await page.getByLabel('CESQL filter').fill('');
@@ -170,7 +185,9 @@ describe('console on the quickstart', () => {
     await expect.poll(() => page.locator('.status-line').textContent()).toMatch(/^Live/);
     await page.getByRole('button', { name: 'Pause' }).click();
     const paused = `hello-${randomUUID()}`;
-    expect(await post(`${trib.baseUrl}/default/default`, 'com.example.hello', paused, {})).toBe(202);
+    expect(await post(`${trib.baseUrl}/default/default`, 'com.example.hello', paused, {})).toBe(
+      202,
+    );
     await page.getByText(/paused \([1-9]\d* not shown\)/).waitFor({ timeout: 10_000 });
     expect(await page.locator(`button[data-event-id="${paused}"]`).count()).toBe(0);
     await page.getByRole('button', { name: 'Resume' }).click();
@@ -203,7 +220,9 @@ spec:
     const trib = await startTributary(dir);
     procs.push(trib);
     const id = `dl-${randomUUID()}`;
-    expect(await post(`${trib.baseUrl}/default/shop`, 'order.created', id, { order: id })).toBe(202);
+    expect(await post(`${trib.baseUrl}/default/shop`, 'order.created', id, { order: id })).toBe(
+      202,
+    );
     await sink.waitFor(2, 30_000);
 
     const page = await browser.newPage();

@@ -33,7 +33,8 @@ export interface TopologyGraph {
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Spec keys whose value is a Destination, and the kind of edge they stand for. */
 const DESTINATION_KEYS: Record<string, EdgeKind> = {

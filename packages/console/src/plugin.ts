@@ -59,7 +59,8 @@ export function createConsolePlugin(options: ConsolePluginOptions = {}): Runtime
         'GET',
         (p) => p.startsWith(CONSOLE_PATH) && !p.startsWith('/console/api/'),
         (_req, res, rc) => {
-          if (!assetsBuilt(dir)) throw new HttpError(503, new ConsoleAssetsMissingError(dir).message);
+          if (!assetsBuilt(dir))
+            throw new HttpError(503, new ConsoleAssetsMissingError(dir).message);
           const rel = rc.path.slice(CONSOLE_PATH.length);
           if (sendAsset(res, dir, rel)) return;
           if (rel.startsWith('assets/')) throw new HttpError(404, `no console asset '${rel}'`);

@@ -106,7 +106,12 @@ async function readStream(
 describe('console plugin', () => {
   it('serves client routes with index.html, assets as files, and refuses traversal', async () => {
     const base = await start(await sinkOk());
-    for (const p of ['/console/', '/console/events', '/console/deadletters', '/console/resources/Trigger/default/t']) {
+    for (const p of [
+      '/console/',
+      '/console/events',
+      '/console/deadletters',
+      '/console/resources/Trigger/default/t',
+    ]) {
       const res = await request(`${base}${p}`);
       expect(res.statusCode, p).toBe(200);
       expect(await res.body.text()).toContain('<title>console</title>');
@@ -145,7 +150,11 @@ describe('console plugin', () => {
         expect(await post(base, 'keep', 'k1')).toBe(202);
       },
     );
-    const ids = records.map((r) => (r['kind'] === 'accepted' ? (r['event'] as { attributes: Record<string, string> }).attributes['id'] : r['eventId']));
+    const ids = records.map((r) =>
+      r['kind'] === 'accepted'
+        ? (r['event'] as { attributes: Record<string, string> }).attributes['id']
+        : r['eventId'],
+    );
     expect(ids).not.toContain('s1');
     expect(records.map((r) => r['kind'])).toEqual(['accepted', 'attempt', 'outcome']);
     const acc = records[0] as { event: { data: string; dataEncoding: string }; broker: unknown };
@@ -156,7 +165,9 @@ describe('console plugin', () => {
 
   it('refuses a filter that is not CESQL with 400 and the reason', async () => {
     const base = await start(await sinkOk());
-    const res = await request(`${base}/console/api/stream?filter=${encodeURIComponent('type LIKE')}`);
+    const res = await request(
+      `${base}/console/api/stream?filter=${encodeURIComponent('type LIKE')}`,
+    );
     expect(res.statusCode).toBe(400);
     expect(((await res.body.json()) as { error: string }).error).toMatch(/not valid CESQL.*LIKE/);
   });
@@ -174,8 +185,9 @@ describe('console plugin', () => {
       })
       .toMatchObject({ namespace: 'default', broker: 'b', delivered: 3, failed: 0 });
     const res = await request(`${base}/console/api/stats`);
-    const t = ((await res.body.json()) as { triggers: Array<{ latency: Array<{ count: number }> }> })
-      .triggers[0]!;
+    const t = (
+      (await res.body.json()) as { triggers: Array<{ latency: Array<{ count: number }> }> }
+    ).triggers[0]!;
     expect(t.latency.at(-1)!.count).toBe(3);
   });
 });

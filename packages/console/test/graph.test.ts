@@ -64,13 +64,19 @@ describe('buildGraph', () => {
   const g = buildGraph(topology);
   const has = (from: string, to: string, kind: string, label?: string) =>
     g.edges.some(
-      (e) => e.from === from && e.to === to && e.kind === kind && (label === undefined || e.label === label),
+      (e) =>
+        e.from === from &&
+        e.to === to &&
+        e.kind === kind &&
+        (label === undefined || e.label === label),
     );
 
   it('has a node per resource and per URI target', () => {
     expect(problems).toEqual([]);
     for (const r of topology.resources)
-      expect(g.nodes.map((n) => n.id)).toContain(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`);
+      expect(g.nodes.map((n) => n.id)).toContain(
+        `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`,
+      );
     expect(g.nodes.find((n) => n.id === 'URI//http://127.0.0.1:9/step1')?.loaded).toBe(false);
   });
 
@@ -79,8 +85,12 @@ describe('buildGraph', () => {
     expect(has('Trigger/default/t1', 'Sequence/default/seq', 'delivery')).toBe(true);
     expect(has('Sequence/default/seq', 'Broker/default/default', 'reply')).toBe(true);
     expect(has('Trigger/default/t1', 'URI//http://127.0.0.1:9/dls', 'dead-letter')).toBe(true);
-    expect(has('Broker/default/default', 'URI//http://127.0.0.1:9/broker-dls', 'dead-letter')).toBe(true);
-    expect(has('Sequence/default/seq', 'URI//http://127.0.0.1:9/step2', 'delivery', 'step 2')).toBe(true);
+    expect(has('Broker/default/default', 'URI//http://127.0.0.1:9/broker-dls', 'dead-letter')).toBe(
+      true,
+    );
+    expect(has('Sequence/default/seq', 'URI//http://127.0.0.1:9/step2', 'delivery', 'step 2')).toBe(
+      true,
+    );
     expect(has('Parallel/default/par', 'URI//http://127.0.0.1:9/filter', 'filter')).toBe(true);
     expect(has('Parallel/default/par', 'URI//http://127.0.0.1:9/branch', 'delivery')).toBe(true);
     expect(has('InMemoryChannel/default/ch', 'Subscription/default/sub', 'delivery')).toBe(true);

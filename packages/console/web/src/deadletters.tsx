@@ -105,7 +105,11 @@ export function DeadLettersView() {
         </button>
       </div>
       <div aria-live="polite" class="result">
-        {result?.kind === 'purge' && <p>Purged {result.purged} entr{result.purged === 1 ? 'y' : 'ies'}.</p>}
+        {result?.kind === 'purge' && (
+          <p>
+            Purged {result.purged} entr{result.purged === 1 ? 'y' : 'ies'}.
+          </p>
+        )}
         {result?.kind === 'redrive' && (
           <ul class="redrive-results">
             {result.results.map((r) => (
@@ -136,7 +140,9 @@ export function DeadLettersView() {
                   aria-label="select all"
                   checked={checked.size === items.length}
                   onChange={() =>
-                    setChecked(checked.size === items.length ? new Set() : new Set(items.map((i) => i.id)))
+                    setChecked(
+                      checked.size === items.length ? new Set() : new Set(items.map((i) => i.id)),
+                    )
                   }
                 />
               </th>
@@ -175,7 +181,11 @@ export function DeadLettersView() {
                   <td>{e.errorExtensions['knativeerrorcode'] ?? ''}</td>
                   <td>{new Date(e.deadLetteredAt).toLocaleString()}</td>
                   <td class="actions">
-                    <button type="button" disabled={busy} onClick={() => void act('redrive', [e.id])}>
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() => void act('redrive', [e.id])}
+                    >
                       Redrive
                     </button>
                     <button type="button" disabled={busy} onClick={() => void act('purge', [e.id])}>

@@ -29,7 +29,9 @@ export function ResourceView(props: { kind: string; namespace: string; name: str
   const out = graph?.edges.filter((e) => e.from === id) ?? [];
   const inc = graph?.edges.filter((e) => e.to === id) ?? [];
   const brokerOfTrigger =
-    kind === 'Trigger' ? inc.find((e) => e.from.startsWith('Broker/'))?.from.split('/')[2] : undefined;
+    kind === 'Trigger'
+      ? inc.find((e) => e.from.startsWith('Broker/'))?.from.split('/')[2]
+      : undefined;
 
   return (
     <section aria-labelledby="res-title">
@@ -182,8 +184,9 @@ function Replays(props: { broker: string; trigger?: string | undefined }) {
             <button
               type="button"
               onClick={() =>
-                void del(`/admin/v1/replays/${encodeURIComponent(r.id)}`).then(refresh, (err: Error) =>
-                  setMsg(err.message),
+                void del(`/admin/v1/replays/${encodeURIComponent(r.id)}`).then(
+                  refresh,
+                  (err: Error) => setMsg(err.message),
                 )
               }
             >

@@ -1,4 +1,5 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, resourcePath, type Graph, type GraphEdge, type ResourceRow } from './api';
 import { useLiveStatus } from './live';
@@ -30,7 +31,7 @@ const elk = new ELK();
  */
 async function layout(graph: Graph): Promise<Placed> {
   const flow = graph.edges.filter((e) => e.kind !== 'reply');
-  const res = await elk.layout({
+  const input: ElkNode = {
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
@@ -40,10 +41,11 @@ async function layout(graph: Graph): Promise<Placed> {
     },
     children: graph.nodes.map((n) => ({ id: n.id, width: W, height: H })),
     edges: flow.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
-  });
+  };
+  const res = await elk.layout(input);
   const nodes = (res.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0 }));
   const at = new Map(nodes.map((n) => [n.id, n]));
-  const edges: Placed['edges'] = (res.edges ?? []).map((e, i) => {
+  const edges: Placed['edges'] = ((res.edges ?? []) as ElkExtendedEdge[]).map((e, i) => {
     const s = e.sections?.[0];
     const points = s ? [s.startPoint, ...(s.bendPoints ?? []), s.endPoint] : [];
     return { id: e.id, edge: flow[i]!, points, curve: false };
@@ -184,7 +186,11 @@ function NodeBox(props: {
         ? `${status!.reason}: ${status!.message}`
         : (status?.reason ?? (node.loaded ? '' : 'not in the manifests'));
   const body = (
-    <g transform={`translate(${props.x},${props.y})`} class={`node ${state}`} data-node-id={node.id}>
+    <g
+      transform={`translate(${props.x},${props.y})`}
+      class={`node ${state}`}
+      data-node-id={node.id}
+    >
       <rect width={W} height={H} rx="8" />
       <circle cx="14" cy="16" r="5" class="dot" />
       <text x="26" y="20" class="kind">
@@ -213,7 +219,12 @@ function NodeBox(props: {
 
 function pathOf(points: Array<{ x: number; y: number }>, curve: boolean): string {
   if (curve && points.length === 4) {
-    const [a, b, c, d] = points as [typeof points[0], typeof points[0], typeof points[0], typeof points[0]];
+    const [a, b, c, d] = points as [
+      (typeof points)[0],
+      (typeof points)[0],
+      (typeof points)[0],
+      (typeof points)[0],
+    ];
     return `M${a.x},${a.y} C${b.x},${b.y} ${c.x},${c.y} ${d.x},${d.y}`;
   }
   return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
