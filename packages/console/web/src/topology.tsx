@@ -1,5 +1,6 @@
-import ELK from 'elkjs/lib/elk.bundled.js';
-import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import ELK, { type ElkExtendedEdge, type ElkNode } from 'elkjs/lib/elk-api';
+// The layout engine runs in a Web Worker; Vite copies the prebuilt file as an asset (no bundling).
+import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, resourcePath, type Graph, type GraphEdge, type ResourceRow } from './api';
 import { useLiveStatus } from './live';
@@ -23,7 +24,7 @@ interface Placed {
   height: number;
 }
 
-const elk = new ELK();
+const elk = new ELK({ workerUrl: elkWorkerUrl });
 
 /**
  * Lays out the graph without its reply edges (they point back into the broker and would turn
