@@ -103,6 +103,8 @@ export {
   type TriggerLabels,
 } from './observability/metrics.js';
 export {
+  ADMIN_API_PREFIX,
+  NO_ADMIN_ENDPOINT,
   ADMIN_RESOURCES_PATH,
   kindMatches,
   listResources,

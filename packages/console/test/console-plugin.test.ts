@@ -131,6 +131,23 @@ describe('console plugin', () => {
     await bare.body.dump();
   });
 
+  it('answers 404 "no admin endpoint" for admin paths nothing serves (the console shows "not available")', async () => {
+    const base = await start(await sinkOk());
+    for (const [method, p] of [
+      ['GET', '/admin/v1/replays'],
+      ['POST', '/admin/v1/triggers/default/t/pause'],
+    ] as const) {
+      const res = await request(`${base}${p}`, {
+        method,
+        body: method === 'POST' ? '{}' : undefined,
+      });
+      expect(res.statusCode, p).toBe(404);
+      expect(((await res.body.json()) as { error: string }).error).toBe(
+        `no admin endpoint '${method} ${p}' on this server`,
+      );
+    }
+  });
+
   it('answers 503 naming `pnpm build` when the assets are not built', async () => {
     const base = await start(await sinkOk(), path.join(os.tmpdir(), 'no-such-console-dir'));
     const res = await request(`${base}/console/`);

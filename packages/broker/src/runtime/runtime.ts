@@ -23,7 +23,12 @@ import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
-import { registerOperationsRoutes } from '../observability/admin-api.js';
+import {
+  ADMIN_API_PREFIX,
+  NO_ADMIN_ENDPOINT,
+  registerOperationsRoutes,
+} from '../observability/admin-api.js';
+import { HttpError } from '../http/http-error.js';
 import { EventTap } from '../observability/event-tap.js';
 import { EventCatalog } from '../catalog/event-catalog.js';
 import { registerCatalogRoutes } from '../catalog/catalog-routes.js';
@@ -646,6 +651,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
       registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
+      // An admin path nothing answers is a missing endpoint, not a broker ingress path
+      // (docs/operations.md, "Admin API"): clients such as the console say "not available".
+      server.route(
+        '*',
+        (p) => p.startsWith(ADMIN_API_PREFIX),
+        (req, _res, ctx) => {
+          throw new HttpError(
+            404,
+            `${NO_ADMIN_ENDPOINT} '${(req.method ?? 'GET').toUpperCase()} ${ctx.path}' on this server`,
+          );
+        },
+        { fallback: true },
+      );
       server.route(
         '*',
         ingress.matches,

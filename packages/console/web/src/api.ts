@@ -33,7 +33,12 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } catch {
     json = undefined;
   }
-  if (res.status === 404 && !(json as { error?: string } | undefined)?.error?.includes('not found'))
+  const message = (json as { error?: string } | undefined)?.error;
+  // The server's answer for an admin path it has no endpoint for (or a server too old to say so).
+  if (
+    (res.status === 404 && (message === undefined || message.startsWith('no admin endpoint'))) ||
+    res.status === 405
+  )
     throw new NotAvailable(path);
   if (!res.ok) {
     const err = (json as { error?: string } | undefined)?.error ?? (text || res.statusText);
