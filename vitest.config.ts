@@ -18,6 +18,7 @@ const pkgs = [
   'transforms',
   'serving',
   'console',
+  'auth',
 ];
 /** Tests import workspace packages from their sources, so unit tests need no build. */
 const alias = Object.fromEntries(

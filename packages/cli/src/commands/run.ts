@@ -1,4 +1,7 @@
-import { ConfigError, formatProblem } from '@tributary/core';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isLoopback } from '@tributary/broker';
+import { ConfigError, SecretScrubber, formatProblem } from '@tributary/core';
 import { createConsolePlugin } from '@tributary/console';
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
@@ -14,20 +17,44 @@ export interface RunOptions {
   logFormat?: LogFormat;
   /** Apply edits to the manifest files while running. */
   watch?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
+  adminTokenFile?: string;
+  keysDir?: string;
+  publicUrl?: string;
+  requestTimeout?: string;
+  headersTimeout?: string;
   /** Keep the default broker class's and InMemoryChannel's events in this directory. */
   dataDir?: string;
   /** With dataDir: `process-crash` (default) or `power-loss`. */
   durability?: string;
   /**
    * `--console` / `--no-console`: serve the console at /console/ (docs/console.md). Unset: on
-   * when the server listens on loopback only.
+   * when the server listens on loopback only or an admin token guards it.
    */
   console?: boolean;
 }
 
-/** True for addresses only this machine reaches. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+/**
+ * The keys directory: `--keys-dir`, else `<--data-dir>/keys`, else `$TRIBUTARY_DATA_DIR/keys`
+ * (docs/security.md).
+ */
+export function keysDirOf(
+  opts: Pick<RunOptions, 'keysDir' | 'dataDir'>,
+  env = process.env,
+): string | undefined {
+  if (opts.keysDir) return opts.keysDir;
+  const data = opts.dataDir || env['TRIBUTARY_DATA_DIR'];
+  return data ? path.join(data, 'keys') : undefined;
+}
+
+function positiveMs(name: string, v: string | undefined): number | string {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0
+    ? n
+    : `${name} '${v}' must be a positive whole number of milliseconds`;
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */
@@ -49,12 +76,41 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     );
     return 1;
   }
-  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
-  const consoleOn = opts.console ?? isLoopbackHost(opts.host);
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+    process.stderr.write('--tls-cert and --tls-key go together: give both or neither\n');
+    return 1;
+  }
+  const requestTimeoutMs = positiveMs('--request-timeout', opts.requestTimeout ?? '30000');
+  const headersTimeoutMs = positiveMs('--headers-timeout', opts.headersTimeout ?? '10000');
+  for (const v of [requestTimeoutMs, headersTimeoutMs])
+    if (typeof v === 'string') {
+      process.stderr.write(`${v}\n`);
+      return 1;
+    }
+  let adminToken: string | undefined;
+  if (opts.adminTokenFile) {
+    try {
+      adminToken = readFileSync(opts.adminTokenFile, 'utf8').trim();
+    } catch (err) {
+      process.stderr.write(`--admin-token-file: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (adminToken.length < 16) {
+      process.stderr.write('--admin-token-file: the token must be at least 16 characters\n');
+      return 1;
+    }
+  }
+  // One scrubber for every log line: Secret values and URL credentials never reach the output.
+  const scrubber = new SecretScrubber();
+  if (adminToken) scrubber.add(adminToken);
+  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto', (line) =>
+    scrubber.scrub(line),
+  );
+  const consoleOn = opts.console ?? (isLoopback(opts.host) || adminToken !== undefined);
   if (opts.console === undefined && !consoleOn)
     logger.info(
       { host: opts.host },
-      'console off: the server listens beyond loopback; pass --console to serve it',
+      'console off: the server listens beyond loopback and has no admin token; pass --console to serve it',
     );
   let mesh;
   try {
@@ -67,6 +123,26 @@ export async function runCommand(opts: RunOptions): Promise<number> {
         drainMs: DRAIN_MS,
         ...(consoleOn ? { extraPlugins: () => [createConsolePlugin()] } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir, durability } : {}),
+        security: {
+          scrubber,
+          keysDir: keysDirOf(opts),
+          publicUrl: opts.publicUrl,
+          admin: { token: adminToken },
+          limits: {
+            requestTimeoutMs: requestTimeoutMs as number,
+            headersTimeoutMs: headersTimeoutMs as number,
+          },
+          ...(opts.tlsCert && opts.tlsKey
+            ? {
+                tls: {
+                  certFile: opts.tlsCert,
+                  keyFile: opts.tlsKey,
+                  clientCaFile: opts.tlsClientCa,
+                  minVersion: opts.tlsMinVersion ?? 'TLSv1.2',
+                },
+              }
+            : {}),
+        },
       },
     );
   } catch (err) {
@@ -122,6 +198,20 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     await tracing?.shutdown();
     return 1;
+  }
+  if (!isLoopback(opts.host)) {
+    const authenticated = mesh.topology.byKind('Authentication').length > 0;
+    logger.warn(
+      {
+        host: opts.host,
+        ingress: authenticated ? 'bearer token required' : 'open to anyone who can reach the port',
+        admin: adminToken
+          ? '/admin/*, /metrics and /console require the admin token'
+          : '/admin/*, /metrics and /console answer loopback clients only (set --admin-token-file)',
+        tls: opts.tlsCert ? 'https' : 'none: traffic is in clear (set --tls-cert and --tls-key)',
+      },
+      `listening on a non-loopback address (${opts.host}): exposed to the network`,
+    );
   }
   if (!stopping && opts.watch) unwatch = watchManifests(mesh, opts.filename, logger);
   return done;
