@@ -24,7 +24,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption('-f, --filename <path>', 'a YAML file or directory (repeatable)', collect, [])
     .option('--port <port>', 'HTTP port for ingress, health and metrics', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--console', 'serve the console at /console/ (default: when --host is loopback)')
+    .option(
+      '--console',
+      'serve the console at /console/ (default: when --host is loopback or --admin-token-file is given)',
+    )
     .option('--no-console', 'do not serve the console')
     .option(
       '--watch',
