@@ -232,6 +232,8 @@ spec:
       .poll(
         async () => {
           if ((await row.count()) > 0) return true;
+          if ((await page.getByText('not available on this server').count()) > 0)
+            throw new Error('this server has no dead-letter store API (/admin/v1/deadletters)');
           await page.getByRole('button', { name: 'Refresh' }).click();
           return false;
         },
