@@ -138,7 +138,7 @@ export function DeadLettersView() {
                 <input
                   type="checkbox"
                   aria-label="select all"
-                  checked={checked.size === items.length}
+                  checked={items.length > 0 && checked.size === items.length}
                   onChange={() =>
                     setChecked(
                       checked.size === items.length ? new Set() : new Set(items.map((i) => i.id)),
