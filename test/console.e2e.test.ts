@@ -196,6 +196,32 @@ describe('console on the quickstart', () => {
   });
 });
 
+describe('console switches', () => {
+  it('--no-console serves no console; --admin-token-file puts it behind the token', async () => {
+    const off = await startTributary(quickstart, ['--no-console']);
+    procs.push(off);
+    const res = await request(`${off.baseUrl}/console/`);
+    expect(res.statusCode).not.toBe(200);
+    expect(String(res.headers['content-type'])).not.toContain('text/html');
+    await res.body.dump();
+
+    const token = `console-token-${randomUUID()}`;
+    const dir = writeManifests({ 'token.txt': token });
+    const guarded = await startTributary(quickstart, ['--admin-token-file', `${dir}/token.txt`]);
+    procs.push(guarded);
+    for (const p of ['/console/', '/console/api/graph', '/console/api/stream']) {
+      const refused = await request(`${guarded.baseUrl}${p}`);
+      expect(refused.statusCode, p).toBe(401);
+      await refused.body.dump();
+    }
+    const ok = await request(`${guarded.baseUrl}/console/`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(await ok.body.text()).toContain('<div id="app">');
+  });
+});
+
 describe('console dead letters', () => {
   it('lists a dead-lettered event and its Redrive button delivers it again', async () => {
     let failing = true;
