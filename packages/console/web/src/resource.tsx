@@ -180,7 +180,11 @@ function Replays(props: { broker: string; trigger?: string | undefined }) {
       <ul>
         {list?.map((r) => (
           <li key={r.id}>
-            <code>{JSON.stringify(r)}</code>{' '}
+            <code>{r.id}</code> {String(r['state'] ?? '')} — {String(r['from'] ?? '')} →{' '}
+            {String(r['to'] ?? '')}
+            {r['trigger'] ? ` (trigger ${String(r['trigger'])})` : ''}: delivered{' '}
+            {String(r['delivered'] ?? 0)}, failed {String(r['failed'] ?? 0)}
+            {r['error'] ? ` — ${String(r['error'])}` : ''}{' '}
             <button
               type="button"
               onClick={() =>
