@@ -11,6 +11,7 @@ import type {
   SecurityHooks,
 } from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
+import type { EventTapSource } from '../observability/event-tap.js';
 import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
 
 /**
@@ -44,6 +45,8 @@ export interface PluginContext {
   ): void;
   /** The prom-client registry `GET /metrics` renders; plugins add their own series to it. */
   readonly metricsRegistry: Registry;
+  /** Live events as brokers accept them and triggers deliver them (free while nobody listens). */
+  readonly eventTap: EventTapSource;
   /**
    * Resolves a Destination to a delivery target, or an error that names what is missing. Pass the
    * `owner` (the Subscription or source delivering) so tokens and EventPolicies name it.
