@@ -87,6 +87,8 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
   const log = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const routes: Route[] = [];
+  /** `fixed`, then `routes` without and with `fallback`; rebuilt after `route()` adds one. */
+  let ordered: Route[] | undefined;
   let active = 0;
   let closing = false;
   let onIdle: (() => void) | undefined;
@@ -123,7 +125,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
     const method = (req.method ?? 'GET').toUpperCase();
-    const ordered = [
+    ordered ??= [
       ...fixed,
       ...routes.filter((r) => !r.fallback),
       ...routes.filter((r) => r.fallback),
@@ -136,9 +138,13 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
         allowed.push(route.method);
         continue;
       }
+      let query: URLSearchParams | undefined;
       const ctx: RouteContext = {
         path,
-        query: new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)),
+        // Parsed when a handler asks: the broker ingress never does.
+        get query() {
+          return (query ??= new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)));
+        },
         params,
         maxBodyBytes,
         readBody: (limit = maxBodyBytes) => readBody(req, limit),
@@ -174,6 +180,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
 
   const self: HttpServer = {
     route(method, matcher, handler, opts) {
+      ordered = undefined;
       routes.push({
         method: method === '*' ? '*' : method.toUpperCase(),
         matcher,
