@@ -29,16 +29,32 @@ export interface HttpAttemptOptions {
   readonly onPlainSuccessBody: (status: number) => void;
 }
 
-/** Makes one attempt; resolves with its outcome and never rejects. */
+/**
+ * Makes one attempt; resolves with its outcome and never rejects. `authorization`, when given, is
+ * awaited within the attempt (its timeout counts) and becomes the `authorization` header.
+ */
 export function httpAttempt(
   dispatcher: Dispatcher,
-  request: Dispatcher.DispatchOptions,
+  request: Dispatcher.DispatchOptions & { headers: Record<string, string> },
   options: HttpAttemptOptions,
+  authorization?: () => Promise<string>,
 ): Promise<SendOutcome> {
   return new Promise<SendOutcome>((resolve) => {
     const attempt = new HttpAttempt(options, resolve);
     if (attempt.settled) return;
-    dispatcher.dispatch(request, attempt);
+    if (!authorization) {
+      dispatcher.dispatch(request, attempt);
+      return;
+    }
+    void (async () => {
+      try {
+        request.headers['authorization'] = await authorization();
+      } catch (err) {
+        attempt.onError(err as Error);
+        return;
+      }
+      if (!attempt.settled) dispatcher.dispatch(request, attempt);
+    })();
   });
 }
 

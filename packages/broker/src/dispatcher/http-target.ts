@@ -1,4 +1,4 @@
-import { type CloudEvent, type Logger, encodeHttp, silentLogger } from '@tributary/core';
+import { type CloudEvent, type Logger, encodeHttp, redactUrl, silentLogger } from '@tributary/core';
 import { Agent, type Dispatcher } from 'undici';
 import {
   type DeliveryTarget,
@@ -61,6 +61,14 @@ export interface HttpTargetOptions {
   readonly maxReplyBytes?: number;
   /** Debug logs (non-CloudEvent 2xx bodies). @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * The `Authorization` header of each attempt (Tributary's token for the Destination's
+   * `audience`, docs/security.md); asked at every attempt, so it may come from a cache.
+   */
+  readonly authorization?: (() => Promise<string>) | undefined;
+  /** Extra headers computed from the event id and the encoded body (Standard Webhooks signature). */
+  readonly sign?:
+    ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
   /** The URL is Tributary's own ingress: deliver `knativebrokerttl` (see DeliveryTarget.keepsTtl). */
   readonly keepsTtl?: boolean;
 }
@@ -85,7 +93,10 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
   const origin = parsed.origin;
   const path = parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname;
   const onPlainSuccessBody = (status: number): void =>
-    log.debug({ url, status }, '2xx response body is not a CloudEvent: success without reply');
+    log.debug(
+      { url: redactUrl(url), status },
+      '2xx response body is not a CloudEvent: success without reply',
+    );
 
   function send(event: CloudEvent, opts: SendOptions): Promise<SendOutcome> {
     let encoded: ReturnType<typeof encodeHttp>;
@@ -103,6 +114,13 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     for (const k of Object.keys(ceHeaders)) headers[k] = ceHeaders[k]!;
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
+    if (options.sign) {
+      try {
+        Object.assign(headers, options.sign(event.attributes['id'] ?? '', body));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return httpAttempt(
       dispatcher,
       { origin, path, method: 'POST', headers, body: body === undefined ? null : body },
@@ -114,8 +132,11 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
         signal: opts.signal,
         onPlainSuccessBody,
       },
+      options.authorization,
     );
   }
 
-  return options.keepsTtl ? { url, send, keepsTtl: true } : { url, send };
+  // `url` is what logs, metrics, statuses and knativeerrordest show: never its credentials.
+  const shown = redactUrl(url);
+  return options.keepsTtl ? { url: shown, send, keepsTtl: true } : { url: shown, send };
 }

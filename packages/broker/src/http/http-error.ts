@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { redactUrlsInText } from '@tributary/core';
 
 /** An error that becomes an HTTP response: `status` and a JSON body `{"error": message}`. */
 export class HttpError extends Error {
@@ -37,5 +38,6 @@ export function sendError(
   message: string,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  sendJson(res, status, { error: message }, headers);
+  // Credentials written in URLs (user:pass@, ?token=) never leave in an error (docs/security.md).
+  sendJson(res, status, { error: redactUrlsInText(message) }, headers);
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CloudEvent } from '@tributary/core';
-import { KnativeExtensions } from '@tributary/core';
+import { KnativeExtensions, redactUrl } from '@tributary/core';
 import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';
 import { summedCounter } from './summed-counter.js';
 
@@ -20,6 +20,8 @@ export const KNATIVE_DURATION_BUCKETS = [
 
 /** Where a trigger's backlog comes from, asked at every scrape. */
 export interface BacklogSource {
+  /** True when the broker exists; others are labelled {@link UNKNOWN_BROKER_LABEL}. @default all known */
+  knownBroker?(namespace: string, name: string): boolean;
   /** One entry per running trigger: its broker, namespace and `backend.backlog?.(…)`. */
   backlogs(): Array<{
     namespace: string;
@@ -28,6 +30,15 @@ export interface BacklogSource {
     waiting: number | undefined;
   }>;
 }
+
+/**
+ * Bounds on label values, whatever clients send (docs/metrics.md): requests to brokers that do not
+ * exist are counted under {@link UNKNOWN_BROKER_LABEL}; each broker keeps at most
+ * {@link MAX_EVENT_TYPES_PER_BROKER} distinct `cloudevents_type` values, later ones are `other`.
+ */
+export const UNKNOWN_BROKER_LABEL = '_unknown';
+export const MAX_EVENT_TYPES_PER_BROKER = 100;
+export const OTHER_EVENT_TYPE_LABEL = 'other';
 
 /** Trigger identity the runtime adds to dispatcher reports. */
 export interface TriggerLabels {
@@ -75,8 +86,11 @@ export class RuntimeMetrics {
   // validated per event (see summed-counter.ts for the counters).
   readonly #triggers = new WeakMap<TriggerLabels, Map<string, TypeSeries>>();
   readonly #ingress = new Map<string, Map<string, IngressSeries>>();
+  readonly #types = new Map<string, Set<string>>();
+  readonly #knownBroker: (namespace: string, name: string) => boolean;
 
   constructor(backlog: BacklogSource) {
+    this.#knownBroker = backlog.knownBroker?.bind(backlog) ?? (() => true);
     const registers = [this.registry];
     this.#dispatch = new Histogram({
       name: 'kn_eventing_dispatch_duration_seconds',
@@ -183,16 +197,17 @@ export class RuntimeMetrics {
 
   /** Records a refused ingress request. */
   rejected(namespace: string, broker: string, status: number): void {
+    const known = this.#knownBroker(namespace, broker);
     this.#rejected.inc({
-      kn_broker_namespace: namespace,
-      kn_broker_name: broker,
+      kn_broker_namespace: known ? namespace : UNKNOWN_BROKER_LABEL,
+      kn_broker_name: known ? broker : UNKNOWN_BROKER_LABEL,
       http_response_status_code: String(status),
     });
   }
 
   /** Records one delivery attempt of a trigger's dispatcher. */
   attempt(t: TriggerLabels, a: AttemptReport): void {
-    const series = this.#series(t, a.event.attributes['type'] ?? '');
+    const series = this.#series(t, a.event.attributes['type']);
     const code = a.status === undefined ? '' : String(a.status);
     const destination = a.leg === 'subscriber' ? '' : a.target;
     const key = `${code}\u0001${destination}`;
@@ -202,7 +217,7 @@ export class RuntimeMetrics {
         ...series.labels,
         http_response_status_code: code,
         messaging_destination_name:
-          a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : a.target,
+          a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : redactUrl(a.target),
       });
       series.dispatch.set(key, dispatch);
     }
@@ -237,7 +252,9 @@ export class RuntimeMetrics {
     child.inc();
   }
 
-  #series(t: TriggerLabels, type: string): TypeSeries {
+  /** The series of `t` for an event type; keyed by the (capped) label value, so bounded. */
+  #series(t: TriggerLabels, rawType: string | undefined): TypeSeries {
+    const type = this.#type(t.namespace, t.broker, rawType);
     let byType = this.#triggers.get(t);
     if (byType === undefined) this.#triggers.set(t, (byType = new Map()));
     let series = byType.get(type);
@@ -271,7 +288,7 @@ export class RuntimeMetrics {
     broker: string,
     event: CloudEvent,
   ): IngressSeries {
-    const type = event.attributes['type'] ?? '';
+    const type = this.#type(namespace, broker, event.attributes['type']);
     let series = byType.get(type);
     if (series === undefined) {
       const b = { kn_broker_namespace: namespace, kn_broker_name: broker };
@@ -293,5 +310,20 @@ export class RuntimeMetrics {
   /** The Prometheus text exposition. */
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** The label value of an event type: itself while the broker has few, else `other`. */
+  #type(namespace: string, broker: string, type: string | undefined): string {
+    const v = type ?? '';
+    const key = `${namespace}/${broker}`;
+    let seen = this.#types.get(key);
+    if (!seen) {
+      seen = new Set();
+      this.#types.set(key, seen);
+    }
+    if (seen.has(v)) return v;
+    if (seen.size >= MAX_EVENT_TYPES_PER_BROKER) return OTHER_EVENT_TYPE_LABEL;
+    seen.add(v);
+    return v;
   }
 }
