@@ -79,6 +79,8 @@ export {
   DispatcherClosedError,
   DeadLetterFailedError,
   type DispatchOutcome,
+  type DeliveryExhaustion,
+  type RedriveResult,
   type AttemptReport,
   type EventDispatcher,
   type SubscriptionDispatcherOptions,
@@ -127,6 +129,28 @@ export {
   REQUEST_REPLY_KEYS_SECRET,
 } from './runtime/correlation-keys.js';
 export {
+  createMemoryDeadLetterStore,
+  DEFAULT_MEMORY_DEAD_LETTER_CAPACITY,
+  type MemoryDeadLetterStoreOptions,
+} from './deadletters/memory-dead-letter-store.js';
+export {
+  DeadLetterService,
+  entryOf,
+  type BrokerRef,
+  type RedriveOutcome,
+  type EntrySelection,
+} from './deadletters/dead-letter-service.js';
+export { DeadLetterMetrics } from './deadletters/dead-letter-metrics.js';
+export {
+  ADMIN_DEADLETTERS_PATH,
+  registerDeadLetterRoutes,
+  parseBrokerParam,
+  type DeadLetterListResponse,
+  type RedriveResponse,
+  type PurgeResponse,
+  type DeadLetterRoutesOptions,
+} from './deadletters/dead-letter-api.js';
+export {
   EventCatalog,
   autoEventTypeName,
   type CatalogOptions,
@@ -157,3 +181,25 @@ export {
   MAX_EVENT_TYPES_PER_BROKER,
   OTHER_EVENT_TYPE_LABEL,
 } from './observability/metrics.js';
+export {
+  TriggerFlowGate,
+  type DeliveryGate,
+  type AttemptResult,
+  type CircuitState,
+  type FlowGateHooks,
+} from './dispatcher/flow-gate.js';
+export { FlowControl, flowStateFile, type FlowStateStore } from './runtime/flow-control.js';
+export type {
+  ArchivedEvent,
+  EventArchive,
+  ReplayRecord,
+  ReplayState,
+  ReplayStore,
+} from './archive/archive-types.js';
+export {
+  MemoryArchive,
+  MemoryReplayStore,
+  MEMORY_ARCHIVE_CAPACITY,
+} from './archive/memory-archive.js';
+export { REPLAY_EXTENSION, ReplayManager, compileReplayFilter } from './archive/replay-manager.js';
+export { ADMIN_REPLAYS_PATH } from './archive/replay-routes.js';

@@ -157,6 +157,8 @@ export class RuntimeMetrics {
       'dead-lettered': deadLettered,
       dropped,
       'failed-held': held,
+      // Counted by the dead-letter store metrics (tributary_deadletter_entries_added_total).
+      stored: undefined,
       aborted: undefined,
     };
     new Gauge({

@@ -1,6 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
+import type { DeadLetterService } from '../deadletters/dead-letter-service.js';
 import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
+import type { EventArchive, ReplayStore } from '../archive/archive-types.js';
+import type { FlowStateStore } from './flow-control.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { BackendRegistry } from './backend-registry.js';
 import type { RuntimePlugin } from './plugin.js';
@@ -38,6 +42,19 @@ export interface RuntimeOptions {
   readonly scrub?: (text: string) => string;
   /** Called with every dispatch outcome (metrics, tests). */
   readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
+  /** Archive of brokers with `tributary.dev/archive-retention`. @default a memory ring (archive/memory-archive.ts) */
+  readonly archive?: EventArchive;
+  /** Where replay progress is kept. @default in memory */
+  readonly replayStore?: ReplayStore;
+  /** Where pause/resume set while running survives a restart. @default not kept */
+  readonly flowState?: FlowStateStore;
+  /**
+   * Bound of the in-memory dead-letter store of each broker whose backend has no store of its own
+   * (docs/failed-deliveries.md). @default 10000
+   */
+  readonly deadLetterCapacity?: number;
+  /** Guards the admin API's write endpoints (redrive, purge); throw an HttpError to refuse. */
+  readonly authorizeAdminWrite?: (req: IncomingMessage) => void | Promise<void>;
 }
 
 export interface Runtime {
@@ -65,6 +82,8 @@ export interface Runtime {
   readonly metrics: RuntimeMetrics;
   /** The topology running now. */
   readonly topology: Topology;
+  /** The brokers' dead-letter stores (docs/failed-deliveries.md). */
+  readonly deadLetters: DeadLetterService;
   readonly url: string;
 }
 
