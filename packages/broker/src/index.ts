@@ -142,3 +142,4 @@ export {
   ADMIN_EVENTTYPES_PATH,
   type EventTypeList,
 } from './catalog/catalog-routes.js';
+export { brokerErrorCodes, type BrokerErrorCode } from './errors.js';

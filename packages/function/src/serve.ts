@@ -9,6 +9,7 @@ import {
   handleCloudEventRequest,
   parseDeadline,
 } from './serve-request.js';
+import { BodyTooLargeError } from './errors.js';
 import type { FunctionHandler } from './types.js';
 
 /** Options of {@link serve}. */
@@ -57,8 +58,6 @@ function toLogger(option: Logger | string | undefined): Logger {
   });
 }
 
-class BodyTooLargeError extends Error {}
-
 function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -68,7 +67,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new BodyTooLargeError());
+        reject(new BodyTooLargeError(limit));
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

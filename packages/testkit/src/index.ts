@@ -3,3 +3,4 @@ export * from './fixtures/events.js';
 export * from './http/sink.js';
 export * from './ports.js';
 export * from './servers/kafka.js';
+export * from './errors.js';
