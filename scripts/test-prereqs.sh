@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a machine ready for `pnpm test`: the tests talk to real Redis and RabbitMQ servers, run a Kafka
-# mock cluster through kcat and publish with amqp-tools. What is missing is
+# mock cluster through kcat, publish with amqp-tools and make TLS certificates with openssl. What is missing is
 # installed with apt-get (root, or sudo without a password) and the servers are started when they do not
 # answer. Where that is not possible it stops with the command to run by hand. See docs/testing.md.
 set -euo pipefail
@@ -16,6 +16,7 @@ declare -A pkg_of=(
   [rabbitmq-server]=rabbitmq-server
   [rabbitmqctl]=rabbitmq-server
   [ss]=iproute2
+  [openssl]=openssl
 )
 
 missing=()

@@ -91,6 +91,8 @@ export {
   ingressTarget,
   type IngressHop,
   type Resolved,
+  type ResolveOptions,
+  type SecurityHooks,
   type AddressableLookup,
   type Addressable,
   apiGroup,
@@ -142,4 +144,20 @@ export {
   ADMIN_EVENTTYPES_PATH,
   type EventTypeList,
 } from './catalog/catalog-routes.js';
+<<<<<<< HEAD
 export { brokerErrorCodes, type BrokerErrorCode } from './errors.js';
+=======
+export {
+  type AdminAccess,
+  type ServerLimits,
+  type TlsFiles,
+  DEFAULT_LIMITS,
+  isAdminPath,
+  isLoopback,
+} from './http/server-security.js';
+export {
+  UNKNOWN_BROKER_LABEL,
+  MAX_EVENT_TYPES_PER_BROKER,
+  OTHER_EVENT_TYPE_LABEL,
+} from './observability/metrics.js';
+>>>>>>> main

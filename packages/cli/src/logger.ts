@@ -15,9 +15,21 @@ export function resolveLogFormat(
   return format;
 }
 
-/** A pino logger at `level` on stdout in the resolved format; pino-pretty is loaded only when used. */
-export async function createRunLogger(level: string, format: LogFormat): Promise<Logger> {
-  const options = { level, base: { service: 'tributary' } };
+/**
+ * A pino logger at `level` on stdout in the resolved format; pino-pretty is loaded only when used.
+ * `scrub` rewrites every serialized line before it is written (Secret values and URL credentials
+ * never reach the output, docs/security.md).
+ */
+export async function createRunLogger(
+  level: string,
+  format: LogFormat,
+  scrub?: (line: string) => string,
+): Promise<Logger> {
+  const options = {
+    level,
+    base: { service: 'tributary' },
+    ...(scrub ? { hooks: { streamWrite: scrub } } : {}),
+  };
   if (resolveLogFormat(format) === 'json') return pino(options);
   const { default: pretty } = await import('pino-pretty');
   // sync: lines reach the terminal in order with process exit; the cost does not matter on a terminal.

@@ -38,6 +38,38 @@ export async function main(argv: readonly string[]): Promise<number> {
         .choices(['process-crash', 'power-loss'])
         .default(process.env['TRIBUTARY_DURABILITY'] || 'process-crash'),
     )
+    .option(
+      '--tls-cert <file>',
+      'PEM certificate: serve HTTPS only (reloaded when the file changes)',
+    )
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option(
+      '--tls-client-ca <file>',
+      'PEM CA bundle: require client certificates it signed (mutual TLS)',
+    )
+    .addOption(
+      new Option('--tls-min-version <version>', 'lowest TLS version accepted')
+        .choices(['TLSv1.2', 'TLSv1.3'])
+        .default('TLSv1.2'),
+    )
+    .option(
+      '--admin-token-file <file>',
+      'file holding the bearer token that /admin/*, /metrics and /console require',
+    )
+    .option(
+      '--keys-dir <dir>',
+      "where Tributary's signing keys persist (default: <data-dir>/keys with --data-dir, else in memory)",
+    )
+    .option(
+      '--public-url <url>',
+      "issuer URL of Tributary's delivery tokens (default: the server URL)",
+    )
+    .option(
+      '--request-timeout <ms>',
+      'time for a whole request (headers and body) to arrive',
+      '30000',
+    )
+    .option('--headers-timeout <ms>', 'time for the request headers to arrive', '10000')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -91,6 +123,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--data <data>', 'event data (a JSON value, or text with --content-type)')
     .option('--content-type <type>', 'datacontenttype', 'application/json')
     .option('-e, --extension <name=value>', 'an extension attribute (repeatable)', collect, [])
+    .option('--token <token>', 'send Authorization: Bearer <token> (default: $TRIBUTARY_TOKEN)')
     .addOption(
       new Option('--mode <mode>', 'content mode')
         .choices(['binary', 'structured'])

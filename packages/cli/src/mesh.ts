@@ -12,13 +12,20 @@ import {
   type SubscriptionsApiFilter,
   type Topology,
   type TriggerFilter,
+  SecretScrubber,
   createTopology,
   formatProblem,
   loadResources,
+  secretValues,
 } from '@tributary/core';
+import { SigningKeys } from '@tributary/auth';
 import {
+  type AdminAccess,
   type ApplyReport,
   type BackendRegistry,
+  type SecurityHooks,
+  type ServerLimits,
+  type TlsFiles,
   type Runtime,
   type RuntimePlugin,
   type StatusBoard,
@@ -56,10 +63,29 @@ export interface MeshOptions {
    * embedded SQLite database there (docs/embedded-durable.md). `start()` rejects with
    * `DataDirLockedError` (from @tributary/sqlite) when another process owns it. When `backends`
    * is given too, the embedded durable provider is registered on it for `MTChannelBasedBroker`.
+   * Tributary's signing keys persist in its `keys/` subdirectory (docs/security.md).
    */
   readonly dataDir?: string;
   /** With `dataDir`: `process-crash` (default) or `power-loss` (a sync per commit). */
   readonly durability?: 'process-crash' | 'power-loss';
+  /** Transport and identity settings (docs/security.md). */
+  readonly security?: MeshSecurityOptions;
+}
+
+/** Security settings of a mesh (the `tributary run` flags of docs/security.md). */
+export interface MeshSecurityOptions {
+  /** Where Tributary's signing keys persist (`--keys-dir`). @default `<dataDir>/keys`, else in memory */
+  readonly keysDir?: string | undefined;
+  /** The issuer URL of Tributary's delivery tokens (`--public-url`). @default the server URL */
+  readonly publicUrl?: string | undefined;
+  /** HTTPS only (`--tls-cert`, `--tls-key`, `--tls-client-ca`, `--tls-min-version`). */
+  readonly tls?: TlsFiles | undefined;
+  /** The admin token (`--admin-token-file`). */
+  readonly admin?: AdminAccess | undefined;
+  /** Server timeouts and connection limits. */
+  readonly limits?: ServerLimits | undefined;
+  /** Collects Secret values so logs and `/admin` never show them. @default a new one */
+  readonly scrubber?: SecretScrubber | undefined;
 }
 
 /** Which events an in-process subscriber gets: a Trigger's `filter` and/or `filters`. */
@@ -190,6 +216,15 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   let runtime: Runtime | undefined;
   let dataStore: { close(): void } | undefined;
   let state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
+  const sec = options.security ?? {};
+  const scrubber = sec.scrubber ?? new SecretScrubber();
+  const keys = new SigningKeys(
+    sec.keysDir ?? (options.dataDir ? join(options.dataDir, 'keys') : undefined),
+  );
+  const hooks: SecurityHooks = {};
+  const authOptions = { keys, publicUrl: sec.publicUrl, scrubber };
+  const noteSecrets = (t: Topology) => scrubber.add(...secretValues(t));
+  noteSecrets(topology);
 
   function subscribe(
     namespace: string,
@@ -279,7 +314,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
 
   let plugins: readonly RuntimePlugin[] = options.plugins ?? [];
   const createPlugins = (): RuntimePlugin[] => {
-    const created = defaultPlugins();
+    const created = defaultPlugins(authOptions);
     plugins = created;
     return created;
   };
@@ -321,6 +356,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       throw new MeshStateError(`reload(): the mesh is ${state}; call start() first`);
     const loaded = await load(resources ? { resources } : input);
     if (loaded.problems.length > 0) throw new ConfigError(loaded.problems);
+    noteSecrets(loaded.topology);
     const extra = hidden.length ? loadResources(hidden).topology.resources : [];
     const next = extra.length
       ? createTopology([...loaded.topology.resources, ...extra])
@@ -365,6 +401,11 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         plugins: options.plugins ?? createPlugins(),
         ...(options.plugins ? {} : { createPlugins }),
         backends,
+        security: hooks,
+        scrub: (text) => scrubber.scrub(text),
+        ...(sec.tls ? { tls: sec.tls } : {}),
+        ...(sec.admin ? { admin: sec.admin } : {}),
+        ...(sec.limits ? { limits: sec.limits } : {}),
       });
       try {
         const url = await runtime.start();

@@ -1,3 +1,4 @@
+import { type AuthPluginOptions, createAuthPlugin, registerAuthKinds } from '@tributary/auth';
 import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
 import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka';
@@ -22,12 +23,16 @@ export function registerKinds(): void {
 }
 registerKinds();
 
+registerAuthKinds();
+
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
- * its resource kinds with the manifest loader, so `validate` and `match` know them too.
+ * its resource kinds with the manifest loader, so `validate` and `match` know them too. With
+ * `auth`, the auth plugin comes first (docs/security.md).
  */
-export function defaultPlugins(): RuntimePlugin[] {
+export function defaultPlugins(auth?: AuthPluginOptions): RuntimePlugin[] {
   return [
+    ...(auth ? [createAuthPlugin(auth)] : []),
     createKafkaPlugin(), // before flows: gives KafkaChannel its config
     createFlowsPlugin(),
     createServingPlugin(),

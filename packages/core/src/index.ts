@@ -28,3 +28,6 @@ export { unresolvedReferences, suggestionFor, nameIndex } from './manifest/refer
 export { destinationDependency, refDependency } from './manifest/builtin-kinds.js';
 export { formatPath } from './manifest/validate.js';
 export * from './config/data-issues.js';
+export * from './contracts/security.js';
+export * from './security/redact.js';
+export * from './security/webhook-signature.js';

@@ -22,6 +22,13 @@ export interface FlowIngress {
   ingest(events: CloudEvent[]): Promise<IngestResult>;
 }
 
+/** The kind an EventPolicy names for each path segment (a `Channel` ref covers every channel kind). */
+const RESOURCE_KIND_OF_SEGMENT: Record<string, string> = {
+  channels: 'Channel',
+  sequences: 'Sequence',
+  parallels: 'Parallel',
+};
+
 const KIND_OF_SEGMENT: Record<string, string> = {
   channels: 'channel',
   sequences: 'sequence',
@@ -58,7 +65,11 @@ export function createFlowIngressHandler(
       );
     const target = lookup(kind, safeDecode(ns), safeDecode(name));
     if (!target) return sendError(res, 404, `${kind} '${ns}/${name}' not found`);
-    const events = await readCloudEvents(req, res, ctx, logger);
+    const events = await readCloudEvents(req, res, ctx, logger, {
+      kind: RESOURCE_KIND_OF_SEGMENT[segment] ?? kind,
+      namespace: safeDecode(ns),
+      name: safeDecode(name),
+    });
     if (!events) return;
     const r = await target.ingest(events);
     if (r.status === 202) {

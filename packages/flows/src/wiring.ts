@@ -40,8 +40,18 @@ async function resolveAs(
   dest: Destination,
   ns: string,
   role: string,
+  /** The Subscription delivering (Knative names a flow's subscriptions): the token's subject. */
+  subscription?: string,
 ): Promise<DeliveryTarget> {
-  const r = await w.ctx.resolve(dest, ns);
+  const owner = subscription
+    ? {
+        apiVersion: 'messaging.knative.dev/v1',
+        kind: 'Subscription',
+        namespace: ns,
+        name: subscription,
+      }
+    : undefined;
+  const r = await w.ctx.resolve(dest, ns, { owner });
   if ('error' in r) throw new WiringError(`${role}: ${r.error}`);
   return r.target;
 }
@@ -155,9 +165,9 @@ export async function wireSubscription(w: FlowWiring, s: Loaded<Subscription>): 
     ns,
     name,
     async () => {
-      const subscriber = await resolveAs(w, s.spec.subscriber, ns, 'subscriber');
+      const subscriber = await resolveAs(w, s.spec.subscriber, ns, 'subscriber', name);
       subscriberUrl = subscriber.url;
-      const reply = s.spec.reply ? await resolveAs(w, s.spec.reply, ns, 'reply') : undefined;
+      const reply = s.spec.reply ? await resolveAs(w, s.spec.reply, ns, 'reply', name) : undefined;
       return [
         {
           namespace: ns,
@@ -195,12 +205,13 @@ export async function wireSequence(
       for (const [i, step] of steps.entries()) {
         const channel = channels[i] as FabricChannel;
         const { delivery, ...destination } = step;
-        const subscriber = await resolveAs(w, destination, ns, `steps[${i}]`);
+        const subName = sequenceChannelName(name, i);
+        const subscriber = await resolveAs(w, destination, ns, `steps[${i}]`, subName);
         const reply =
           i < steps.length - 1
             ? (channels[i + 1] as FabricChannel).target
             : s.spec.reply
-              ? await resolveAs(w, s.spec.reply, ns, 'reply')
+              ? await resolveAs(w, s.spec.reply, ns, 'reply', subName)
               : undefined;
         const d = await deliveryOf(w, delivery, channel, ns, `steps[${i}]`);
         subs.push({
@@ -241,7 +252,13 @@ export async function wireParallel(
         const noDelivery = await deliveryOf(w, undefined, ingress, ns, `${role}.filter`);
         if (b.filter) {
           // Knative: the filter is a service; its reply (not the original) enters the branch.
-          const filter = await resolveAs(w, b.filter, ns, `${role}.filter`);
+          const filter = await resolveAs(
+            w,
+            b.filter,
+            ns,
+            `${role}.filter`,
+            parallelFilterSubscriptionName(name, i),
+          );
           subs.push({
             namespace: ns,
             name: parallelFilterSubscriptionName(name, i),
@@ -262,10 +279,11 @@ export async function wireParallel(
             ...noDelivery,
           });
         }
-        const subscriber = await resolveAs(w, b.subscriber, ns, `${role}.subscriber`);
+        const branchSub = parallelBranchChannelName(name, i);
+        const subscriber = await resolveAs(w, b.subscriber, ns, `${role}.subscriber`, branchSub);
         const replyDest = b.reply ?? p.spec.reply;
         const reply = replyDest
-          ? await resolveAs(w, replyDest, ns, b.reply ? `${role}.reply` : 'reply')
+          ? await resolveAs(w, replyDest, ns, b.reply ? `${role}.reply` : 'reply', branchSub)
           : undefined;
         const d = await deliveryOf(w, b.delivery, branchChannel, ns, role);
         subs.push({

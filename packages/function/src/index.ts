@@ -34,3 +34,4 @@ export {
   type TypedFunctionEvent,
   type TypedFunctionHandler,
 } from './handle.js';
+export type { VerifyOptions } from './verify-token.js';

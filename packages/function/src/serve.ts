@@ -11,6 +11,7 @@ import {
 } from './serve-request.js';
 import { BodyTooLargeError } from './errors.js';
 import type { FunctionHandler } from './types.js';
+import { createTokenCheck, type VerifyOptions } from './verify-token.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -31,6 +32,11 @@ export interface ServeOptions {
    * it, so the process exits as it would have). @default true
    */
   readonly handleSignals?: boolean;
+  /**
+   * Accept only deliveries carrying Tributary's token for this audience (docs/security.md):
+   * others get 401 and the handler is not called.
+   */
+  readonly verify?: VerifyOptions;
 }
 
 /** A running function server. */
@@ -125,6 +131,7 @@ export async function serve(
   const inFlight = new Set<AbortController>();
   let idle: (() => void) | undefined;
   let closing: Promise<void> | undefined;
+  const checkToken = options.verify ? createTokenCheck(options.verify) : undefined;
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -152,6 +159,16 @@ export async function serve(
     if (closing) {
       res.setHeader('connection', 'close');
       return write(res, errorResponse(503, 'function is shutting down'));
+    }
+    if (checkToken) {
+      const auth = req.headers['authorization'];
+      const check = await checkToken(Array.isArray(auth) ? auth[0] : auth);
+      if ('error' in check) {
+        res.setHeader('www-authenticate', 'Bearer');
+        logger.debug({ reason: check.error }, 'delivery refused: token not valid');
+        req.resume();
+        return write(res, errorResponse(401, check.error));
+      }
     }
     const ac = new AbortController();
     inFlight.add(ac);

@@ -50,7 +50,10 @@ export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlug
           ctx.statuses.set('KafkaSource', namespace, name, false, reason, message);
           logger.error({ reason }, `KafkaSource ${namespace}/${name}: ${message}`);
         };
-        const sink = await ctx.resolve(s.spec.sink, namespace);
+        const sink = await ctx.resolve(s.spec.sink, namespace, {
+          // The source is the sender EventPolicies name (docs/security.md).
+          owner: { apiVersion: s.apiVersion, kind: 'KafkaSource', namespace, name },
+        });
         if ('error' in sink) {
           notReady('SinkNotFound', sink.error);
           continue;

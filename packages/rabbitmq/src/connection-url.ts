@@ -57,9 +57,5 @@ export function resolveAmqpUrl(
   return url.toString();
 }
 
-/** The URL without its password, for logs and status messages. */
-export function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
-}
+/** The URL without credentials, for logs: core's one redaction helper (docs/security.md). */
+export { redactUrl } from '@tributary/core';

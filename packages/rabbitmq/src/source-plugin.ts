@@ -46,7 +46,10 @@ export function createRabbitmqSourcePlugin(
     } catch (err) {
       return notReady('ConnectionSecretInvalid', (err as Error).message);
     }
-    const resolved = await ctx.resolve(src.spec.sink, namespace);
+    const resolved = await ctx.resolve(src.spec.sink, namespace, {
+      // The source is the sender EventPolicies name (docs/security.md).
+      owner: { apiVersion: src.apiVersion, kind: 'RabbitmqSource', namespace, name },
+    });
     if ('error' in resolved) return notReady('SinkNotFound', resolved.error);
     const policy = src.spec.delivery
       ? {

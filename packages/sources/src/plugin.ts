@@ -4,7 +4,13 @@
  * and ContainerSource processes started. Each source reports Ready (or why not) on the status board.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, type PluginContext, type RuntimePlugin, sendError } from '@tributary/broker';
+import {
+  HttpError,
+  type PluginContext,
+  type RuntimePlugin,
+  isLoopback,
+  sendError,
+} from '@tributary/broker';
 import {
   type Destination,
   type Logger,
@@ -121,7 +127,12 @@ export function createSourcesPlugin(options: SourcesPluginOptions = {}): Runtime
     overrides: CeOverrides | undefined,
     logger: Logger,
   ): Promise<{ sink: Sink; url: string } | undefined> {
-    const resolved = await ctx.resolve(sink, namespace);
+    // The source is the sender: EventPolicy `from.ref` entries name it (docs/security.md).
+    const apiVersion =
+      ctx.topology.get(kind, namespace, name)?.apiVersion ?? 'sources.knative.dev/v1';
+    const resolved = await ctx.resolve(sink, namespace, {
+      owner: { apiVersion, kind, namespace, name },
+    });
     if ('error' in resolved) {
       ctx.statuses.set(kind, namespace, name, false, 'SinkNotFound', resolved.error);
       logger.error({}, `${kind} ${namespace}/${name}: sink not resolved: ${resolved.error}`);
@@ -223,8 +234,16 @@ export function createSourcesPlugin(options: SourcesPluginOptions = {}): Runtime
         (p) => p.startsWith(WEBHOOK_PREFIX),
         async (req, res, rc) => {
           const parts = rc.path.slice(WEBHOOK_PREFIX.length).split('/');
-          if (parts.length === 3 && parts[1]! in RELAY_KINDS)
+          if (parts.length === 3 && parts[1]! in RELAY_KINDS) {
+            // The K_SINK relay sends as the ContainerSource: with authentication on, only the
+            // processes Tributary started (on this machine) may use it (docs/security.md).
+            if (ctx.security.authorizer && !isLoopback(req.socket.remoteAddress))
+              throw new HttpError(
+                403,
+                'the K_SINK relay answers only local processes when authentication is on',
+              );
             return relay(req, res, `${parts[1]}/${parts[0]}/${parts[2]}`, await rc.readBody());
+          }
           return webhooks(req, res, rc);
         },
       );

@@ -10,7 +10,7 @@ import {
   readCloudEvents,
   sendError,
 } from '@tributary/broker';
-import { type CloudEvent, type Logger, encodeHttp } from '@tributary/core';
+import { type CloudEvent, type IngressResource, type Logger, encodeHttp } from '@tributary/core';
 
 /** Percent-decodes a path segment; a malformed escape is kept as written. */
 export function pathSegment(segment: string | undefined): string {
@@ -24,7 +24,8 @@ export function pathSegment(segment: string | undefined): string {
 /**
  * Answers OPTIONS (200, webhook headers) and methods other than POST (405); resolves the one
  * event of a POST, or undefined when it answered the request itself (bad event 400, batch 400,
- * too large 413).
+ * too large 413). With `resource` the request is authorized like every ingress (401/403 with an
+ * Authentication resource, docs/security.md).
  */
 export async function readOneEvent(
   req: IncomingMessage,
@@ -32,6 +33,7 @@ export async function readOneEvent(
   ctx: RouteContext,
   what: string,
   log: Logger,
+  resource?: IngressResource,
 ): Promise<CloudEvent | undefined> {
   res.setHeader('allow', INGRESS_ALLOW);
   const method = (req.method ?? '').toUpperCase();
@@ -48,7 +50,7 @@ export async function readOneEvent(
     sendError(res, 405, `method ${method} is not allowed: ${what} accepts POST`);
     return undefined;
   }
-  const events = await readCloudEvents(req, res, ctx, log);
+  const events = await readCloudEvents(req, res, ctx, log, resource);
   if (!events) return undefined;
   if (events.length !== 1) {
     sendError(res, 400, `${what} takes one event per request, got a batch of ${events.length}`);

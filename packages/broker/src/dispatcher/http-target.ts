@@ -4,6 +4,7 @@ import {
   decodeHttp,
   detectContentMode,
   encodeHttp,
+  redactUrl,
   silentLogger,
 } from '@tributary/core';
 import { Agent, type Dispatcher, request } from 'undici';
@@ -69,6 +70,14 @@ export interface HttpTargetOptions {
   readonly maxReplyBytes?: number;
   /** Debug logs (non-CloudEvent 2xx bodies). @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * The `Authorization` header of each attempt (Tributary's token for the Destination's
+   * `audience`, docs/security.md); asked at every attempt, so it may come from a cache.
+   */
+  readonly authorization?: (() => Promise<string>) | undefined;
+  /** Extra headers computed from the event id and the encoded body (Standard Webhooks signature). */
+  readonly sign?:
+    ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
   /** The URL is Tributary's own ingress: deliver `knativebrokerttl` (see DeliveryTarget.keepsTtl). */
   readonly keepsTtl?: boolean;
 }
@@ -109,9 +118,11 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     };
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
+    if (options.sign) Object.assign(headers, options.sign(event.attributes['id'] ?? '', body));
     const attempt = attemptSignal(opts.signal, opts.timeoutMs);
     const signal = attempt.signal;
     try {
+      if (options.authorization) headers['authorization'] = await options.authorization();
       const pending = request(url, {
         method: 'POST',
         headers,
@@ -131,7 +142,7 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
       if (!isCe) {
         if (isSuccessStatus(res.statusCode) && read.bytes.byteLength > 0) {
           log.debug(
-            { url, status: res.statusCode },
+            { url: redactUrl(url), status: res.statusCode },
             '2xx response body is not a CloudEvent: success without reply',
           );
         }
@@ -177,7 +188,9 @@ export function createHttpTarget(url: string, options: HttpTargetOptions): Deliv
     }
   }
 
-  return options.keepsTtl ? { url, send, keepsTtl: true } : { url, send };
+  // `url` is what logs, metrics, statuses and knativeerrordest show: never its credentials.
+  const shown = redactUrl(url);
+  return options.keepsTtl ? { url: shown, send, keepsTtl: true } : { url: shown, send };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { redactUrlsInText } from '@tributary/core';
 
 export { HttpError } from '../errors.js';
 
@@ -26,5 +27,6 @@ export function sendError(
   message: string,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  sendJson(res, status, { error: message }, headers);
+  // Credentials written in URLs (user:pass@, ?token=) never leave in an error (docs/security.md).
+  sendJson(res, status, { error: redactUrlsInText(message) }, headers);
 }

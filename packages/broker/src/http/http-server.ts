@@ -1,8 +1,28 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type Logger, silentLogger } from '@tributary/core';
+import {
+  type AuthorizationDecision,
+  type CloudEvent,
+  type IngressAuthorizer,
+  type IngressResource,
+  type Logger,
+  silentLogger,
+} from '@tributary/core';
 import { HttpError, sendError, sendJson } from './http-error.js';
 import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body.js';
+import {
+  type AdminAccess,
+  DEFAULT_LIMITS,
+  type ServerLimits,
+  type TlsFiles,
+  applyLimits,
+  checkAdminAccess,
+  isAdminPath,
+  isLoopback,
+  readTlsOptions,
+  watchTlsFiles,
+} from './server-security.js';
 
 /** Matches a request path (without query): exact string, RegExp (named groups become params) or predicate. */
 export type RouteMatcher = string | RegExp | ((path: string, req: IncomingMessage) => boolean);
@@ -19,6 +39,14 @@ export interface RouteContext {
   readonly maxBodyBytes: number;
   /** Reads the body, throwing HttpError 413 beyond `limit` (default: the server's limit). */
   readBody(limit?: number): Promise<Buffer>;
+  /**
+   * Asks the ingress authorizer (docs/security.md) whether this request may publish `events` to
+   * `resource`; allowed when the server has no authorizer.
+   */
+  authorize?(
+    resource: IngressResource,
+    events: readonly CloudEvent[],
+  ): Promise<AuthorizationDecision>;
 }
 
 /** Handles a routed request; throw {@link HttpError} for a JSON error response. */
@@ -48,6 +76,14 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number | undefined;
   /** Backs `GET /readyz`; without it the server is always ready. */
   readonly readiness?: (() => ReadinessReport | Promise<ReadinessReport>) | undefined;
+  /** The ingress authorizer, read at every request (an Authentication resource may come and go). */
+  readonly ingressAuthorizer?: (() => IngressAuthorizer | undefined) | undefined;
+  /** HTTPS only, from these files (reloaded when they change). */
+  readonly tls?: TlsFiles | undefined;
+  /** The admin token rule for `/admin/*`, `/metrics`, `/console`. */
+  readonly admin?: AdminAccess | undefined;
+  /** Timeouts and connection limits. @default DEFAULT_LIMITS */
+  readonly limits?: ServerLimits | undefined;
 }
 
 export interface RouteOptions {
@@ -111,6 +147,10 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     },
   ];
 
+  const admin = options.admin ?? {};
+  let boundToLoopback = true;
+  const allowAll: AuthorizationDecision = { allowed: true };
+
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Node keeps at most `maxHeadersCount` headers and drops the rest silently: refuse instead.
     if (req.rawHeaders.length > MAX_REQUEST_HEADERS * 2)
@@ -123,6 +163,10 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (isAdminPath(path)) {
+      const refused = checkAdminAccess(req, admin, boundToLoopback);
+      if (refused) throw new HttpError(refused.status, refused.message);
+    }
     const ordered = [
       ...fixed,
       ...routes.filter((r) => !r.fallback),
@@ -142,6 +186,11 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
         params,
         maxBodyBytes,
         readBody: (limit = maxBodyBytes) => readBody(req, limit),
+        authorize: async (resource, events) => {
+          const authorizer = options.ingressAuthorizer?.();
+          if (!authorizer) return allowAll;
+          return authorizer.authorize({ headers: req.headers, events }, resource);
+        },
       };
       await route.handler(req, res, ctx);
       return;
@@ -153,7 +202,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     throw new HttpError(404, `no route for ${method} ${path}`);
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     active++;
     if (closing) res.setHeader('connection', 'close');
     res.on('close', () => {
@@ -167,7 +216,23 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
         sendError(res, 500, `internal error: ${(err as Error)?.message ?? String(err)}`);
       else res.destroy();
     });
-  });
+  };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const base = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    // Node checks request and header timeouts on this interval (default 30 s).
+    connectionsCheckingInterval: Math.min(1_000, limits.requestTimeoutMs, limits.headersTimeoutMs),
+  };
+  const server: Server = options.tls
+    ? (createHttpsServer(
+        { ...base, ...readTlsOptions(options.tls) },
+        onRequest,
+      ) as unknown as Server)
+    : createServer(base, onRequest);
+  applyLimits(server, limits);
+  const stopWatching = options.tls
+    ? watchTlsFiles(server as unknown as { setSecureContext(o: object): void }, options.tls, log)
+    : undefined;
 
   // One more than the limit, so that a request over it is seen (and refused) rather than cut.
   server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
@@ -187,13 +252,22 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
         server.once('error', reject);
         server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
           server.off('error', reject);
-          const url = baseUrl(server.address() as AddressInfo);
-          log.info({ url }, 'http server listening');
+          const bound = server.address() as AddressInfo;
+          boundToLoopback = isLoopback(bound.address);
+          const url = baseUrl(bound, options.tls ? 'https' : 'http');
+          log.info(
+            {
+              url,
+              bound: `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
+            },
+            'http server listening',
+          );
           resolve(url);
         });
       }),
     address: () => (server.listening ? (server.address() as AddressInfo) : undefined),
     async close({ drainMs = 10_000 } = {}) {
+      stopWatching?.();
       if (!server.listening) return;
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -227,9 +301,10 @@ function match(
   return m(path, req) ? {} : undefined;
 }
 
-function baseUrl(a: AddressInfo): string {
+/** The URL this process reaches itself at (a wildcard address is reached over loopback). */
+function baseUrl(a: AddressInfo, scheme: 'http' | 'https'): string {
   let host = a.address;
   if (host === '0.0.0.0') host = '127.0.0.1';
   else if (host === '::') host = '::1';
-  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
 }

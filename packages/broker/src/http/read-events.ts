@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CloudEvent, CloudEventDecodeError, type Logger, decodeHttp } from '@tributary/core';
+import {
+  type CloudEvent,
+  CloudEventDecodeError,
+  type IngressResource,
+  type Logger,
+  decodeHttp,
+} from '@tributary/core';
 import { HttpError, sendError } from './http-error.js';
 import type { RouteContext } from './http-server.js';
 
@@ -7,12 +13,17 @@ import type { RouteContext } from './http-server.js';
  * Reads a request body (within the route's limit) and decodes the CloudEvents it carries, in any
  * content mode. On a problem it answers the request itself (413 over the limit, 400 naming what is
  * wrong with the event) and resolves undefined; every ingress (brokers, channels, flows) shares it.
+ *
+ * With `resource`, it is also where every ingress asks the authorizer (docs/security.md): a
+ * request that is not authenticated gets 401, one no EventPolicy allows 403, and nothing of it is
+ * published.
  */
 export async function readCloudEvents(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: RouteContext,
   log: Logger,
+  resource?: IngressResource,
 ): Promise<CloudEvent[] | undefined> {
   let body: Buffer;
   try {
@@ -24,8 +35,9 @@ export async function readCloudEvents(
     }
     throw err;
   }
+  let events: CloudEvent[];
   try {
-    return decodeHttp(req.headers, body).events;
+    events = decodeHttp(req.headers, body).events;
   } catch (err) {
     if (!(err instanceof CloudEventDecodeError)) throw err;
     log.debug(
@@ -35,4 +47,21 @@ export async function readCloudEvents(
     sendError(res, 400, err.message);
     return undefined;
   }
+  if (resource && ctx.authorize) {
+    const decision = await ctx.authorize(resource, events);
+    if (!decision.allowed) {
+      log.debug(
+        { path: ctx.path, status: decision.status, reason: decision.message },
+        'request refused by the authorizer',
+      );
+      sendError(
+        res,
+        decision.status,
+        decision.message,
+        decision.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
+      );
+      return undefined;
+    }
+  }
+  return events;
 }

@@ -228,7 +228,11 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
       return fail(res, 404, 'no broker at /: post to /<namespace>/<broker>');
     const target = parseBrokerPath(ctx.path);
     if (!target) return fail(res, 400, `path '${ctx.path}' is not /<namespace>/<broker>`);
-    const events = await readCloudEvents(req, res, ctx, log);
+    const events = await readCloudEvents(req, res, ctx, log, {
+      kind: 'Broker',
+      namespace: target.namespace,
+      name: target.name,
+    });
     if (!events) return;
     const r = await ingest(target.namespace, target.name, events, true, {
       traceparent: headerValue(req.headers['traceparent']),

@@ -1,4 +1,4 @@
-import type { Topology } from '@tributary/core';
+import { type Topology, redactUrlsInText } from '@tributary/core';
 import { HttpError, sendJson } from '../http/http-error.js';
 import type { HttpServer } from '../http/http-server.js';
 import type { ResourceStatus, StatusBoard } from '../runtime/resource-status.js';
@@ -69,10 +69,17 @@ export function listResources(topology: Topology, statuses: StatusBoard): Resour
 /** Registers `GET /metrics` and `GET /admin/v1/resources` on the server. */
 export function registerOperationsRoutes(
   server: HttpServer,
-  deps: { metrics: RuntimeMetrics; topology: () => Topology; statuses: StatusBoard },
+  deps: {
+    metrics: RuntimeMetrics;
+    topology: () => Topology;
+    statuses: StatusBoard;
+    /** Hides Secret values and URL credentials in answers (docs/security.md). */
+    scrub?: ((text: string) => string) | undefined;
+  },
 ): void {
+  const scrub = deps.scrub ?? redactUrlsInText;
   server.route('GET', '/metrics', async (_req, res) => {
-    const text = await deps.metrics.render();
+    const text = scrub(await deps.metrics.render());
     res.writeHead(200, {
       'content-type': deps.metrics.registry.contentType,
       'content-length': Buffer.byteLength(text),
@@ -92,6 +99,9 @@ export function registerOperationsRoutes(
         404,
         `${kind ?? 'resource'} '${namespace ? `${namespace}/` : ''}${name}' not found`,
       );
-    sendJson(res, 200, { items } satisfies ResourceList);
+    const list: ResourceList = {
+      items: items.map((r) => (r.message ? { ...r, message: scrub(r.message) } : r)),
+    };
+    sendJson(res, 200, list);
   });
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CloudEvent } from '@tributary/core';
-import { KnativeExtensions } from '@tributary/core';
+import { KnativeExtensions, redactUrl } from '@tributary/core';
 import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';
 import { labelled } from './labelled.js';
 
@@ -20,6 +20,8 @@ export const KNATIVE_DURATION_BUCKETS = [
 
 /** Where a trigger's backlog comes from, asked at every scrape. */
 export interface BacklogSource {
+  /** True when the broker exists; others are labelled {@link UNKNOWN_BROKER_LABEL}. @default all known */
+  knownBroker?(namespace: string, name: string): boolean;
   /** One entry per running trigger: its broker, namespace and `backend.backlog?.(…)`. */
   backlogs(): Array<{
     namespace: string;
@@ -28,6 +30,15 @@ export interface BacklogSource {
     waiting: number | undefined;
   }>;
 }
+
+/**
+ * Bounds on label values, whatever clients send (docs/metrics.md): requests to brokers that do not
+ * exist are counted under {@link UNKNOWN_BROKER_LABEL}; each broker keeps at most
+ * {@link MAX_EVENT_TYPES_PER_BROKER} distinct `cloudevents_type` values, later ones are `other`.
+ */
+export const UNKNOWN_BROKER_LABEL = '_unknown';
+export const MAX_EVENT_TYPES_PER_BROKER = 100;
+export const OTHER_EVENT_TYPE_LABEL = 'other';
 
 /** Trigger identity the runtime adds to dispatcher reports. */
 export interface TriggerLabels {
@@ -58,7 +69,11 @@ export class RuntimeMetrics {
     (labels: Record<string, string>) => { inc(): void; observe(v: number): void }
   >();
 
+  readonly #types = new Map<string, Set<string>>();
+  readonly #knownBroker: (namespace: string, name: string) => boolean;
+
   constructor(backlog: BacklogSource) {
+    this.#knownBroker = backlog.knownBroker?.bind(backlog) ?? (() => true);
     const registers = [this.registry];
     this.#dispatch = new Histogram({
       name: 'kn_eventing_dispatch_duration_seconds',
@@ -151,11 +166,14 @@ export class RuntimeMetrics {
     const b = { kn_broker_namespace: namespace, kn_broker_name: broker };
     if (status !== 202) return;
     for (const e of events)
-      this.#child(this.#accepted, { ...b, cloudevents_type: e.attributes['type'] ?? '' }).inc();
+      this.#child(this.#accepted, {
+        ...b,
+        cloudevents_type: this.#type(namespace, broker, e.attributes['type']),
+      }).inc();
     this.#child(this.#dispatch, {
       ...b,
       kn_trigger_name: '',
-      cloudevents_type: events[0]?.attributes['type'] ?? '',
+      cloudevents_type: this.#type(namespace, broker, events[0]?.attributes['type']),
       http_response_status_code: String(status),
       messaging_destination_name: `broker:${broker}.${namespace}`,
     }).observe(durationMs / 1000);
@@ -163,9 +181,10 @@ export class RuntimeMetrics {
 
   /** Records a refused ingress request. */
   rejected(namespace: string, broker: string, status: number): void {
+    const known = this.#knownBroker(namespace, broker);
     this.#child(this.#rejected, {
-      kn_broker_namespace: namespace,
-      kn_broker_name: broker,
+      kn_broker_namespace: known ? namespace : UNKNOWN_BROKER_LABEL,
+      kn_broker_name: known ? broker : UNKNOWN_BROKER_LABEL,
       http_response_status_code: String(status),
     }).inc();
   }
@@ -178,7 +197,7 @@ export class RuntimeMetrics {
       ...labels,
       http_response_status_code: code,
       messaging_destination_name:
-        a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : a.target,
+        a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : redactUrl(a.target),
     }).observe(a.durationMs / 1000);
     if (a.willRetry)
       this.#child(this.#retried, { ...labels, http_response_status_code: code }).inc();
@@ -195,7 +214,7 @@ export class RuntimeMetrics {
       kn_broker_namespace: t.namespace,
       kn_broker_name: t.broker,
       kn_trigger_name: t.trigger,
-      cloudevents_type: o.eventType,
+      cloudevents_type: this.#type(t.namespace, t.broker, o.eventType),
     };
     const counter = {
       delivered: this.#delivered,
@@ -234,7 +253,22 @@ export class RuntimeMetrics {
       kn_broker_namespace: t.namespace,
       kn_broker_name: t.broker,
       kn_trigger_name: t.trigger,
-      cloudevents_type: event.attributes['type'] ?? '',
+      cloudevents_type: this.#type(t.namespace, t.broker, event.attributes['type']),
     };
+  }
+
+  /** The label value of an event type: itself while the broker has few, else `other`. */
+  #type(namespace: string, broker: string, type: string | undefined): string {
+    const v = type ?? '';
+    const key = `${namespace}/${broker}`;
+    let seen = this.#types.get(key);
+    if (!seen) {
+      seen = new Set();
+      this.#types.set(key, seen);
+    }
+    if (seen.has(v)) return v;
+    if (seen.size >= MAX_EVENT_TYPES_PER_BROKER) return OTHER_EVENT_TYPE_LABEL;
+    seen.add(v);
+    return v;
   }
 }

@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Agent } from 'undici';
+import { Agent } from 'undici';
 import {
+  type DeliveryCredentials,
+  type DeliveryOwner,
   type Destination,
+  type IngressAuthorizer,
   type Logger,
   type RefTargetKind,
+  oidcSubjectOf,
   refTarget,
   resolveUri,
 } from '@tributary/core';
@@ -67,6 +72,36 @@ export interface IngressHop {
 export type Resolved = { target: DeliveryTarget } | { error: string };
 
 /**
+ * The security hooks the runtime holds (docs/security.md); the auth plugin fills them. Read at
+ * every use, so a reload that changes them takes effect at once.
+ */
+export interface SecurityHooks {
+  /** Decides ingress requests (HTTP and in-process hops from a known owner). */
+  authorizer?: IngressAuthorizer | undefined;
+  /** Mints `Authorization` for Destinations with an `audience`. */
+  credentials?: DeliveryCredentials | undefined;
+}
+
+/** Who a Destination is resolved for, how its deliveries are signed, and over which pool. */
+export interface ResolveOptions {
+  /** The connection pool of HTTP targets (a Trigger's own); else one per destination URL. */
+  readonly agent?: Agent | undefined;
+  /** The Trigger, Subscription or source delivering: names the token's `sub`, identifies in-process senders. */
+  readonly owner?: DeliveryOwner | undefined;
+  /** Standard Webhooks key: deliveries get `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
+  readonly sign?:
+    ((eventId: string, body: Uint8Array | undefined) => Record<string, string>) | undefined;
+}
+
+/** Kinds of in-process ingress hops, as an EventPolicy names them. */
+const HOP_KIND: Record<string, string> = {
+  broker: 'Broker',
+  channel: 'Channel',
+  sequence: 'Sequence',
+  parallel: 'Parallel',
+};
+
+/**
  * Turns Destinations into delivery targets: absolute URIs become HTTP targets; refs to Functions
  * become HTTP or in-process targets; refs to Brokers become in-process ingress hops. Loaded
  * function modules are cached per file and export.
@@ -75,25 +110,81 @@ export class DestinationResolver {
   readonly #modules = new Map<string, Promise<DeliveryTarget>>();
   /** One pool per destination URL for callers without their own (Subscriptions, flows, sources). */
   readonly #perDestination = new Map<string, Agent>();
+  /** One agent per private CA bundle (Destination `CACerts`). */
+  readonly #caAgents = new Map<string, Agent>();
 
   constructor(
     private readonly lookup: AddressableLookup,
     private readonly logger: Logger,
+    private readonly security: SecurityHooks = {},
   ) {}
 
+  /** An HTTP target with the Destination's CA, audience token and signing. */
+  #http(
+    url: string,
+    dest: Destination,
+    namespace: string,
+    o: ResolveOptions,
+    keepsTtl = false,
+  ): DeliveryTarget {
+    const audience = dest.audience;
+    const owner = o.owner;
+    const security = this.security;
+    return createHttpTarget(url, {
+      agent: dest.CACerts ? this.#caAgent(dest.CACerts) : (o.agent ?? this.#agentFor(url)),
+      namespace,
+      keepsTtl,
+      ...(audience && owner
+        ? {
+            authorization: () => {
+              const c = security.credentials;
+              if (!c)
+                return Promise.reject(
+                  new Error(
+                    `audience '${audience}' needs Tributary's signing keys, which are not loaded`,
+                  ),
+                );
+              return c.authorization(owner, audience);
+            },
+          }
+        : {}),
+      ...(o.sign ? { sign: o.sign } : {}),
+    });
+  }
+
+  #caAgent(pem: string): Agent {
+    const key = createHash('sha256').update(pem).digest('hex');
+    let a = this.#caAgents.get(key);
+    if (!a) {
+      a = new Agent({
+        connections: 128,
+        pipelining: 1,
+        keepAliveTimeout: 4_000,
+        connect: { timeout: 10_000, ca: pem },
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      this.#caAgents.set(key, a);
+    }
+    return a;
+  }
+
   /**
-   * Resolves `dest`. HTTP targets use `agent` when given (a Trigger's own pool), else a pool of
-   * their own per destination URL: either way one subscriber's hung connections cannot take the
-   * connections of another (docs/manifests.md, delivery).
+   * Resolves `dest`. HTTP targets use `options.agent` when given (a Trigger's own pool), else a
+   * pool of their own per destination URL: either way one subscriber's hung connections cannot take
+   * the connections of another (docs/manifests.md, delivery). `owner` names who delivers (tokens,
+   * EventPolicies; docs/security.md).
    */
-  async resolve(dest: Destination, namespace: string, agent?: Agent): Promise<Resolved> {
+  async resolve(
+    dest: Destination,
+    namespace: string,
+    options: ResolveOptions = {},
+  ): Promise<Resolved> {
     if (!dest.ref) {
       const uri = dest.uri as string;
       // A URI into our own server is an ingress hop over HTTP: it keeps the TTL, so loops end.
       const keepsTtl = this.lookup.isOwnServer?.(new URL(uri)) === true;
-      return {
-        target: createHttpTarget(uri, { agent: agent ?? this.#agentFor(uri), namespace, keepsTtl }),
-      };
+      return { target: this.#http(uri, dest, namespace, options, keepsTtl) };
     }
     const ref = dest.ref;
     const target = refTarget(ref, namespace);
@@ -105,10 +196,7 @@ export class DestinationResolver {
       if ('error' in registered) return { error: `ref ${refText}: ${registered.error}` };
       if ('url' in registered)
         return {
-          target: createHttpTarget(resolveUri(registered.url, dest.uri), {
-            agent: agent ?? this.#agentFor(resolveUri(registered.url, dest.uri)),
-            namespace,
-          }),
+          target: this.#http(resolveUri(registered.url, dest.uri), dest, namespace, options),
         };
       return { target: registered.target(dest.uri) };
     }
@@ -126,12 +214,7 @@ export class DestinationResolver {
       if (!fn)
         return { error: `ref ${refText} does not exist: declare ${FUNCTION_HINT(ref.name)}` };
       if (fn.url)
-        return {
-          target: createHttpTarget(resolveUri(fn.url, dest.uri), {
-            agent: agent ?? this.#agentFor(resolveUri(fn.url, dest.uri)),
-            namespace,
-          }),
-        };
+        return { target: this.#http(resolveUri(fn.url, dest.uri), dest, namespace, options) };
       const modulePath = path.resolve(fn.baseDir, fn.module as string);
       const cacheKey = `${modulePath}#${fn.export ?? 'default'}`;
       let pending = this.#modules.get(cacheKey);
@@ -159,7 +242,37 @@ export class DestinationResolver {
       return {
         error: `ref ${refText} is an in-process ingress: uri '${dest.uri}' cannot be added to it`,
       };
-    return { target: ingressTarget(hop) };
+    return { target: ingressTarget(this.#guarded(hop, target.kind, ns, ref.name, options.owner)) };
+  }
+
+  /**
+   * An in-process hop from a known owner (a source, a Trigger) is authorized as the owner's
+   * subject, so EventPolicy `from.ref` entries name in-process senders.
+   */
+  #guarded(
+    hop: IngressHop,
+    kind: string,
+    ns: string,
+    name: string,
+    owner?: DeliveryOwner,
+  ): IngressHop {
+    if (!owner) return hop;
+    const security = this.security;
+    const subject = oidcSubjectOf(owner);
+    const resource = { kind: HOP_KIND[kind] ?? kind, namespace: ns, name };
+    return {
+      get url() {
+        return hop.url;
+      },
+      async ingest(events) {
+        const authorizer = security.authorizer;
+        if (authorizer) {
+          const d = await authorizer.authorize({ subject, events }, resource);
+          if (!d.allowed) return { status: d.status, error: d.message };
+        }
+        return hop.ingest(events);
+      },
+    };
   }
 
   #agentFor(url: string): Agent {
@@ -173,8 +286,9 @@ export class DestinationResolver {
 
   /** Closes the per-destination pools (the runtime stops). */
   async close(): Promise<void> {
-    const agents = [...this.#perDestination.values()];
+    const agents = [...this.#perDestination.values(), ...this.#caAgents.values()];
     this.#perDestination.clear();
+    this.#caAgents.clear();
     await Promise.all(agents.map((a) => a.destroy()));
   }
 }

@@ -3,7 +3,13 @@ import type { Agent } from 'undici';
 import type { HttpServer } from '../http/http-server.js';
 import type { BackendRegistry } from './backend-registry.js';
 import type { Registry } from 'prom-client';
-import type { Addressable, IngressHop, Resolved } from './destination-resolver.js';
+import type {
+  Addressable,
+  IngressHop,
+  Resolved,
+  ResolveOptions,
+  SecurityHooks,
+} from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
 import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
 
@@ -38,8 +44,13 @@ export interface PluginContext {
   ): void;
   /** The prom-client registry `GET /metrics` renders; plugins add their own series to it. */
   readonly metricsRegistry: Registry;
-  /** Resolves a Destination to a delivery target, or an error that names what is missing. */
-  resolve(destination: Destination, namespace: string): Promise<Resolved>;
+  /**
+   * Resolves a Destination to a delivery target, or an error that names what is missing. Pass the
+   * `owner` (the Subscription or source delivering) so tokens and EventPolicies name it.
+   */
+  resolve(destination: Destination, namespace: string, options?: ResolveOptions): Promise<Resolved>;
+  /** The runtime's security hooks: the auth plugin sets the authorizer and delivery credentials. */
+  readonly security: SecurityHooks;
   /**
    * What one plugin generation hands to the next across a reload (`stop({ reload: true })`, then
    * the new generation's `register`), e.g. the flows plugin's memory channel backends with the

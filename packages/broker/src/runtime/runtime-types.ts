@@ -5,6 +5,8 @@ import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { BackendRegistry } from './backend-registry.js';
 import type { RuntimePlugin } from './plugin.js';
 import type { StatusBoard } from './resource-status.js';
+import type { SecurityHooks } from './destination-resolver.js';
+import type { AdminAccess, ServerLimits, TlsFiles } from '../http/server-security.js';
 
 export interface RuntimeOptions {
   readonly topology: Topology;
@@ -24,6 +26,16 @@ export interface RuntimeOptions {
    * state, so a new generation needs new instances). Without it `apply` restarts `plugins`.
    */
   readonly createPlugins?: () => readonly RuntimePlugin[];
+  /** The security hooks (authorizer, delivery credentials); the auth plugin fills them. */
+  readonly security?: SecurityHooks;
+  /** HTTPS only, from these files. */
+  readonly tls?: TlsFiles;
+  /** The admin token rule. */
+  readonly admin?: AdminAccess;
+  /** Server timeouts and connection limits. */
+  readonly limits?: ServerLimits;
+  /** Scrubs Secret values and URL credentials from `/admin` answers (the CLI's log scrubber). */
+  readonly scrub?: (text: string) => string;
   /** Called with every dispatch outcome (metrics, tests). */
   readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
 }

@@ -10,6 +10,7 @@ import {
   compileDelivery,
   configMapData,
   didYouMean,
+  redactUrlsInText,
   silentLogger,
   triggerFilterData,
 } from '@tributary/core';
@@ -48,6 +49,7 @@ export type { ApplyReport, Runtime, RuntimeOptions } from './runtime-types.js';
 import { isOwnServer } from './own-server.js';
 import { brokerTopic, triggerSubscriptionName } from './naming.js';
 import { subscribeOptionsFor } from './subscribe-options.js';
+import { triggerIdentity } from './trigger-identity.js';
 
 /** The broker a Trigger names. */
 const triggerBroker = (t: Trigger): string => t.spec.broker ?? t.spec.brokerRef?.name ?? '';
@@ -77,6 +79,7 @@ interface RunningBroker {
 export function createRuntime(options: RuntimeOptions): Runtime {
   const logger = options.logger ?? silentLogger;
   const registry = options.backends ?? new BackendRegistry().register(memoryBackendProvider);
+  const security = options.security ?? {};
   let topology = options.topology;
   const statuses = new StatusBoard();
   const brokers = new Map<string, RunningBroker>();
@@ -96,6 +99,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const startingTriggers = new Set<string>();
   const carryOver = new Map<string, CarriedOver>();
   const metrics = new RuntimeMetrics({
+    knownBroker: (ns, name) => topology.get('Broker', ns, name) !== undefined,
     backlogs: () =>
       [...triggers.values()].map((t) => ({
         namespace: t.namespace,
@@ -113,11 +117,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger: logger.child({ component: 'http' }),
     maxBodyBytes: options.maxBodyBytes,
     readiness: () => {
-      const r = statuses.readiness();
+      // `/readyz` is public: its messages never show URL credentials or Secret values.
+      const scrub = options.scrub ?? redactUrlsInText;
+      const all = statuses.readiness();
+      const r = {
+        ...all,
+        notReady: all.notReady.map((n) => ({ ...n, message: scrub(n.message) })),
+      };
       if (!starting) return r;
       const self = { resource: 'Runtime', reason: 'Starting', message: 'tributary is starting' };
       return { ready: false, notReady: [self, ...r.notReady] };
     },
+    ingressAuthorizer: () => security.authorizer,
+    tls: options.tls,
+    admin: options.admin,
+    limits: options.limits,
   });
 
   // EventTypes and inferred schemas; a no-op for brokers without tributary.dev/eventtype-auto-create.
@@ -207,6 +221,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       },
     },
     logger,
+    security,
   );
 
   const correlationKeys = topologyCorrelationKeys(() => topology);
@@ -241,7 +256,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       addressables.set(`${apiGroup(apiVersion)}/${kind}/${ns}/${name}`, a);
     },
     metricsRegistry: metrics.registry,
-    resolve: (dest, ns) => resolver.resolve(dest, ns),
+    resolve: (dest, ns, o) => resolver.resolve(dest, ns, o),
+    security,
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
     subscribeBroker: (spec) => pluginSubscriptions.add(spec),
   };
@@ -366,6 +382,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
     const brokerRes = topology.get('Broker', namespace, brokerName);
     const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
+    const identity = triggerIdentity(t, topology);
+    if ('error' in identity) return notReady('SigningSecretMissing', identity.error);
     // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
     // for a connection, and no other trigger's hung subscriber can take them (docs/manifests.md).
     const subscribeOptions = subscribeOptionsFor(t);
@@ -374,11 +392,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       void triggerAgent.close();
       notReady(reason, message);
     };
-    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, triggerAgent);
+    const subscriber = await resolver.resolve(t.spec.subscriber, namespace, {
+      ...identity.options,
+      agent: triggerAgent,
+    });
     if ('error' in subscriber) return failed('SubscriberResolveFailed', subscriber.error);
     let deadLetter;
     if (delivery.deadLetterSink) {
-      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, triggerAgent);
+      const dls = await resolver.resolve(delivery.deadLetterSink, namespace, {
+        owner: identity.options.owner,
+        agent: triggerAgent,
+      });
       if ('error' in dls) return failed('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
@@ -510,6 +534,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     await closing;
     await resolver.close();
     await agent.close();
+    await resolver.close();
   }
 
   async function registerPlugins(): Promise<void> {
@@ -604,7 +629,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async start() {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
-      registerOperationsRoutes(server, { metrics, topology: () => topology, statuses });
+      registerOperationsRoutes(server, {
+        metrics,
+        topology: () => topology,
+        statuses,
+        scrub: options.scrub,
+      });
       registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
       server.route(
@@ -628,8 +658,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       updateRouting();
       for (const p of plugins) if (!stopping) await p.start?.(pluginContext);
       starting = false;
+      const bound = server.address();
       logger.info(
-        { url: baseUrl, brokers: brokers.size, triggers: triggers.size },
+        {
+          url: baseUrl,
+          bound:
+            bound &&
+            `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
+          brokers: brokers.size,
+          triggers: triggers.size,
+        },
         'tributary running',
       );
       return baseUrl;

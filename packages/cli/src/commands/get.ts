@@ -34,7 +34,14 @@ export async function getCommand(
   if (opts.namespace) base.searchParams.set('namespace', opts.namespace);
   let res: Response;
   try {
-    res = await fetch(base, { headers: { accept: 'application/json' } });
+    // The admin token of `--admin-token-file` (docs/security.md), when the server requires one.
+    const token = process.env['TRIBUTARY_ADMIN_TOKEN'];
+    res = await fetch(base, {
+      headers: {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message;
     process.stderr.write(

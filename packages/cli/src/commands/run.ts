@@ -1,4 +1,7 @@
-import { ConfigError, formatProblem } from '@tributary/core';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isLoopback } from '@tributary/broker';
+import { ConfigError, SecretScrubber, formatProblem } from '@tributary/core';
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
@@ -13,10 +16,39 @@ export interface RunOptions {
   logFormat?: LogFormat;
   /** Apply edits to the manifest files while running. */
   watch?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
+  adminTokenFile?: string;
+  keysDir?: string;
+  publicUrl?: string;
+  requestTimeout?: string;
+  headersTimeout?: string;
   /** Keep the default broker class's and InMemoryChannel's events in this directory. */
   dataDir?: string;
   /** With dataDir: `process-crash` (default) or `power-loss`. */
   durability?: string;
+}
+
+/**
+ * The keys directory: `--keys-dir`, else `<--data-dir>/keys`, else `$TRIBUTARY_DATA_DIR/keys`
+ * (docs/security.md).
+ */
+export function keysDirOf(
+  opts: Pick<RunOptions, 'keysDir' | 'dataDir'>,
+  env = process.env,
+): string | undefined {
+  if (opts.keysDir) return opts.keysDir;
+  const data = opts.dataDir || env['TRIBUTARY_DATA_DIR'];
+  return data ? path.join(data, 'keys') : undefined;
+}
+
+function positiveMs(name: string, v: string | undefined): number | string {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0
+    ? n
+    : `${name} '${v}' must be a positive whole number of milliseconds`;
 }
 
 /** How long SIGTERM waits for deliveries in flight before exiting. */
@@ -38,7 +70,36 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     );
     return 1;
   }
-  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto');
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+    process.stderr.write('--tls-cert and --tls-key go together: give both or neither\n');
+    return 1;
+  }
+  const requestTimeoutMs = positiveMs('--request-timeout', opts.requestTimeout ?? '30000');
+  const headersTimeoutMs = positiveMs('--headers-timeout', opts.headersTimeout ?? '10000');
+  for (const v of [requestTimeoutMs, headersTimeoutMs])
+    if (typeof v === 'string') {
+      process.stderr.write(`${v}\n`);
+      return 1;
+    }
+  let adminToken: string | undefined;
+  if (opts.adminTokenFile) {
+    try {
+      adminToken = readFileSync(opts.adminTokenFile, 'utf8').trim();
+    } catch (err) {
+      process.stderr.write(`--admin-token-file: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (adminToken.length < 16) {
+      process.stderr.write('--admin-token-file: the token must be at least 16 characters\n');
+      return 1;
+    }
+  }
+  // One scrubber for every log line: Secret values and URL credentials never reach the output.
+  const scrubber = new SecretScrubber();
+  if (adminToken) scrubber.add(adminToken);
+  const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto', (line) =>
+    scrubber.scrub(line),
+  );
   let mesh;
   try {
     mesh = await createMesh(
@@ -49,6 +110,26 @@ export async function runCommand(opts: RunOptions): Promise<number> {
         logger,
         drainMs: DRAIN_MS,
         ...(opts.dataDir ? { dataDir: opts.dataDir, durability } : {}),
+        security: {
+          scrubber,
+          keysDir: keysDirOf(opts),
+          publicUrl: opts.publicUrl,
+          admin: { token: adminToken },
+          limits: {
+            requestTimeoutMs: requestTimeoutMs as number,
+            headersTimeoutMs: headersTimeoutMs as number,
+          },
+          ...(opts.tlsCert && opts.tlsKey
+            ? {
+                tls: {
+                  certFile: opts.tlsCert,
+                  keyFile: opts.tlsKey,
+                  clientCaFile: opts.tlsClientCa,
+                  minVersion: opts.tlsMinVersion ?? 'TLSv1.2',
+                },
+              }
+            : {}),
+        },
       },
     );
   } catch (err) {
@@ -104,6 +185,20 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     await tracing?.shutdown();
     return 1;
+  }
+  if (!isLoopback(opts.host)) {
+    const authenticated = mesh.topology.byKind('Authentication').length > 0;
+    logger.warn(
+      {
+        host: opts.host,
+        ingress: authenticated ? 'bearer token required' : 'open to anyone who can reach the port',
+        admin: adminToken
+          ? '/admin/*, /metrics and /console require the admin token'
+          : '/admin/*, /metrics and /console answer loopback clients only (set --admin-token-file)',
+        tls: opts.tlsCert ? 'https' : 'none: traffic is in clear (set --tls-cert and --tls-key)',
+      },
+      `listening on a non-loopback address (${opts.host}): exposed to the network`,
+    );
   }
   if (!stopping && opts.watch) unwatch = watchManifests(mesh, opts.filename, logger);
   return done;

@@ -11,6 +11,8 @@ export interface SendOptions {
   contentType: string;
   extension: string[];
   mode: 'binary' | 'structured';
+  /** Bearer token for an ingress with authentication (docs/security.md). */
+  token?: string;
 }
 
 /** Builds one event from the options; throws with a message naming the bad option. */
@@ -53,9 +55,10 @@ export function buildEvent(opts: SendOptions): CloudEvent {
 export async function sendCommand(url: string, opts: SendOptions): Promise<number> {
   const event = buildEvent(opts);
   const { headers, body } = encodeHttp(event, opts.mode);
+  const token = opts.token ?? process.env['TRIBUTARY_TOKEN'];
   const res = await request(url, {
     method: 'POST',
-    headers,
+    headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers,
     body: body ? Buffer.from(body) : undefined,
     reset: true,
   });

@@ -52,3 +52,14 @@ export function configMapData(
   const cm = topology.get('ConfigMap', namespace, name);
   return cm ? (cm.data ?? {}) : undefined;
 }
+
+/** Every value of every v1 Secret in the manifests (decoded), for the log scrubber. */
+export function secretValues(topology: Topology): string[] {
+  const out: string[] = [];
+  for (const s of topology.secrets) {
+    for (const v of Object.values(s.stringData ?? {})) out.push(v);
+    for (const v of Object.values(s.data ?? {}))
+      out.push(Buffer.from(v, 'base64').toString('utf8'));
+  }
+  return out;
+}

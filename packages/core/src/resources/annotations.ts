@@ -89,3 +89,19 @@ export function validateTriggerAnnotations(trigger: WithMeta): AnnotationProblem
   }
   return problems;
 }
+
+/**
+ * Standard Webhooks signing of a Trigger's deliveries (docs/security.md): `<secret>` or
+ * `<secret>/<key>` names the Secret holding the signing secret (key `secret` by default).
+ */
+export const WEBHOOK_SIGNING_ANNOTATION = 'tributary.dev/webhook-signing-secret';
+
+/** The secretKeyRef of {@link WEBHOOK_SIGNING_ANNOTATION}, or undefined when unset. */
+export function webhookSigningRef(r: WithMeta): { name: string; key: string } | undefined {
+  const v = r.metadata.annotations?.[WEBHOOK_SIGNING_ANNOTATION];
+  if (v === undefined || v === '') return undefined;
+  const slash = v.indexOf('/');
+  return slash === -1
+    ? { name: v, key: 'secret' }
+    : { name: v.slice(0, slash), key: v.slice(slash + 1) };
+}

@@ -28,7 +28,10 @@ export function createRedisPlugin(options: RedisPluginOptions = {}): RuntimePlug
     const logger = ctx.logger.child({ redisstreamsource: name, namespace });
     const status = (ready: boolean, reason: string, message?: string) =>
       ctx.statuses.set('RedisStreamSource', namespace, name, ready, reason, message);
-    const resolved = await ctx.resolve(src.spec.sink, namespace);
+    const resolved = await ctx.resolve(src.spec.sink, namespace, {
+      // The source is the sender EventPolicies name (docs/security.md).
+      owner: { apiVersion: src.apiVersion, kind: 'RedisStreamSource', namespace, name },
+    });
     if ('error' in resolved) return status(false, 'SinkNotFound', resolved.error);
     const sink = createSourceSink({
       target: resolved.target,

@@ -78,7 +78,11 @@ export function registerJobSinkRoutes(
           405,
           `method ${method} is not allowed: POST CloudEvents to a JobSink`,
         );
-      const events = await readCloudEvents(req, res, ctx, deps.logger);
+      const events = await readCloudEvents(req, res, ctx, deps.logger, {
+        kind: 'JobSink',
+        namespace: ns,
+        name,
+      });
       if (!events) return;
       let last: AcceptResult | undefined;
       for (const e of events) {

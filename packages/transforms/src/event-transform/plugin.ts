@@ -154,7 +154,11 @@ async function handleHttp(
   const ns = pathSegment(ctx.params['ns']);
   const name = pathSegment(ctx.params['name']);
   const what = `EventTransform '${ns}/${name}'`;
-  const event = await readOneEvent(req, res, ctx, what, log);
+  const event = await readOneEvent(req, res, ctx, what, log, {
+    kind: 'EventTransform',
+    namespace: ns,
+    name,
+  });
   if (!event) return;
   if (!exists(ns, name)) return sendError(res, 404, `${what} not found`);
   const outcome = await deliver(`${ns}/${name}`, event, {

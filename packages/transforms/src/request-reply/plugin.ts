@@ -224,7 +224,11 @@ async function handleHttp(
 ): Promise<void> {
   const ns = pathSegment(ctx.params['ns']);
   const name = pathSegment(ctx.params['name']);
-  const event = await readOneEvent(req, res, ctx, `RequestReply '${ns}/${name}'`, log);
+  const event = await readOneEvent(req, res, ctx, `RequestReply '${ns}/${name}'`, log, {
+    kind: 'RequestReply',
+    namespace: ns,
+    name,
+  });
   if (!event) return;
   const gone = new AbortController();
   const onClose = () => {
