@@ -144,9 +144,7 @@ export {
   ADMIN_EVENTTYPES_PATH,
   type EventTypeList,
 } from './catalog/catalog-routes.js';
-<<<<<<< HEAD
 export { brokerErrorCodes, type BrokerErrorCode } from './errors.js';
-=======
 export {
   type AdminAccess,
   type ServerLimits,
@@ -160,4 +158,3 @@ export {
   MAX_EVENT_TYPES_PER_BROKER,
   OTHER_EVENT_TYPE_LABEL,
 } from './observability/metrics.js';
->>>>>>> main
