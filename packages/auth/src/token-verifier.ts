@@ -156,7 +156,7 @@ export class TokenVerifier {
         if (
           code === 'ERR_JWKS_TIMEOUT' ||
           code === 'ERR_JOSE_GENERIC' ||
-          (err as Error).name === 'TypeError'
+          err instanceof TypeError
         )
           throw new DiscoveryError(`JWKS ${uri}: ${(err as Error).message}`, { cause: err });
         throw err;
