@@ -20,12 +20,17 @@ const pkgs = [
   'auth',
 ];
 /** Tests import workspace packages from their sources, so unit tests need no build. */
-const alias = Object.fromEntries(
-  pkgs.map((p) => [
+const alias = Object.fromEntries([
+  // Light entry points (docs/architecture.md, "Lazy technology packages"): before the packages.
+  ...['kafka', 'rabbitmq', 'redis'].map((p) => [
+    `@tributary/${p}/wiring`,
+    fileURLToPath(new URL(`./packages/${p}/src/wiring.ts`, import.meta.url)),
+  ]),
+  ...pkgs.map((p) => [
     `@tributary/${p}`,
     fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url)),
   ]),
-);
+]);
 
 export default defineConfig({
   resolve: { alias },

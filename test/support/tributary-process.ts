@@ -50,6 +50,10 @@ export function runCli(
 export interface StartOptions {
   /** The log message that counts as started (it must carry `url`). @default 'tributary running' */
   readonly until?: string;
+  /** Node options placed before the command (e.g. `--import <hook>`). */
+  readonly nodeArgs?: readonly string[];
+  /** Extra environment variables of the child. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -64,6 +68,7 @@ export function startTributary(
   const until = options.until ?? 'tributary running';
   const files = Array.isArray(manifests) ? manifests : [manifests];
   const args = [
+    ...(options.nodeArgs ?? []),
     CLI,
     'run',
     ...files.flatMap((f) => ['-f', f]),
@@ -73,7 +78,10 @@ export function startTributary(
     'debug',
     ...extraArgs,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));

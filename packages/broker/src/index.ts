@@ -158,3 +158,25 @@ export {
   MAX_EVENT_TYPES_PER_BROKER,
   OTHER_EVENT_TYPE_LABEL,
 } from './observability/metrics.js';
+export {
+  TriggerFlowGate,
+  type DeliveryGate,
+  type AttemptResult,
+  type CircuitState,
+  type FlowGateHooks,
+} from './dispatcher/flow-gate.js';
+export { FlowControl, flowStateFile, type FlowStateStore } from './runtime/flow-control.js';
+export type {
+  ArchivedEvent,
+  EventArchive,
+  ReplayRecord,
+  ReplayState,
+  ReplayStore,
+} from './archive/archive-types.js';
+export {
+  MemoryArchive,
+  MemoryReplayStore,
+  MEMORY_ARCHIVE_CAPACITY,
+} from './archive/memory-archive.js';
+export { REPLAY_EXTENSION, ReplayManager, compileReplayFilter } from './archive/replay-manager.js';
+export { ADMIN_REPLAYS_PATH } from './archive/replay-routes.js';

@@ -1,11 +1,8 @@
 import { Command, Option } from 'commander';
-import { runCommand } from './commands/run.js';
-import { getCommand } from './commands/get.js';
-import { validateCommand } from './commands/validate.js';
-import { sendCommand } from './commands/send.js';
-import { matchCommand } from './commands/match.js';
-import { createFunctionCommand } from './commands/create-function.js';
-import { codegenCommand } from './commands/codegen.js';
+import { registerFlowCommands } from './commands/flow-commands.js';
+
+// Each command's module is imported when that command runs, so `send` or `get` load neither the
+// broker nor any plugin (docs/architecture.md, "Lazy technology packages").
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -81,6 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .default(process.env['LOG_FORMAT'] ?? 'auto'),
     )
     .action(async (opts) => {
+      const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand(opts);
     });
 
@@ -101,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .default('table'),
     )
     .action(async (kind: string, name: string | undefined, opts) => {
+      const { getCommand } = await import('./commands/get.js');
       exitCode = await getCommand(kind, name, opts);
     });
 
@@ -109,6 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('check manifests; print every problem as file:line:col: Kind/name: field: message')
     .requiredOption('-f, --filename <path>', 'a YAML file or directory (repeatable)', collect, [])
     .action(async (opts) => {
+      const { validateCommand } = await import('./commands/validate.js');
       exitCode = await validateCommand(opts);
     });
 
@@ -130,6 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .default('binary'),
     )
     .action(async (url: string, opts) => {
+      const { sendCommand } = await import('./commands/send.js');
       exitCode = await sendCommand(url, opts);
     });
 
@@ -149,6 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .default('text'),
     )
     .action(async (opts) => {
+      const { matchCommand } = await import('./commands/match.js');
       exitCode = await matchCommand(opts);
     });
 
@@ -169,6 +171,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-n, --namespace <ns>', 'only this namespace (with --server)')
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (opts) => {
+      const { codegenCommand } = await import('./commands/codegen.js');
       exitCode = await codegenCommand(opts);
     });
 
@@ -182,8 +185,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<name>', 'function name (lower-case letters, digits and -)')
     .option('--dir <path>', 'target directory (default: ./<name>)')
     .action(async (name: string, opts) => {
+      const { createFunctionCommand } = await import('./commands/create-function.js');
       exitCode = await createFunctionCommand(name, opts);
     });
+
+  registerFlowCommands(program, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv as string[]);

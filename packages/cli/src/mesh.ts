@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import {
@@ -29,8 +26,12 @@ import {
   type Runtime,
   type RuntimePlugin,
   type StatusBoard,
+  type ReplayRecord,
+  type RuntimeOptions,
   createRuntime,
+  flowStateFile,
 } from '@tributary/broker';
+import { FUNCTION_API_VERSION, meshSubscribersPlugin } from './mesh-subscribers.js';
 import type { FunctionHandler } from '@tributary/function';
 import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } from '@tributary/sdk';
 import type { RequestReplyPlugin } from '@tributary/transforms';
@@ -160,22 +161,6 @@ export interface Mesh {
 
 export { MeshStateError } from './errors.js';
 
-const REGISTRY = Symbol.for('tributary.mesh.subscribers');
-type Registry = Map<string, FunctionHandler>;
-const registry: Registry =
-  ((globalThis as Record<symbol, unknown>)[REGISTRY] as Registry | undefined) ?? new Map();
-(globalThis as Record<symbol, unknown>)[REGISTRY] = registry;
-
-/** The module a hidden subscriber Function loads: it forwards to the handler registered under `id`. */
-function subscriberModule(id: string): string {
-  return (
-    `const registry = globalThis[Symbol.for('tributary.mesh.subscribers')];\n` +
-    `export default function meshSubscriber(event, context) {\n` +
-    `  const handler = registry && registry.get(${JSON.stringify(id)});\n` +
-    `  return handler ? handler(event, context) : undefined;\n}\n`
-  );
-}
-
 function toLogger(option: Logger | string | undefined): Logger {
   if (option !== undefined && typeof option !== 'string') return option;
   return pino({ level: option ?? 'warn', base: { service: 'tributary' } }, pino.destination(2));
@@ -211,8 +196,9 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   for (const w of [...(result.unresolved ?? []), ...(result.warnings ?? [])])
     logger.warn({ file: w.file, line: w.line, resource: w.resource }, formatProblem(w));
   const hidden: unknown[] = [];
-  const ids: string[] = [];
-  let moduleDir: string | undefined;
+  /** The in-process subscribers by `<namespace>/<name>`, addressed as Functions of that name. */
+  const handlers = new Map<string, FunctionHandler>();
+  const subscribers = meshSubscribersPlugin(handlers, logger);
   let runtime: Runtime | undefined;
   let dataStore: { close(): void } | undefined;
   let state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
@@ -243,7 +229,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         `subscribe('${namespace}', '${broker}') must be called before start(); the mesh is ${state}`,
       );
     }
-    let n = hidden.length / 2 + 1;
+    let n = hidden.length + 1;
     while (topology.get('Trigger', namespace, `tributary-mesh-subscriber-${n}`)) n++;
     const name = `tributary-mesh-subscriber-${n}`;
     if (!topology.get('Broker', namespace, broker)) {
@@ -259,16 +245,8 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         },
       ]);
     }
-    moduleDir ??= mkdtempSync(join(tmpdir(), 'tributary-mesh-'));
-    const id = randomUUID();
-    const file = join(moduleDir, `${name}-${namespace}.mjs`);
+    // The subscriber ref names a Function the mesh's plugin makes addressable in-process.
     const resources = [
-      {
-        apiVersion: 'tributary.dev/v1alpha1',
-        kind: 'Function',
-        metadata: { name, namespace },
-        spec: { module: file },
-      },
       {
         apiVersion: 'eventing.knative.dev/v1',
         kind: 'Trigger',
@@ -277,18 +255,18 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
           broker,
           ...(filter?.attributes ? { filter: { attributes: filter.attributes } } : {}),
           ...(filter?.filters ? { filters: filter.filters } : {}),
-          subscriber: { ref: { apiVersion: 'tributary.dev/v1alpha1', kind: 'Function', name } },
+          subscriber: { ref: { apiVersion: FUNCTION_API_VERSION, kind: 'Function', name } },
         },
       },
     ];
     const checked = loadResources(resources, { validators: [triggerFilterValidator] });
     if (checked.problems.length > 0)
       throw new ConfigError(checked.problems.map((p) => ({ ...p, file: '<subscribe>' })));
-    writeFileSync(file, subscriberModule(id));
-    registry.set(id, handler);
-    ids.push(id);
+    const key = `${namespace}/${name}`;
+    handlers.set(key, handler);
     hidden.push(...resources);
-    return { name, unsubscribe: () => void registry.delete(id) };
+    // Unsubscribed: the Function stays addressable (a reload resolves it again) and acknowledges.
+    return { name, unsubscribe: () => void handlers.set(key, () => undefined) };
   }
 
   async function publish(
@@ -314,7 +292,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
 
   let plugins: readonly RuntimePlugin[] = options.plugins ?? [];
   const createPlugins = (): RuntimePlugin[] => {
-    const created = defaultPlugins(authOptions);
+    const created = [...defaultPlugins(authOptions), subscribers];
     plugins = created;
     return created;
   };
@@ -347,8 +325,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   function cleanup(): void {
     dataStore?.close();
     dataStore = undefined;
-    for (const id of ids) registry.delete(id);
-    if (moduleDir) rmSync(moduleDir, { recursive: true, force: true });
+    handlers.clear();
   }
 
   async function reload(resources?: readonly unknown[]): Promise<ApplyReport> {
@@ -382,11 +359,13 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       state = 'starting';
       const extra = hidden.length ? loadResources(hidden).topology.resources : [];
       let backends = options.backends ?? defaultBackends();
+      let durableParts: DurableRuntimeParts = {};
       if (options.dataDir !== undefined) {
         try {
           const durable = await openDurableBackend(options.dataDir, options.durability, logger);
           dataStore = durable.store;
           backends = backends.register(durable.provider);
+          durableParts = durable.runtimeParts;
         } catch (err) {
           state = 'stopped';
           cleanup();
@@ -398,9 +377,10 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         logger,
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
-        plugins: options.plugins ?? createPlugins(),
+        plugins: options.plugins ? [...options.plugins, subscribers] : createPlugins(),
         ...(options.plugins ? {} : { createPlugins }),
         backends,
+        ...durableParts,
         security: hooks,
         scrub: (text) => scrubber.scrub(text),
         ...(sec.tls ? { tls: sec.tls } : {}),
@@ -443,15 +423,36 @@ async function openDurableBackend(
   dir: string,
   durability: MeshOptions['durability'],
   logger: Logger,
-): Promise<{ store: { close(): void }; provider: BackendProvider<unknown> }> {
+): Promise<{
+  store: { close(): void };
+  provider: BackendProvider<unknown>;
+  runtimeParts: DurableRuntimeParts;
+}> {
   const sqlite = await import('@tributary/sqlite');
   const store = await sqlite.openDataStore({
     dir,
     ...(durability ? { durability } : {}),
     logger: logger.child({ component: 'data-store' }),
   });
-  return { store, provider: sqlite.sqliteBackendProvider(store) as BackendProvider<unknown> };
+  // The archive, replay progress and pause overrides live in the data directory too
+  // (docs/failed-deliveries.md).
+  const archive = await sqlite.openArchiveStore(dir, durability);
+  return {
+    store,
+    provider: sqlite.sqliteBackendProvider(store) as BackendProvider<unknown>,
+    runtimeParts: {
+      archive,
+      replayStore: {
+        list: () => archive.replays.list<ReplayRecord>(),
+        save: (r) => archive.replays.save(r),
+      },
+      flowState: flowStateFile(join(dir, 'flow-control.json')),
+    },
+  };
 }
+
+/** What a data directory adds to the runtime: durable archive, replay progress and pause state. */
+type DurableRuntimeParts = Pick<RuntimeOptions, 'archive' | 'replayStore' | 'flowState'>;
 
 function isCloudEvent(e: CloudEvent | EventInput): e is CloudEvent {
   const a = (e as { attributes?: unknown }).attributes;

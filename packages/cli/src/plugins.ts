@@ -1,11 +1,11 @@
 import { type AuthPluginOptions, createAuthPlugin, registerAuthKinds } from '@tributary/auth';
 import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
 import { createFlowsPlugin } from '@tributary/flows';
-import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka';
+import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka/wiring';
 import { createServingPlugin, registerServingKinds } from '@tributary/serving';
 import { createSourcesPlugin } from '@tributary/sources';
-import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq';
-import { createRedisPlugin, redisBackendProvider } from '@tributary/redis';
+import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq/wiring';
+import { createRedisPlugin, redisBackendProvider } from '@tributary/redis/wiring';
 import {
   createEventTransformPlugin,
   createRequestReplyPlugin,
@@ -28,7 +28,8 @@ registerAuthKinds();
 /**
  * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
  * its resource kinds with the manifest loader, so `validate` and `match` know them too. With
- * `auth`, the auth plugin comes first (docs/security.md).
+ * `auth`, the auth plugin comes first (docs/security.md). Technology packages are imported through
+ * their `/wiring` entry, which loads no driver (docs/architecture.md, "Lazy technology packages").
  */
 export function defaultPlugins(auth?: AuthPluginOptions): RuntimePlugin[] {
   return [

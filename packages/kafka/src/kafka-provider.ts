@@ -5,14 +5,15 @@
  */
 import {
   type BackendProvider,
+  lazyBackend,
   type ProviderContext,
   type Topology,
   resolveSecretKeyRef,
 } from '@tributary/core';
 import { z } from 'zod';
 import { type KafkaSecurity, kafkaSecurity } from './auth.js';
+import type { KafkaBackendOptions } from './kafka-backend.js';
 import { KafkaConfigError } from './errors.js';
-import { createKafkaBackend } from './kafka-backend.js';
 
 /** Environment variable used when a config has no `bootstrap.servers`. */
 export const BOOTSTRAP_ENV = 'KAFKA_BOOTSTRAP_SERVERS';
@@ -93,8 +94,9 @@ export const kafkaBackendProvider: BackendProvider<KafkaBackendConfig> = {
   kind: 'kafka',
   brokerClasses: ['Kafka', 'KafkaNamespaced'],
   configSchema: kafkaBackendConfigSchema,
-  create: (config, ctx: ProviderContext) =>
-    createKafkaBackend({
+  // Options are worked out now (config errors surface at create); kafkajs loads on start().
+  create: (config, ctx: ProviderContext) => {
+    const options: KafkaBackendOptions = {
       brokers: bootstrapServers(config['bootstrap.servers']),
       partitions: config['default.topic.partitions'],
       replicationFactor: config['default.topic.replication.factor'],
@@ -109,5 +111,9 @@ export const kafkaBackendProvider: BackendProvider<KafkaBackendConfig> = {
       redeliveryDelayMs: config['redelivery.delay.ms'],
       logger: ctx.logger,
       ...(ctx.clientName ? { clientId: ctx.clientName } : {}),
-    }),
+    };
+    return lazyBackend('kafka', async () =>
+      (await import('./kafka-backend.js')).createKafkaBackend(options),
+    );
+  },
 };

@@ -9,7 +9,7 @@ import { registerChannelKind } from '@tributary/flows';
 import { kafkaChannelConfig } from './channel/kafka-channel-resource.js';
 import { createKafkaSinks } from './sink/kafka-sinks.js';
 import type { KafkaSource } from './source/kafka-source-resource.js';
-import { type KafkaSourceRunner, startKafkaSource } from './source/kafka-source-runner.js';
+import type { KafkaSourceRunner } from './source/kafka-source-runner.js';
 
 /** Name of the ConfigMap holding the KafkaChannel backend config (`bootstrap.servers`, …). */
 export const KAFKA_CHANNEL_CONFIG = 'kafka-channel-config';
@@ -69,6 +69,8 @@ export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlug
           deadLetter = r.target;
         }
         try {
+          // kafkajs loads only when a KafkaSource exists (docs/architecture.md).
+          const { startKafkaSource } = await import('./source/kafka-source-runner.js');
           const runner = await startKafkaSource({
             source: s,
             topology: ctx.topology,

@@ -6,6 +6,7 @@
  */
 import {
   type BackendProvider,
+  lazyBackend,
   type ProviderContext,
   type SubscribeOptions,
   clientName,
@@ -13,7 +14,7 @@ import {
 import { z } from 'zod';
 import { resolveAmqpUrl } from './connection-url.js';
 import { RabbitmqConfigError } from './errors.js';
-import { createRabbitmqBackend } from './rabbitmq-backend.js';
+import type { RabbitmqBackendOptions } from './rabbitmq-backend.js';
 import { QUEUE_TYPES, type QueueType } from './resources.js';
 
 /** ConfigMap form of the config (optional; a RabbitmqBrokerConfig is the Knative way). */
@@ -85,7 +86,8 @@ export const rabbitmqBackendProvider: BackendProvider<RabbitmqBackendConfig> = {
   configSchema: rabbitmqBackendConfigSchema,
   create(config, ctx) {
     const { url, queueType } = resolveBrokerConnection(config, ctx);
-    return createRabbitmqBackend({
+    // Options are worked out now (config errors surface at create); amqplib loads on start().
+    const options: RabbitmqBackendOptions = {
       url,
       queueType,
       logger: ctx.logger,
@@ -94,6 +96,9 @@ export const rabbitmqBackendProvider: BackendProvider<RabbitmqBackendConfig> = {
       maxRedeliveryDelayMs: config.maxRedeliveryDelayMs,
       subscribeOverrides: parallelismOverrides(ctx),
       connectionName: ctx.clientName ?? clientName(`broker-${ctx.namespace ?? 'default'}`),
-    });
+    };
+    return lazyBackend('rabbitmq', async () =>
+      (await import('./rabbitmq-backend.js')).createRabbitmqBackend(options),
+    );
   },
 };

@@ -6,10 +6,10 @@
 import type { PluginContext, RuntimePlugin } from '@tributary/broker';
 import { clientName, compileDelivery } from '@tributary/core';
 import { DEFAULT_SOURCE_DELIVERY, createSourceSink } from '@tributary/sources';
-import { AmqpLink } from './amqp-link.js';
+import type { AmqpLink } from './amqp-link.js';
 import { redactUrl, resolveAmqpUrl } from './connection-url.js';
 import type { RabbitmqSource } from './resources.js';
-import { SourceConsumer } from './source-consumer.js';
+import type { SourceConsumer } from './source-consumer.js';
 
 /** Options of {@link createRabbitmqSourcePlugin}. */
 export interface RabbitmqSourcePluginOptions {
@@ -63,6 +63,11 @@ export function createRabbitmqSourcePlugin(
       logger,
       signal: abort.signal,
     });
+    // amqplib loads only when a RabbitmqSource exists (docs/architecture.md).
+    const [{ AmqpLink }, { SourceConsumer }] = await Promise.all([
+      import('./amqp-link.js'),
+      import('./source-consumer.js'),
+    ]);
     const link = new AmqpLink(url, clientName(`source-${namespace}-${name}`), logger);
     const consumer = new SourceConsumer(link, {
       namespace,

@@ -1,6 +1,6 @@
-import type { BackendProvider } from '@tributary/core';
+import { type BackendProvider, lazyBackend } from '@tributary/core';
 import { type RedisBackendConfig, brokerConnection, redisBackendConfigSchema } from './config.js';
-import { createRedisBackend } from './redis-backend.js';
+import type { RedisBackendOptions } from './redis-backend.js';
 
 /** Annotation of a Trigger asking for per-`partitionkey` ordered delivery on a Redis broker. */
 export const DELIVERY_ORDER_ANNOTATION = 'redis.eventing.tributary.dev/delivery.order';
@@ -11,11 +11,16 @@ export const redisBackendProvider: BackendProvider<RedisBackendConfig> = {
   brokerClasses: ['Redis'],
   configSchema:
     redisBackendConfigSchema as unknown as BackendProvider<RedisBackendConfig>['configSchema'],
-  create: (config, ctx) =>
-    createRedisBackend({
+  // Options are worked out now (config errors surface at create); ioredis and bullmq load on start().
+  create: (config, ctx) => {
+    const options: RedisBackendOptions = {
       connection: brokerConnection(config, ctx),
       config,
       logger: ctx.logger,
       clientName: ctx.clientName,
-    }),
+    };
+    return lazyBackend('redis', async () =>
+      (await import('./redis-backend.js')).createRedisBackend(options),
+    );
+  },
 };

@@ -21,3 +21,10 @@ export {
 export { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 export { LOCK_FILE, readLockPid } from './lock-file.js';
 export * from './errors.js';
+export {
+  ArchiveStore,
+  ARCHIVE_FILE,
+  openArchiveStore,
+  type StoredArchivedEvent,
+  type StoredReplay,
+} from './archive-store.js';

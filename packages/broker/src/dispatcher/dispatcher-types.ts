@@ -1,5 +1,6 @@
 import type { CloudEvent, EventHandler, Filter, Logger } from '@tributary/core';
 import type { DeliveryTarget } from './delivery-target.js';
+import type { DeliveryGate } from './flow-gate.js';
 import type { DeliveryPolicy } from './retry.js';
 
 /**
@@ -97,6 +98,8 @@ export interface SubscriptionDispatcherOptions {
    * Closing the dispatcher cuts the wait short. @default { initialMs: 1000, maxMs: 60000 }
    */
   readonly heldRedelivery?: { readonly initialMs: number; readonly maxMs: number };
+  /** Flow control asked before every subscriber attempt (pause, circuit, in-flight, rate). */
+  readonly gate?: DeliveryGate | undefined;
 }
 
 /** Options of `createTriggerDispatcher`: a subscription that strips the broker TTL. */

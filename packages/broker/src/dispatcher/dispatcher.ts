@@ -132,6 +132,11 @@ export function createSubscriptionDispatcher(
     if (ts !== undefined) headers['tracestate'] = ts;
     for (let attempt = resume?.attempt ?? 1; ; attempt++) {
       if (closer.signal.aborted) throw new DispatcherClosedError(name);
+      // Flow control (flow-gate.ts) holds subscriber attempts; a held attempt burns no retry.
+      const release =
+        target === subscriber && options.gate
+          ? await options.gate.acquire(closer.signal, name)
+          : undefined;
       const startedAt = Date.now();
       const t0 = performance.now();
       const role =
@@ -161,8 +166,12 @@ export function createSubscriptionDispatcher(
         // dead-lettered with the reason), never a rejected handler that the backend redelivers.
         outcome = { kind: 'error', message: preparationFailed(err) };
       }
-      if (closer.signal.aborted) throw new DispatcherClosedError(name);
+      if (closer.signal.aborted) {
+        release?.('aborted');
+        throw new DispatcherClosedError(name);
+      }
       const verdict = judge(outcome, leg);
+      release?.(verdict.ok ? 'ok' : 'failed');
       const last = verdict.ok || !verdict.retry || attempt > policy.retry;
       endSpan(
         span,

@@ -1,6 +1,8 @@
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
 import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
+import type { EventArchive, ReplayStore } from '../archive/archive-types.js';
+import type { FlowStateStore } from './flow-control.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { BackendRegistry } from './backend-registry.js';
 import type { RuntimePlugin } from './plugin.js';
@@ -38,6 +40,12 @@ export interface RuntimeOptions {
   readonly scrub?: (text: string) => string;
   /** Called with every dispatch outcome (metrics, tests). */
   readonly onOutcome?: (o: DispatchOutcome & { trigger: string }) => void;
+  /** Archive of brokers with `tributary.dev/archive-retention`. @default a memory ring (archive/memory-archive.ts) */
+  readonly archive?: EventArchive;
+  /** Where replay progress is kept. @default in memory */
+  readonly replayStore?: ReplayStore;
+  /** Where pause/resume set while running survives a restart. @default not kept */
+  readonly flowState?: FlowStateStore;
 }
 
 export interface Runtime {

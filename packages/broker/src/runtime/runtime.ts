@@ -6,6 +6,7 @@ import {
   clientName,
   type Subscription,
   type Topology,
+  archiveRetentionOf,
   brokerClassOf,
   compileDelivery,
   configMapData,
@@ -16,7 +17,17 @@ import {
 } from '@tributary/core';
 import { RoutingIndex, compileTriggerFilter, type RoutingEntry } from '@tributary/filter';
 import type { Trigger } from '@tributary/core';
-import { createTriggerDispatcher } from '../dispatcher/dispatcher.js';
+import {
+  type TriggerDispatcherOptions,
+  createTriggerDispatcher,
+} from '../dispatcher/dispatcher.js';
+import type { TriggerFlowGate } from '../dispatcher/flow-gate.js';
+import { MemoryArchive, MemoryReplayStore } from '../archive/memory-archive.js';
+import { ReplayManager } from '../archive/replay-manager.js';
+import type { EventArchive } from '../archive/archive-types.js';
+import { registerReplayRoutes } from '../archive/replay-routes.js';
+import { FlowControl } from './flow-control.js';
+import { createReplayHost } from './replay-host.js';
 import type { Agent } from 'undici';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
@@ -62,6 +73,8 @@ interface RunningTrigger {
   readonly subscription: Subscription;
   readonly dispatcher: { close(): void };
   readonly route: RoutingEntry;
+  readonly dispatcherOptions: TriggerDispatcherOptions;
+  readonly gate: TriggerFlowGate;
   /** The trigger's own connection pool (subscriber and dead-letter sink). */
   readonly agent: Agent;
 }
@@ -71,6 +84,8 @@ interface RunningBroker {
   readonly name: string;
   readonly backend: Backend;
   readonly topic: string;
+  /** `tributary.dev/archive-retention` in ms; absent = not archived. */
+  readonly retentionMs?: number | undefined;
   /** Connecting in the background; the broker serves (and its triggers start) once ready. */
   connection: BackendConnection;
 }
@@ -111,6 +126,34 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ),
       })),
   });
+  const archive: EventArchive = options.archive ?? new MemoryArchive();
+  const flow = new FlowControl({
+    statuses,
+    registry: metrics.registry,
+    ...(options.flowState ? { store: options.flowState } : {}),
+  });
+  const replays = new ReplayManager(
+    archive,
+    options.replayStore ?? new MemoryReplayStore(),
+    createReplayHost({
+      triggers: () =>
+        [...triggers.values()].map((t) => ({
+          namespace: t.namespace,
+          name: t.name,
+          broker: `${t.broker.namespace}/${t.broker.name}`,
+          dispatcherOptions: t.dispatcherOptions,
+        })),
+      expected: (key) =>
+        topology.triggers
+          .filter((t) => `${t.metadata.namespace}/${triggerBroker(t)}` === key)
+          .map((t) => t.metadata.name),
+      archived: (key) => {
+        const b = brokers.get(key);
+        return b && b.retentionMs !== undefined;
+      },
+    }),
+    { registry: metrics.registry, logger: logger.child({ component: 'replay' }) },
+  );
   const server: HttpServer = createHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8080,
@@ -141,15 +184,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const b = brokers.get(`${ns}/${name}`);
       return (
         b && {
-          publish: (events: CloudEvent[]) =>
-            b.connection.ready
-              ? b.backend.publish(b.topic, events)
-              : Promise.reject(
-                  new BackendUnavailableError(
-                    `broker '${ns}/${name}' is not ready: ${b.connection.lastError ?? 'connecting to its backend'}`,
-                    b.connection.retryAfterSeconds,
-                  ),
-                ),
+          publish: async (events: CloudEvent[]) => {
+            if (!b.connection.ready)
+              throw new BackendUnavailableError(
+                `broker '${ns}/${name}' is not ready: ${b.connection.lastError ?? 'connecting to its backend'}`,
+                b.connection.retryAfterSeconds,
+              );
+            await b.backend.publish(b.topic, events);
+            // Archived once the backend holds them: only accepted events are replayable.
+            if (b.retentionMs !== undefined) archive.append(`${ns}/${name}`, events, b.retentionMs);
+          },
         }
       );
     },
@@ -297,6 +341,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       name,
       backend,
       topic: brokerTopic(namespace, name),
+      retentionMs: archiveRetentionOf(b),
     } as RunningBroker;
     brokers.set(key, running);
     running.connection = connectBackend(backend, {
@@ -418,7 +463,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
     const labels = { namespace, broker: brokerName, trigger: name };
-    const dispatcher = createTriggerDispatcher({
+    const gate = flow.gateFor(t, brokerName, triggerLog);
+    const dispatcherOptions: TriggerDispatcherOptions = {
       name,
       namespace,
       filter,
@@ -427,12 +473,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       deadLetter,
       policy: delivery,
       logger: triggerLog,
+      gate,
       onAttempt: (a) => metrics.attempt(labels, a),
       onOutcome: (o) => {
         metrics.outcome(labels, o);
         options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` });
       },
-    });
+    };
+    const dispatcher = createTriggerDispatcher(dispatcherOptions);
     let sub: Subscription;
     try {
       sub = await broker.backend.subscribe(
@@ -443,6 +491,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
     } catch (err) {
       dispatcher.close();
+      gate.close();
       failed('SubscribeFailed', (err as Error).message);
       return retryTriggerLater(`${namespace}/${name}`);
     }
@@ -451,6 +500,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (stopping) {
       await sub.close({ drainMs: 0 });
       dispatcher.close();
+      gate.close();
       await triggerAgent.close();
       return;
     }
@@ -467,8 +517,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         spec: { filter: t.spec.filter, filters: t.spec.filters },
         options: { filterData, correlationKeys },
       },
+      dispatcherOptions,
+      gate,
     });
-    statuses.set('Trigger', namespace, name, true, 'Ready', `subscriber ${subscriber.target.url}`);
+    flow.started(`${namespace}/${name}`, brokerName, gate, `subscriber ${subscriber.target.url}`);
     triggerLog.info({ subscriber: subscriber.target.url }, 'trigger ready');
   }
 
@@ -483,6 +535,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     triggers.delete(key);
     await t.subscription.close({ drainMs });
     t.dispatcher.close();
+    flow.stopped(key, t.gate);
     await t.agent.destroy();
     const backend = t.broker.backend as typeof t.broker.backend & {
       deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
@@ -526,11 +579,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const left = [...carryOver.values()];
     carryOver.clear();
     await Promise.all(left.map((c) => c.close({ drainMs })));
+    await replays.close();
     const running = [...triggers.values()];
     await Promise.all(running.map((t) => t.subscription.close({ drainMs })));
-    for (const t of running) t.dispatcher.close();
+    for (const t of running) {
+      t.dispatcher.close();
+      flow.stopped(`${t.namespace}/${t.name}`, t.gate);
+    }
     await Promise.all(running.map((t) => t.agent.destroy()));
     await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
+    archive.close?.();
     await closing;
     await resolver.close();
     await agent.close();
@@ -580,6 +638,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const k of removed) {
       const [ns, name] = k.split('/') as [string, string];
       statuses.delete('Trigger', ns, name);
+      flow.removed(k);
     }
     for (const k of [...changed, ...added]) await startTrigger(wanted.get(k)!);
     for (const k of diff.brokersRemoved) {
@@ -635,6 +694,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         statuses,
         scrub: options.scrub,
       });
+      flow.registerRoutes(server);
+      registerReplayRoutes(server, replays);
       registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
       server.route(
@@ -656,6 +717,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await Promise.all(topology.brokers.map((b) => startBroker(b)));
       for (const t of topology.triggers) await startTrigger(t);
       updateRouting();
+      replays.resume();
       for (const p of plugins) if (!stopping) await p.start?.(pluginContext);
       starting = false;
       const bound = server.address();

@@ -2,6 +2,7 @@
  * Annotations Tributary reads, their accepted values and typed accessors.
  */
 import type { ObjectMeta } from './common.js';
+import { validateArchiveAnnotation, validateFlowControlAnnotations } from './flow-annotations.js';
 
 /** Broker class annotation (Knative). */
 export const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
@@ -66,6 +67,7 @@ export function validateBrokerAnnotations(broker: WithMeta): AnnotationProblem[]
       path: at(EVENTTYPE_AUTO_CREATE),
       message: `${EVENTTYPE_AUTO_CREATE} '${auto}' must be "true" or "false"`,
     });
+  problems.push(...validateArchiveAnnotation(broker));
   return problems;
 }
 
@@ -87,6 +89,7 @@ export function validateTriggerAnnotations(trigger: WithMeta): AnnotationProblem
       message: `${FILTER_DATA_ANNOTATION} '${f}' must be "true" or "false"`,
     });
   }
+  problems.push(...validateFlowControlAnnotations(trigger));
   return problems;
 }
 

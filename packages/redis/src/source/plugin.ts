@@ -1,7 +1,7 @@
 import type { PluginContext, RuntimePlugin } from '@tributary/broker';
 import { type Sink, clientName, resolveSecretKeyRef } from '@tributary/core';
 import { createSourceSink } from '@tributary/sources';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { connectionOptions } from '../config.js';
 import { connectWithin } from '../connect.js';
 import type { RedisStreamSource } from './resource.js';
@@ -55,6 +55,8 @@ export function createRedisPlugin(options: RedisPluginOptions = {}): RuntimePlug
     }
     const group = src.spec.group ?? `tributary-${namespace}-${name}`;
     const connectionName = clientName(`source-${namespace}-${name}`);
+    // ioredis loads only when a RedisStreamSource exists (docs/architecture.md).
+    const { Redis } = await import('ioredis');
     const admin = new Redis({
       ...conn,
       lazyConnect: true,
