@@ -79,6 +79,8 @@ export {
   DispatcherClosedError,
   DeadLetterFailedError,
   type DispatchOutcome,
+  type DeliveryExhaustion,
+  type RedriveResult,
   type AttemptReport,
   type EventDispatcher,
   type SubscriptionDispatcherOptions,
@@ -126,6 +128,28 @@ export {
   KNATIVE_SYSTEM_NAMESPACE,
   REQUEST_REPLY_KEYS_SECRET,
 } from './runtime/correlation-keys.js';
+export {
+  createMemoryDeadLetterStore,
+  DEFAULT_MEMORY_DEAD_LETTER_CAPACITY,
+  type MemoryDeadLetterStoreOptions,
+} from './deadletters/memory-dead-letter-store.js';
+export {
+  DeadLetterService,
+  entryOf,
+  type BrokerRef,
+  type RedriveOutcome,
+  type EntrySelection,
+} from './deadletters/dead-letter-service.js';
+export { DeadLetterMetrics } from './deadletters/dead-letter-metrics.js';
+export {
+  ADMIN_DEADLETTERS_PATH,
+  registerDeadLetterRoutes,
+  parseBrokerParam,
+  type DeadLetterListResponse,
+  type RedriveResponse,
+  type PurgeResponse,
+  type DeadLetterRoutesOptions,
+} from './deadletters/dead-letter-api.js';
 export {
   EventCatalog,
   autoEventTypeName,

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { registerFlowCommands } from './commands/flow-commands.js';
+import { registerDlqCommands } from './commands/dlq-program.js';
 
 // Each command's module is imported when that command runs, so `send` or `get` load neither the
 // broker nor any plugin (docs/architecture.md, "Lazy technology packages").
@@ -102,6 +103,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { getCommand } = await import('./commands/get.js');
       exitCode = await getCommand(kind, name, opts);
     });
+
+  registerDlqCommands(program, (code) => (exitCode = code));
 
   program
     .command('validate')

@@ -32,6 +32,7 @@ export {
   type KafkaSourceRunnerOptions,
 } from './source/kafka-source-runner.js';
 export { createKafkaPlugin, KAFKA_CHANNEL_CONFIG, type KafkaPluginOptions } from './plugin.js';
+export { createKafkaDeadLetterStore, deadLetterTopicName } from './dead-letter-store.js';
 export * from './channel/kafka-channel-resource.js';
 export * from './sink/kafka-sink-resource.js';
 export {

@@ -13,6 +13,7 @@ import {
   type Subscription,
   silentLogger,
 } from '@tributary/core';
+import { createKafkaDeadLetterStore } from './dead-letter-store.js';
 import { Kafka, type LogEntry, logLevel, Partitioners, type Producer, type Admin } from 'kafkajs';
 import type { KafkaSecurity } from './auth.js';
 import { type GroupConsumer, type GroupTimeouts, startGroupConsumer } from './group-consumer.js';
@@ -200,6 +201,17 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
         },
       };
     },
+    deadLetterStore: (broker) =>
+      createKafkaDeadLetterStore({
+        kafka,
+        producer,
+        admin,
+        broker,
+        replicationFactor: options.replicationFactor,
+        sessionTimeoutMs: options.sessionTimeoutMs,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        logger: logger.child({ broker: `${broker.namespace}/${broker.name}` }),
+      }),
     async close({ drainMs = 10_000 } = {}) {
       await Promise.all([...consumers].map((c) => c.close({ drainMs })));
       consumers.clear();

@@ -29,3 +29,4 @@ export {
 export { SourceConsumer, type SourceConsumerOptions } from './source-consumer.js';
 export { createRabbitmqSourcePlugin, type RabbitmqSourcePluginOptions } from './source-plugin.js';
 export { deleteRabbitmqTopology } from './admin.js';
+export { createRabbitmqDeadLetterStore, deadLetterQueueName } from './dead-letter-store.js';

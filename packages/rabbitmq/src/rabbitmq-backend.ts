@@ -16,6 +16,7 @@ import { clientName, silentLogger } from '@tributary/core';
 import { AmqpLink, type BackoffOptions } from './amqp-link.js';
 import { QueueConsumer } from './consumer.js';
 import { ConfirmPublisher } from './publisher.js';
+import { createRabbitmqDeadLetterStore } from './dead-letter-store.js';
 import type { QueueType } from './resources.js';
 
 /** Options of {@link createRabbitmqBackend}. */
@@ -119,6 +120,12 @@ export function createRabbitmqBackend(options: RabbitmqBackendOptions): Rabbitmq
       };
     },
     declared: () => ({ exchanges: [...exchanges], queues: [...queues] }),
+    deadLetterStore: (broker) =>
+      createRabbitmqDeadLetterStore(
+        () => pubLink.model,
+        broker,
+        logger.child({ broker: `${broker.namespace}/${broker.name}` }),
+      ),
     async deleteSubscription(topic: string, subscription: string) {
       const model = subLink.model;
       if (!model) throw new Error(`rabbitmq is not connected: ${subLink.lastError}`);

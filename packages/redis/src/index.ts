@@ -19,3 +19,4 @@ export {
   registerRedisKinds,
 } from './source/resource.js';
 export { streamEntryEvent, REDIS_STREAM_EVENT_TYPE } from './source/stream-event.js';
+export { createRedisDeadLetterStore, deadLetterStreamKey } from './dead-letter-store.js';

@@ -12,6 +12,7 @@ import {
 } from '@tributary/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { encodeEntry } from './codec.js';
+import { createRedisDeadLetterStore } from './dead-letter-store.js';
 import { connectWithin, quitWithin } from './connect.js';
 import { type RedisBackendConfig, redisBackendConfigSchema } from './config.js';
 import { createRetryQueue, obliterateRetryQueue } from './retry-queue.js';
@@ -186,6 +187,7 @@ export function createRedisBackend(
       return sub;
     },
 
+    deadLetterStore: (broker) => createRedisDeadLetterStore(conn, broker),
     /**
      * Deletes a subscription's consumer group (so it no longer holds back stream trimming) and its
      * retry queue. For subscriptions that belong to one process (RequestReply's reply

@@ -16,6 +16,8 @@ import {
   StoreClosedError,
 } from './errors.js';
 import { EventLog } from './event-log.js';
+import { DeadLetterTable } from './dead-letter-store.js';
+import type { DeadLetterStore } from '@tributary/core';
 import { GroupCommit } from './group-commit.js';
 import { readLockPid, removeLockFile, writeLockFile } from './lock-file.js';
 import { migrate } from './schema.js';
@@ -118,6 +120,15 @@ export class DataStore {
 
   #assertOpen(): void {
     if (this.#closed) throw new StoreClosedError(this.dir);
+  }
+
+  #deadLetters: DeadLetterTable | undefined;
+
+  /** The dead-letter store of a broker, in table `dead_letters` (docs/failed-deliveries.md). */
+  deadLetterStore(broker: { namespace: string; name: string }): DeadLetterStore {
+    this.#assertOpen();
+    this.#deadLetters ??= new DeadLetterTable(this.db);
+    return this.#deadLetters.store(broker, () => this.#assertOpen());
   }
 
   /** The topic named `name`, stored on first use. */

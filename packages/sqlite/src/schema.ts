@@ -18,8 +18,11 @@ interface Migration {
  * Version 1: topics (a Broker or a channel), events (stored once per topic, `pending` = how many
  * subscriptions still have to acknowledge it), subscriptions (a Trigger or a channel Subscription)
  * and deliveries (one row per event a subscription has not acknowledged: its ack set, with the
- * due time and attempt of a stored retry). The dead-letter store and the archive of issue 16 get
- * tables of their own in a later migration (see docs/embedded-durable.md).
+ * due time and attempt of a stored retry). The archive of issue 16 gets its own migration later
+ * (see docs/embedded-durable.md).
+ *
+ * Version 2: `dead_letters`, the brokers' dead-letter stores (one row per entry; `seq` is the
+ * storing order, a replaced entry gets a new one; `details` is the entry's JSON without the event).
  */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -56,6 +59,24 @@ const MIGRATIONS: readonly Migration[] = [
         due_at INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (subscription_id, seq)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    description: 'dead_letters (the dead-letter store, docs/failed-deliveries.md)',
+    sql: `
+      CREATE TABLE dead_letters (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        broker TEXT NOT NULL,
+        owner_namespace TEXT NOT NULL,
+        owner_name TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        data BLOB,
+        details TEXT NOT NULL,
+        dead_lettered_at INTEGER NOT NULL
+      );
+      CREATE INDEX dead_letters_by_broker ON dead_letters (broker, seq);
     `,
   },
 ];

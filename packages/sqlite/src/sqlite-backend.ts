@@ -212,6 +212,8 @@ export function createSqliteBackend(options: SqliteBackendOptions): Backend & {
         );
       }
     },
+    deadLetterStore: (broker) => store.deadLetterStore(broker),
+
     async close(o) {
       if (closed) return;
       closed = true;

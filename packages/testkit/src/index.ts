@@ -1,4 +1,5 @@
 export * from './conformance/backend.js';
+export * from './conformance/dead-letter-store.js';
 export * from './fixtures/events.js';
 export * from './http/sink.js';
 export * from './ports.js';

@@ -1,4 +1,5 @@
-import type { CloudEvent, EventHandler, Filter, Logger } from '@tributary/core';
+import type { CloudEvent, DeadLetterAttempt, EventHandler, Filter, Logger } from '@tributary/core';
+import type { DeliveryFailure } from './dead-letter.js';
 import type { DeliveryTarget } from './delivery-target.js';
 import type { DeliveryGate } from './flow-gate.js';
 import type { DeliveryPolicy } from './retry.js';
@@ -14,11 +15,13 @@ export interface DispatchOutcome {
    * - `delivered`: the subscriber accepted it (and its reply, if any, was accepted by the reply target);
    * - `filtered`: the filter said `fail`; acknowledged without delivery;
    * - `dead-lettered`: delivery failed and the dead-letter sink accepted the event;
-   * - `dropped`: delivery failed and there is no dead-letter sink (acknowledged, as Knative does);
+   * - `dropped`: delivery failed and there is no dead-letter sink nor store (acknowledged, as Knative does);
+   * - `stored`: delivery failed, there is no dead-letter sink, and the dead-letter store took it;
    * - `failed-held`: delivery AND dead-lettering failed; the handler rejects so the backend keeps it;
    * - `aborted`: the dispatcher was closed mid-delivery; the handler rejects so the backend keeps it.
    */
-  readonly kind: 'delivered' | 'filtered' | 'dead-lettered' | 'dropped' | 'failed-held' | 'aborted';
+  readonly kind:
+    'delivered' | 'filtered' | 'dead-lettered' | 'dropped' | 'stored' | 'failed-held' | 'aborted';
   /** The Trigger's / Subscription's name and namespace. */
   readonly name: string;
   readonly namespace: string;
@@ -93,6 +96,12 @@ export interface SubscriptionDispatcherOptions {
    */
   readonly nonCeBodyIsFailure?: boolean;
   /**
+   * Where an exhausted delivery goes when there is no `deadLetter` target: the broker's dead-letter
+   * store (docs/failed-deliveries.md). Resolving acknowledges the event; rejecting keeps it with the
+   * backend like a failed dead-letter sink does (`failed-held`). Without it the event is dropped.
+   */
+  readonly onExhausted?: ((x: DeliveryExhaustion) => Promise<void>) | undefined;
+  /**
    * When the dead-letter sink also fails, wait `min(maxMs, initialMs·2^(deliveryCount-1))` before
    * rejecting, so a backend that redelivers at once does not spin (docs/decisions.md D7).
    * Closing the dispatcher cuts the wait short. @default { initialMs: 1000, maxMs: 60000 }
@@ -110,10 +119,33 @@ export type TriggerDispatcherOptions = Omit<
   readonly filter: Filter;
 };
 
+/** A delivery whose retries are used up (or that got a non-retryable answer), with no dead-letter sink. */
+export interface DeliveryExhaustion {
+  /** The event as the backend held it. */
+  readonly event: CloudEvent;
+  /** The destination that failed, its final status and body. */
+  readonly failure: DeliveryFailure;
+  /** Every attempt made on the destination that failed, oldest first. */
+  readonly attempts: readonly DeadLetterAttempt[];
+}
+
+/** What one redrive of a stored event ended in (see {@link EventDispatcher.redrive}). */
+export type RedriveResult =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'dead-lettered' }
+  | { readonly kind: 'exhausted'; readonly exhaustion: DeliveryExhaustion };
+
 /** A running dispatcher. */
 export interface EventDispatcher {
   /** The backend subscription handler: resolves = acknowledge, rejects = keep and redeliver later. */
   readonly handle: EventHandler;
+  /**
+   * Delivers a stored event again with the same delivery spec (retries in process, no filter):
+   * `delivered`, `dead-lettered` (the dead-letter sink took it) or `exhausted` (the caller stores it
+   * again; `onExhausted` is not called). Rejects when the dead-letter sink failed too or the
+   * dispatcher closed.
+   */
+  redrive(event: CloudEvent): Promise<RedriveResult>;
   /** Aborts in-flight attempts and backoff waits; their handlers (and later calls) reject. */
   close(): void;
 }

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
   type CloudEvent,
+  type DeadLetterAttempt,
   type DeliveryInfo,
   KnativeExtensions,
   type Logger,
@@ -20,9 +21,11 @@ import {
 import {
   type AttemptReport,
   DeadLetterFailedError,
+  type DeliveryExhaustion,
   type DispatchOutcome,
   DispatcherClosedError,
   type EventDispatcher,
+  type RedriveResult,
   type SubscriptionDispatcherOptions,
   type TriggerDispatcherOptions,
 } from './dispatcher-types.js';
@@ -38,6 +41,8 @@ import {
 export {
   type AttemptReport,
   DeadLetterFailedError,
+  type DeliveryExhaustion,
+  type RedriveResult,
   type DispatchOutcome,
   DispatcherClosedError,
   type EventDispatcher,
@@ -124,6 +129,7 @@ export function createSubscriptionDispatcher(
     leg: 'subscriber' | 'other',
     fields: object,
     resume?: Pick<DeliveryInfo, 'attempt' | 'deferral'>,
+    attemptLog?: DeadLetterAttempt[],
   ): Promise<Leg> {
     const headers: Record<string, string> = { 'kn-namespace': namespace };
     const tp = event.attributes['traceparent'];
@@ -178,6 +184,11 @@ export function createSubscriptionDispatcher(
         outcome.kind === 'response' ? outcome.status : undefined,
         outcome.kind === 'error' ? outcome.message : undefined,
       );
+      attemptLog?.push({
+        time: new Date(startedAt).toISOString(),
+        status: outcome.kind === 'response' ? outcome.status : null,
+        ...(outcome.kind === 'error' ? { error: outcome.message } : {}),
+      });
       reportAttempt({
         leg: role,
         event,
@@ -210,7 +221,12 @@ export function createSubscriptionDispatcher(
     }
   }
 
-  async function handle(event: CloudEvent, info: DeliveryInfo): Promise<void> {
+  /** The delivery of one event; `redriving` skips the filter and hands an exhaustion back. */
+  async function dispatchOne(
+    event: CloudEvent,
+    info: DeliveryInfo,
+    redriving: boolean,
+  ): Promise<RedriveResult | undefined> {
     const started = performance.now();
     const eventId = event.attributes['id'] ?? '';
     const eventType = event.attributes['type'] ?? '';
@@ -219,7 +235,7 @@ export function createSubscriptionDispatcher(
     const elapsed = () => performance.now() - started;
     if (closer.signal.aborted) throw new DispatcherClosedError(name);
 
-    if (options.filter && options.filter.match(event) === 'fail') {
+    if (!redriving && options.filter && options.filter.match(event) === 'fail') {
       log.debug(fields, 'event filtered out');
       report({ ...base, kind: 'filtered', attempts: 0, durationMs: elapsed() });
       return;
@@ -232,11 +248,14 @@ export function createSubscriptionDispatcher(
         options.stripTtl && ttl !== undefined && subscriber.keepsTtl !== true
           ? withAttributes(event, { [KnativeExtensions.brokerTtl]: undefined })
           : event;
-      const sub = await deliver(subscriber, toSubscriber, 'subscriber', fields, info);
+      const subAttempts: DeadLetterAttempt[] = [];
+      const sub = await deliver(subscriber, toSubscriber, 'subscriber', fields, info, subAttempts);
       attempts = sub.attempts;
-      let failed: { destination: string; leg: Leg & { ok: false } } | undefined;
+      let failed:
+        | { destination: string; leg: Leg & { ok: false }; attempts: DeadLetterAttempt[] }
+        | undefined;
       let replied = false;
-      if (!sub.ok) failed = { destination: subscriber.url, leg: sub };
+      if (!sub.ok) failed = { destination: subscriber.url, leg: sub, attempts: subAttempts };
       else if (sub.outcome.kind === 'response' && sub.outcome.reply) {
         if (!options.reply) {
           log.debug(fields, 'reply event discarded: no reply destination');
@@ -247,11 +266,16 @@ export function createSubscriptionDispatcher(
             reply = withAttributes(reply, { traceparent: sub.traceparent });
           if (options.stripTtl && ttl !== undefined)
             reply = withAttributes(reply, { [KnativeExtensions.brokerTtl]: ttl });
-          const r = await deliver(options.reply, reply, 'other', {
-            ...fields,
-            replyId: reply.attributes['id'],
-          });
-          if (!r.ok) failed = { destination: options.reply.url, leg: r };
+          const replyAttempts: DeadLetterAttempt[] = [];
+          const r = await deliver(
+            options.reply,
+            reply,
+            'other',
+            { ...fields, replyId: reply.attributes['id'] },
+            undefined,
+            replyAttempts,
+          );
+          if (!r.ok) failed = { destination: options.reply.url, leg: r, attempts: replyAttempts };
           else replied = true;
         }
       }
@@ -266,7 +290,7 @@ export function createSubscriptionDispatcher(
           replied,
           durationMs: elapsed(),
         });
-        return;
+        return { kind: 'delivered' };
       }
 
       const failure = failureOf(failed.destination, failed.leg.outcome, failed.leg.status);
@@ -284,9 +308,28 @@ export function createSubscriptionDispatcher(
         failedDestination: failure.destination,
       };
       if (!options.deadLetter) {
+        const exhaustion: DeliveryExhaustion = { event, failure, attempts: failed.attempts };
+        if (redriving) return { kind: 'exhausted', exhaustion };
+        if (options.onExhausted) {
+          try {
+            await options.onExhausted(exhaustion);
+          } catch (err) {
+            const msg = `delivery to ${failure.destination} failed (${failure.status}) and the dead-letter store refused the event (${(err as Error).message}); the event stays with the backend for redelivery`;
+            log.error({ ...why, err }, msg);
+            report({ ...common, kind: 'failed-held', durationMs: elapsed() });
+            await holdBeforeRedelivery(info);
+            throw new DeadLetterFailedError(msg);
+          }
+          log.warn(
+            why,
+            'delivery failed and no dead-letter sink is configured: event stored in the dead-letter store',
+          );
+          report({ ...common, kind: 'stored', durationMs: elapsed() });
+          return undefined;
+        }
         log.warn(why, 'delivery failed and no dead-letter sink is configured: event dropped');
         report({ ...common, kind: 'dropped', durationMs: elapsed() });
-        return;
+        return undefined;
       }
       const dls = await deliver(
         options.deadLetter,
@@ -300,7 +343,7 @@ export function createSubscriptionDispatcher(
           'delivery failed: event sent to the dead-letter sink',
         );
         report({ ...common, kind: 'dead-lettered', durationMs: elapsed() });
-        return;
+        return { kind: 'dead-lettered' };
       }
       const dlsFailure = failureOf(options.deadLetter.url, dls.outcome, dls.status);
       const msg = `delivery to ${failure.destination} failed (${failure.status}) and so did the dead-letter sink ${dlsFailure.destination} (${dlsFailure.status}); the event stays with the backend for redelivery`;
@@ -309,8 +352,7 @@ export function createSubscriptionDispatcher(
         msg,
       );
       report({ ...common, kind: 'failed-held', durationMs: elapsed() });
-      const wait = Math.min(held.maxMs, held.initialMs * 2 ** Math.max(0, info.deliveryCount - 1));
-      await sleep(wait, closer.signal, name).catch(() => undefined);
+      if (!redriving) await holdBeforeRedelivery(info);
       throw new DeadLetterFailedError(msg);
     } catch (err) {
       if (err instanceof DispatcherClosedError) {
@@ -326,8 +368,21 @@ export function createSubscriptionDispatcher(
     }
   }
 
+  /** Waits before rejecting a held event, so a backend that redelivers at once does not spin. */
+  async function holdBeforeRedelivery(info: DeliveryInfo): Promise<void> {
+    const wait = Math.min(held.maxMs, held.initialMs * 2 ** Math.max(0, info.deliveryCount - 1));
+    await sleep(wait, closer.signal, name).catch(() => undefined);
+  }
+
   return {
-    handle,
+    async handle(event, info) {
+      await dispatchOne(event, info, false);
+    },
+    async redrive(event) {
+      const r = await dispatchOne(event, { deliveryCount: 1 }, true);
+      // process only returns undefined for a filtered event, which a redrive never is.
+      return r ?? { kind: 'delivered' };
+    },
     close() {
       closer.abort();
     },

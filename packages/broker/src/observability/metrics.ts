@@ -222,6 +222,8 @@ export class RuntimeMetrics {
       'dead-lettered': this.#deadLettered,
       dropped: this.#dropped,
       'failed-held': this.#held,
+      // Counted by the dead-letter store metrics (tributary_deadletter_entries_added_total).
+      stored: undefined,
       aborted: undefined,
     }[o.kind];
     if (counter) this.#child(counter, labels).inc();

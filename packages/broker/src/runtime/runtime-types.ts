@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
+import type { DeadLetterService } from '../deadletters/dead-letter-service.js';
 import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { DispatchOutcome } from '../dispatcher/dispatcher.js';
 import type { EventArchive, ReplayStore } from '../archive/archive-types.js';
@@ -46,6 +48,13 @@ export interface RuntimeOptions {
   readonly replayStore?: ReplayStore;
   /** Where pause/resume set while running survives a restart. @default not kept */
   readonly flowState?: FlowStateStore;
+  /**
+   * Bound of the in-memory dead-letter store of each broker whose backend has no store of its own
+   * (docs/failed-deliveries.md). @default 10000
+   */
+  readonly deadLetterCapacity?: number;
+  /** Guards the admin API's write endpoints (redrive, purge); throw an HttpError to refuse. */
+  readonly authorizeAdminWrite?: (req: IncomingMessage) => void | Promise<void>;
 }
 
 export interface Runtime {
@@ -73,6 +82,8 @@ export interface Runtime {
   readonly metrics: RuntimeMetrics;
   /** The topology running now. */
   readonly topology: Topology;
+  /** The brokers' dead-letter stores (docs/failed-deliveries.md). */
+  readonly deadLetters: DeadLetterService;
   readonly url: string;
 }
 

@@ -36,6 +36,10 @@ import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { registerOperationsRoutes } from '../observability/admin-api.js';
+import { DeadLetterService } from '../deadletters/dead-letter-service.js';
+import { DeadLetterMetrics } from '../deadletters/dead-letter-metrics.js';
+import { registerDeadLetterRoutes } from '../deadletters/dead-letter-api.js';
+import type { EventDispatcher } from '../dispatcher/dispatcher-types.js';
 import { EventCatalog } from '../catalog/event-catalog.js';
 import { registerCatalogRoutes } from '../catalog/catalog-routes.js';
 import { PluginRoutes } from './plugin-routes.js';
@@ -71,7 +75,7 @@ interface RunningTrigger {
   readonly broker: RunningBroker;
   readonly fingerprint: string;
   readonly subscription: Subscription;
-  readonly dispatcher: { close(): void };
+  readonly dispatcher: EventDispatcher;
   readonly route: RoutingEntry;
   readonly dispatcherOptions: TriggerDispatcherOptions;
   readonly gate: TriggerFlowGate;
@@ -154,6 +158,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }),
     { registry: metrics.registry, logger: logger.child({ component: 'replay' }) },
   );
+  const deadLetters = new DeadLetterService({
+    logger: logger.child({ component: 'dead-letters' }),
+    metrics: new DeadLetterMetrics(metrics.registry),
+    dispatcherOf: (o) =>
+      o.kind === 'Trigger' ? triggers.get(`${o.namespace}/${o.name}`)?.dispatcher : undefined,
+    memoryCapacity: options.deadLetterCapacity,
+  });
   const server: HttpServer = createHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8080,
@@ -347,6 +358,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     running.connection = connectBackend(backend, {
       onConnected: async () => {
         if (stopping || brokers.get(key) !== running) return;
+        deadLetters.attach({ namespace, name }, backend);
         statuses.set(
           'Broker',
           namespace,
@@ -471,6 +483,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       subscriber: subscriber.target,
       reply: ingressTarget(hop(namespace, brokerName)),
       deadLetter,
+      onExhausted: deadLetters.exhaustionHandler(
+        { namespace, name: brokerName },
+        { kind: 'Trigger', namespace, name },
+      ),
       policy: delivery,
       logger: triggerLog,
       gate,
@@ -586,6 +602,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       t.dispatcher.close();
       flow.stopped(`${t.namespace}/${t.name}`, t.gate);
     }
+    await deadLetters.close();
     await Promise.all(running.map((t) => t.agent.destroy()));
     await Promise.all([...brokers.values()].map((b) => b.backend.close({ drainMs })));
     archive.close?.();
@@ -647,6 +664,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       brokers.delete(k);
       const [ns, name] = k.split('/') as [string, string];
       statuses.delete('Broker', ns, name);
+      await deadLetters.detach({ namespace: ns, name });
       await b?.backend.close({ drainMs });
     }
     updateRouting();
@@ -678,6 +696,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     statuses,
     metrics,
+    deadLetters,
     catalog,
     get topology() {
       return topology;
@@ -688,6 +707,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async start() {
       for (const f of topology.functions)
         statuses.set('Function', f.metadata.namespace, f.metadata.name, true, 'Ready');
+      registerDeadLetterRoutes(server, deadLetters, {
+        authorizeWrite: options.authorizeAdminWrite,
+      });
       registerOperationsRoutes(server, {
         metrics,
         topology: () => topology,

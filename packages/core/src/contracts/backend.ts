@@ -1,5 +1,6 @@
 import { TributaryError } from '../errors.js';
 import type { CloudEvent } from '../cloudevents/cloud-event.js';
+import type { DeadLetterStore } from './dead-letter-store.js';
 
 /**
  * Moves events between ingress and dispatch: transport only.
@@ -43,6 +44,12 @@ export interface Backend {
   setRouter?(topic: string, route: EventRouter | undefined): void;
   /** Number of events held for a subscription and not yet acknowledged (backlog), if known. */
   backlog?(topic: string, subscription: string): number | undefined;
+  /**
+   * Optional capability: the dead-letter store of the broker this backend serves, kept where the
+   * backend keeps events (docs/failed-deliveries.md). Called once per broker, after `start`.
+   * Without it the runtime uses a bounded in-memory store.
+   */
+  deadLetterStore?(broker: { namespace: string; name: string }): DeadLetterStore;
   /** Stops every subscription (waiting up to `drainMs` for handlers in flight) and disconnects. */
   close(options?: { drainMs?: number }): Promise<void>;
 }

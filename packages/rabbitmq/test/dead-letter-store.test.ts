@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import amqp, { type ChannelModel } from 'amqplib';
+import { silentLogger } from '@tributary/core';
+import { describeDeadLetterStoreConformance, makeDeadLetterEntry } from '@tributary/testkit';
+import { describe, expect, it } from 'vitest';
+import { createRabbitmqDeadLetterStore, deadLetterQueueName } from '../src/index.js';
+import { RABBITMQ_URL, deleteTopology } from './support.js';
+
+async function fixture() {
+  const broker = { namespace: 'conformance', name: `dlq-${randomUUID()}` };
+  const models: ChannelModel[] = [];
+  const connect = async () => {
+    const m = await amqp.connect(RABBITMQ_URL);
+    models.push(m);
+    return m;
+  };
+  const open = async () => {
+    const m = await connect();
+    return createRabbitmqDeadLetterStore(() => m, broker, silentLogger);
+  };
+  return {
+    broker,
+    open,
+    cleanup: async () => {
+      for (const m of models) await m.close().catch(() => undefined);
+      await deleteTopology({ queues: [deadLetterQueueName(broker)] });
+    },
+  };
+}
+
+describeDeadLetterStoreConformance('rabbitmq (stream queue)', async () => {
+  const f = await fixture();
+  return { store: await f.open(), reopen: f.open, cleanup: f.cleanup };
+});
+
+describe('rabbitmq dead-letter store shared by two processes', () => {
+  it('a second store on the same broker sees puts and removes of the first', async () => {
+    const f = await fixture();
+    try {
+      const a = await f.open();
+      const b = await f.open();
+      const e = makeDeadLetterEntry();
+      await a.put(e);
+      await b.put(makeDeadLetterEntry()); // b has read the log up to its own write, past a's put
+      expect((await b.get(e.id))?.id).toBe(e.id);
+      expect(await b.remove(e.id)).toBe(true);
+      await a.put(makeDeadLetterEntry());
+      expect(await a.get(e.id)).toBeUndefined();
+      expect(await a.size()).toBe(2);
+    } finally {
+      await f.cleanup();
+    }
+  }, 60_000);
+});
