@@ -179,6 +179,7 @@ export {
   ADMIN_EVENTTYPES_PATH,
   type EventTypeList,
 } from './catalog/catalog-routes.js';
+export { brokerErrorCodes, type BrokerErrorCode } from './errors.js';
 export {
   type AdminAccess,
   type ServerLimits,

@@ -36,6 +36,7 @@ import type { FunctionHandler } from '@tributary/function';
 import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } from '@tributary/sdk';
 import type { RequestReplyPlugin } from '@tributary/transforms';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
+import { MeshStateError } from './errors.js';
 import { defaultBackends, defaultPlugins } from './plugins.js';
 
 /** What to run: manifest files/directories, or resource objects (as parsed YAML would give). */
@@ -163,14 +164,7 @@ export interface Mesh {
   reload(resources?: readonly unknown[]): Promise<ApplyReport>;
 }
 
-/** `start()` twice, `subscribe()` after `start()`, or `publish()` while not running. */
-export class MeshStateError extends Error {
-  readonly code = 'TRIB_ERR_MESH_STATE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'MeshStateError';
-  }
-}
+export { MeshStateError } from './errors.js';
 
 function toLogger(option: Logger | string | undefined): Logger {
   if (option !== undefined && typeof option !== 'string') return option;

@@ -12,6 +12,8 @@ import {
   type Subscription as BackendSubscription,
   validateCloudEvent,
   clientName,
+  hasErrorCode,
+  type BackendUnavailableError,
 } from '@tributary/core';
 import {
   type BackendRegistry,
@@ -187,14 +189,17 @@ export class ChannelFabric {
       try {
         await backend.publish(topic, events);
       } catch (err) {
-        const e = err as Error & { retryAfterSeconds?: number };
-        if (e?.name === 'BatchTooLargeError')
-          return { status: 413, error: `channel '${key}' cannot take the request: ${e.message}` };
-        if (e?.name === 'BackendUnavailableError')
+        const e = err as Error | undefined;
+        if (hasErrorCode(err, 'TRIB_ERR_BATCH_TOO_LARGE'))
+          return { status: 413, error: `channel '${key}' cannot take the request: ${err.message}` };
+        if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE'))
           return {
             status: 503,
-            error: `channel '${key}' cannot take events now: ${e.message}`,
-            retryAfterSeconds: Math.max(0, Math.ceil(e.retryAfterSeconds ?? 1)),
+            error: `channel '${key}' cannot take events now: ${err.message}`,
+            retryAfterSeconds: Math.max(
+              0,
+              Math.ceil((err as BackendUnavailableError).retryAfterSeconds ?? 1),
+            ),
           };
         log.warn({ channel: key, err }, 'publishing to the channel failed');
         return {
