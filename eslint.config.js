@@ -2,7 +2,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      // built with Vite's own config, not part of either program
+      'packages/console/web/vite.config.ts',
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -10,7 +19,8 @@ export default tseslint.config(
       parserOptions: {
         // One program over sources, tests and examples (tsconfig.test.json), so the type-aware rules
         // below see every file with the types vitest runs them with.
-        project: './tsconfig.test.json',
+        // The console's browser code has a program of its own (DOM types, Preact JSX).
+        project: ['./tsconfig.test.json', './packages/console/web/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

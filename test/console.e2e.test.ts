@@ -16,6 +16,11 @@ import {
   type TributaryProcess,
 } from './support/tributary-process.js';
 
+// page.evaluate callbacks run in the browser: the few DOM names they use, for the type-check only
+// (the test program has Node's types, not the DOM library).
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare function getComputedStyle(element: unknown): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 const quickstart = fileURLToPath(new URL('../examples/quickstart/', import.meta.url));
 const shots = fileURLToPath(new URL('../docs/console/', import.meta.url));
 

@@ -163,7 +163,7 @@ function Replays(props: { broker: string; trigger?: string | undefined }) {
   return (
     <div class="box">
       <h2>Replay</h2>
-      <form class="form" onSubmit={start}>
+      <form class="form" onSubmit={(e) => void start(e)}>
         <label>
           From <input value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
         </label>
