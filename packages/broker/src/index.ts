@@ -107,12 +107,23 @@ export {
   type TriggerLabels,
 } from './observability/metrics.js';
 export {
+  ADMIN_API_PREFIX,
+  NO_ADMIN_ENDPOINT,
   ADMIN_RESOURCES_PATH,
   kindMatches,
   listResources,
   type ResourceRow,
   type ResourceList,
 } from './observability/admin-api.js';
+export {
+  EventTap,
+  type EventTapSource,
+  type TapRecord,
+  type TapAccepted,
+  type TapAttempt,
+  type TapOutcome,
+  type TapTrigger,
+} from './observability/event-tap.js';
 export { TRACER_NAME, parseTraceparent, formatTraceparent } from './observability/tracing.js';
 export {
   subscribeOptionsFor,

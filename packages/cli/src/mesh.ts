@@ -52,6 +52,11 @@ export interface MeshOptions {
   readonly logger?: Logger | string;
   /** Flows, sources, … started with the brokers. @default defaultPlugins() */
   readonly plugins?: readonly RuntimePlugin[];
+  /**
+   * Plugins added after the default ones (ignored when `plugins` is given), created again on
+   * every plugin restart: `tributary run` adds the console here (docs/console.md).
+   */
+  readonly extraPlugins?: () => readonly RuntimePlugin[];
   /** Backend providers by broker class. @default defaultBackends() */
   readonly backends?: BackendRegistry;
   /** `source` of events published with {@link Mesh.publish} that do not set one. @default '/tributary/mesh' */
@@ -298,7 +303,11 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
 
   let plugins: readonly RuntimePlugin[] = options.plugins ?? [];
   const createPlugins = (): RuntimePlugin[] => {
-    const created = [...defaultPlugins(authOptions), subscribers];
+    const created = [
+      ...defaultPlugins(authOptions),
+      subscribers,
+      ...(options.extraPlugins?.() ?? []),
+    ];
     plugins = created;
     return created;
   };

@@ -61,7 +61,8 @@ export interface EntrySelection {
 /** A backend as the service sees it: its kind, and its own dead-letter stores if it has them. */
 export interface DeadLetterBackend {
   readonly kind: string;
-  deadLetterStore?(b: BrokerRef): DeadLetterStore;
+  /** Undefined when this backend has no store (a lazy backend whose implementation has none). */
+  deadLetterStore?(b: BrokerRef): DeadLetterStore | undefined;
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
 } from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
 import type { DeadLetterService } from '../deadletters/dead-letter-service.js';
+import type { EventTapSource } from '../observability/event-tap.js';
 import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
 
 /**
@@ -45,6 +46,8 @@ export interface PluginContext {
   ): void;
   /** The prom-client registry `GET /metrics` renders; plugins add their own series to it. */
   readonly metricsRegistry: Registry;
+  /** Live events as brokers accept them and triggers deliver them (free while nobody listens). */
+  readonly eventTap: EventTapSource;
   /**
    * Resolves a Destination to a delivery target, or an error that names what is missing. Pass the
    * `owner` (the Subscription or source delivering) so tokens and EventPolicies name it.

@@ -46,9 +46,9 @@ export interface Backend {
   /**
    * Optional capability: the dead-letter store of the broker this backend serves, kept where the
    * backend keeps events (docs/failed-deliveries.md). Called once per broker, after `start`.
-   * Without it the runtime uses a bounded in-memory store.
+   * Without it (or when it answers undefined) the runtime uses a bounded in-memory store.
    */
-  deadLetterStore?(broker: { namespace: string; name: string }): DeadLetterStore;
+  deadLetterStore?(broker: { namespace: string; name: string }): DeadLetterStore | undefined;
   /** Stops every subscription (waiting up to `drainMs` for handlers in flight) and disconnects. */
   close(options?: { drainMs?: number }): Promise<void>;
 }

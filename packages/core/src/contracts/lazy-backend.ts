@@ -62,6 +62,10 @@ export function lazyBackend(kind: string, load: () => Promise<Backend>): Backend
     backlog(topic, subscription) {
       return impl?.backlog?.(topic, subscription);
     },
+    // Asked once the broker started, so the implementation is there: its store, if it has one.
+    deadLetterStore(broker) {
+      return impl?.deadLetterStore?.(broker);
+    },
     async deleteSubscription(topic, subscription, o) {
       const b = (await loaded()) as Backend & DeletesSubscriptions;
       await b.deleteSubscription?.(topic, subscription, o);
