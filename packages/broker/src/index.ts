@@ -150,6 +150,11 @@ export {
   type BrokerRef,
   type RedriveOutcome,
   type EntrySelection,
+  type ChannelRef,
+  type DeadLetterBackend,
+  type ScopedStore,
+  type StoreScope,
+  channelStoreName,
 } from './deadletters/dead-letter-service.js';
 export { DeadLetterMetrics } from './deadletters/dead-letter-metrics.js';
 export {

@@ -329,6 +329,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     security,
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
     subscribeBroker: (spec) => pluginSubscriptions.add(spec),
+    deadLetters,
   };
 
   /**
