@@ -17,6 +17,7 @@ const pkgs = [
   'sqlite',
   'transforms',
   'serving',
+  'console',
   'auth',
 ];
 /** Tests import workspace packages from their sources, so unit tests need no build. */

@@ -16,6 +16,7 @@ declare -A pkg_of=(
   [rabbitmq-server]=rabbitmq-server
   [rabbitmqctl]=rabbitmq-server
   [ss]=iproute2
+  [chromium]=chromium
   [openssl]=openssl
 )
 

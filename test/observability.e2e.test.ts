@@ -24,7 +24,7 @@ async function post(
   const res = await request(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { ...h, ...headers },
-    body: Buffer.from(body),
+    body: Buffer.from(body ?? new Uint8Array()),
   });
   await res.body.dump();
   return res.statusCode;

@@ -1,8 +1,9 @@
 // Runs the quickstart: the HTTP event-display on :8081 and `tributary run` on :8080.
 // Stop both with Ctrl-C.
-// It builds the workspace first (tsc -b) and runs without a shell in between, so that Ctrl-C reaches
+// It builds the workspace first (tsc -b, and the console's assets when missing) and runs without a shell in between, so that Ctrl-C reaches
 // the broker, which drains and exits 0, and `pnpm quickstart` ends with status 0.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +12,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsc = createRequire(`${root}package.json`).resolve('typescript/bin/tsc');
 const build = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// The console's front end (served at /console/, docs/console.md) is built once, when missing.
+const consoleDir = fileURLToPath(new URL('../../packages/console/', import.meta.url));
+if (!existsSync(`${consoleDir}web-dist/index.html`)) {
+  const vite = `${consoleDir}node_modules/vite/bin/vite.js`;
+  const web = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts'], {
+    cwd: consoleDir,
+    stdio: 'inherit',
+  });
+  if (web.status !== 0) process.exit(web.status ?? 1);
+}
 const cli = fileURLToPath(new URL('../../packages/cli/bin/tributary.js', import.meta.url));
 const port = process.env.PORT ?? '8080';
 

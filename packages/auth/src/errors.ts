@@ -1,6 +1,8 @@
 /**
  * Errors of @tributary/auth. Each has a stable `code`; messages name the subject and the fix.
  */
+import { TributaryError, type TributaryErrorOptions } from '@tributary/core';
+
 export const authCodes = {
   TRIB_ERR_AUTH_CONFIG: 'the Authentication resource or an EventPolicy cannot be used as written',
   TRIB_ERR_AUTH_KEYS: "Tributary's signing keys could not be read, written or generated",
@@ -10,14 +12,9 @@ export const authCodes = {
 export type AuthErrorCode = keyof typeof authCodes;
 
 /** Base of every error this package throws. */
-export class AuthError extends Error {
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
+export class AuthError extends TributaryError<AuthErrorCode> {
+  constructor(code: AuthErrorCode, message: string, options?: TributaryErrorOptions) {
+    super(code, message, options);
   }
 }
 

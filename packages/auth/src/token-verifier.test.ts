@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((r) => server.close(r)));
 
-async function token(iss: string, aud: string, key: CryptoKey) {
+async function token(iss: string, aud: string, key: webcrypto.CryptoKey) {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'ES256', kid: 'a' })
     .setIssuer(iss)

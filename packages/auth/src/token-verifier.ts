@@ -153,11 +153,7 @@ export class TokenVerifier {
         return await set(...args);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (
-          code === 'ERR_JWKS_TIMEOUT' ||
-          code === 'ERR_JOSE_GENERIC' ||
-          (err as Error).name === 'TypeError'
-        )
+        if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC' || err instanceof TypeError)
           throw new DiscoveryError(`JWKS ${uri}: ${(err as Error).message}`, { cause: err });
         throw err;
       }

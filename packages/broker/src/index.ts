@@ -107,12 +107,23 @@ export {
   type TriggerLabels,
 } from './observability/metrics.js';
 export {
+  ADMIN_API_PREFIX,
+  NO_ADMIN_ENDPOINT,
   ADMIN_RESOURCES_PATH,
   kindMatches,
   listResources,
   type ResourceRow,
   type ResourceList,
 } from './observability/admin-api.js';
+export {
+  EventTap,
+  type EventTapSource,
+  type TapRecord,
+  type TapAccepted,
+  type TapAttempt,
+  type TapOutcome,
+  type TapTrigger,
+} from './observability/event-tap.js';
 export { TRACER_NAME, parseTraceparent, formatTraceparent } from './observability/tracing.js';
 export {
   subscribeOptionsFor,
@@ -139,6 +150,11 @@ export {
   type BrokerRef,
   type RedriveOutcome,
   type EntrySelection,
+  type ChannelRef,
+  type DeadLetterBackend,
+  type ScopedStore,
+  type StoreScope,
+  channelStoreName,
 } from './deadletters/dead-letter-service.js';
 export { DeadLetterMetrics } from './deadletters/dead-letter-metrics.js';
 export {
@@ -168,6 +184,7 @@ export {
   ADMIN_EVENTTYPES_PATH,
   type EventTypeList,
 } from './catalog/catalog-routes.js';
+export { brokerErrorCodes, type BrokerErrorCode } from './errors.js';
 export {
   type AdminAccess,
   type ServerLimits,

@@ -12,3 +12,4 @@ export {
   type MeshSubscription,
 } from './mesh.js';
 export { defaultBackends, defaultPlugins } from './plugins.js';
+export { cliErrorCodes, CatalogReadError, type CliErrorCode } from './errors.js';

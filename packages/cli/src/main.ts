@@ -23,6 +23,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--port <port>', 'HTTP port for ingress, health and metrics', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
+      '--console',
+      'serve the console at /console/ (default: when --host is loopback or --admin-token-file is given)',
+    )
+    .option('--no-console', 'do not serve the console')
+    .option(
       '--watch',
       'apply edits to the manifest files while running (invalid edits are refused)',
     )

@@ -36,6 +36,7 @@ import type { FunctionHandler } from '@tributary/function';
 import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } from '@tributary/sdk';
 import type { RequestReplyPlugin } from '@tributary/transforms';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
+import { MeshStateError } from './errors.js';
 import { defaultBackends, defaultPlugins } from './plugins.js';
 
 /** What to run: manifest files/directories, or resource objects (as parsed YAML would give). */
@@ -52,6 +53,11 @@ export interface MeshOptions {
   readonly logger?: Logger | string;
   /** Flows, sources, … started with the brokers. @default defaultPlugins() */
   readonly plugins?: readonly RuntimePlugin[];
+  /**
+   * Plugins added after the default ones (ignored when `plugins` is given), created again on
+   * every plugin restart: `tributary run` adds the console here (docs/console.md).
+   */
+  readonly extraPlugins?: () => readonly RuntimePlugin[];
   /** Backend providers by broker class. @default defaultBackends() */
   readonly backends?: BackendRegistry;
   /** `source` of events published with {@link Mesh.publish} that do not set one. @default '/tributary/mesh' */
@@ -158,14 +164,7 @@ export interface Mesh {
   reload(resources?: readonly unknown[]): Promise<ApplyReport>;
 }
 
-/** `start()` twice, `subscribe()` after `start()`, or `publish()` while not running. */
-export class MeshStateError extends Error {
-  readonly code = 'TRIB_ERR_MESH_STATE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'MeshStateError';
-  }
-}
+export { MeshStateError } from './errors.js';
 
 function toLogger(option: Logger | string | undefined): Logger {
   if (option !== undefined && typeof option !== 'string') return option;
@@ -298,7 +297,11 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
 
   let plugins: readonly RuntimePlugin[] = options.plugins ?? [];
   const createPlugins = (): RuntimePlugin[] => {
-    const created = [...defaultPlugins(authOptions), subscribers];
+    const created = [
+      ...defaultPlugins(authOptions),
+      subscribers,
+      ...(options.extraPlugins?.() ?? []),
+    ];
     plugins = created;
     return created;
   };

@@ -5,6 +5,17 @@
  * total language, so an evaluation returns a result together with the errors it met (spec §3.3).
  */
 
+import { TributaryError } from '@tributary/core';
+
+/** Codes of this package's errors (docs/errors.md). */
+export const filterErrorCodes = {
+  TRIB_ERR_CESQL_PARSE: 'a CESQL expression is not syntactically valid',
+  TRIB_ERR_CESQL_EVALUATION: 'evaluating a CESQL expression met an error (returned, never thrown)',
+  TRIB_ERR_FILTER_INVALID: "a Trigger's filters could not be compiled",
+} as const;
+
+export type FilterErrorCode = keyof typeof filterErrorCodes;
+
 /** The CESQL error kinds of spec §3.3, named as the CESQL TCK names them. */
 export type CesqlErrorKind =
   | 'parse'
@@ -16,15 +27,14 @@ export type CesqlErrorKind =
   | 'generic';
 
 /** One error met while compiling or evaluating a CESQL expression (never thrown by evaluation). */
-export class CesqlError extends Error {
+export class CesqlError extends TributaryError<FilterErrorCode> {
   constructor(
     readonly kind: CesqlErrorKind,
     message: string,
     /** 0-based offset in the expression of the part that raised it, when known. */
     readonly position?: number,
   ) {
-    super(message);
-    this.name = 'CesqlError';
+    super(kind === 'parse' ? 'TRIB_ERR_CESQL_PARSE' : 'TRIB_ERR_CESQL_EVALUATION', message);
   }
 }
 
@@ -50,7 +60,6 @@ export class CesqlParseError extends CesqlError {
       `CESQL parse error at ${line}:${col}: expected ${expected} but found ${found}`,
       position,
     );
-    this.name = 'CesqlParseError';
     this.line = line;
     this.col = col;
   }
@@ -80,15 +89,13 @@ export interface FilterProblem {
 }
 
 /** A Trigger's filters could not be compiled; `problems` lists every one of them. */
-export class FilterValidationError extends Error {
-  readonly code = 'TRIB_ERR_FILTER_INVALID';
-
+export class FilterValidationError extends TributaryError<FilterErrorCode> {
   constructor(readonly problems: readonly FilterProblem[]) {
     super(
+      'TRIB_ERR_FILTER_INVALID',
       `${problems.length} problem(s) in the trigger filter:\n` +
         problems.map((p) => `${formatFilterPath(p.path)}: ${p.message}`).join('\n'),
     );
-    this.name = 'FilterValidationError';
   }
 }
 

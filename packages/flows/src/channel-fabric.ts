@@ -12,6 +12,8 @@ import {
   type Subscription as BackendSubscription,
   validateCloudEvent,
   clientName,
+  hasErrorCode,
+  type BackendUnavailableError,
 } from '@tributary/core';
 import {
   type BackendRegistry,
@@ -20,6 +22,7 @@ import {
   type IngestResult,
   type IngressHop,
   type DeliveryPolicy,
+  type DeadLetterService,
   createSubscriptionDispatcher,
   ingressTarget,
 } from '@tributary/broker';
@@ -53,6 +56,12 @@ export interface ChannelFabricOptions {
   readonly onOutcome?: ((o: DispatchOutcome) => void) | undefined;
   /** What the previous generation handed over on a reload (see {@link ChannelFabric.handOver}). */
   readonly inherited?: InheritedChannels | undefined;
+  /**
+   * The runtime's dead-letter stores: each channel gets one, where its Subscriptions without a
+   * `deadLetterSink` store exhausted events (docs/failed-deliveries.md). Without it they are
+   * dropped with a log line.
+   */
+  readonly deadLetters?: DeadLetterService | undefined;
 }
 
 /**
@@ -94,6 +103,8 @@ export class ChannelFabric {
   readonly #backends = new Map<string, Promise<Backend>>();
   readonly #subscriptions: BackendSubscription[] = [];
   readonly #dispatchers: Array<{ close(): void }> = [];
+  /** Unregisters this generation's dispatchers from the dead-letter service (redrive). */
+  readonly #unregister: Array<() => void> = [];
   /** Every backend subscription of this generation: what a reload hands over. */
   readonly #subscribed: Array<{ backendKey: string; topic: string; name: string }> = [];
   #open!: () => void;
@@ -187,14 +198,17 @@ export class ChannelFabric {
       try {
         await backend.publish(topic, events);
       } catch (err) {
-        const e = err as Error & { retryAfterSeconds?: number };
-        if (e?.name === 'BatchTooLargeError')
-          return { status: 413, error: `channel '${key}' cannot take the request: ${e.message}` };
-        if (e?.name === 'BackendUnavailableError')
+        const e = err as Error | undefined;
+        if (hasErrorCode(err, 'TRIB_ERR_BATCH_TOO_LARGE'))
+          return { status: 413, error: `channel '${key}' cannot take the request: ${err.message}` };
+        if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE'))
           return {
             status: 503,
-            error: `channel '${key}' cannot take events now: ${e.message}`,
-            retryAfterSeconds: Math.max(0, Math.ceil(e.retryAfterSeconds ?? 1)),
+            error: `channel '${key}' cannot take events now: ${err.message}`,
+            retryAfterSeconds: Math.max(
+              0,
+              Math.ceil((err as BackendUnavailableError).retryAfterSeconds ?? 1),
+            ),
           };
         log.warn({ channel: key, err }, 'publishing to the channel failed');
         return {
@@ -233,12 +247,18 @@ export class ChannelFabric {
       backendKey: channelBackendKey,
     };
     this.#channels.set(key, channel);
+    this.options.deadLetters?.attachChannel({ namespace, name }, backend);
     return channel;
   }
 
   /** A channel by namespace and name (user-declared or a flow's internal one). */
   get(namespace: string, name: string): FabricChannel | undefined {
     return this.#channels.get(`${namespace}/${name}`);
+  }
+
+  /** Every channel of this generation (user-declared and flows' internal ones). */
+  channels(): Array<{ namespace: string; name: string }> {
+    return [...this.#channels.values()].map((c) => ({ namespace: c.namespace, name: c.name }));
   }
 
   /** Makes a channel answer 503 with `reason` (its owner is not Ready), or accept again with undefined. */
@@ -254,6 +274,9 @@ export class ChannelFabric {
       backend: Backend;
       backendKey: string;
     };
+    const owner = { kind: 'Subscription', namespace: s.namespace, name: s.name } as const;
+    const channelRef = { namespace: s.channel.namespace, name: s.channel.name };
+    const deadLetters = this.options.deadLetters;
     const dispatcher = createSubscriptionDispatcher({
       name: s.name,
       namespace: s.namespace,
@@ -262,6 +285,9 @@ export class ChannelFabric {
       subscriber: s.subscriber,
       reply: s.reply,
       deadLetter: s.deadLetter,
+      // Without a deadLetterSink (own or the channel's), exhausted events go to the channel's
+      // dead-letter store (docs/failed-deliveries.md, "Dead-letter store").
+      onExhausted: deadLetters?.channelExhaustionHandler(channelRef, owner),
       policy: s.policy,
       logger: this.options.logger.child({ channel: `${s.channel.namespace}/${s.channel.name}` }),
       onOutcome: this.options.onOutcome,
@@ -271,6 +297,7 @@ export class ChannelFabric {
       nonCeBodyIsFailure: false,
     });
     this.#dispatchers.push(dispatcher);
+    if (deadLetters) this.#unregister.push(deadLetters.registerDispatcher(owner, dispatcher));
     const sub = await c.backend.subscribe(
       c.topic,
       subscriptionName(s.namespace, s.name),
@@ -355,5 +382,6 @@ export class ChannelFabric {
     this.#open();
     await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
     for (const d of this.#dispatchers) d.close();
+    for (const u of this.#unregister.splice(0)) u();
   }
 }

@@ -1,9 +1,15 @@
-/** Errors of @tributary/flows. */
+/** Errors of @tributary/flows (codes in docs/errors.md). */
+import { TributaryError } from '@tributary/core';
+
+export const flowsErrorCodes = {
+  TRIB_ERR_FLOW_WIRING: "a Sequence's or Parallel's reference could not be resolved",
+} as const;
+
+export type FlowsErrorCode = keyof typeof flowsErrorCodes;
 
 /** A flow's reference could not be resolved; the message names the role (e.g. `steps[1]`) and what is missing. */
-export class WiringError extends Error {
+export class WiringError extends TributaryError<FlowsErrorCode> {
   constructor(message: string) {
-    super(message);
-    this.name = 'WiringError';
+    super('TRIB_ERR_FLOW_WIRING', message);
   }
 }

@@ -70,6 +70,7 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
         baseUrl: () => ctx.baseUrl,
         onOutcome: options.onOutcome,
         inherited,
+        deadLetters: ctx.deadLetters,
       });
       fabric = f;
       context = ctx;
@@ -223,6 +224,8 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
       } finally {
         fabric.open();
         await fabric.releaseInherited();
+        // Channels a reload removed lose their store here (durable entries stay on the backend).
+        await ctx.deadLetters?.retainChannels(fabric.channels());
       }
     },
 

@@ -25,4 +25,4 @@ export {
 export { createFlowsPlugin, type FlowsPluginOptions, type FlowChannels } from './flows-plugin.js';
 export { FLOW_INGRESS_PATH, createFlowIngressHandler, type FlowIngress } from './ingress-route.js';
 export * from './naming.js';
-export { WiringError } from './errors.js';
+export { WiringError, flowsErrorCodes, type FlowsErrorCode } from './errors.js';

@@ -13,7 +13,14 @@ export type {
 } from './types.js';
 export { toFunctionEvent, fromFunctionResult } from './convert.js';
 export { loadFunctionModule } from './load.js';
-export { NonRetryableError, InvalidFunctionResultError, FunctionLoadError } from './errors.js';
+export {
+  NonRetryableError,
+  InvalidFunctionResultError,
+  FunctionLoadError,
+  functionErrorCodes,
+  type FunctionErrorCode,
+  isForeignNonRetryable,
+} from './errors.js';
 export { serve, type ServeOptions, type FunctionServer } from './serve.js';
 export {
   handleCloudEventRequest,

@@ -8,7 +8,7 @@ import {
   encodeHttp,
 } from '@tributary/core';
 import { fromFunctionResult, toFunctionEvent } from './convert.js';
-import { InvalidFunctionResultError, NonRetryableError } from './errors.js';
+import { InvalidFunctionResultError, NonRetryableError, isForeignNonRetryable } from './errors.js';
 import type { FunctionContext, FunctionHandler } from './types.js';
 
 /**
@@ -50,7 +50,7 @@ export function errorResponse(status: number, message: string): FunctionResponse
 /** instanceof, or the same shape by name (a module may bundle its own copy of this package). */
 function nonRetryableStatus(err: unknown): number | undefined {
   if (err instanceof NonRetryableError) return err.status;
-  if (!(err instanceof Error) || err.name !== 'NonRetryableError') return undefined;
+  if (!isForeignNonRetryable(err)) return undefined;
   const status = (err as { status?: unknown }).status;
   return typeof status === 'number' && status >= 400 && status <= 499 ? status : undefined;
 }

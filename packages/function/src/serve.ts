@@ -9,6 +9,7 @@ import {
   handleCloudEventRequest,
   parseDeadline,
 } from './serve-request.js';
+import { BodyTooLargeError } from './errors.js';
 import type { FunctionHandler } from './types.js';
 import { createTokenCheck, type VerifyOptions } from './verify-token.js';
 
@@ -63,8 +64,6 @@ function toLogger(option: Logger | string | undefined): Logger {
   });
 }
 
-class BodyTooLargeError extends Error {}
-
 function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -74,7 +73,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new BodyTooLargeError());
+        reject(new BodyTooLargeError(limit));
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

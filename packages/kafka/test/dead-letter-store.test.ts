@@ -32,7 +32,7 @@ describeDeadLetterStoreConformance(
       });
       backends.push(b);
       await b.start();
-      const s = b.deadLetterStore!(broker);
+      const s = b.deadLetterStore!(broker)!;
       stores.push(s);
       return s;
     };

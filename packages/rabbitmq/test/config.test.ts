@@ -88,7 +88,11 @@ describe('RabbitMQBroker provider config', () => {
     expect(() =>
       resolveBrokerConnection(config, {
         ...ctx,
-        configRef: { kind: 'RabbitmqBrokerConfig', name: 'gone' },
+        configRef: {
+          apiVersion: 'eventing.knative.dev/v1alpha1',
+          kind: 'RabbitmqBrokerConfig',
+          name: 'gone',
+        },
       }),
     ).toThrow(/RabbitmqBrokerConfig 'ns\/gone', which is not in the manifests/);
   });

@@ -2,6 +2,8 @@
  * Errors of @tributary/sdk. Each class has a stable `code` (`TRIB_ERR_SDK_…`) that callers can
  * switch on; messages name the field, the status or the URL involved.
  */
+import { TributaryError, type TributaryErrorOptions } from '@tributary/core';
+
 export const sdkErrorCodes = {
   TRIB_ERR_SDK_VALIDATION: 'an event or an option failed validation before anything was sent',
   TRIB_ERR_SDK_EVENT_REJECTED:
@@ -11,21 +13,17 @@ export const sdkErrorCodes = {
   TRIB_ERR_SDK_REPLY_TIMEOUT:
     'request() got no reply in time (504 from the RequestReply, or the timeout passed)',
   TRIB_ERR_SDK_REPLY_INVALID: 'request() got a 2xx answer that is not a CloudEvent',
+  TRIB_ERR_SDK_ATTEMPT_TIMEOUT:
+    'one attempt ran longer than its timeout (retried; never thrown to callers)',
 } as const;
 
 /** One of the stable codes in {@link sdkErrorCodes}. */
 export type SdkErrorCode = keyof typeof sdkErrorCodes;
 
 /** Base class of every error the SDK throws on purpose. */
-export class SdkError extends Error {
-  constructor(
-    /** Stable identifier of the error kind. */
-    readonly code: SdkErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
+export class SdkError extends TributaryError<SdkErrorCode> {
+  constructor(code: SdkErrorCode, message: string, options?: TributaryErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -125,9 +123,8 @@ export class InvalidReplyError extends SdkError {
 }
 
 /** One attempt ran longer than its timeout (retried like a network error). */
-export class AttemptTimeoutError extends Error {
+export class AttemptTimeoutError extends TributaryError<SdkErrorCode> {
   constructor(readonly timeoutMs: number) {
-    super(`request timed out after ${timeoutMs} ms`);
-    this.name = 'AttemptTimeoutError';
+    super('TRIB_ERR_SDK_ATTEMPT_TIMEOUT', `request timed out after ${timeoutMs} ms`);
   }
 }

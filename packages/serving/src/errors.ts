@@ -2,6 +2,8 @@
  * Errors of @tributary/serving. Each carries a stable code; messages name the resource, the value
  * and the fix when there is one.
  */
+import { TributaryError, type TributaryErrorOptions } from '@tributary/core';
+
 export const codes = {
   TRIB_ERR_SERVICE_NOT_READY: 'no process of a command Service became ready in time',
   TRIB_ERR_JOBSINK_FULL: 'a JobSink cannot accept more jobs right now',
@@ -10,14 +12,9 @@ export const codes = {
 export type ServingErrorCode = keyof typeof codes;
 
 /** Base class of the errors this package throws. */
-export class ServingError extends Error {
-  constructor(
-    readonly code: ServingErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
+export class ServingError extends TributaryError<ServingErrorCode> {
+  constructor(code: ServingErrorCode, message: string, options?: TributaryErrorOptions) {
+    super(code, message, options);
   }
 }
 

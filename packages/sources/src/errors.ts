@@ -2,6 +2,8 @@
  * Errors of @tributary/sources. Each carries a stable code; messages name the source, the value and
  * the fix when there is one.
  */
+import { TributaryError, type TributaryErrorOptions } from '@tributary/core';
+
 export const codes = {
   TRIB_ERR_SOURCE_SINK_FAILED: 'the sink did not accept an event after the retries',
   TRIB_ERR_SOURCE_SCHEDULE_INVALID: 'a PingSource schedule or timezone is invalid',
@@ -11,14 +13,9 @@ export const codes = {
 export type SourcesErrorCode = keyof typeof codes;
 
 /** Base class of the errors this package throws. */
-export class SourcesError extends Error {
-  constructor(
-    readonly code: SourcesErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
+export class SourcesError extends TributaryError<SourcesErrorCode> {
+  constructor(code: SourcesErrorCode, message: string, options?: TributaryErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -48,6 +45,8 @@ export class VerificationError extends SourcesError {
   constructor(
     message: string,
     readonly status = 401,
+    /** True when the answer should carry a `WWW-Authenticate: Basic` challenge (basic auth). */
+    readonly basicAuthChallenge = false,
   ) {
     super('TRIB_ERR_WEBHOOK_VERIFICATION', message);
   }

@@ -26,7 +26,7 @@ describe('source sink (retries until accepted)', () => {
   it('retries retryable answers (503, 429) until 2xx and sends binary mode', async () => {
     const http = await sinkOf({ failFirst: { count: 2, status: 503 } });
     const sink = createSourceSink({
-      target: createHttpTarget(http.url, { agent }),
+      target: createHttpTarget(http.url, { agent, namespace: 'default' }),
       policy: fast,
       logger: silentLogger,
     });
@@ -38,7 +38,7 @@ describe('source sink (retries until accepted)', () => {
   it('rejects with SinkDeliveryError after the retries, and at once on a non-retryable 400', async () => {
     const down = await sinkOf({ script: () => ({ status: 500 }) });
     const sink = createSourceSink({
-      target: createHttpTarget(down.url, { agent }),
+      target: createHttpTarget(down.url, { agent, namespace: 'default' }),
       policy: fast,
       logger: silentLogger,
     });
@@ -46,7 +46,7 @@ describe('source sink (retries until accepted)', () => {
     expect(down.requests).toHaveLength(4);
     const bad = await sinkOf({ script: () => ({ status: 400, body: 'nope' }) });
     const sink2 = createSourceSink({
-      target: createHttpTarget(bad.url, { agent }),
+      target: createHttpTarget(bad.url, { agent, namespace: 'default' }),
       policy: fast,
       logger: silentLogger,
     });

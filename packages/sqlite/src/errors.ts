@@ -1,17 +1,27 @@
+import { TributaryError, type TributaryErrorOptions } from '@tributary/core';
+
 /**
  * Errors of @tributary/sqlite. Each carries a stable `code`; messages name the directory or value
  * and say how to fix it.
  */
 
+/** Codes of this package's errors (docs/errors.md). */
+export const sqliteErrorCodes = {
+  TRIB_ERR_DATA_DIR_LOCKED: 'another process (or store) owns the data directory',
+  TRIB_ERR_DATA_DIR_FOREIGN: 'the database file is not a Tributary data file',
+  TRIB_ERR_DATA_DIR_NEWER: 'the database was written by a newer Tributary',
+  TRIB_ERR_DATA_DIR_UNUSABLE:
+    'the data directory cannot be used (not a directory, not writable, …)',
+  TRIB_ERR_SQLITE_CONFIG: 'an option or annotation of the embedded durable backend is invalid',
+  TRIB_ERR_STORE_CLOSED: 'the data store is closed; nothing more can be written',
+} as const;
+
+export type SqliteErrorCode = keyof typeof sqliteErrorCodes;
+
 /** Base of this package's errors. */
-export class SqliteStoreError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
+export class SqliteStoreError extends TributaryError<SqliteErrorCode> {
+  constructor(code: SqliteErrorCode, message: string, options?: TributaryErrorOptions) {
+    super(code, message, options);
   }
 }
 

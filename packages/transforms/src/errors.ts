@@ -1,5 +1,7 @@
 /** Errors of @tributary/transforms. Each carries a stable `code`. */
 
+import { TributaryError, type TributaryErrorOptions } from '@tributary/core';
+
 /** Codes of this package's errors. */
 export const transformsErrorCodes = {
   TRIB_ERR_TRANSFORM_EXPRESSION: 'a JSONata expression does not compile',
@@ -12,14 +14,9 @@ export const transformsErrorCodes = {
 export type TransformsErrorCode = keyof typeof transformsErrorCodes;
 
 /** Base class of this package's errors. */
-export class TransformsError extends Error {
-  constructor(
-    readonly code: TransformsErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
+export class TransformsError extends TributaryError<TransformsErrorCode> {
+  constructor(code: TransformsErrorCode, message: string, options?: TributaryErrorOptions) {
+    super(code, message, options);
   }
 }
 

@@ -72,9 +72,16 @@ export function registerDeadLetterRoutes(
 
 /** `broker=<ns>/<name>` → ref, or a 400 saying the expected form. */
 export function parseBrokerParam(value: string): BrokerRef {
+  return parseRefParam('broker', value, 'default/default');
+}
+
+function parseRefParam(field: string, value: string, example: string): BrokerRef {
   const m = /^([^/\s]+)\/([^/\s]+)$/.exec(value);
   if (!m)
-    throw new HttpError(400, `broker '${value}' is not <namespace>/<name>, e.g. default/default`);
+    throw new HttpError(
+      400,
+      `${field} '${value}' is not <namespace>/<name>, e.g. ${example.includes('/') ? example : `default/${example}`}`,
+    );
   return { namespace: m[1]!, name: m[2]! };
 }
 
@@ -88,45 +95,57 @@ async function list(
     throw new HttpError(400, `limit '${limitText}' must be an integer from 1 to ${MAX_LIMIT}`);
   const sel = selectionOf(service, {
     broker: q.get('broker') ?? undefined,
+    channel: q.get('channel') ?? undefined,
     trigger: q.get('trigger') ?? undefined,
+    subscription: q.get('subscription') ?? undefined,
     namespace: q.get('namespace') ?? undefined,
   });
-  const brokers = sel.broker ? [sel.broker] : service.brokers();
+  const stores = service.stores(sel);
   const cursorText = q.get('cursor');
   let at = 0;
   let storeCursor: string | undefined;
   if (cursorText) {
     const c = decodeCursor(cursorText);
-    at = brokers.findIndex((b) => `${b.namespace}/${b.name}` === c.b);
+    at = stores.findIndex((s) => s.key === c.b);
     if (at < 0)
-      throw new HttpError(400, `cursor '${cursorText}' names a broker that is not running`);
+      throw new HttpError(
+        400,
+        `cursor '${cursorText}' names a broker or channel that is not running`,
+      );
     storeCursor = c.c;
   }
   const items: DeadLetterEntryJson[] = [];
-  for (; at < brokers.length; at++, storeCursor = undefined) {
-    const ref = brokers[at]!;
-    const page = await service.store(ref)!.list({
+  for (; at < stores.length; at++, storeCursor = undefined) {
+    const { key, store } = stores[at]!;
+    const page = await store.list({
       owner: sel.owner,
       namespace: sel.namespace,
       limit: limit - items.length,
       cursor: storeCursor,
     });
     items.push(...page.items.map(deadLetterEntryToJson));
-    const key = `${ref.namespace}/${ref.name}`;
     if (page.next !== undefined) return { items, next: encodeCursor({ b: key, c: page.next }) };
     if (items.length === limit) {
-      const following = brokers[at + 1];
-      return following
-        ? { items, next: encodeCursor({ b: `${following.namespace}/${following.name}` }) }
-        : { items };
+      const following = stores[at + 1];
+      return following ? { items, next: encodeCursor({ b: following.key }) } : { items };
     }
   }
   return { items };
 }
 
+/**
+ * The filters of a list or bulk operation. `broker`/`trigger` select Trigger entries (broker
+ * stores), `channel`/`subscription` Subscription entries (channel stores); mixing the two is a 400.
+ */
 function selectionOf(
   service: DeadLetterService,
-  p: { broker?: unknown; trigger?: unknown; namespace?: unknown },
+  p: {
+    broker?: unknown;
+    channel?: unknown;
+    trigger?: unknown;
+    subscription?: unknown;
+    namespace?: unknown;
+  },
 ): EntrySelection {
   const text = (field: string, v: unknown): string | undefined => {
     if (v === undefined || v === null) return undefined;
@@ -135,13 +154,38 @@ function selectionOf(
     return v;
   };
   const brokerText = text('broker', p.broker);
+  const channelText = text('channel', p.channel);
+  const trigger = text('trigger', p.trigger);
+  const subscription = text('subscription', p.subscription);
+  const brokerSide = brokerText ?? trigger;
+  const channelSide = channelText ?? subscription;
+  if (brokerSide !== undefined && channelSide !== undefined)
+    throw new HttpError(
+      400,
+      `${brokerText !== undefined ? 'broker' : 'trigger'} and ${channelText !== undefined ? 'channel' : 'subscription'} cannot be combined: broker and trigger select Trigger entries, channel and subscription select Subscription entries; give one side`,
+    );
   const broker = brokerText === undefined ? undefined : parseBrokerParam(brokerText);
   if (broker && !service.store(broker))
     throw new HttpError(
       404,
       `broker '${brokerText}' is not running (see \`tributary get brokers\`)`,
     );
-  return { broker, owner: text('trigger', p.trigger), namespace: text('namespace', p.namespace) };
+  const channel =
+    channelText === undefined
+      ? undefined
+      : parseRefParam('channel', channelText, 'my-seq-kn-sequence-0');
+  if (channel && !service.channelStore(channel))
+    throw new HttpError(
+      404,
+      `channel '${channelText}' is not running (see \`tributary get channels\`, \`tributary get sequences\`)`,
+    );
+  return {
+    broker,
+    channel,
+    scope: brokerSide !== undefined ? 'broker' : channelSide !== undefined ? 'channel' : undefined,
+    owner: trigger ?? subscription,
+    namespace: text('namespace', p.namespace),
+  };
 }
 
 async function readJson(ctx: RouteContext): Promise<Record<string, unknown>> {
@@ -175,7 +219,7 @@ async function idsOf(service: DeadLetterService, body: Record<string, unknown>):
   if (all !== true)
     throw new HttpError(
       400,
-      'body needs "ids": ["<id>", …] or "all": true (with optional "broker", "trigger")',
+      'body needs "ids": ["<id>", …] or "all": true (with optional "broker", "trigger", "channel", "subscription", "namespace")',
     );
   return service.select(selectionOf(service, body));
 }

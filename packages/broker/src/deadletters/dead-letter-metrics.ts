@@ -20,7 +20,8 @@ export class DeadLetterMetrics {
         this.reset();
         for (const { ref, store } of stores.values()) {
           const n = await store.size().catch(() => undefined);
-          if (n !== undefined) this.set(labels(ref), n);
+          // A broker's and a channel's store of the same `<ns>/<name>` add up in one series.
+          if (n !== undefined) this.inc(labels(ref), n);
         }
       },
     });
@@ -44,12 +45,13 @@ export class DeadLetterMetrics {
     });
   }
 
-  track(ref: Ref, store: DeadLetterStore): void {
-    this.#stores.set(`${ref.namespace}/${ref.name}`, { ref, store });
+  /** Reads `store`'s size at scrape time; `key` names the store (a broker's or a channel's). */
+  track(key: string, ref: Ref, store: DeadLetterStore): void {
+    this.#stores.set(key, { ref, store });
   }
 
-  untrack(ref: Ref): void {
-    this.#stores.delete(`${ref.namespace}/${ref.name}`);
+  untrack(key: string): void {
+    this.#stores.delete(key);
   }
 
   added(ref: Ref, owner: DeadLetterOwner): void {

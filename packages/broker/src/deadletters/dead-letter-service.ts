@@ -13,7 +13,8 @@ import { createMemoryDeadLetterStore } from './memory-dead-letter-store.js';
 import type { DeadLetterMetrics } from './dead-letter-metrics.js';
 
 /**
- * The dead-letter stores of a runtime, one per broker, and the operations the admin API and
+ * The dead-letter stores of a runtime, one per broker and one per channel (for its Subscriptions,
+ * and so Sequence steps and Parallel branches), and the operations the admin API and
  * `tributary dlq` offer on them: list, get, redrive, purge (docs/failed-deliveries.md).
  */
 
@@ -30,12 +31,46 @@ export interface RedriveOutcome {
   readonly error?: string;
 }
 
-/** Which entries a bulk operation takes. */
+/** Channel identity (a channel's store holds its Subscriptions' entries). */
+export type ChannelRef = BrokerRef;
+
+/** Whose store: a broker's (Trigger entries) or a channel's (Subscription entries). */
+export type StoreScope = 'broker' | 'channel';
+
+/** One store of the service, as lists walk them. */
+export interface ScopedStore {
+  readonly scope: StoreScope;
+  readonly ref: BrokerRef;
+  /** `<ns>/<name>` for a broker, `channel <ns>/<name>` for a channel. */
+  readonly key: string;
+  readonly store: DeadLetterStore;
+}
+
+/**
+ * Which entries a bulk operation takes: `broker` or `channel` pick one store; `scope` keeps only
+ * broker or channel stores (a `trigger` filter means brokers, a `subscription` filter channels).
+ */
 export interface EntrySelection {
   readonly broker?: BrokerRef | undefined;
+  readonly channel?: ChannelRef | undefined;
+  readonly scope?: StoreScope | undefined;
   readonly owner?: string | undefined;
   readonly namespace?: string | undefined;
 }
+
+/** A backend as the service sees it: its kind, and its own dead-letter stores if it has them. */
+export interface DeadLetterBackend {
+  readonly kind: string;
+  /** Undefined when this backend has no store (a lazy backend whose implementation has none). */
+  deadLetterStore?(b: BrokerRef): DeadLetterStore | undefined;
+}
+
+/**
+ * The name a channel's store has on its backend: `_channel_.<name>` in the channel's namespace.
+ * `_` is not allowed in Kubernetes names, so it never meets a broker's store; every backend's
+ * store naming accepts it (docs/failed-deliveries.md, "Where entries live").
+ */
+export const channelStoreName = (name: string): string => `_channel_.${name}`;
 
 /** Dependencies of {@link DeadLetterService}. */
 export interface DeadLetterServiceOptions {
@@ -49,20 +84,48 @@ export interface DeadLetterServiceOptions {
   readonly redriveConcurrency?: number | undefined;
 }
 
-const keyOf = (b: BrokerRef): string => `${b.namespace}/${b.name}`;
+const refKey = (b: BrokerRef): string => `${b.namespace}/${b.name}`;
+const keyOf = (scope: StoreScope, b: BrokerRef): string =>
+  scope === 'broker' ? refKey(b) : `channel ${refKey(b)}`;
+const ownerKey = (o: DeadLetterOwner): string => `${o.kind} ${o.namespace}/${o.name}`;
 
 export class DeadLetterService {
-  readonly #stores = new Map<string, { ref: BrokerRef; store: DeadLetterStore }>();
+  readonly #stores = new Map<string, ScopedStore & { memory: boolean }>();
   readonly #redriving = new Set<string>();
+  /** Dispatchers registered by plugins (channel Subscriptions), for redrive. */
+  readonly #dispatchers = new Map<string, EventDispatcher>();
 
   constructor(private readonly o: DeadLetterServiceOptions) {}
 
   /** Takes the store of a started broker's backend, or a bounded memory store when it has none. */
-  attach(
+  attach(ref: BrokerRef, backend: DeadLetterBackend): void {
+    this.#attach('broker', ref, backend.deadLetterStore?.({ ...refOf(ref) }), backend.kind);
+  }
+
+  /**
+   * Takes the store of a channel (its Subscriptions' entries) on the channel's backend, under
+   * {@link channelStoreName}, or a bounded memory store when the backend has none. A channel
+   * attached again (a reload) keeps its memory store, and so its entries, when the backend still
+   * has no store of its own.
+   */
+  attachChannel(ref: ChannelRef, backend: DeadLetterBackend): void {
+    const own = backend.deadLetterStore?.({
+      namespace: ref.namespace,
+      name: channelStoreName(ref.name),
+    });
+    const held = this.#stores.get(keyOf('channel', ref));
+    if (!own && held?.memory) return;
+    if (held && held.store !== own) void held.store.close?.();
+    this.#attach('channel', ref, own, backend.kind);
+  }
+
+  #attach(
+    scope: StoreScope,
     ref: BrokerRef,
-    backend: { kind: string; deadLetterStore?(b: BrokerRef): DeadLetterStore | undefined },
-  ) {
-    const own = backend.deadLetterStore?.({ namespace: ref.namespace, name: ref.name });
+    own: DeadLetterStore | undefined,
+    backendKind: string,
+  ): void {
+    const key = keyOf(scope, ref);
     const store =
       own ??
       createMemoryDeadLetterStore({
@@ -70,26 +133,49 @@ export class DeadLetterService {
         onDrop: (dropped) => {
           this.o.metrics.dropped(ref);
           this.o.logger.warn(
-            { broker: keyOf(ref), dropped: dropped.id, eventId: dropped.event.attributes['id'] },
+            { [scope]: refKey(ref), dropped: dropped.id, eventId: dropped.event.attributes['id'] },
             'dead-letter store full: oldest entry dropped',
           );
         },
       });
-    if (!own && backend.kind !== 'memory')
+    if (!own && backendKind !== 'memory')
       this.o.logger.warn(
-        { broker: keyOf(ref), backend: backend.kind },
+        { [scope]: refKey(ref), backend: backendKind },
         'backend has no durable dead-letter store: using a bounded in-memory one',
       );
-    this.#stores.set(keyOf(ref), { ref, store });
-    this.o.metrics.track(ref, store);
+    this.#stores.set(key, { scope, ref: refOf(ref), key, store, memory: !own });
+    this.o.metrics.track(key, ref, store);
   }
 
   /** Forgets a removed broker's store (entries stay on a durable backend). */
   async detach(ref: BrokerRef): Promise<void> {
-    const held = this.#stores.get(keyOf(ref));
-    this.#stores.delete(keyOf(ref));
-    this.o.metrics.untrack(ref);
+    await this.#detach(keyOf('broker', ref));
+  }
+
+  /** Forgets the stores of channels not in `keep` (removed by a reload; durable entries stay). */
+  async retainChannels(keep: readonly ChannelRef[]): Promise<void> {
+    const kept = new Set(keep.map((c) => keyOf('channel', c)));
+    for (const s of [...this.#stores.values()])
+      if (s.scope === 'channel' && !kept.has(s.key)) await this.#detach(s.key);
+  }
+
+  async #detach(key: string): Promise<void> {
+    const held = this.#stores.get(key);
+    this.#stores.delete(key);
+    this.o.metrics.untrack(key);
     await held?.store.close?.();
+  }
+
+  /**
+   * Makes a plugin's dispatcher (a channel Subscription's) the one a redrive of `owner`'s entries
+   * uses; the returned function unregisters it (only if it is still the registered one).
+   */
+  registerDispatcher(owner: DeadLetterOwner, dispatcher: EventDispatcher): () => void {
+    const key = ownerKey(owner);
+    this.#dispatchers.set(key, dispatcher);
+    return () => {
+      if (this.#dispatchers.get(key) === dispatcher) this.#dispatchers.delete(key);
+    };
   }
 
   async close(): Promise<void> {
@@ -98,29 +184,68 @@ export class DeadLetterService {
     await Promise.all(all.map((s) => s.store.close?.()));
   }
 
-  /** The dispatcher hook of a Trigger/Subscription on `broker`: stores the exhausted event. */
+  /** The dispatcher hook of a Trigger on `broker`: stores the exhausted event. */
   exhaustionHandler(
     broker: BrokerRef,
     owner: DeadLetterOwner,
   ): ((x: DeliveryExhaustion) => Promise<void>) | undefined {
+    return this.#handler('broker', broker, owner);
+  }
+
+  /**
+   * The dispatcher hook of a Subscription on `channel`: stores the exhausted event in the
+   * channel's store; the entry's `broker` is the channel's `{namespace, name}`.
+   */
+  channelExhaustionHandler(
+    channel: ChannelRef,
+    owner: DeadLetterOwner,
+  ): (x: DeliveryExhaustion) => Promise<void> {
+    return this.#handler('channel', channel, owner);
+  }
+
+  #handler(
+    scope: StoreScope,
+    ref: BrokerRef,
+    owner: DeadLetterOwner,
+  ): (x: DeliveryExhaustion) => Promise<void> {
     return async (x) => {
-      const held = this.#stores.get(keyOf(broker));
-      if (!held) throw new Error(`broker '${keyOf(broker)}' has no dead-letter store`);
-      await held.store.put(entryOf(randomUUID(), broker, owner, x, []));
-      this.o.metrics.added(broker, owner);
+      const held = this.#stores.get(keyOf(scope, ref));
+      if (!held) throw new Error(`${scope} '${refKey(ref)}' has no dead-letter store`);
+      await held.store.put(entryOf(randomUUID(), ref, owner, x, []));
+      this.o.metrics.added(ref, owner);
     };
   }
 
   /** The store of a broker, if it runs. */
   store(ref: BrokerRef): DeadLetterStore | undefined {
-    return this.#stores.get(keyOf(ref))?.store;
+    return this.#stores.get(keyOf('broker', ref))?.store;
+  }
+
+  /** The store of a channel, if it runs. */
+  channelStore(ref: ChannelRef): DeadLetterStore | undefined {
+    return this.#stores.get(keyOf('channel', ref))?.store;
   }
 
   /** The running brokers with a store, sorted by `ns/name` (the order of a list across brokers). */
   brokers(): BrokerRef[] {
+    return this.stores({ scope: 'broker' }).map((s) => s.ref);
+  }
+
+  /**
+   * The stores a selection reads, in list order: brokers sorted by `ns/name`, then channels
+   * sorted by `ns/name`.
+   */
+  stores(sel: Pick<EntrySelection, 'broker' | 'channel' | 'scope'> = {}): ScopedStore[] {
+    const pick = (scope: StoreScope, ref: BrokerRef) => {
+      const s = this.#stores.get(keyOf(scope, ref));
+      return s ? [s] : [];
+    };
+    if (sel.broker) return pick('broker', sel.broker);
+    if (sel.channel) return pick('channel', sel.channel);
+    const rank = (s: ScopedStore) => (s.scope === 'broker' ? 0 : 1);
     return [...this.#stores.values()]
-      .map((s) => s.ref)
-      .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+      .filter((s) => sel.scope === undefined || s.scope === sel.scope)
+      .sort((a, b) => rank(a) - rank(b) || refKey(a.ref).localeCompare(refKey(b.ref)));
   }
 
   /** Finds an entry by id in every store. */
@@ -135,9 +260,7 @@ export class DeadLetterService {
   /** Every id matching the selection, oldest first per broker (a snapshot for bulk operations). */
   async select(sel: EntrySelection): Promise<string[]> {
     const ids: string[] = [];
-    for (const ref of sel.broker ? [sel.broker] : this.brokers()) {
-      const store = this.store(ref);
-      if (!store) continue;
+    for (const { store } of this.stores(sel)) {
       let cursor: string | undefined;
       do {
         const page = await store.list({
@@ -192,7 +315,8 @@ export class DeadLetterService {
       if (!found) return { id, outcome: 'not-found' };
       const { entry, store } = found;
       brokerRef = entry.broker;
-      const dispatcher = this.o.dispatcherOf(entry.owner);
+      const dispatcher =
+        this.#dispatchers.get(ownerKey(entry.owner)) ?? this.o.dispatcherOf(entry.owner);
       if (!dispatcher) {
         const o = entry.owner;
         return this.#count(brokerRef, {
@@ -225,6 +349,8 @@ export class DeadLetterService {
     return r;
   }
 }
+
+const refOf = (r: BrokerRef): BrokerRef => ({ namespace: r.namespace, name: r.name });
 
 /** Builds an entry from an exhaustion; `earlier` attempts (of a previous storing) come first. */
 export function entryOf(

@@ -150,18 +150,4 @@ export interface EventDispatcher {
   close(): void;
 }
 
-/** The dispatcher was closed; the event was not acknowledged. */
-export class DispatcherClosedError extends Error {
-  constructor(name: string) {
-    super(`dispatcher '${name}' is closed; the event stays with the backend`);
-    this.name = 'DispatcherClosedError';
-  }
-}
-
-/** Delivery and dead-lettering both failed; the event stays with the backend (docs/decisions.md D7). */
-export class DeadLetterFailedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeadLetterFailedError';
-  }
-}
+export { DispatcherClosedError, DeadLetterFailedError } from '../errors.js';

@@ -3,6 +3,7 @@ import {
   type FunctionHandler,
   InvalidFunctionResultError,
   NonRetryableError,
+  isForeignNonRetryable,
   fromFunctionResult,
   toFunctionEvent,
 } from '@tributary/function';
@@ -132,7 +133,7 @@ function failure(err: unknown): SendOutcome {
  */
 function isNonRetryable(err: unknown): err is NonRetryableError {
   if (err instanceof NonRetryableError) return true;
-  if (!(err instanceof Error) || err.name !== 'NonRetryableError') return false;
+  if (!isForeignNonRetryable(err)) return false;
   const status = (err as { status?: unknown }).status;
   return typeof status === 'number' && status >= 400 && status <= 499;
 }

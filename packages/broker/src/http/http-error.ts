@@ -1,18 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { redactUrlsInText } from '@tributary/core';
 
-/** An error that becomes an HTTP response: `status` and a JSON body `{"error": message}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    /** Extra response headers (e.g. `Retry-After`). */
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+export { HttpError } from '../errors.js';
 
 /** Sends `body` as JSON with the given status (no-op if the response was already sent). */
 export function sendJson(

@@ -73,7 +73,7 @@ describe('createHttpServer', () => {
     expect(await t.json()).toEqual({ error: 'short and stout' });
     const b = await fetch(`${url}/boom`);
     expect(b.status).toBe(500);
-    expect((await b.json()).error).toMatch(/kaput/);
+    expect(((await b.json()) as { error: string }).error).toMatch(/kaput/);
   });
 
   it('answers 405 for a known path with another method, naming the allowed ones', async () => {
@@ -90,7 +90,7 @@ describe('createHttpServer', () => {
     const url = await start(undefined, 10);
     const r1 = await fetch(`${url}/echo`, { method: 'POST', body: '01234567890' });
     expect(r1.status).toBe(413);
-    expect((await r1.json()).error).toMatch(/limit of 10 bytes/);
+    expect(((await r1.json()) as { error: string }).error).toMatch(/limit of 10 bytes/);
     const stream = new ReadableStream({
       start(c) {
         c.enqueue(new TextEncoder().encode('012345'));

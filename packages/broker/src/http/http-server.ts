@@ -123,6 +123,8 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
   const log = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const routes: Route[] = [];
+  /** `fixed`, then `routes` without and with `fallback`; rebuilt after `route()` adds one. */
+  let ordered: Route[] | undefined;
   let active = 0;
   let closing = false;
   let onIdle: (() => void) | undefined;
@@ -167,7 +169,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       const refused = checkAdminAccess(req, admin, boundToLoopback);
       if (refused) throw new HttpError(refused.status, refused.message);
     }
-    const ordered = [
+    ordered ??= [
       ...fixed,
       ...routes.filter((r) => !r.fallback),
       ...routes.filter((r) => r.fallback),
@@ -180,9 +182,13 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
         allowed.push(route.method);
         continue;
       }
+      let query: URLSearchParams | undefined;
       const ctx: RouteContext = {
         path,
-        query: new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)),
+        // Parsed when a handler asks: the broker ingress never does.
+        get query() {
+          return (query ??= new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)));
+        },
         params,
         maxBodyBytes,
         readBody: (limit = maxBodyBytes) => readBody(req, limit),
@@ -239,6 +245,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
 
   const self: HttpServer = {
     route(method, matcher, handler, opts) {
+      ordered = undefined;
       routes.push({
         method: method === '*' ? '*' : method.toUpperCase(),
         matcher,

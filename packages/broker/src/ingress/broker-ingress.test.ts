@@ -42,7 +42,7 @@ beforeEach(() => {
   received = [];
 });
 
-const sdkEvent = (extra: Record<string, unknown> = {}): SdkEvent =>
+const sdkEvent = (extra: Record<string, unknown> = {}): SdkEvent<unknown> =>
   new SdkEvent({ type: 'dev.test.ingress', source: '/tests', data: { hello: 'world' }, ...extra });
 
 async function post(
@@ -66,7 +66,7 @@ describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 1 (m
     const res = await fetch(`${url}/ns/b`);
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST, OPTIONS');
-    expect((await res.json()).error).toMatch(/GET/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/GET/);
   });
   it('answers OPTIONS /ns/b with 200 and the WebHook headers', async () => {
     const res = await fetch(`${url}/ns/b`, { method: 'OPTIONS' });
@@ -83,7 +83,7 @@ describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 1 (m
   it('answers POST /knative/ns/b (3 segments) with 400', async () => {
     const res = await post('/knative/ns/b', HTTP.binary(sdkEvent()));
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/namespace/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/namespace/);
   });
   it('accepts POST /ns/b/ (trailing slash) and /ns/b?x=1 (query ignored)', async () => {
     expect((await post('/ns/b/', HTTP.binary(sdkEvent()))).status).toBe(202);
@@ -106,7 +106,7 @@ describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 2 (b
       body: '{}',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/19\.0/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/19\.0/);
   });
   it('rejects "not an event" without CE headers with 400', async () => {
     const res = await fetch(`${url}/ns/b`, { method: 'POST', body: 'not an event' });
@@ -139,7 +139,7 @@ describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 2 (b
     expect((await fetch(`${url}/ns/nope`, { method: 'POST', body: 'x' })).status).toBe(400);
     const res = await post('/ns/nope', HTTP.binary(sdkEvent()));
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toMatch(/ns\/nope/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/ns\/nope/);
   });
 });
 
@@ -155,7 +155,7 @@ describe('broker ingress over HTTP — docs/knative-behaviour.md §13 check 3 (T
     const res = await post('/ns/b', HTTP.binary(e));
     expect(res.status).toBe(status);
     if (stored) expect((await delivered(1))[0]!.attributes['knativebrokerttl']).toBe(stored);
-    else expect((await res.json()).error).toMatch(/knativebrokerttl/);
+    else expect(((await res.json()) as { error: string }).error).toMatch(/knativebrokerttl/);
   });
 });
 
@@ -174,7 +174,7 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
   it('rejects a batch with one invalid event with 400 and publishes nothing', async () => {
     const res = await post('/ns/b', batch([valid('a'), { specversion: '1.0', id: 'b' }]));
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/event\[1\]/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/event\[1\]/);
     await new Promise((r) => setTimeout(r, 30));
     expect(received).toHaveLength(0);
   });
@@ -190,7 +190,7 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
     const res = await fetch(`${url}/ns/b`, { method: 'POST', headers, body: big });
     expect(res.status).toBe(413);
     expect(res.headers.get('allow')).toBe('POST, OPTIONS');
-    expect((await res.json()).error).toMatch(/65536 bytes/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/65536 bytes/);
     const stream = new ReadableStream({
       start(c) {
         for (let i = 0; i < 70; i++) c.enqueue(new TextEncoder().encode('y'.repeat(1024)));
@@ -209,7 +209,7 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
     const res = await post('/ns/full', HTTP.binary(sdkEvent()));
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('7');
-    expect((await res.json()).error).toMatch(/queue full/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/queue full/);
   });
   it('answers 503 when the memory backend queue is full (all-or-nothing)', async () => {
     const small = createMemoryBackend({ maxQueuedPerSubscription: 1 });
@@ -226,7 +226,7 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
   it('answers 500 when the backend fails otherwise', async () => {
     const res = await post('/ns/broken', HTTP.binary(sdkEvent()));
     expect(res.status).toBe(500);
-    expect((await res.json()).error).toMatch(/disk on fire/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/disk on fire/);
   });
 });
 

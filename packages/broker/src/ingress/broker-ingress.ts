@@ -7,6 +7,8 @@ import {
   silentLogger,
   validateCloudEvent,
   withAttributes,
+  hasErrorCode,
+  type BackendUnavailableError,
 } from '@tributary/core';
 import { readCloudEvents } from '../http/read-events.js';
 import { sendError } from '../http/http-error.js';
@@ -178,15 +180,16 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
     try {
       await target.publish(prepared);
     } catch (err) {
-      const e = err as Error & { retryAfterSeconds?: number };
-      if (e?.name === 'BatchTooLargeError')
-        return { status: 413, error: `broker '${broker}' cannot take the request: ${e.message}` };
-      if (e?.name === 'BackendUnavailableError') {
-        const retryAfterSeconds = Math.max(0, Math.ceil(e.retryAfterSeconds ?? 1));
-        log.debug({ broker, err: e.message }, 'backend unavailable; answering 503');
+      const e = err as Error | undefined;
+      if (hasErrorCode(err, 'TRIB_ERR_BATCH_TOO_LARGE'))
+        return { status: 413, error: `broker '${broker}' cannot take the request: ${err.message}` };
+      if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE')) {
+        const unavailable = err as BackendUnavailableError;
+        const retryAfterSeconds = Math.max(0, Math.ceil(unavailable.retryAfterSeconds ?? 1));
+        log.debug({ broker, err: err.message }, 'backend unavailable; answering 503');
         return {
           status: 503,
-          error: `broker '${broker}' cannot take events now: ${e.message}`,
+          error: `broker '${broker}' cannot take events now: ${err.message}`,
           retryAfterSeconds,
         };
       }

@@ -9,6 +9,12 @@ import type { RuntimeMetrics } from './metrics.js';
  * admin API `GET /admin/v1/resources` that `tributary get` talks to (docs/operations.md).
  */
 
+/** Every admin endpoint is under this prefix; unknown paths below it answer 404. */
+export const ADMIN_API_PREFIX = '/admin/v1/';
+
+/** Start of the 404 message for an admin path no endpoint answers. */
+export const NO_ADMIN_ENDPOINT = 'no admin endpoint';
+
 /** Path of the admin API's resource list. */
 export const ADMIN_RESOURCES_PATH = '/admin/v1/resources';
 

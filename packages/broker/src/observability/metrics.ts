@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CloudEvent } from '@tributary/core';
 import { KnativeExtensions, redactUrl } from '@tributary/core';
 import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';
-import { labelled } from './labelled.js';
+import { summedCounter } from './summed-counter.js';
 
 /**
  * The runtime's Prometheus metrics (docs/metrics.md). One {@link RuntimeMetrics} per runtime, with
@@ -50,25 +50,42 @@ export interface TriggerLabels {
 const BROKER = ['kn_broker_namespace', 'kn_broker_name'] as const;
 const TRIGGER = [...BROKER, 'kn_trigger_name'] as const;
 
+type Labels = Record<string, string>;
+type Observer = { observe(v: number): void };
+type Increment = { inc(): void };
+type OutcomeKind = DispatchOutcome['kind'];
+
+/** The series of one trigger and event type, resolved once: label objects and children. */
+interface TypeSeries {
+  readonly labels: Labels;
+  process?: Observer;
+  /** Dispatch-duration children by `<status>\u0001<destination>`. */
+  readonly dispatch: Map<string, Observer>;
+  /** Retried-counter children by status. */
+  readonly retried: Map<string, Increment>;
+  readonly outcomes: Map<OutcomeKind, Increment>;
+}
+
+/** The series of one broker ingress and event type. */
+interface IngressSeries {
+  readonly accepted: Increment;
+  readonly dispatch: Observer;
+}
+
 /** Prometheus metrics of one runtime. */
 export class RuntimeMetrics {
   /** The registry `GET /metrics` renders. */
   readonly registry = new Registry();
   readonly #dispatch: Histogram;
   readonly #process: Histogram;
-  readonly #accepted: Counter;
+  readonly #accepted: ReturnType<typeof summedCounter>;
   readonly #rejected: Counter;
-  readonly #delivered: Counter;
-  readonly #filtered: Counter;
-  readonly #retried: Counter;
-  readonly #deadLettered: Counter;
-  readonly #dropped: Counter;
-  readonly #held: Counter;
-  readonly #children = new Map<
-    object,
-    (labels: Record<string, string>) => { inc(): void; observe(v: number): void }
-  >();
-
+  readonly #retried: ReturnType<typeof summedCounter>;
+  readonly #outcomes: Record<OutcomeKind, ReturnType<typeof summedCounter> | undefined>;
+  // Label sets are resolved once per (trigger, type) / (broker, type) rather than built, keyed and
+  // validated per event (see summed-counter.ts for the counters).
+  readonly #triggers = new WeakMap<TriggerLabels, Map<string, TypeSeries>>();
+  readonly #ingress = new Map<string, Map<string, IngressSeries>>();
   readonly #types = new Map<string, Set<string>>();
   readonly #knownBroker: (namespace: string, name: string) => boolean;
 
@@ -95,24 +112,25 @@ export class RuntimeMetrics {
       registers,
     });
     const counter = (name: string, help: string, labelNames: readonly string[]) =>
-      new Counter({ name, help, labelNames, registers });
+      summedCounter({ name, help, labelNames, registers });
     this.#accepted = counter(
       'tributary_events_accepted_total',
       'Events a broker ingress accepted (202: the backend holds them).',
       [...BROKER, 'cloudevents_type'],
     );
-    this.#rejected = counter(
-      'tributary_events_rejected_total',
-      'HTTP requests (or in-process ingests) a broker ingress refused, by response status.',
-      [...BROKER, 'http_response_status_code'],
-    );
+    this.#rejected = new Counter({
+      name: 'tributary_events_rejected_total',
+      help: 'HTTP requests (or in-process ingests) a broker ingress refused, by response status.',
+      labelNames: [...BROKER, 'http_response_status_code'],
+      registers,
+    });
     const outcome = (name: string, help: string) =>
       counter(name, help, [...TRIGGER, 'cloudevents_type']);
-    this.#delivered = outcome(
+    const delivered = outcome(
       'tributary_events_delivered_total',
       'Events a trigger delivered (the subscriber answered 2xx; its reply, if any, was accepted).',
     );
-    this.#filtered = outcome(
+    const filtered = outcome(
       'tributary_events_filtered_total',
       "Events a trigger's filter did not pass (acknowledged without delivery).",
     );
@@ -121,18 +139,28 @@ export class RuntimeMetrics {
       'Failed delivery attempts that will be retried, by the failed attempt’s status.',
       [...TRIGGER, 'cloudevents_type', 'http_response_status_code'],
     );
-    this.#deadLettered = outcome(
+    const deadLettered = outcome(
       'tributary_events_dead_lettered_total',
       'Events whose delivery failed and that the dead-letter sink accepted.',
     );
-    this.#dropped = outcome(
+    const dropped = outcome(
       'tributary_events_dropped_total',
       'Events whose delivery failed with no dead-letter sink configured (acknowledged, as Knative does).',
     );
-    this.#held = outcome(
+    const held = outcome(
       'tributary_events_dead_letter_failed_total',
       'Times delivery AND the dead-letter sink failed; the event stays with the backend and is tried again.',
     );
+    this.#outcomes = {
+      delivered,
+      filtered,
+      'dead-lettered': deadLettered,
+      dropped,
+      'failed-held': held,
+      // Counted by the dead-letter store metrics (tributary_deadletter_entries_added_total).
+      stored: undefined,
+      aborted: undefined,
+    };
     new Gauge({
       name: 'tributary_trigger_events_waiting',
       help: 'Events held for a trigger and not yet acknowledged (backlog / consumer lag), read from the backend at scrape time.',
@@ -163,100 +191,127 @@ export class RuntimeMetrics {
     status: number,
     durationMs: number,
   ): void {
-    const b = { kn_broker_namespace: namespace, kn_broker_name: broker };
-    if (status !== 202) return;
-    for (const e of events)
-      this.#child(this.#accepted, {
-        ...b,
-        cloudevents_type: this.#type(namespace, broker, e.attributes['type']),
-      }).inc();
-    this.#child(this.#dispatch, {
-      ...b,
-      kn_trigger_name: '',
-      cloudevents_type: this.#type(namespace, broker, events[0]?.attributes['type']),
-      http_response_status_code: String(status),
-      messaging_destination_name: `broker:${broker}.${namespace}`,
-    }).observe(durationMs / 1000);
+    if (status !== 202 || events.length === 0) return;
+    const byType = this.#ingressTypes(namespace, broker);
+    for (const e of events) this.#ingressSeries(byType, namespace, broker, e).accepted.inc();
+    this.#ingressSeries(byType, namespace, broker, events[0]!).dispatch.observe(durationMs / 1000);
   }
 
   /** Records a refused ingress request. */
   rejected(namespace: string, broker: string, status: number): void {
     const known = this.#knownBroker(namespace, broker);
-    this.#child(this.#rejected, {
+    this.#rejected.inc({
       kn_broker_namespace: known ? namespace : UNKNOWN_BROKER_LABEL,
       kn_broker_name: known ? broker : UNKNOWN_BROKER_LABEL,
       http_response_status_code: String(status),
-    }).inc();
+    });
   }
 
   /** Records one delivery attempt of a trigger's dispatcher. */
   attempt(t: TriggerLabels, a: AttemptReport): void {
-    const labels = this.#trigger(t, a.event);
+    const series = this.#series(t, a.event.attributes['type']);
     const code = a.status === undefined ? '' : String(a.status);
-    this.#child(this.#dispatch, {
-      ...labels,
-      http_response_status_code: code,
-      messaging_destination_name:
-        a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : redactUrl(a.target),
-    }).observe(a.durationMs / 1000);
-    if (a.willRetry)
-      this.#child(this.#retried, { ...labels, http_response_status_code: code }).inc();
+    const destination = a.leg === 'subscriber' ? '' : a.target;
+    const key = `${code}\u0001${destination}`;
+    let dispatch = series.dispatch.get(key);
+    if (dispatch === undefined) {
+      dispatch = this.#dispatch.labels({
+        ...series.labels,
+        http_response_status_code: code,
+        messaging_destination_name:
+          a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : redactUrl(a.target),
+      });
+      series.dispatch.set(key, dispatch);
+    }
+    dispatch.observe(a.durationMs / 1000);
+    if (a.willRetry) {
+      let retried = series.retried.get(code);
+      if (retried === undefined) {
+        retried = this.#retried.child({ ...series.labels, http_response_status_code: code });
+        series.retried.set(code, retried);
+      }
+      retried.inc();
+    }
     if (a.leg === 'subscriber' && a.attempt === 1) {
       const arrived = Date.parse(a.event.attributes[KnativeExtensions.arrivalTime] ?? '');
-      if (Number.isFinite(arrived))
-        this.#child(this.#process, labels).observe(Math.max(0, a.startedAt - arrived) / 1000);
+      if (Number.isFinite(arrived)) {
+        series.process ??= this.#process.labels(series.labels);
+        series.process.observe(Math.max(0, a.startedAt - arrived) / 1000);
+      }
     }
   }
 
   /** Records the final outcome of one event at a trigger. */
   outcome(t: TriggerLabels, o: DispatchOutcome): void {
-    const labels = {
-      kn_broker_namespace: t.namespace,
-      kn_broker_name: t.broker,
-      kn_trigger_name: t.trigger,
-      cloudevents_type: this.#type(t.namespace, t.broker, o.eventType),
-    };
-    const counter = {
-      delivered: this.#delivered,
-      filtered: this.#filtered,
-      'dead-lettered': this.#deadLettered,
-      dropped: this.#dropped,
-      'failed-held': this.#held,
-      // Counted by the dead-letter store metrics (tributary_deadletter_entries_added_total).
-      stored: undefined,
-      aborted: undefined,
-    }[o.kind];
-    if (counter) this.#child(counter, labels).inc();
+    const counter = this.#outcomes[o.kind];
+    if (!counter) return;
+    const series = this.#series(t, o.eventType);
+    let child = series.outcomes.get(o.kind);
+    if (child === undefined) {
+      child = counter.child(series.labels);
+      series.outcomes.set(o.kind, child);
+    }
+    child.inc();
   }
 
-  /** The labelled child of a metric for one label set (cached; see labelled.ts). */
-  #child(metric: Counter | Histogram, labels: Record<string, string>) {
-    let get = this.#children.get(metric);
-    if (!get) {
-      const names = (metric as unknown as { labelNames: string[] }).labelNames;
-      get = labelled(
-        metric as unknown as {
-          labels(l: Record<string, string>): { inc(): void; observe(v: number): void };
+  /** The series of `t` for an event type; keyed by the (capped) label value, so bounded. */
+  #series(t: TriggerLabels, rawType: string | undefined): TypeSeries {
+    const type = this.#type(t.namespace, t.broker, rawType);
+    let byType = this.#triggers.get(t);
+    if (byType === undefined) this.#triggers.set(t, (byType = new Map()));
+    let series = byType.get(type);
+    if (series === undefined) {
+      series = {
+        labels: {
+          kn_broker_namespace: t.namespace,
+          kn_broker_name: t.broker,
+          kn_trigger_name: t.trigger,
+          cloudevents_type: type,
         },
-        names,
-      );
-      this.#children.set(metric, get);
+        dispatch: new Map(),
+        retried: new Map(),
+        outcomes: new Map(),
+      };
+      byType.set(type, series);
     }
-    return get(labels);
+    return series;
+  }
+
+  #ingressTypes(namespace: string, broker: string): Map<string, IngressSeries> {
+    const key = `${namespace}\u0001${broker}`;
+    let byType = this.#ingress.get(key);
+    if (byType === undefined) this.#ingress.set(key, (byType = new Map()));
+    return byType;
+  }
+
+  #ingressSeries(
+    byType: Map<string, IngressSeries>,
+    namespace: string,
+    broker: string,
+    event: CloudEvent,
+  ): IngressSeries {
+    const type = this.#type(namespace, broker, event.attributes['type']);
+    let series = byType.get(type);
+    if (series === undefined) {
+      const b = { kn_broker_namespace: namespace, kn_broker_name: broker };
+      series = {
+        accepted: this.#accepted.child({ ...b, cloudevents_type: type }),
+        dispatch: this.#dispatch.labels({
+          ...b,
+          kn_trigger_name: '',
+          cloudevents_type: type,
+          http_response_status_code: '202',
+          messaging_destination_name: `broker:${broker}.${namespace}`,
+        }),
+      };
+      byType.set(type, series);
+    }
+    return series;
   }
 
   /** The Prometheus text exposition. */
   render(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  #trigger(t: TriggerLabels, event: CloudEvent) {
-    return {
-      kn_broker_namespace: t.namespace,
-      kn_broker_name: t.broker,
-      kn_trigger_name: t.trigger,
-      cloudevents_type: this.#type(t.namespace, t.broker, event.attributes['type']),
-    };
   }
 
   /** The label value of an event type: itself while the broker has few, else `other`. */

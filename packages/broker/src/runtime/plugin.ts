@@ -11,6 +11,8 @@ import type {
   SecurityHooks,
 } from './destination-resolver.js';
 import type { StatusBoard } from './resource-status.js';
+import type { DeadLetterService } from '../deadletters/dead-letter-service.js';
+import type { EventTapSource } from '../observability/event-tap.js';
 import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
 
 /**
@@ -44,6 +46,8 @@ export interface PluginContext {
   ): void;
   /** The prom-client registry `GET /metrics` renders; plugins add their own series to it. */
   readonly metricsRegistry: Registry;
+  /** Live events as brokers accept them and triggers deliver them (free while nobody listens). */
+  readonly eventTap: EventTapSource;
   /**
    * Resolves a Destination to a delivery target, or an error that names what is missing. Pass the
    * `owner` (the Subscription or source delivering) so tokens and EventPolicies name it.
@@ -69,6 +73,12 @@ export interface PluginContext {
    * into the broker), from `start` on. Close it in `stop`.
    */
   subscribeBroker(spec: BrokerSubscriptionSpec): Promise<BrokerSubscription | { error: string }>;
+  /**
+   * The runtime's dead-letter stores: a plugin that runs channel Subscriptions attaches a store
+   * per channel, stores exhausted events there and registers its dispatchers for redrive
+   * (docs/failed-deliveries.md). Absent in contexts built without a runtime.
+   */
+  readonly deadLetters?: DeadLetterService | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { EventTapSource } from '../observability/event-tap.js';
 import type { CloudEvent, Logger, Topology } from '@tributary/core';
 import type { DeadLetterService } from '../deadletters/dead-letter-service.js';
 import type { EventCatalog } from '../catalog/event-catalog.js';
@@ -80,6 +81,8 @@ export interface Runtime {
   readonly catalog: EventCatalog;
   /** The runtime's Prometheus metrics (also served at `GET /metrics`). */
   readonly metrics: RuntimeMetrics;
+  /** Live events as brokers accept them and triggers deliver them (docs/console.md). */
+  readonly eventTap: EventTapSource;
   /** The topology running now. */
   readonly topology: Topology;
   /** The brokers' dead-letter stores (docs/failed-deliveries.md). */

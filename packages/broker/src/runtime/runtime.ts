@@ -36,7 +36,13 @@ import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
-import { registerOperationsRoutes } from '../observability/admin-api.js';
+import {
+  ADMIN_API_PREFIX,
+  NO_ADMIN_ENDPOINT,
+  registerOperationsRoutes,
+} from '../observability/admin-api.js';
+import { HttpError } from '../http/http-error.js';
+import { EventTap } from '../observability/event-tap.js';
 import { DeadLetterService } from '../deadletters/dead-letter-service.js';
 import { DeadLetterMetrics } from '../deadletters/dead-letter-metrics.js';
 import { registerDeadLetterRoutes } from '../deadletters/dead-letter-api.js';
@@ -117,6 +123,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let stopped: Promise<void> | undefined;
   const triggerRetries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   const startingTriggers = new Set<string>();
+  const tap = new EventTap();
   const carryOver = new Map<string, CarriedOver>();
   const metrics = new RuntimeMetrics({
     knownBroker: (ns, name) => topology.get('Broker', ns, name) !== undefined,
@@ -217,6 +224,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (r.status === 202) {
         metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
         catalog.observe(r.namespace, r.name, r.events);
+        if (tap.active) {
+          const broker = { namespace: r.namespace, name: r.name };
+          const time = Date.now();
+          for (const event of r.events)
+            tap.emit({ kind: 'accepted', time, broker, via: r.via, event });
+        }
       }
       // HTTP refusals are counted by the route (they include requests that never decoded).
       else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
@@ -315,10 +328,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       addressables.set(`${apiGroup(apiVersion)}/${kind}/${ns}/${name}`, a);
     },
     metricsRegistry: metrics.registry,
+    eventTap: tap,
     resolve: (dest, ns, o) => resolver.resolve(dest, ns, o),
     security,
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
     subscribeBroker: (spec) => pluginSubscriptions.add(spec),
+    deadLetters,
   };
 
   /**
@@ -493,6 +508,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     const triggerLog = logger.child({ broker: brokerName, trigger: name, namespace });
     const labels = { namespace, broker: brokerName, trigger: name };
+    const tapTrigger = { namespace, broker: brokerName, name };
     const gate = flow.gateFor(t, brokerName, triggerLog);
     const dispatcherOptions: TriggerDispatcherOptions = {
       name,
@@ -508,9 +524,37 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       policy: delivery,
       logger: triggerLog,
       gate,
-      onAttempt: (a) => metrics.attempt(labels, a),
+      onAttempt: (a) => {
+        metrics.attempt(labels, a);
+        if (tap.active)
+          tap.emit({
+            kind: 'attempt',
+            time: Date.now(),
+            trigger: tapTrigger,
+            eventId: a.event.attributes['id'] ?? '',
+            leg: a.leg,
+            target: a.target,
+            attempt: a.attempt,
+            status: a.status,
+            ok: a.ok,
+            willRetry: a.willRetry,
+            durationMs: a.durationMs,
+            event: a.event,
+          });
+      },
       onOutcome: (o) => {
         metrics.outcome(labels, o);
+        if (tap.active)
+          tap.emit({
+            kind: 'outcome',
+            time: Date.now(),
+            trigger: tapTrigger,
+            eventId: o.eventId,
+            eventType: o.eventType,
+            outcome: o.kind,
+            attempts: o.attempts,
+            status: o.status,
+          });
         options.onOutcome?.({ ...o, trigger: `${namespace}/${name}` });
       },
     };
@@ -715,6 +759,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     statuses,
     metrics,
+    eventTap: tap,
     deadLetters,
     catalog,
     get topology() {
@@ -739,6 +784,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       registerReplayRoutes(server, replays);
       registerCatalogRoutes(server, () => catalog);
       pluginRoutes.install(server);
+      // An admin path nothing answers is a missing endpoint, not a broker ingress path
+      // (docs/operations.md, "Admin API"): clients such as the console say "not available".
+      server.route(
+        '*',
+        (p) => p.startsWith(ADMIN_API_PREFIX),
+        (req, _res, ctx) => {
+          throw new HttpError(
+            404,
+            `${NO_ADMIN_ENDPOINT} '${(req.method ?? 'GET').toUpperCase()} ${ctx.path}' on this server`,
+          );
+        },
+        { fallback: true },
+      );
       server.route(
         '*',
         ingress.matches,

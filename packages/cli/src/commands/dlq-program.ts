@@ -19,7 +19,10 @@ export function registerDlqCommands(program: Command, done: (exitCode: number) =
         'base URL of the running tributary',
         process.env['TRIBUTARY_SERVER'] ?? 'http://127.0.0.1:8080',
       )
-      .option('-n, --namespace <ns>', 'only entries of Triggers in this namespace')
+      .option(
+        '-n, --namespace <ns>',
+        'only entries of Triggers and Subscriptions in this namespace',
+      )
       .addOption(
         new Option('-o, --output <format>', 'output format')
           .choices(['table', 'json', 'yaml'])
@@ -30,7 +33,9 @@ export function registerDlqCommands(program: Command, done: (exitCode: number) =
       .command('list')
       .description('list dead-letter entries, oldest first')
       .option('--broker <ns/name>', 'only this broker')
-      .option('--trigger <name>', 'only this trigger'),
+      .option('--trigger <name>', 'only this trigger')
+      .option('--channel <ns/name>', "only this channel's Subscriptions (Sequence steps, …)")
+      .option('--subscription <name>', 'only this Subscription'),
   ).action(async (opts: DlqOptions) => done(await dlqListCommand(opts)));
   common(dlq.command('show').description('show one entry').argument('<id>', 'entry id')).action(
     async (id: string, opts: DlqOptions) => done(await dlqShowCommand(id, opts)),
@@ -39,20 +44,30 @@ export function registerDlqCommands(program: Command, done: (exitCode: number) =
     dlq
       .command('redrive')
       .description(
-        "deliver entries again through their trigger's delivery spec; an entry leaves the store once delivered",
+        "deliver entries again through their trigger's (or subscription's) delivery spec; an entry leaves the store once delivered",
       )
       .argument('[id...]', 'entry ids')
-      .option('--all', 'every entry (narrowed by --broker, --trigger, -n)')
+      .option(
+        '--all',
+        'every entry (narrowed by --broker, --trigger, --channel, --subscription, -n)',
+      )
       .option('--broker <ns/name>', 'with --all: only this broker')
-      .option('--trigger <name>', 'with --all: only this trigger'),
+      .option('--trigger <name>', 'with --all: only this trigger')
+      .option('--channel <ns/name>', "with --all: only this channel's Subscriptions")
+      .option('--subscription <name>', 'with --all: only this Subscription'),
   ).action(async (ids: string[], opts: DlqOptions) => done(await dlqRedriveCommand(ids, opts)));
   common(
     dlq
       .command('purge')
       .description('delete entries without delivering them')
       .argument('[id...]', 'entry ids')
-      .option('--all', 'every entry (narrowed by --broker, --trigger, -n)')
+      .option(
+        '--all',
+        'every entry (narrowed by --broker, --trigger, --channel, --subscription, -n)',
+      )
       .option('--broker <ns/name>', 'with --all: only this broker')
-      .option('--trigger <name>', 'with --all: only this trigger'),
+      .option('--trigger <name>', 'with --all: only this trigger')
+      .option('--channel <ns/name>', "with --all: only this channel's Subscriptions")
+      .option('--subscription <name>', 'with --all: only this Subscription'),
   ).action(async (ids: string[], opts: DlqOptions) => done(await dlqPurgeCommand(ids, opts)));
 }

@@ -16,6 +16,9 @@ export interface DlqOptions {
   namespace?: string;
   broker?: string;
   trigger?: string;
+  /** A channel's store (its Subscriptions' entries, e.g. Sequence steps): `<ns>/<name>`. */
+  channel?: string;
+  subscription?: string;
   all?: boolean;
 }
 
@@ -72,7 +75,10 @@ function print(opts: DlqOptions, value: unknown, table: () => string): void {
   else process.stdout.write(table());
 }
 
-/** `tributary dlq list [--broker ns/name] [--trigger name]`: every page, oldest first. */
+/**
+ * `tributary dlq list [--broker ns/name] [--trigger name] [--channel ns/name] [--subscription name]`:
+ * every page, oldest first.
+ */
 export async function dlqListCommand(opts: DlqOptions): Promise<number> {
   const items: DeadLetterEntryJson[] = [];
   let cursor: string | undefined;
@@ -81,6 +87,8 @@ export async function dlqListCommand(opts: DlqOptions): Promise<number> {
       query: {
         broker: opts.broker,
         trigger: opts.trigger,
+        channel: opts.channel,
+        subscription: opts.subscription,
         namespace: opts.namespace,
         limit: '1000',
         cursor,
@@ -124,6 +132,8 @@ function selection(ids: readonly string[], opts: DlqOptions): object | undefined
     all: true,
     ...(opts.broker ? { broker: opts.broker } : {}),
     ...(opts.trigger ? { trigger: opts.trigger } : {}),
+    ...(opts.channel ? { channel: opts.channel } : {}),
+    ...(opts.subscription ? { subscription: opts.subscription } : {}),
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
   };
 }
@@ -162,7 +172,10 @@ export async function dlqPurgeCommand(ids: string[], opts: DlqOptions): Promise<
   return 0;
 }
 
-/** kubectl-like columns: ID, BROKER, OWNER, TYPE, EVENT-ID, ATTEMPTS, LAST-STATUS, DEAD-LETTERED. */
+/**
+ * kubectl-like columns: ID, BROKER, OWNER, TYPE, EVENT-ID, ATTEMPTS, LAST-STATUS, DEAD-LETTERED.
+ * A Subscription's entry lives in its channel's store: BROKER shows `channel:<ns>/<name>`.
+ */
 export function formatEntryTable(items: readonly DeadLetterEntryJson[]): string {
   const header = ['ID', 'BROKER', 'OWNER', 'TYPE', 'EVENT-ID', 'ATTEMPTS', 'LAST-STATUS'];
   header.push('DEAD-LETTERED');
@@ -170,7 +183,7 @@ export function formatEntryTable(items: readonly DeadLetterEntryJson[]): string 
     const last = e.attempts[e.attempts.length - 1];
     return [
       e.id,
-      `${e.broker.namespace}/${e.broker.name}`,
+      `${e.owner.kind === 'Subscription' ? 'channel:' : ''}${e.broker.namespace}/${e.broker.name}`,
       `${e.owner.kind.toLowerCase()}/${e.owner.name}`,
       e.event.attributes['type'] ?? '',
       e.event.attributes['id'] ?? '',

@@ -9,12 +9,10 @@ import {
   type EventTypeList,
 } from '@tributary/broker';
 import { formatProblem } from '@tributary/core';
+import { CatalogReadError } from '../errors.js';
 import { loadAll } from './manifests.js';
 
-/** A failure to print and exit 1 with. */
-export class CatalogReadError extends Error {
-  readonly code = 'TRIB_ERR_CATALOG_READ';
-}
+export { CatalogReadError } from '../errors.js';
 
 /** `GET /admin/v1/eventtypes` of the server at `server`. */
 export async function fetchEventTypes(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isLoopback } from '@tributary/broker';
 import { ConfigError, SecretScrubber, formatProblem } from '@tributary/core';
+import { createConsolePlugin } from '@tributary/console';
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
@@ -29,6 +30,11 @@ export interface RunOptions {
   dataDir?: string;
   /** With dataDir: `process-crash` (default) or `power-loss`. */
   durability?: string;
+  /**
+   * `--console` / `--no-console`: serve the console at /console/ (docs/console.md). Unset: on
+   * when the server listens on loopback only or an admin token guards it.
+   */
+  console?: boolean;
 }
 
 /**
@@ -100,6 +106,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const logger = await createRunLogger(opts.logLevel, opts.logFormat ?? 'auto', (line) =>
     scrubber.scrub(line),
   );
+  const consoleOn = opts.console ?? (isLoopback(opts.host) || adminToken !== undefined);
+  if (opts.console === undefined && !consoleOn)
+    logger.info(
+      { host: opts.host },
+      'console off: the server listens beyond loopback and has no admin token; pass --console to serve it',
+    );
   let mesh;
   try {
     mesh = await createMesh(
@@ -109,6 +121,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
         host: opts.host,
         logger,
         drainMs: DRAIN_MS,
+        ...(consoleOn ? { extraPlugins: () => [createConsolePlugin()] } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir, durability } : {}),
         security: {
           scrubber,

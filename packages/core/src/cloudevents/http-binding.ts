@@ -1,3 +1,4 @@
+import { TributaryError } from '../errors.js';
 import {
   type CloudEvent,
   EXTENSION_NAME_PATTERN,
@@ -22,13 +23,12 @@ export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
 export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
 
 /** Thrown when an HTTP message does not carry valid CloudEvents; `problems` lists each one. */
-export class CloudEventDecodeError extends Error {
+export class CloudEventDecodeError extends TributaryError<'TRIB_ERR_CLOUDEVENT_DECODE'> {
   constructor(
     message: string,
     readonly problems: readonly string[] = [message],
   ) {
-    super(message);
-    this.name = 'CloudEventDecodeError';
+    super('TRIB_ERR_CLOUDEVENT_DECODE', message);
   }
 }
 

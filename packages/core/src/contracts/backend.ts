@@ -1,3 +1,4 @@
+import { TributaryError } from '../errors.js';
 import type { CloudEvent } from '../cloudevents/cloud-event.js';
 import type { ArchivedBrokerRef, BrokerArchive } from './broker-archive.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
@@ -47,7 +48,7 @@ export interface Backend {
   /**
    * Optional capability: the dead-letter store of the broker this backend serves, kept where the
    * backend keeps events (docs/failed-deliveries.md). Called once per broker, after `start`.
-   * Without it the runtime uses a bounded in-memory store.
+   * Without it (or when it answers undefined) the runtime uses a bounded in-memory store.
    */
   deadLetterStore?(broker: { namespace: string; name: string }): DeadLetterStore | undefined;
   /**
@@ -86,13 +87,12 @@ export interface DeliveryInfo {
  * Rejection of a handler asking a backend with {@link DeliveryInfo.deferral} to redeliver the event
  * after `delayMs`, resuming at `attempt`. Only meaningful when the backend offered the capability.
  */
-export class RedeliverLaterError extends Error {
+export class RedeliverLaterError extends TributaryError<'TRIB_ERR_REDELIVER_LATER'> {
   constructor(
     readonly delayMs: number,
     readonly attempt: number,
   ) {
-    super(`redeliver in ${delayMs} ms at attempt ${attempt}`);
-    this.name = 'RedeliverLaterError';
+    super('TRIB_ERR_REDELIVER_LATER', `redeliver in ${delayMs} ms at attempt ${attempt}`);
   }
 }
 
@@ -115,15 +115,14 @@ export interface Subscription {
 }
 
 /** Raised by `publish` when the backend cannot hold events right now. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends TributaryError<'TRIB_ERR_BACKEND_UNAVAILABLE'> {
   constructor(
     message: string,
     /** Seconds after which trying again makes sense (becomes `Retry-After`). */
     readonly retryAfterSeconds = 1,
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = 'BackendUnavailableError';
+    super('TRIB_ERR_BACKEND_UNAVAILABLE', message, options);
   }
 }
 
@@ -131,14 +130,13 @@ export class BackendUnavailableError extends Error {
  * Raised by `publish` when one request holds more events than the backend could ever hold for a
  * subscription at once: trying again cannot help, so the caller answers 413 and keeps nothing.
  */
-export class BatchTooLargeError extends Error {
+export class BatchTooLargeError extends TributaryError<'TRIB_ERR_BATCH_TOO_LARGE'> {
   constructor(
     message: string,
     /** The most events the backend holds per subscription. */
     readonly limit: number,
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = 'BatchTooLargeError';
+    super('TRIB_ERR_BATCH_TOO_LARGE', message, options);
   }
 }

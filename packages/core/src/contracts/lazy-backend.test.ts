@@ -76,4 +76,20 @@ describe('lazyBackend', () => {
     await b.start();
     expect(attempt).toBe(2);
   });
+
+  it("offers the loaded implementation's dead-letter store, and none when it has none", async () => {
+    const store = { kind: 'store' } as unknown as NonNullable<
+      ReturnType<NonNullable<Backend['deadLetterStore']>>
+    >;
+    const withStore = lazyBackend('recording', async () => ({
+      ...recordingBackend([]),
+      deadLetterStore: () => store,
+    }));
+    expect(withStore.deadLetterStore?.({ namespace: 'ns', name: 'b' })).toBeUndefined();
+    await withStore.start();
+    expect(withStore.deadLetterStore?.({ namespace: 'ns', name: 'b' })).toBe(store);
+    const without = lazyBackend('recording', async () => recordingBackend([]));
+    await without.start();
+    expect(without.deadLetterStore?.({ namespace: 'ns', name: 'b' })).toBeUndefined();
+  });
 });

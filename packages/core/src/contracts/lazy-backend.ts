@@ -62,7 +62,7 @@ export function lazyBackend(kind: string, load: () => Promise<Backend>): Backend
     backlog(topic, subscription) {
       return impl?.backlog?.(topic, subscription);
     },
-    // Asked after `start`, so the implementation is loaded by then.
+    // Asked once the broker started, so the implementation is there: its store, if it has one.
     deadLetterStore(broker) {
       return impl?.deadLetterStore?.(broker);
     },

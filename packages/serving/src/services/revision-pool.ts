@@ -114,16 +114,15 @@ export class RevisionPool {
   async start(): Promise<void> {
     const { initialScale } = this.#o.config;
     if (initialScale > 0) await this.#scaleTo(initialScale, 'initial-scale');
-    this.#tick = setInterval(
-      () =>
-        this.#autoscale().catch((err: Error) =>
-          this.#o.logger.error(
-            { ksvc: this.#o.label, err: err.message },
-            `Service ${this.#o.label}: autoscaler failed: ${err.message}`,
-          ),
+    this.#tick = setInterval(() => {
+      // Fire-and-forget tick: a failed tick is logged here and the next tick tries again.
+      void this.#autoscale().catch((err: Error) =>
+        this.#o.logger.error(
+          { ksvc: this.#o.label, err: err.message },
+          `Service ${this.#o.label}: autoscaler failed: ${err.message}`,
         ),
-      this.#o.tickMs ?? 1_000,
-    );
+      );
+    }, this.#o.tickMs ?? 1_000);
     this.#tick.unref();
   }
 

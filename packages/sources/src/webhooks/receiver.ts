@@ -62,7 +62,7 @@ export function webhookHandler(
           { reason: err.message },
           `${receiver.kind} ${ns}/${name}: request rejected: ${err.message}`,
         );
-        const headers = err.message.includes('basic auth')
+        const headers = err.basicAuthChallenge
           ? { 'www-authenticate': `Basic realm="${ns}/${name}"` }
           : undefined;
         return sendError(res, err.status, err.message, headers);

@@ -169,8 +169,10 @@ export function basicAuthVerifier(username: string, password: string): Verifier 
   const expected = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
   return (req) => {
     const got = header(req.headers, 'authorization');
-    if (!got) throw new VerificationError('missing Authorization header (basic auth required)');
-    if (!safeEqual(got, expected)) throw new VerificationError('wrong basic auth credentials');
+    if (!got)
+      throw new VerificationError('missing Authorization header (basic auth required)', 401, true);
+    if (!safeEqual(got, expected))
+      throw new VerificationError('wrong basic auth credentials', 401, true);
   };
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CloudEvent, CloudEventDecodeError, decodeHttp, encodeHttp } from '@tributary/core';
+import { TestkitTimeoutError } from '../errors.js';
 
 /** One request the sink received. */
 export interface RecordedRequest {
@@ -153,7 +154,7 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
       const timer = setTimeout(() => {
         watchers.delete(watch);
         reject(
-          new Error(
+          new TestkitTimeoutError(
             `HTTP sink received ${requests.length} request(s) within ${timeoutMs} ms, none matching`,
           ),
         );
@@ -174,7 +175,7 @@ export async function startHttpSink(options: HttpSinkOptions = {}): Promise<Http
         const timer = setTimeout(() => {
           waiters.delete(w);
           reject(
-            new Error(
+            new TestkitTimeoutError(
               `HTTP sink received ${requests.length} request(s) within ${timeoutMs} ms, expected ${n}`,
             ),
           );

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { Socket } from 'node:net';
+import { KafkaMockError } from '../errors.js';
 
 /** A running mock cluster. */
 export interface KafkaMockCluster {
@@ -59,7 +60,7 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
       const timer = setTimeout(
         () =>
           reject(
-            new Error(
+            new KafkaMockError(
               `kcat mock cluster printed no bootstrap.servers within ${timeoutMs} ms: ${text.slice(0, 500)}`,
             ),
           ),
@@ -77,12 +78,12 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(
-          new Error(
+          new KafkaMockError(
             code === 127 ? INSTALL_HINT : `kcat exited with code ${code}: ${text.slice(0, 500)}`,
           ),
         );
       });
-      child.once('error', (err) => reject(new Error(`${INSTALL_HINT} (${err.message})`)));
+      child.once('error', (err) => reject(new KafkaMockError(`${INSTALL_HINT} (${err.message})`)));
     });
     // -d mock logs every request; keep draining stderr so kcat never blocks on a full pipe.
     child.stderr!.removeAllListeners('data');
@@ -117,7 +118,7 @@ async function waitForApiVersions(address: string, timeoutMs: number): Promise<v
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(
+  throw new KafkaMockError(
     `Kafka mock cluster at ${address} did not answer ApiVersions within ${timeoutMs} ms: ${last}`,
   );
 }
@@ -139,7 +140,7 @@ function apiVersions(host: string, port: number): Promise<void> {
       socket.destroy();
       reject(e);
     };
-    socket.setTimeout(2000, () => fail(new Error('timeout')));
+    socket.setTimeout(2000, () => fail(new KafkaMockError('timeout')));
     socket.once('error', fail);
     socket.on('data', (chunk) => {
       data = Buffer.concat([data, chunk]);
@@ -147,7 +148,7 @@ function apiVersions(host: string, port: number): Promise<void> {
       const code = data.readInt16BE(8);
       socket.destroy();
       if (code === 0) resolve();
-      else reject(new Error(`ApiVersions error code ${code}`));
+      else reject(new KafkaMockError(`ApiVersions error code ${code}`));
     });
     socket.connect(port, host, () => socket.write(Buffer.concat([size, body])));
   });

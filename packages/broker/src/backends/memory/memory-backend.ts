@@ -68,7 +68,8 @@ export class MemoryBackend implements Backend {
     if (!subs || events.length === 0) return;
     const route = this.routers.get(topic);
     // Targets per event: every subscription, or only those the router names.
-    const targets = events.map((event) => (route ? pick(subs, route(event)) : [...subs.values()]));
+    const every = route ? undefined : [...subs.values()];
+    const targets = events.map((event) => (route ? pick(subs, route(event)) : every!));
     const adding = new Map<SubscriptionQueue, number>();
     for (const list of targets) for (const sub of list) adding.set(sub, (adding.get(sub) ?? 0) + 1);
     for (const [sub, n] of adding) {
@@ -84,11 +85,12 @@ export class MemoryBackend implements Backend {
         );
       }
     }
-    events.forEach((event, i) => {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       const seq = this.seq++;
       this.log.debug({ topic, id: event.attributes['id'] }, 'event published');
       for (const sub of targets[i]!) sub.enqueue({ event, seq, deliveries: 0 });
-    });
+    }
     for (const sub of adding.keys()) sub.pump();
   }
 
