@@ -224,6 +224,27 @@ describe('console switches', () => {
     });
     expect(ok.statusCode).toBe(200);
     expect(await ok.body.text()).toContain('<div id="app">');
+
+    // In a browser: opening the console leads to the sign-in form; a wrong token is refused, the
+    // right one sets the SameSite=Strict cookie and the console then loads its data with it.
+    const page = await browser.newPage();
+    await page.goto(`${guarded.baseUrl}/console/`);
+    expect(new URL(page.url()).pathname).toBe('/console/login');
+    await page.getByLabel(/Admin token/).fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/login');
+    await page.getByLabel(/Admin token/).fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${guarded.baseUrl}/console/`);
+    await page.getByText('default/orders').first().waitFor({ timeout: 15_000 });
+    const cookies = await page.context().cookies();
+    const admin = cookies.find((c) => c.name === 'tributary_admin');
+    expect(admin?.httpOnly).toBe(true);
+    expect(admin?.sameSite).toBe('Strict');
+    await page.context().clearCookies();
+    await page.close();
+    expectClean();
   });
 });
 

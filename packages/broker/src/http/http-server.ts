@@ -1,3 +1,4 @@
+import { ADMIN_LOGIN_PATH, handleAdminLogin } from './admin-login.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -165,8 +166,17 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (path === ADMIN_LOGIN_PATH && (boundToLoopback || admin.token !== undefined))
+      return handleAdminLogin(req, res, admin.token, options.tls !== undefined);
     if (isAdminPath(path)) {
       const refused = checkAdminAccess(req, admin, boundToLoopback);
+      const opensPage = String(req.headers.accept ?? '').includes('text/html');
+      if (refused?.status === 401 && method === 'GET' && opensPage && path.startsWith('/console')) {
+        // A page a person opened: send them to the sign-in form instead of a JSON error.
+        res.writeHead(303, { location: ADMIN_LOGIN_PATH });
+        res.end();
+        return;
+      }
       if (refused) throw new HttpError(refused.status, refused.message);
     }
     ordered ??= [

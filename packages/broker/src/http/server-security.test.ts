@@ -33,6 +33,22 @@ describe('admin access', () => {
     ).toBeUndefined();
   });
 
+  it('with a token: the sign-in cookie counts like the header, and a wrong one does not', () => {
+    const a = { token: 'the admin;token=1' };
+    const withCookie = (cookie: string) =>
+      ({
+        headers: { cookie },
+        socket: { remoteAddress: '10.0.0.9' },
+      }) as unknown as IncomingMessage;
+    const good = `other=1; tributary_admin=${encodeURIComponent(a.token)}`;
+    expect(checkAdminAccess(withCookie(good), a, false)).toBeUndefined();
+    expect(checkAdminAccess(withCookie('tributary_admin=wrong'), a, false)?.status).toBe(401);
+    expect(checkAdminAccess(withCookie('tributary_admin=%E0%A4%A'), a, false)?.status).toBe(401);
+    expect(checkAdminAccess(withCookie('tributary_adminx=wrong'), a, false)?.message).toMatch(
+      /sign in at \/console\/login/,
+    );
+  });
+
   it('knows loopback addresses', () => {
     expect(['127.0.0.1', '127.4.5.6', '::1', 'localhost'].every(isLoopback)).toBe(true);
     expect(['0.0.0.0', '::', '10.0.0.1'].some(isLoopback)).toBe(false);

@@ -3,7 +3,7 @@
  * the admin token / loopback rule for operations endpoints, and the limits that keep slow or
  * greedy clients from starving others.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { adminCookie, tokenMatches } from './admin-login.js';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
@@ -83,11 +83,15 @@ export function checkAdminAccess(
   if (access.token !== undefined) {
     const h = req.headers['authorization'];
     const m = typeof h === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(h) : null;
-    if (!m)
-      return { status: 401, message: 'admin endpoints need Authorization: Bearer <admin token>' };
-    const a = createHash('sha256').update(m[1]!).digest();
-    const b = createHash('sha256').update(access.token).digest();
-    return timingSafeEqual(a, b)
+    // A browser signed in at /console/login carries the token in a SameSite=Strict cookie instead.
+    const presented = m ? m[1]! : adminCookie(req);
+    if (presented === undefined)
+      return {
+        status: 401,
+        message:
+          'admin endpoints need Authorization: Bearer <admin token> (in a browser, sign in at /console/login)',
+      };
+    return tokenMatches(presented, access.token)
       ? undefined
       : { status: 401, message: 'the admin token is not valid' };
   }
