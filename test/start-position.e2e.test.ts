@@ -260,8 +260,18 @@ ${trigger('dst', broker, gated.sink.url)}`,
       expect(names).toContain(base);
       expect(names).toContain(`${base}-consumer`);
       expect(names).toContain(`${base}-retries`);
-      // BullMQ's own name for its worker's blocking connection is replaced too.
-      expect(names.filter((n) => n?.startsWith(`tributary-${broker}:`))).toEqual([]);
+      // BullMQ's own name for its worker's blocking connection is replaced too, once BullMQ has
+      // opened that connection (it does so in the background, so poll briefly).
+      await expect
+        .poll(
+          async () =>
+            (await redisCli('CLIENT', 'LIST'))
+              .split('\n')
+              .map((l) => /\bname=(\S*)/.exec(l)?.[1])
+              .filter((n) => n?.startsWith(`tributary-${broker}:`)),
+          { timeout: 10_000, interval: 100 },
+        )
+        .toEqual([]);
     });
     const jobs = (await redisCli('--scan', '--pattern', `tributary-${broker}:*`))
       .split('\n')
