@@ -27,6 +27,12 @@ const alias = Object.fromEntries([
     `@tributary/${p}/wiring`,
     fileURLToPath(new URL(`./packages/${p}/src/wiring.ts`, import.meta.url)),
   ]),
+  ...['auth', 'flows', 'kafka', 'rabbitmq', 'redis', 'serving', 'sources', 'transforms'].map(
+    (p) => [
+      `@tributary/${p}/kinds`,
+      fileURLToPath(new URL(`./packages/${p}/src/kinds-entry.ts`, import.meta.url)),
+    ],
+  ),
   ...pkgs.map((p) => [
     `@tributary/${p}`,
     fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url)),

@@ -9,7 +9,6 @@ import { type RuntimePlugin, sendJson } from '@tributary/broker';
 import type { AuthorizationDecision, SecretScrubber } from '@tributary/core';
 import { createIngressAuthorizer } from './authorizer.js';
 import { DeliveryTokens, openidConfiguration } from './delivery-tokens.js';
-import { registerAuthKinds } from './resources.js';
 import type { SigningKeys } from './signing-keys.js';
 
 /** Path of the key-rotation endpoint (a write endpoint: the admin token applies). */
@@ -30,7 +29,6 @@ export interface AuthPluginOptions {
 
 /** Creates the auth plugin (one per plugin generation; pass the same `keys` to each). */
 export function createAuthPlugin(options: AuthPluginOptions): RuntimePlugin {
-  registerAuthKinds();
   return {
     name: 'auth',
     async register(ctx) {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadResources } from '@tributary/core';
+import { coreKinds, createKindSet, loadResources as loadWith } from '@tributary/core';
 import { createIngressAuthorizer } from './authorizer.js';
-import { registerAuthKinds } from './resources.js';
+import { authKinds } from './resources.js';
 
-registerAuthKinds();
+const kinds = createKindSet(coreKinds, authKinds);
+const loadResources = (objects: readonly unknown[]) => loadWith(objects, { kinds });
 
 const auth = (spec: unknown) => ({
   apiVersion: 'tributary.dev/v1alpha1',

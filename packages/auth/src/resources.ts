@@ -7,7 +7,8 @@ import {
   KReferenceSchema,
   ResourceNameSchema,
   SubscriptionsApiFilterSchema,
-  registerKind,
+  type KindDefinition,
+  defineKind,
   resourceSchema,
 } from '@tributary/core';
 import { validateTriggerFilters } from '@tributary/filter';
@@ -121,35 +122,25 @@ declare module '@tributary/core' {
   }
 }
 
-let registered = false;
-
-/** Registers Authentication and EventPolicy with the manifest loader (idempotent). */
-export function registerAuthKinds(): void {
-  if (registered) return;
-  registered = true;
-  registerKind(
-    {
-      apiVersion: 'tributary.dev/v1alpha1',
-      kind: 'Authentication',
-      schema: AuthenticationSchema,
-    },
-    { replace: true },
-  );
-  registerKind(
-    {
-      apiVersion: 'eventing.knative.dev/v1alpha1',
-      kind: 'EventPolicy',
-      schema: EventPolicySchema,
-      // `spec.filters` are checked like a Trigger's (CESQL syntax, dialects), with positions.
-      validate: (p) =>
-        validateTriggerFilters({ filters: p.spec.filters }, { filterData: false }).map((x) => ({
-          path: ['spec', ...x.path],
-          message:
-            x.offset === undefined || x.message.includes('position')
-              ? x.message
-              : `${x.message} (at position ${x.offset} of the expression)`,
-        })),
-    },
-    { replace: true },
-  );
-}
+/** Authentication and EventPolicy, for `createKindSet(coreKinds, authKinds, …)`. */
+export const authKinds: readonly KindDefinition[] = Object.freeze([
+  defineKind({
+    apiVersion: 'tributary.dev/v1alpha1',
+    kind: 'Authentication',
+    schema: AuthenticationSchema,
+  }),
+  defineKind({
+    apiVersion: 'eventing.knative.dev/v1alpha1',
+    kind: 'EventPolicy',
+    schema: EventPolicySchema,
+    // `spec.filters` are checked like a Trigger's (CESQL syntax, dialects), with positions.
+    validate: (p) =>
+      validateTriggerFilters({ filters: p.spec.filters }, { filterData: false }).map((x) => ({
+        path: ['spec', ...x.path],
+        message:
+          x.offset === undefined || x.message.includes('position')
+            ? x.message
+            : `${x.message} (at position ${x.offset} of the expression)`,
+      })),
+  }),
+]);

@@ -11,5 +11,7 @@ export {
   type MeshOptions,
   type MeshSubscription,
 } from './mesh.js';
-export { defaultBackends, defaultPlugins } from './plugins.js';
+export { defaultBackends, defaultPlugins, pluginDescriptors } from './plugins.js';
+export { tributaryKinds } from './kinds.js';
+export { lazyPlugin, type LazyPlugin, type PluginDescriptor } from './lazy-plugin.js';
 export { cliErrorCodes, CatalogReadError, type CliErrorCode } from './errors.js';

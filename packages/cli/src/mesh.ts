@@ -4,6 +4,7 @@ import {
   type BackendProvider,
   type CloudEvent,
   ConfigError,
+  type KindSet,
   type LoadResult,
   type Logger,
   type SubscriptionsApiFilter,
@@ -37,7 +38,8 @@ import { type EventInput, EventRejectedError, ReplyTimeoutError, buildEvent } fr
 import type { RequestReplyPlugin } from '@tributary/transforms';
 import { loadAll, triggerFilterValidator } from './commands/manifests.js';
 import { MeshStateError } from './errors.js';
-import { defaultBackends, defaultPlugins } from './plugins.js';
+import { tributaryKinds } from './kinds.js';
+import { defaultBackends, defaultPlugins, loadedPlugin } from './plugins.js';
 
 /** What to run: manifest files/directories, or resource objects (as parsed YAML would give). */
 export type MeshInput =
@@ -58,6 +60,11 @@ export interface MeshOptions {
    * every plugin restart: `tributary run` adds the console here (docs/console.md).
    */
   readonly extraPlugins?: () => readonly RuntimePlugin[];
+  /**
+   * The kinds manifests may use; give more to load kinds of your own packages.
+   * @default tributaryKinds (core and every package the CLI wires in)
+   */
+  readonly kinds?: KindSet;
   /** Backend providers by broker class. @default defaultBackends() */
   readonly backends?: BackendRegistry;
   /** `source` of events published with {@link Mesh.publish} that do not set one. @default '/tributary/mesh' */
@@ -171,11 +178,11 @@ function toLogger(option: Logger | string | undefined): Logger {
   return pino({ level: option ?? 'warn', base: { service: 'tributary' } }, pino.destination(2));
 }
 
-async function load(input: MeshInput): Promise<LoadResult> {
+async function load(input: MeshInput, kinds: KindSet): Promise<LoadResult> {
   if ('files' in input)
-    return loadAll(typeof input.files === 'string' ? [input.files] : [...input.files]);
+    return loadAll(typeof input.files === 'string' ? [input.files] : [...input.files], kinds);
   if ('resources' in input && Array.isArray(input.resources)) {
-    return loadResources(input.resources, { validators: [triggerFilterValidator] });
+    return loadResources(input.resources, { validators: [triggerFilterValidator], kinds });
   }
   throw new TypeError(
     "createMesh(input): pass { files: 'path/or/dir' } or { resources: [ ...objects ] }",
@@ -193,7 +200,8 @@ async function load(input: MeshInput): Promise<LoadResult> {
  * await mesh.stop();
  */
 export async function createMesh(input: MeshInput, options: MeshOptions = {}): Promise<Mesh> {
-  const result = await load(input);
+  const kinds = options.kinds ?? tributaryKinds;
+  const result = await load(input, kinds);
   if (result.problems.length > 0) throw new ConfigError(result.problems);
   let topology = result.topology;
   const logger = toLogger(options.logger);
@@ -264,7 +272,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         },
       },
     ];
-    const checked = loadResources(resources, { validators: [triggerFilterValidator] });
+    const checked = loadResources(resources, { validators: [triggerFilterValidator], kinds });
     if (checked.problems.length > 0)
       throw new ConfigError(checked.problems.map((p) => ({ ...p, file: '<subscribe>' })));
     const key = `${namespace}/${name}`;
@@ -317,8 +325,19 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       throw new MeshStateError(
         `request('${namespace}', '${name}'): the mesh is ${state}; call start() first`,
       );
-    const rr = plugins.find((p) => p.name === 'requestreply') as RequestReplyPlugin | undefined;
-    if (!rr?.request)
+    const found = plugins.find((p) => p.name === 'requestreply');
+    if (!found) throw new MeshStateError(`request(): no RequestReply plugin runs in this mesh`);
+    // A lazy RequestReply plugin not loaded means the topology has no RequestReply: not found,
+    // as the loaded plugin answers for an unknown name.
+    const rr = loadedPlugin(found) as RequestReplyPlugin | undefined;
+    if (!rr)
+      throw new EventRejectedError(
+        404,
+        `RequestReply '${namespace}/${name}' not found`,
+        1,
+        address,
+      );
+    if (!rr.request)
       throw new MeshStateError(`request(): no RequestReply plugin runs in this mesh`);
     const ce = isCloudEvent(event) ? event : buildEvent(event, options.source ?? '/tributary/mesh');
     const r = await rr.request(namespace, name, ce, {
@@ -340,12 +359,12 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
   async function reload(resources?: readonly unknown[]): Promise<ApplyReport> {
     if (!runtime || state !== 'running')
       throw new MeshStateError(`reload(): the mesh is ${state}; call start() first`);
-    const loaded = await load(resources ? { resources } : input);
+    const loaded = await load(resources ? { resources } : input, kinds);
     if (loaded.problems.length > 0) throw new ConfigError(loaded.problems);
     noteSecrets(loaded.topology);
-    const extra = hidden.length ? loadResources(hidden).topology.resources : [];
+    const extra = hidden.length ? loadResources(hidden, { kinds }).topology.resources : [];
     const next = extra.length
-      ? createTopology([...loaded.topology.resources, ...extra])
+      ? createTopology([...loaded.topology.resources, ...extra], kinds)
       : loaded.topology;
     const report = await runtime.apply(next, { drainMs: options.drainMs ?? 10_000 });
     topology = loaded.topology;
@@ -366,7 +385,7 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
       if (state !== 'created')
         throw new MeshStateError(`start(): the mesh is ${state}; create a new mesh to start again`);
       state = 'starting';
-      const extra = hidden.length ? loadResources(hidden).topology.resources : [];
+      const extra = hidden.length ? loadResources(hidden, { kinds }).topology.resources : [];
       let backends = options.backends ?? defaultBackends();
       let durableParts: DurableRuntimeParts = {};
       if (options.dataDir !== undefined) {
@@ -382,7 +401,9 @@ export async function createMesh(input: MeshInput, options: MeshOptions = {}): P
         }
       }
       runtime = createRuntime({
-        topology: extra.length ? createTopology([...topology.resources, ...extra]) : topology,
+        topology: extra.length
+          ? createTopology([...topology.resources, ...extra], kinds)
+          : topology,
         logger,
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,

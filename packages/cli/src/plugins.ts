@@ -1,53 +1,68 @@
-import { type AuthPluginOptions, createAuthPlugin, registerAuthKinds } from '@tributary/auth';
+/**
+ * The plugins and backends `tributary run` wires in, explicitly (docs/embedding.md, "Wiring").
+ * Each plugin is a descriptor from its package's light `/kinds` entry, wrapped by
+ * {@link lazyPlugin}: its code is imported only when the topology has one of its kinds. Backends
+ * come from the same entries; their drivers load when a broker of their class starts
+ * (docs/architecture.md, "Lazy technology packages").
+ */
+import type { AuthPluginOptions } from '@tributary/auth';
 import { BackendRegistry, memoryBackendProvider, type RuntimePlugin } from '@tributary/broker';
-import { createFlowsPlugin } from '@tributary/flows';
-import { createKafkaPlugin, kafkaBackendProvider } from '@tributary/kafka/wiring';
-import { createServingPlugin, registerServingKinds } from '@tributary/serving';
-import { createSourcesPlugin } from '@tributary/sources';
-import { createRabbitmqSourcePlugin, rabbitmqBackendProvider } from '@tributary/rabbitmq/wiring';
-import { createRedisPlugin, redisBackendProvider } from '@tributary/redis/wiring';
+import { flowsPluginDescriptor } from '@tributary/flows/kinds';
+import { kafkaBackendProvider, kafkaPluginDescriptor } from '@tributary/kafka/kinds';
+import { rabbitmqBackendProvider, rabbitmqSourcePluginDescriptor } from '@tributary/rabbitmq/kinds';
+import { redisBackendProvider, redisPluginDescriptor } from '@tributary/redis/kinds';
+import { servingPluginDescriptor } from '@tributary/serving/kinds';
+import { sourcesPluginDescriptor } from '@tributary/sources/kinds';
 import {
-  createEventTransformPlugin,
-  createRequestReplyPlugin,
-  registerTransformsKinds,
-} from '@tributary/transforms';
+  eventTransformPluginDescriptor,
+  requestReplyPluginDescriptor,
+} from '@tributary/transforms/kinds';
+import { type LazyPlugin, type PluginDescriptor, lazyPlugin } from './lazy-plugin.js';
+
+/** The plugin descriptors, in start order: Kafka before flows (it gives KafkaChannel its config). */
+export const pluginDescriptors: readonly PluginDescriptor[] = Object.freeze([
+  kafkaPluginDescriptor,
+  flowsPluginDescriptor,
+  servingPluginDescriptor,
+  sourcesPluginDescriptor,
+  rabbitmqSourcePluginDescriptor,
+  redisPluginDescriptor,
+  eventTransformPluginDescriptor,
+  requestReplyPluginDescriptor,
+]);
 
 /**
- * Kinds registered explicitly (packages added since the second wave have no import side effects):
- * the serving kinds (Service, JobSink) and the transforms kinds (EventTransform, RequestReply).
- * Runs when this module loads, before any manifest does.
+ * The auth plugin: with `auth` options it always runs (it serves the JWKS and issues delivery
+ * tokens even without an Authentication resource); without, only for Authentication or
+ * EventPolicy resources it could not act on anyway, so it is left out as before.
  */
-export function registerKinds(): void {
-  registerServingKinds();
-  registerTransformsKinds();
+function authPluginDescriptor(auth: AuthPluginOptions): PluginDescriptor {
+  return {
+    name: 'auth',
+    activatedBy: ['Authentication', 'EventPolicy'],
+    load: async () => (await import('@tributary/auth')).createAuthPlugin(auth),
+  };
 }
-registerKinds();
-
-registerAuthKinds();
 
 /**
- * The plugins `tributary run` starts with the brokers. Importing a plugin's package also registers
- * its resource kinds with the manifest loader, so `validate` and `match` know them too. With
- * `auth`, the auth plugin comes first (docs/security.md). Technology packages are imported through
- * their `/wiring` entry, which loads no driver (docs/architecture.md, "Lazy technology packages").
+ * The plugins `tributary run` starts with the brokers, each loaded only when used. With `auth`,
+ * the auth plugin comes first (docs/security.md).
  */
-export function defaultPlugins(auth?: AuthPluginOptions): RuntimePlugin[] {
+export function defaultPlugins(auth?: AuthPluginOptions): LazyPlugin[] {
   return [
-    ...(auth ? [createAuthPlugin(auth)] : []),
-    createKafkaPlugin(), // before flows: gives KafkaChannel its config
-    createFlowsPlugin(),
-    createServingPlugin(),
-    createSourcesPlugin(),
-    createRabbitmqSourcePlugin(),
-    createRedisPlugin(),
-    createEventTransformPlugin(),
-    createRequestReplyPlugin(),
+    ...(auth ? [lazyPlugin(authPluginDescriptor(auth), true)] : []),
+    ...pluginDescriptors.map((d) => lazyPlugin(d)),
   ];
 }
 
+/** The real plugin behind `plugin` when it is lazy and loaded, else `plugin` itself. */
+export function loadedPlugin(plugin: RuntimePlugin): RuntimePlugin | undefined {
+  return 'loaded' in plugin ? (plugin as LazyPlugin).loaded : plugin;
+}
+
 /**
- * The backends `tributary run` knows, by broker class: technology packages register their
- * provider here (memory serves the default class `MTChannelBasedBroker`).
+ * The backends `tributary run` knows, by broker class (memory serves the default class
+ * `MTChannelBasedBroker`).
  */
 export function defaultBackends(): BackendRegistry {
   return new BackendRegistry()

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadManifestsFromText } from '@tributary/core';
-import '@tributary/flows';
-import '@tributary/sources';
+import { coreKinds, createKindSet, loadManifestsFromText as loadWith } from '@tributary/core';
+import { flowsKinds } from '@tributary/flows';
+import { sourcesKinds } from '@tributary/sources';
+
+const kinds = createKindSet(coreKinds, flowsKinds, sourcesKinds);
+const loadManifestsFromText = (sources: readonly { file: string; text: string }[]) =>
+  loadWith(sources, { kinds });
 import { buildGraph } from '@tributary/console';
 
 // The console's topology graph, from the specs of every kind it draws (docs/console.md).

@@ -20,7 +20,7 @@ export * from './resources/delivery.js';
 export * from './resources/annotations.js';
 export * from './resources/flow-annotations.js';
 export * from './manifest/types.js';
-export * from './manifest/registry.js';
+export * from './manifest/kind-set.js';
 export * from './manifest/suggest.js';
 export * from './manifest/destinations.js';
 export * from './manifest/topology.js';
@@ -29,7 +29,12 @@ export * from './manifest/load.js';
 export * from './manifest/knative-defaults.js';
 export { knativeConfigMapWarnings } from './manifest/knative-configmaps.js';
 export { unresolvedReferences, suggestionFor, nameIndex } from './manifest/references.js';
-export { destinationDependency, refDependency } from './manifest/builtin-kinds.js';
+export {
+  coreKinds,
+  coreKindSet,
+  destinationDependency,
+  refDependency,
+} from './manifest/builtin-kinds.js';
 export { formatPath } from './manifest/validate.js';
 export * from './config/data-issues.js';
 export * from './contracts/security.js';

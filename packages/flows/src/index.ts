@@ -1,9 +1,10 @@
 /**
  * @tributary/flows — `messaging.knative.dev/v1` Channel, InMemoryChannel, Subscription and
- * `flows.knative.dev/v1` Sequence, Parallel on top of the broker's public API. Importing the
- * package registers the kinds with the manifest loader; `createFlowsPlugin()` runs them.
+ * `flows.knative.dev/v1` Sequence, Parallel on top of the broker's public API. The kinds are the
+ * value `flowsKinds` (pass it to the loader); `createFlowsPlugin()` runs them.
  */
-import './kinds.js';
+export { flowsKinds } from './kinds.js';
+export { flowsPluginDescriptor } from './kinds-entry.js';
 
 export * from './resources.js';
 export {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadManifestsFromText } from '@tributary/core';
-import '@tributary/flows';
+import { coreKinds, createKindSet, loadManifestsFromText } from '@tributary/core';
+import { flowsKinds } from '@tributary/flows';
 
-const load = (text: string) => loadManifestsFromText([{ file: 'f.yaml', text }]);
+const kinds = createKindSet(coreKinds, flowsKinds);
+const load = (text: string) => loadManifestsFromText([{ file: 'f.yaml', text }], { kinds });
 
 const CH = `apiVersion: v1
 kind: ConfigMap

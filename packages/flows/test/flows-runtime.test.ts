@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createRuntime, type DispatchOutcome, type Runtime } from '@tributary/broker';
-import { type CloudEvent, loadManifestsFromText } from '@tributary/core';
+import { type CloudEvent, coreKinds, createKindSet, loadManifestsFromText } from '@tributary/core';
 import { startHttpSink, type HttpSink, type SinkResponse } from '@tributary/testkit';
-import { createFlowsPlugin } from '@tributary/flows';
+import { createFlowsPlugin, flowsKinds } from '@tributary/flows';
 
 // The flows plugin inside a real runtime (real HTTP server, real HTTP step servers).
 const open: Array<{ close(): Promise<void> }> = [];
@@ -41,7 +41,9 @@ async function sink(script?: Parameters<typeof startHttpSink>[0]): Promise<HttpS
 const outcomes: DispatchOutcome[] = [];
 
 async function run(yaml: string): Promise<string> {
-  const { topology, problems } = loadManifestsFromText([{ file: 'flows.yaml', text: yaml }]);
+  const { topology, problems } = loadManifestsFromText([{ file: 'flows.yaml', text: yaml }], {
+    kinds: createKindSet(coreKinds, flowsKinds),
+  });
   expect(problems).toEqual([]);
   outcomes.length = 0;
   runtime = createRuntime({

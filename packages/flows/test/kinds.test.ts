@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { loadManifestsFromText } from '@tributary/core';
+import { coreKinds, createKindSet, loadManifestsFromText } from '@tributary/core';
 import {
   DEFAULT_CHANNEL_TEMPLATE,
   channelKind,
+  flowsKinds,
   registerChannelKind,
   sequenceChannelName,
 } from '@tributary/flows';
 
-const load = (text: string) => loadManifestsFromText([{ file: 'f.yaml', text }]);
+const kinds = createKindSet(coreKinds, flowsKinds);
+const load = (text: string) => loadManifestsFromText([{ file: 'f.yaml', text }], { kinds });
 const messages = (text: string) => load(text).problems.map((p) => `${p.path}: ${p.message}`);
 
 describe('flow kinds', () => {

@@ -41,3 +41,4 @@ export {
   type KafkaSinkWriter,
 } from './sink/kafka-sink-writer.js';
 export { KAFKA_SINK_PATH } from './sink/kafka-sinks.js';
+export { kafkaKinds, kafkaPluginDescriptor } from './kinds-entry.js';

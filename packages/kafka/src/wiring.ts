@@ -16,3 +16,4 @@ export { createKafkaPlugin, KAFKA_CHANNEL_CONFIG, type KafkaPluginOptions } from
 export * from './channel/kafka-channel-resource.js';
 export * from './sink/kafka-sink-resource.js';
 export { KAFKA_SINK_PATH } from './sink/kafka-sinks.js';
+export { kafkaKinds, kafkaPluginDescriptor } from './kinds-entry.js';

@@ -1,5 +1,3 @@
-import './resources.js';
-
 export * from './errors.js';
 export * from './resources.js';
 export { resolveAmqpUrl, redactUrl } from './connection-url.js';
@@ -30,3 +28,4 @@ export { SourceConsumer, type SourceConsumerOptions } from './source-consumer.js
 export { createRabbitmqSourcePlugin, type RabbitmqSourcePluginOptions } from './source-plugin.js';
 export { deleteRabbitmqTopology } from './admin.js';
 export { createRabbitmqDeadLetterStore, deadLetterQueueName } from './dead-letter-store.js';
+export { rabbitmqSourcePluginDescriptor } from './kinds-entry.js';

@@ -8,7 +8,8 @@ import {
   DestinationSchema,
   ResourceNameSchema,
   destinationDependency,
-  registerKind,
+  type KindDefinition,
+  defineKind,
   resourceSchema,
 } from '@tributary/core';
 import { z } from 'zod';
@@ -84,33 +85,21 @@ declare module '@tributary/core' {
   }
 }
 
-let registered = false;
-
-/** Registers RabbitmqBrokerConfig and RabbitmqSource with the kind registry (idempotent). */
-export function registerRabbitmqKinds(): void {
-  if (registered) return;
-  registered = true;
-  registerKind(
-    {
-      apiVersion: 'eventing.knative.dev/v1alpha1',
-      kind: 'RabbitmqBrokerConfig',
-      schema: RabbitmqBrokerConfigSchema,
-    },
-    { replace: true },
-  );
-  registerKind(
-    {
-      apiVersion: 'sources.knative.dev/v1alpha1',
-      kind: 'RabbitmqSource',
-      schema: RabbitmqSourceSchema,
-      dependencies: (r) =>
-        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
-          'spec',
-          'sink',
-        ]),
-    },
-    { replace: true },
-  );
-}
-
-registerRabbitmqKinds();
+/** RabbitmqBrokerConfig and RabbitmqSource, for `createKindSet(coreKinds, rabbitmqKinds, …)`. */
+export const rabbitmqKinds: readonly KindDefinition[] = Object.freeze([
+  defineKind({
+    apiVersion: 'eventing.knative.dev/v1alpha1',
+    kind: 'RabbitmqBrokerConfig',
+    schema: RabbitmqBrokerConfigSchema,
+  }),
+  defineKind({
+    apiVersion: 'sources.knative.dev/v1alpha1',
+    kind: 'RabbitmqSource',
+    schema: RabbitmqSourceSchema,
+    dependencies: (r) =>
+      destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
+        'spec',
+        'sink',
+      ]),
+  }),
+]);

@@ -3,8 +3,6 @@
  * that runs RabbitmqSources, the RabbitMQ kinds) without loading amqplib. amqplib loads when a
  * RabbitMQBroker starts or a RabbitmqSource runs (docs/architecture.md, "Lazy technology packages").
  */
-import './resources.js';
-
 export * from './errors.js';
 export * from './resources.js';
 export {
@@ -14,3 +12,4 @@ export {
   type RabbitmqBackendConfig,
 } from './rabbitmq-provider.js';
 export { createRabbitmqSourcePlugin, type RabbitmqSourcePluginOptions } from './source-plugin.js';
+export { rabbitmqSourcePluginDescriptor } from './kinds-entry.js';

@@ -1,4 +1,4 @@
-import { loadResources } from '@tributary/core';
+import { coreKinds, createKindSet, loadResources as loadWith } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
 import {
   RabbitmqConfigError,
@@ -7,7 +7,11 @@ import {
   resolveAmqpUrl,
   resolveBrokerConnection,
   rabbitmqBackendConfigSchema,
+  rabbitmqKinds,
 } from '../src/index.js';
+
+const kinds = createKindSet(coreKinds, rabbitmqKinds);
+const loadResources = (objects: readonly unknown[]) => loadWith(objects, { kinds });
 
 const topology = loadResources([
   {

@@ -16,7 +16,8 @@ export {
   RedisStreamSourceSchema,
   RedisStreamSourceSpecSchema,
   type RedisStreamSource,
-  registerRedisKinds,
+  redisKinds,
 } from './source/resource.js';
 export { streamEntryEvent, REDIS_STREAM_EVENT_TYPE } from './source/stream-event.js';
 export { createRedisDeadLetterStore, deadLetterStreamKey } from './dead-letter-store.js';
+export { redisPluginDescriptor } from './kinds-entry.js';

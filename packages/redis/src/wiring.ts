@@ -12,5 +12,6 @@ export {
   RedisStreamSourceSchema,
   RedisStreamSourceSpecSchema,
   type RedisStreamSource,
-  registerRedisKinds,
+  redisKinds,
 } from './source/resource.js';
+export { redisPluginDescriptor } from './kinds-entry.js';

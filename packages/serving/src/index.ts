@@ -5,7 +5,8 @@
  */
 export * from './errors.js';
 export * from './resources.js';
-export { registerServingKinds } from './kinds.js';
+export { servingKinds } from './kinds.js';
+export { servingPluginDescriptor } from './kinds-entry.js';
 export { createServingPlugin, type ServingPluginOptions } from './plugin.js';
 export {
   superviseProcess,

@@ -1,9 +1,8 @@
 /**
- * Registers the serving kinds with core's kind registry: `serving.knative.dev/v1` Service, `v1`
- * Service and `sinks.knative.dev/v1alpha1` JobSink. `cli` calls {@link registerServingKinds}
- * explicitly (no import side effect).
+ * The serving kinds as a value ({@link servingKinds}): `serving.knative.dev/v1` Service, `v1`
+ * Service and `sinks.knative.dev/v1alpha1` JobSink (docs/embedding.md, "Wiring").
  */
-import { getKind, registerKind } from '@tributary/core';
+import { type KindDefinition, defineKind } from '@tributary/core';
 import {
   type JobSink,
   JobSinkSchema,
@@ -23,17 +22,14 @@ declare module '@tributary/core' {
   }
 }
 
-/** Registers the three kinds once (idempotent). */
-export function registerServingKinds(): void {
-  if (!getKind(SERVING_V1, 'Service'))
-    registerKind({
-      apiVersion: SERVING_V1,
-      kind: 'Service',
-      schema: KnativeServiceSchema,
-      validate: (s) => validateAutoscaling(s),
-    });
-  if (!getKind('v1', 'Service'))
-    registerKind({ apiVersion: 'v1', kind: 'Service', schema: KubernetesServiceSchema });
-  if (!getKind(SINKS_V1ALPHA1, 'JobSink'))
-    registerKind({ apiVersion: SINKS_V1ALPHA1, kind: 'JobSink', schema: JobSinkSchema });
-}
+/** The three serving kinds, for `createKindSet(coreKinds, servingKinds, …)`. */
+export const servingKinds: readonly KindDefinition[] = Object.freeze([
+  defineKind({
+    apiVersion: SERVING_V1,
+    kind: 'Service',
+    schema: KnativeServiceSchema,
+    validate: (s) => validateAutoscaling(s),
+  }),
+  defineKind({ apiVersion: 'v1', kind: 'Service', schema: KubernetesServiceSchema }),
+  defineKind({ apiVersion: SINKS_V1ALPHA1, kind: 'JobSink', schema: JobSinkSchema }),
+]);

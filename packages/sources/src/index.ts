@@ -1,7 +1,6 @@
-import './resources/register.js';
-
 export * from './errors.js';
-export { registerSourceKinds } from './resources/register.js';
+export { sourcesKinds } from './resources/register.js';
+export { sourcesPluginDescriptor } from './kinds-entry.js';
 export * from './resources/common.js';
 export * from './resources/ping.js';
 export * from './resources/git.js';

@@ -1,12 +1,13 @@
 /**
  * @tributary/transforms — `eventing.knative.dev/v1alpha1` EventTransform (JSONata, loaded only
- * when a manifest has one) and RequestReply, addressables on the broker's data path. Call
- * `registerTransformsKinds()` before loading manifests; add `createEventTransformPlugin()` and
+ * when a manifest has one) and RequestReply, addressables on the broker's data path. Pass
+ * `transformsKinds` to the manifest loader; add `createEventTransformPlugin()` and
  * `createRequestReplyPlugin()` to the runtime's plugins.
  */
 export * from './resources.js';
 export * from './errors.js';
-export { registerTransformsKinds, validateEventTransform, validateRequestReply } from './kinds.js';
+export { transformsKinds, validateEventTransform, validateRequestReply } from './kinds.js';
+export { eventTransformPluginDescriptor, requestReplyPluginDescriptor } from './kinds-entry.js';
 export {
   createEventTransformPlugin,
   EVENT_TRANSFORM_PATH,

@@ -3,14 +3,12 @@
  * (docs/transforms.md, docs/request-reply.md) and what each needs to be Ready.
  */
 import {
-  type BaseResource,
   type KindDefinition,
   type ResourceProblem,
   EXTENSION_NAME_PATTERN,
   destinationDependency,
-  getKind,
   parseIsoDuration,
-  registerKind,
+  defineKind,
 } from '@tributary/core';
 import {
   DEFAULT_CORRELATION_ATTRIBUTE,
@@ -136,24 +134,17 @@ export function validateRequestReply(r: RequestReply): ResourceProblem[] {
   return problems;
 }
 
-function register<T extends BaseResource>(def: KindDefinition<T>): void {
-  if (!getKind(def.apiVersion, def.kind)) registerKind(def);
-}
-
-/**
- * Registers EventTransform and RequestReply with the manifest loader; a kind registered already
- * (a second call, another copy of the package) is left as it is.
- */
-export function registerTransformsKinds(): void {
-  register<EventTransform>({
+/** EventTransform and RequestReply, for `createKindSet(coreKinds, transformsKinds, …)`. */
+export const transformsKinds: readonly KindDefinition[] = Object.freeze([
+  defineKind<EventTransform>({
     apiVersion: EVENTING_V1ALPHA1,
     kind: 'EventTransform',
     schema: EventTransformSchema,
     validate: validateEventTransform,
     dependencies: (t) =>
       destinationDependency(t.spec.sink, t.metadata.namespace, 'sink', 'SinkResolveFailed'),
-  });
-  register<RequestReply>({
+  }),
+  defineKind<RequestReply>({
     apiVersion: EVENTING_V1ALPHA1,
     kind: 'RequestReply',
     schema: RequestReplySchema,
@@ -171,5 +162,5 @@ export function registerTransformsKinds(): void {
         },
       ];
     },
-  });
-}
+  }),
+]);

@@ -1,8 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { type Topology, loadResources } from '@tributary/core';
-import { registerTransformsKinds } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  type Topology,
+  coreKinds,
+  createKindSet,
+  loadResources as loadWith,
+} from '@tributary/core';
+import { transformsKinds } from '../src/index.js';
 
-beforeAll(() => registerTransformsKinds());
+const kinds = createKindSet(coreKinds, transformsKinds);
+const loadResources = (objects: readonly unknown[]) => loadWith(objects, { kinds });
 
 const broker = { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'b' } };
 const et = (spec: unknown) => ({

@@ -1,11 +1,12 @@
 import {
+  type KindSet,
   type LoadResult,
   type ResourceValidator,
   loadManifests,
   triggerFilterData,
 } from '@tributary/core';
 import { validateTriggerFilters } from '@tributary/filter';
-import '../plugins.js';
+import { tributaryKinds } from '../kinds.js';
 
 /** Checks a Trigger's filters (CESQL syntax, payload access without the annotation, dialects). */
 export const triggerFilterValidator: ResourceValidator = (resource) => {
@@ -23,7 +24,10 @@ export const triggerFilterValidator: ResourceValidator = (resource) => {
   }));
 };
 
-/** Loads manifests with every validator Tributary has (schemas, references, filters). */
-export function loadAll(paths: readonly string[]): Promise<LoadResult> {
-  return loadManifests([...paths], { validators: [triggerFilterValidator] });
+/** Loads manifests with every kind and validator Tributary has (schemas, references, filters). */
+export function loadAll(
+  paths: readonly string[],
+  kinds: KindSet = tributaryKinds,
+): Promise<LoadResult> {
+  return loadManifests([...paths], { validators: [triggerFilterValidator], kinds });
 }

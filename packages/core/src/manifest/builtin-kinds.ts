@@ -1,5 +1,5 @@
 /**
- * Registers the kinds core knows: Broker, Trigger (eventing.knative.dev/v1), EventType
+ * The kinds core knows, as a value ({@link coreKinds}): Broker, Trigger (eventing.knative.dev/v1), EventType
  * (eventing.knative.dev/v1beta3), Function (tributary.dev/v1alpha1), Secret, ConfigMap (v1).
  */
 import {
@@ -18,7 +18,7 @@ import {
 } from '../resources/kinds.js';
 import { EVENTING_V1BETA3, EventTypeSchema, validateEventType } from '../resources/eventtype.js';
 import { refTopologyKind } from './destinations.js';
-import { registerKind } from './registry.js';
+import { type KindDefinition, createKindSet, defineKind } from './kind-set.js';
 import type { Dependency } from './types.js';
 
 /**
@@ -68,7 +68,7 @@ const deadLetter = (d: DeliverySpec | undefined, ns: string) =>
     'deadLetterSink',
   ]);
 
-registerKind({
+const brokerKind = defineKind({
   apiVersion: 'eventing.knative.dev/v1',
   kind: 'Broker',
   schema: BrokerSchema,
@@ -100,7 +100,7 @@ registerKind({
   },
 });
 
-registerKind({
+const triggerKind = defineKind({
   apiVersion: 'eventing.knative.dev/v1',
   kind: 'Trigger',
   schema: TriggerSchema,
@@ -127,11 +127,15 @@ registerKind({
   },
 });
 
-registerKind({ apiVersion: 'tributary.dev/v1alpha1', kind: 'Function', schema: FunctionSchema });
-registerKind({ apiVersion: 'v1', kind: 'Secret', schema: SecretSchema });
-registerKind({ apiVersion: 'v1', kind: 'ConfigMap', schema: ConfigMapSchema });
+const functionKind = defineKind({
+  apiVersion: 'tributary.dev/v1alpha1',
+  kind: 'Function',
+  schema: FunctionSchema,
+});
+const secretKind = defineKind({ apiVersion: 'v1', kind: 'Secret', schema: SecretSchema });
+const configMapKind = defineKind({ apiVersion: 'v1', kind: 'ConfigMap', schema: ConfigMapSchema });
 
-registerKind({
+const eventTypeKind = defineKind({
   apiVersion: EVENTING_V1BETA3,
   kind: 'EventType',
   schema: EventTypeSchema,
@@ -149,3 +153,16 @@ registerKind({
         ]
       : [],
 });
+
+/** Broker, Trigger, Function, Secret, ConfigMap and EventType: what every Tributary program loads. */
+export const coreKinds: readonly KindDefinition[] = Object.freeze([
+  brokerKind,
+  triggerKind,
+  functionKind,
+  secretKind,
+  configMapKind,
+  eventTypeKind,
+]);
+
+/** The KindSet of {@link coreKinds} alone: the loaders' default when no `kinds` is given. */
+export const coreKindSet = createKindSet(coreKinds);

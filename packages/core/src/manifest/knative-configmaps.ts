@@ -10,7 +10,7 @@ import {
   KNATIVE_SYSTEM_NAMESPACE,
 } from './knative-defaults.js';
 import type { Locate } from './positions.js';
-import { getKind } from './registry.js';
+import type { KindSet } from './kind-set.js';
 import type { LoadedResource } from './types.js';
 
 /** ConfigMaps Tributary acts on wherever they are (the Kafka plugin reads this one in any namespace). */
@@ -54,10 +54,11 @@ const KNATIVE_CONFIGMAPS: Readonly<Record<string, string>> = {
  */
 export function knativeConfigMapWarnings(
   loaded: readonly { resource: LoadedResource; locate: Locate }[],
+  kinds: KindSet,
 ): ValidationProblem[] {
   const referenced = new Set<string>();
   for (const { resource: r } of loaded)
-    for (const d of getKind(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [])
+    for (const d of kinds.get(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [])
       if (d.kind === 'ConfigMap') referenced.add(`${d.namespace}/${d.name}`);
   const warnings: ValidationProblem[] = [];
   for (const { resource: r, locate } of loaded) {

@@ -6,12 +6,12 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { ConfigError, type ValidationProblem } from '../errors.js';
-import './builtin-kinds.js';
+import { coreKindSet } from './builtin-kinds.js';
+import type { KindSet } from './kind-set.js';
 import { knativeConfigMapWarnings } from './knative-configmaps.js';
 import { readKnativeDefaults } from './knative-defaults.js';
 import { noPositions, yamlLocator, type Locate } from './positions.js';
 import { unresolvedReferences } from './references.js';
-import { getKind } from './registry.js';
 import { createTopology, type Topology } from './topology.js';
 import type { LoadedResource, ResourceValidator } from './types.js';
 import { crossCheck, validateDocument, type RawDocument } from './validate.js';
@@ -20,6 +20,11 @@ import { crossCheck, validateDocument, type RawDocument } from './validate.js';
 export interface LoadOptions {
   /** Extra checks run on every schema-valid resource (e.g. the CESQL check of @tributary/filter). */
   readonly validators?: readonly ResourceValidator[];
+  /**
+   * The kinds the manifests may use (build it with `createKindSet(coreKinds, flowsKinds, …)`).
+   * @default the core kinds alone (Broker, Trigger, Function, Secret, ConfigMap, EventType)
+   */
+  readonly kinds?: KindSet;
 }
 
 /**
@@ -49,20 +54,24 @@ function validateAll(
   options: LoadOptions,
   initial: ValidationProblem[],
 ): LoadResult {
+  const kinds = options.kinds ?? coreKindSet;
   const problems = [...initial];
   const valid: { resource: LoadedResource; locate: Locate }[] = [];
   for (const doc of docs) {
-    const r = validateDocument(doc, options.validators ?? []);
+    const r = validateDocument(doc, options.validators ?? [], kinds);
     problems.push(...r.problems);
     if (r.resource) valid.push({ resource: r.resource, locate: doc.locate });
   }
-  const defaulted = applyDefaults(valid, problems);
+  const defaulted = applyDefaults(valid, problems, kinds);
   problems.push(...crossCheck(defaulted));
   return {
-    topology: createTopology(defaulted.map((v) => v.resource)),
+    topology: createTopology(
+      defaulted.map((v) => v.resource),
+      kinds,
+    ),
     problems,
-    unresolved: unresolvedReferences(defaulted),
-    warnings: knativeConfigMapWarnings(defaulted),
+    unresolved: unresolvedReferences(defaulted, kinds),
+    warnings: knativeConfigMapWarnings(defaulted, kinds),
   };
 }
 
@@ -70,6 +79,7 @@ function validateAll(
 function applyDefaults(
   valid: { resource: LoadedResource; locate: Locate }[],
   problems: ValidationProblem[],
+  kinds: KindSet,
 ): { resource: LoadedResource; locate: Locate }[] {
   const configMaps = valid.flatMap((v) => (v.resource.kind === 'ConfigMap' ? [v.resource] : []));
   const { defaults, problems: found } = readKnativeDefaults(configMaps);
@@ -86,7 +96,7 @@ function applyDefaults(
     });
   }
   return valid.map((v) => {
-    const def = getKind(v.resource.apiVersion, v.resource.kind);
+    const def = kinds.get(v.resource.apiVersion, v.resource.kind);
     return def?.defaults
       ? {
           resource: def.defaults(v.resource as never, defaults) as LoadedResource,

@@ -6,7 +6,7 @@
  */
 import type { ValidationProblem } from '../errors.js';
 import type { Locate } from './positions.js';
-import { getKind } from './registry.js';
+import type { KindSet } from './kind-set.js';
 import { nearest } from './suggest.js';
 import type { Dependency, LoadedResource } from './types.js';
 import { formatPath } from './validate.js';
@@ -50,6 +50,7 @@ export function suggestionFor(dep: Dependency, names: NameIndex, listExisting = 
 /** Every dependency that names nothing in the manifests, located where the reference is written. */
 export function unresolvedReferences(
   loaded: readonly { resource: LoadedResource; locate: Locate }[],
+  kinds: KindSet,
 ): ValidationProblem[] {
   const resources = loaded.map((l) => l.resource);
   const names = nameIndex(resources);
@@ -58,7 +59,7 @@ export function unresolvedReferences(
   );
   const problems: ValidationProblem[] = [];
   for (const { resource: r, locate } of loaded) {
-    const deps = getKind(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
+    const deps = kinds.get(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
     for (const d of deps) {
       if (satisfied(d, (k) => exists.has(`${k}/${d.namespace}/${d.name}`))) continue;
       const path = d.path ?? [];

@@ -4,7 +4,8 @@
  */
 import type { Broker, ConfigMap, FunctionResource, Secret, Trigger } from '../resources/kinds.js';
 import { nameIndex, satisfied, suggestionFor } from './references.js';
-import { getKind } from './registry.js';
+import { coreKindSet } from './builtin-kinds.js';
+import type { KindSet } from './kind-set.js';
 import type { BaseResource, KindMap, Loaded, LoadedResource, ResourceStatus } from './types.js';
 
 /** The validated model of a set of manifests. Everything in it is deeply frozen. */
@@ -50,9 +51,13 @@ function deepFreeze<T>(v: T): T {
 
 /**
  * Builds a Topology from validated resources (normally via the loader). Later duplicates of a
- * `Kind/namespace/name` are ignored (the loader reports them as problems).
+ * `Kind/namespace/name` are ignored (the loader reports them as problems). `kinds` tells what
+ * each resource depends on (its readiness); pass the set the resources were loaded with.
  */
-export function createTopology(input: readonly LoadedResource[]): Topology {
+export function createTopology(
+  input: readonly LoadedResource[],
+  kinds: KindSet = coreKindSet,
+): Topology {
   const index = new Map<string, LoadedResource>();
   const resources: LoadedResource[] = [];
   for (const r of input) {
@@ -65,7 +70,7 @@ export function createTopology(input: readonly LoadedResource[]): Topology {
   const names = nameIndex(resources);
 
   const status: ResourceStatus[] = resources.map((r) => {
-    const deps = getKind(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
+    const deps = kinds.get(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
     const reasons = deps
       .filter((d) => !satisfied(d, (k) => index.has(keyOf(k, d.namespace, d.name))))
       .map((d) => ({ reason: d.reason, message: `${d.message}${suggestionFor(d, names)}` }));

@@ -21,7 +21,7 @@ export interface BaseResource {
 
 /**
  * Kind name → validated document type. An interface so that later kinds can be added by declaration
- * merging (`interface KindMap { Channel: Channel }`) next to their `registerKind` call.
+ * merging (`interface KindMap { Channel: Channel }`) next to their kind definitions.
  */
 export interface KindMap {
   Broker: Broker;

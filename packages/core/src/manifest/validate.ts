@@ -5,7 +5,7 @@
 import type { ValidationProblem } from '../errors.js';
 import { defaultMessageMap, describe, rewriteIssue } from './issues.js';
 import type { FieldPath, Locate } from './positions.js';
-import { apiVersionsOf, getKind, kindsOf } from './registry.js';
+import type { KindSet } from './kind-set.js';
 import { didYouMean } from './suggest.js';
 import type { LoadedResource, ResourceProblem, ResourceValidator } from './types.js';
 
@@ -35,6 +35,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 export function validateDocument(
   doc: RawDocument,
   validators: readonly ResourceValidator[],
+  kinds: KindSet,
 ): { resource?: LoadedResource; problems: ValidationProblem[] } {
   const problems: ValidationProblem[] = [];
   // A `spec:` that holds only a comment is YAML null; Kubernetes treats it as an empty spec.
@@ -77,15 +78,15 @@ export function validateDocument(
   if (problems.length) return { problems };
   const av = apiVersion as string;
   const k = kind as string;
-  const def = getKind(av, k);
+  const def = kinds.get(av, k);
   if (!def) {
-    const versions = apiVersionsOf(k);
+    const versions = kinds.apiVersionsOf(k);
     if (versions.length)
       add(['apiVersion'], `kind ${k} has apiVersion ${versions.join(' or ')}, not '${av}'`);
     else
       add(
         ['kind'],
-        `unknown kind '${k}' for apiVersion ${av}${didYouMean(k, kindsOf(av))} (known kinds: ${kindsOf(av).join(', ')})`,
+        `unknown kind '${k}' for apiVersion ${av}${didYouMean(k, kinds.kindsOf(av))} (known kinds: ${kinds.kindsOf(av).join(', ')})`,
       );
     return { problems };
   }

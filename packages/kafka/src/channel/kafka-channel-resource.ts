@@ -8,11 +8,11 @@ import {
   DeliverySpecSchema,
   IsoDurationSchema,
   destinationDependency,
-  getKind,
-  registerKind,
+  type KindDefinition,
+  defineKind,
   resourceSchema,
 } from '@tributary/core';
-import { SubscriberSpecSchema } from '@tributary/flows';
+import { SubscriberSpecSchema } from '@tributary/flows/kinds';
 import { z } from 'zod';
 
 export const MESSAGING_V1BETA1 = 'messaging.knative.dev/v1beta1';
@@ -51,17 +51,17 @@ export function kafkaChannelConfig(
   return out;
 }
 
-if (!getKind(MESSAGING_V1BETA1, 'KafkaChannel'))
-  registerKind({
-    apiVersion: MESSAGING_V1BETA1,
-    kind: 'KafkaChannel',
-    schema: KafkaChannelSchema,
-    dependencies: (c) =>
-      destinationDependency(
-        c.spec.delivery?.deadLetterSink,
-        c.metadata.namespace,
-        'channel deadLetterSink',
-        'DeadLetterSinkResolveFailed',
-        ['spec', 'delivery', 'deadLetterSink'],
-      ),
-  });
+/** The KafkaChannel kind, for `createKindSet(coreKinds, kafkaKinds, …)`. */
+export const kafkaChannelKind: KindDefinition = defineKind({
+  apiVersion: MESSAGING_V1BETA1,
+  kind: 'KafkaChannel',
+  schema: KafkaChannelSchema,
+  dependencies: (c) =>
+    destinationDependency(
+      c.spec.delivery?.deadLetterSink,
+      c.metadata.namespace,
+      'channel deadLetterSink',
+      'DeadLetterSinkResolveFailed',
+      ['spec', 'delivery', 'deadLetterSink'],
+    ),
+});

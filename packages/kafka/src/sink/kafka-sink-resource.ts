@@ -3,7 +3,12 @@
  * accepts to a Kafka topic, in binary (default) or structured content mode, with connection
  * security from the Secret named by `spec.auth.secret.ref.name` (docs/kafka.md).
  */
-import { ResourceNameSchema, getKind, registerKind, resourceSchema } from '@tributary/core';
+import {
+  type KindDefinition,
+  ResourceNameSchema,
+  defineKind,
+  resourceSchema,
+} from '@tributary/core';
 import { z } from 'zod';
 
 export const EVENTING_V1ALPHA1 = 'eventing.knative.dev/v1alpha1';
@@ -40,25 +45,25 @@ declare module '@tributary/core' {
   }
 }
 
-if (!getKind(EVENTING_V1ALPHA1, 'KafkaSink'))
-  registerKind({
-    apiVersion: EVENTING_V1ALPHA1,
-    kind: 'KafkaSink',
-    schema: KafkaSinkSchema,
-    dependencies: (s) => {
-      const name = s.spec.auth?.secret?.ref.name;
-      const ns = s.metadata.namespace;
-      return name
-        ? [
-            {
-              kind: 'Secret',
-              namespace: ns,
-              name,
-              reason: 'SecretNotFound',
-              message: `auth Secret '${ns}/${name}' does not exist`,
-              path: ['spec', 'auth', 'secret', 'ref', 'name'],
-            },
-          ]
-        : [];
-    },
-  });
+/** The KafkaSink kind, for `createKindSet(coreKinds, kafkaKinds, …)`. */
+export const kafkaSinkKind: KindDefinition = defineKind({
+  apiVersion: EVENTING_V1ALPHA1,
+  kind: 'KafkaSink',
+  schema: KafkaSinkSchema,
+  dependencies: (s) => {
+    const name = s.spec.auth?.secret?.ref.name;
+    const ns = s.metadata.namespace;
+    return name
+      ? [
+          {
+            kind: 'Secret',
+            namespace: ns,
+            name,
+            reason: 'SecretNotFound',
+            message: `auth Secret '${ns}/${name}' does not exist`,
+            path: ['spec', 'auth', 'secret', 'ref', 'name'],
+          },
+        ]
+      : [];
+  },
+});

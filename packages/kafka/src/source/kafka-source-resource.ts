@@ -8,8 +8,8 @@ import {
   DestinationSchema,
   ResourceNameSchema,
   destinationDependency,
-  getKind,
-  registerKind,
+  type KindDefinition,
+  defineKind,
   resourceSchema,
 } from '@tributary/core';
 import { z } from 'zod';
@@ -86,14 +86,15 @@ declare module '@tributary/core' {
   }
 }
 
-/** Registers KafkaSource v1 and v1beta1 (idempotent; runs at import of @tributary/kafka). */
-export function registerKafkaSourceKind(): void {
-  for (const [apiVersion, schema] of [
-    ['sources.knative.dev/v1', KafkaSourceV1Schema],
-    ['sources.knative.dev/v1beta1', KafkaSourceV1Beta1Schema],
-  ] as const) {
-    if (getKind(apiVersion, 'KafkaSource')) continue;
-    registerKind({
+/** KafkaSource v1 and v1beta1, for `createKindSet(coreKinds, kafkaKinds, …)`. */
+export const kafkaSourceKinds: readonly KindDefinition[] = Object.freeze(
+  (
+    [
+      ['sources.knative.dev/v1', KafkaSourceV1Schema],
+      ['sources.knative.dev/v1beta1', KafkaSourceV1Beta1Schema],
+    ] as const
+  ).map(([apiVersion, schema]) =>
+    defineKind({
       apiVersion,
       kind: 'KafkaSource',
       schema: schema as typeof KafkaSourceV1Schema,
@@ -102,7 +103,6 @@ export function registerKafkaSourceKind(): void {
           'spec',
           'sink',
         ]),
-    });
-  }
-}
-registerKafkaSourceKind();
+    }),
+  ),
+);

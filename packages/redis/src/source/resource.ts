@@ -3,7 +3,8 @@ import {
   DestinationSchema,
   ResourceNameSchema,
   destinationDependency,
-  registerKind,
+  type KindDefinition,
+  defineKind,
   resourceSchema,
 } from '@tributary/core';
 import { z } from 'zod';
@@ -49,24 +50,16 @@ declare module '@tributary/core' {
   }
 }
 
-let registered = false;
-
-/** Registers the RedisStreamSource kind with core's registry (idempotent; runs at import). */
-export function registerRedisKinds(): void {
-  if (registered) return;
-  registered = true;
-  registerKind(
-    {
-      apiVersion: 'sources.knative.dev/v1alpha1',
-      kind: 'RedisStreamSource',
-      schema: RedisStreamSourceSchema,
-      dependencies: (r: RedisStreamSource): Dependency[] =>
-        destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
-          'spec',
-          'sink',
-        ]),
-    },
-    { replace: true },
-  );
-}
-registerRedisKinds();
+/** RedisStreamSource, for `createKindSet(coreKinds, redisKinds, …)`. */
+export const redisKinds: readonly KindDefinition[] = Object.freeze([
+  defineKind({
+    apiVersion: 'sources.knative.dev/v1alpha1',
+    kind: 'RedisStreamSource',
+    schema: RedisStreamSourceSchema,
+    dependencies: (r: RedisStreamSource): Dependency[] =>
+      destinationDependency(r.spec.sink, r.metadata.namespace, 'sink', 'SinkNotFound', [
+        'spec',
+        'sink',
+      ]),
+  }),
+]);

@@ -1,8 +1,13 @@
 /**
- * Registers the source kinds with core's kind registry (at import time of this package), so
- * `tributary validate`, `match` and `run` accept them.
+ * The source kinds as a value ({@link sourcesKinds}): pass it to the manifest loader so
+ * `tributary validate`, `match` and `run` accept them (docs/embedding.md, "Wiring").
  */
-import { type Dependency, destinationDependency, registerKind } from '@tributary/core';
+import {
+  type Dependency,
+  destinationDependency,
+  type KindDefinition,
+  defineKind,
+} from '@tributary/core';
 import type { Destination } from '@tributary/core';
 import {
   type ContainerSource,
@@ -39,67 +44,42 @@ const sinkDependency = (r: {
     'sink',
   ]);
 
-let registered = false;
-
-/** Registers the six source kinds once (idempotent). */
-export function registerSourceKinds(): void {
-  if (registered) return;
-  registered = true;
-  const replace = { replace: true };
-  registerKind(
-    {
-      apiVersion: 'sources.knative.dev/v1',
-      kind: 'PingSource',
-      schema: PingSourceSchema,
-      dependencies: sinkDependency,
-    },
-    replace,
-  );
-  registerKind(
-    {
-      apiVersion: 'sources.knative.dev/v1alpha1',
-      kind: 'GitHubSource',
-      schema: GitHubSourceSchema,
-      dependencies: sinkDependency,
-    },
-    replace,
-  );
-  registerKind(
-    {
-      apiVersion: 'sources.knative.dev/v1alpha1',
-      kind: 'GitLabSource',
-      schema: GitLabSourceSchema,
-      dependencies: sinkDependency,
-    },
-    replace,
-  );
-  registerKind(
-    {
-      apiVersion: 'tributary.dev/v1alpha1',
-      kind: 'WebhookSource',
-      schema: WebhookSourceSchema,
-      dependencies: sinkDependency,
-    },
-    replace,
-  );
-  registerKind(
-    {
-      apiVersion: 'sources.knative.dev/v1',
-      kind: 'ContainerSource',
-      schema: ContainerSourceSchema,
-      dependencies: sinkDependency,
-    },
-    replace,
-  );
-  registerKind(
-    {
-      apiVersion: 'sources.knative.dev/v1',
-      kind: 'SinkBinding',
-      schema: SinkBindingSchema,
-      dependencies: sinkDependency,
-    },
-    replace,
-  );
-}
-
-registerSourceKinds();
+/** The six source kinds, for `createKindSet(coreKinds, sourcesKinds, …)`. */
+export const sourcesKinds: readonly KindDefinition[] = Object.freeze([
+  defineKind({
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'PingSource',
+    schema: PingSourceSchema,
+    dependencies: sinkDependency,
+  }),
+  defineKind({
+    apiVersion: 'sources.knative.dev/v1alpha1',
+    kind: 'GitHubSource',
+    schema: GitHubSourceSchema,
+    dependencies: sinkDependency,
+  }),
+  defineKind({
+    apiVersion: 'sources.knative.dev/v1alpha1',
+    kind: 'GitLabSource',
+    schema: GitLabSourceSchema,
+    dependencies: sinkDependency,
+  }),
+  defineKind({
+    apiVersion: 'tributary.dev/v1alpha1',
+    kind: 'WebhookSource',
+    schema: WebhookSourceSchema,
+    dependencies: sinkDependency,
+  }),
+  defineKind({
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'ContainerSource',
+    schema: ContainerSourceSchema,
+    dependencies: sinkDependency,
+  }),
+  defineKind({
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'SinkBinding',
+    schema: SinkBindingSchema,
+    dependencies: sinkDependency,
+  }),
+]);
