@@ -1,6 +1,7 @@
 // Footprint against a bare node:http server, measured in the same run: resident memory when idle, the
-// time from spawning the process to its first 200 (Tributary: `/readyz` with 100 triggers), and how much
-// resident memory 10,000 triggers add to a run with one.
+// time from spawning the process to its first 200 (Tributary: `/readyz` with 100 triggers), the CPU
+// time the process used until then (from /proc/<pid>/stat: less sensitive than wall time to other load
+// on the machine), and how much resident memory 10,000 triggers add to a run with one.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { root, sleep } from './harness.mjs';
 import { memoryBrokerYaml } from './hot-path.mjs';
-import { rssMiB } from './lib/proc.mjs';
+import { cpuSeconds, rssMiB } from './lib/proc.mjs';
 import { freePort } from './lib/ports.mjs';
 
 const cli = path.join(root, 'packages/cli/bin/tributary.js');
@@ -35,7 +36,10 @@ async function firstOk(url, child, timeoutMs = 120_000) {
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
 }
 
-/** Spawns a server, resolves when `probePath` answers 200: ms from spawn, the child and its port. */
+/**
+ * Spawns a server, resolves when `probePath` answers 200: ms from spawn, CPU ms the child used by
+ * then, the child and its port.
+ */
 async function startTimed(kind, yaml) {
   const port = await freePort();
   const args =
@@ -46,7 +50,7 @@ async function startTimed(kind, yaml) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   await firstOk(`http://127.0.0.1:${port}${kind === 'bare' ? '/' : '/readyz'}`, child);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, child, port };
+  return { ms, cpuMs: cpuSeconds(child.pid) * 1000, child, port };
 }
 
 async function stop(child) {
@@ -64,10 +68,19 @@ async function idleRss(child, settleMs) {
 const noSink = 'http://127.0.0.1:9/';
 
 export async function benchFootprint({ rounds, manyTriggers }) {
-  const out = { bareRss: [], tribRss: [], bareReadyMs: [], tribReadyMs: [], growth: undefined };
+  const out = {
+    bareRss: [],
+    tribRss: [],
+    bareReadyMs: [],
+    tribReadyMs: [],
+    bareReadyCpuMs: [],
+    tribReadyCpuMs: [],
+    growth: undefined,
+  };
   for (let r = 0; r < rounds; r++) {
     const bare = await startTimed('bare');
     out.bareReadyMs.push(bare.ms);
+    out.bareReadyCpuMs.push(bare.cpuMs);
     out.bareRss.push(await idleRss(bare.child, 1500));
     await stop(bare.child);
 
@@ -77,10 +90,12 @@ export async function benchFootprint({ rounds, manyTriggers }) {
 
     const hundred = await startTimed('tributary', memoryBrokerYaml(noSink, 100));
     out.tribReadyMs.push(hundred.ms);
+    out.tribReadyCpuMs.push(hundred.cpuMs);
     await stop(hundred.child);
     console.error(
       `footprint round ${r + 1}: idle RSS bare ${out.bareRss.at(-1).toFixed(1)} / tributary ${out.tribRss.at(-1).toFixed(1)} MiB; ` +
-        `first 200 bare ${bare.ms.toFixed(0)} ms / readyz with 100 triggers ${hundred.ms.toFixed(0)} ms`,
+        `first 200 bare ${bare.ms.toFixed(0)} ms / readyz with 100 triggers ${hundred.ms.toFixed(0)} ms; ` +
+        `CPU until then bare ${bare.cpuMs.toFixed(0)} / tributary ${hundred.cpuMs.toFixed(0)} ms`,
     );
   }
   if (manyTriggers) {

@@ -1,5 +1,3 @@
-import { trace } from '@opentelemetry/api';
-
 /** A registered tracer provider; flush and stop it on shutdown. */
 export interface TracingHandle {
   readonly endpoint: string;
@@ -19,12 +17,14 @@ export async function setupTracing(
 ): Promise<TracingHandle | undefined> {
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (!endpoint || env['OTEL_SDK_DISABLED'] === 'true') return undefined;
-  // The SDK and exporter load only when tracing is configured: no start-up cost otherwise.
+  // The API, SDK and exporter load here only when tracing is configured: no start-up cost otherwise.
   const [
+    { trace },
     { OTLPTraceExporter },
     { resourceFromAttributes },
     { BasicTracerProvider, BatchSpanProcessor },
   ] = await Promise.all([
+    import('@opentelemetry/api'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace-base'),
