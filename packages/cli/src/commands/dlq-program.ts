@@ -1,11 +1,8 @@
 import { type Command, Option } from 'commander';
-import {
-  type DlqOptions,
-  dlqListCommand,
-  dlqPurgeCommand,
-  dlqRedriveCommand,
-  dlqShowCommand,
-} from './dlq.js';
+import type { DlqOptions } from './dlq.js';
+
+/** The commands' code, imported when one of them runs (not for `tributary run`). */
+const commands = () => import('./dlq.js');
 
 /** Adds `tributary dlq list|show|redrive|purge` (docs/failed-deliveries.md) to the program. */
 export function registerDlqCommands(program: Command, done: (exitCode: number) => void): void {
@@ -36,9 +33,9 @@ export function registerDlqCommands(program: Command, done: (exitCode: number) =
       .option('--trigger <name>', 'only this trigger')
       .option('--channel <ns/name>', "only this channel's Subscriptions (Sequence steps, …)")
       .option('--subscription <name>', 'only this Subscription'),
-  ).action(async (opts: DlqOptions) => done(await dlqListCommand(opts)));
+  ).action(async (opts: DlqOptions) => done(await (await commands()).dlqListCommand(opts)));
   common(dlq.command('show').description('show one entry').argument('<id>', 'entry id')).action(
-    async (id: string, opts: DlqOptions) => done(await dlqShowCommand(id, opts)),
+    async (id: string, opts: DlqOptions) => done(await (await commands()).dlqShowCommand(id, opts)),
   );
   common(
     dlq
@@ -55,7 +52,9 @@ export function registerDlqCommands(program: Command, done: (exitCode: number) =
       .option('--trigger <name>', 'with --all: only this trigger')
       .option('--channel <ns/name>', "with --all: only this channel's Subscriptions")
       .option('--subscription <name>', 'with --all: only this Subscription'),
-  ).action(async (ids: string[], opts: DlqOptions) => done(await dlqRedriveCommand(ids, opts)));
+  ).action(async (ids: string[], opts: DlqOptions) =>
+    done(await (await commands()).dlqRedriveCommand(ids, opts)),
+  );
   common(
     dlq
       .command('purge')
@@ -69,5 +68,7 @@ export function registerDlqCommands(program: Command, done: (exitCode: number) =
       .option('--trigger <name>', 'with --all: only this trigger')
       .option('--channel <ns/name>', "with --all: only this channel's Subscriptions")
       .option('--subscription <name>', 'with --all: only this Subscription'),
-  ).action(async (ids: string[], opts: DlqOptions) => done(await dlqPurgeCommand(ids, opts)));
+  ).action(async (ids: string[], opts: DlqOptions) =>
+    done(await (await commands()).dlqPurgeCommand(ids, opts)),
+  );
 }
