@@ -31,7 +31,7 @@ export {
   type IngestReport,
 } from './ingress/broker-ingress.js';
 export { prepareIngressEvent, nextTtl, DEFAULT_MAX_TTL } from './ingress/ingress-event.js';
-export { BackendRegistry } from './runtime/backend-registry.js';
+export { BackendRegistry, type RegisteredChannelKind } from './runtime/backend-registry.js';
 export { StatusBoard, type ResourceStatus } from './runtime/resource-status.js';
 export {
   createRuntime,
@@ -125,13 +125,7 @@ export {
   type TapTrigger,
 } from './observability/event-tap.js';
 export { TRACER_NAME, parseTraceparent, formatTraceparent } from './observability/tracing.js';
-export {
-  subscribeOptionsFor,
-  KAFKA_DELIVERY_ORDER_ANNOTATION,
-  REDIS_DELIVERY_ORDER_ANNOTATION,
-  RABBITMQ_PARALLELISM_ANNOTATION,
-  INITIAL_OFFSET_ANNOTATION,
-} from './runtime/subscribe-options.js';
+export { subscribeOptionsFor, INITIAL_OFFSET_ANNOTATION } from './runtime/subscribe-options.js';
 export {
   topologyCorrelationKeys,
   requestReplyKeysIn,

@@ -10,6 +10,8 @@ import {
   type Filter,
   type Logger,
   type Subscription as BackendSubscription,
+  type Topology,
+  KNOWN_CHANNEL_KINDS,
   validateCloudEvent,
   clientName,
   hasErrorCode,
@@ -26,7 +28,6 @@ import {
   createSubscriptionDispatcher,
   ingressTarget,
 } from '@tributary/broker';
-import { channelKind, channelKinds } from './channel-kinds.js';
 import { channelTopic, subscriptionName } from './naming.js';
 
 /** Deliveries in flight per channel subscription. */
@@ -50,6 +51,8 @@ export interface FabricChannel extends IngressHop {
 
 export interface ChannelFabricOptions {
   readonly backends: BackendRegistry;
+  /** The manifests, for channel kinds whose backend config lives in them. */
+  readonly topology?: Topology | undefined;
   readonly logger: Logger;
   /** The server's base URL (known once it listens). */
   readonly baseUrl: () => string;
@@ -155,25 +158,22 @@ export class ChannelFabric {
       return {
         error: `channel '${key}' is declared twice (a Channel, InMemoryChannel or a flow's internal channel)`,
       };
-    const def = channelKind(spec.channelKind);
-    if (!def)
+    const registered = this.options.backends.channelKind(spec.channelKind);
+    if (!registered) {
+      const needs = KNOWN_CHANNEL_KINDS[spec.channelKind];
       return {
-        error: `channel kind '${spec.channelKind}' is not known (known: ${channelKinds().join(', ')})`,
+        error: needs
+          ? `channel kind '${spec.channelKind}' needs a backend for broker class '${needs}', and none is loaded; load the package that provides it`
+          : `channel kind '${spec.channelKind}' is not known (known: ${this.options.backends.channelKinds().join(', ')})`,
       };
-    if (!this.options.backends.has(def.brokerClass))
-      return {
-        error: `channel kind '${spec.channelKind}' needs a backend for broker class '${def.brokerClass}', and none is loaded; load the package that provides it`,
-      };
+    }
+    const { definition, brokerClass } = registered;
     let backend: Backend;
     let channelBackendKey: string;
     try {
-      const own = def.configFor?.(spec.spec);
-      const config =
-        own && Object.keys(own).length > 0
-          ? { ...((def.backendConfig as object | undefined) ?? {}), ...own }
-          : def.backendConfig;
-      backend = await this.#backend(def.brokerClass, config);
-      channelBackendKey = backendKey(def.brokerClass, config);
+      const config = definition.config?.(spec.spec, { topology: this.options.topology }) ?? {};
+      backend = await this.#backend(brokerClass, config);
+      channelBackendKey = backendKey(brokerClass, config);
     } catch (err) {
       return {
         error: `backend for channel kind '${spec.channelKind}' did not start: ${(err as Error).message}`,
@@ -243,7 +243,7 @@ export class ChannelFabric {
       state,
       topic,
       backend,
-      brokerClass: def.brokerClass,
+      brokerClass,
       backendKey: channelBackendKey,
     };
     this.#channels.set(key, channel);
@@ -365,9 +365,7 @@ export class ChannelFabric {
     );
     for (const s of inherited.subscriptions) {
       if (now.has(`${s.backendKey}\u0000${s.topic}\u0000${s.name}`)) continue;
-      const backend = inherited.backends.get(s.backendKey) as Backend & {
-        deleteSubscription?: (topic: string, name: string) => Promise<void>;
-      };
+      const backend = inherited.backends.get(s.backendKey);
       await backend?.deleteSubscription?.(s.topic, s.name);
       this.options.logger.info(
         { topic: s.topic, subscription: s.name },

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadManifestsFromText } from '@tributary/core';
-import {
-  DEFAULT_CHANNEL_TEMPLATE,
-  channelKind,
-  registerChannelKind,
-  sequenceChannelName,
-} from '@tributary/flows';
+import { z } from 'zod';
+import { BackendRegistry, createMemoryBackend, memoryBackendProvider } from '@tributary/broker';
+import { DEFAULT_CHANNEL_TEMPLATE, sequenceChannelName } from '@tributary/flows';
 
 const load = (text: string) => loadManifestsFromText([{ file: 'f.yaml', text }]);
 const messages = (text: string) => load(text).problems.map((p) => `${p.path}: ${p.message}`);
@@ -147,8 +144,16 @@ spec:
   });
 
   it('maps channel kinds to broker classes; a package may add its own', () => {
+    const backends = new BackendRegistry().register(memoryBackendProvider);
+    const channelKind = (kind: string) => backends.channelKind(kind);
     expect(channelKind(DEFAULT_CHANNEL_TEMPLATE.kind)?.brokerClass).toBe('MTChannelBasedBroker');
-    registerChannelKind({ kind: 'RedisChannel', brokerClass: 'Redis' });
+    backends.register({
+      kind: 'redis',
+      brokerClasses: ['Redis'],
+      configSchema: z.object({}),
+      channelKinds: [{ kind: 'RedisChannel' }],
+      create: () => createMemoryBackend(),
+    });
     expect(channelKind('RedisChannel')?.brokerClass).toBe('Redis');
     expect(sequenceChannelName('s', 2)).toBe('s-kn-sequence-2');
   });

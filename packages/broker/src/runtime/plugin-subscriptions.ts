@@ -149,10 +149,7 @@ export class PluginSubscriptions {
     await r.subscription.close({ drainMs });
     r.dispatcher.close();
     if (!r.spec.ephemeral) return;
-    const backend = r.backend as Backend & {
-      deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
-    };
-    await backend
+    await r.backend
       .deleteSubscription?.(r.topic, r.spec.subscription, { drainMs: 0 })
       .catch((err) =>
         this.host.logger.warn(

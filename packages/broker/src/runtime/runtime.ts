@@ -9,7 +9,6 @@ import {
   archiveRetentionOf,
   brokerClassOf,
   compileDelivery,
-  configMapData,
   didYouMean,
   redactUrlsInText,
   silentLogger,
@@ -347,16 +346,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const cls = brokerClassOf(b);
     let backend: Backend;
     try {
-      const cfg = b.spec.config;
-      const config =
-        cfg?.kind === 'ConfigMap'
-          ? (configMapData(topology, cfg.namespace ?? namespace, cfg.name) ?? {})
-          : {};
-      backend = registry.create(cls, config, {
+      backend = registry.createFor(cls, {
         logger: logger.child({ broker: key }),
         topology,
         namespace,
-        configRef: cfg,
+        configRef: b.spec.config,
         annotations: b.metadata.annotations ?? {},
         clientName: clientName(`broker-${namespace}-${name}`),
       });
@@ -476,7 +470,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if ('error' in identity) return notReady('SigningSecretMissing', identity.error);
     // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
     // for a connection, and no other trigger's hung subscriber can take them (docs/manifests.md).
-    const subscribeOptions = subscribeOptionsFor(t);
+    const subscribeOptions = subscribeOptionsFor(t, registry);
     const triggerAgent = createDeliveryAgent({ connections: subscribeOptions.concurrency });
     const failed = (reason: string, message: string) => {
       void triggerAgent.close();
@@ -615,11 +609,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     t.dispatcher.close();
     flow.stopped(key, t.gate);
     await t.agent.destroy();
-    const backend = t.broker.backend as typeof t.broker.backend & {
-      deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
-    };
     if (remove)
-      await backend.deleteSubscription?.(
+      await t.broker.backend.deleteSubscription?.(
         t.broker.topic,
         triggerSubscriptionName(t.namespace, t.name),
         { drainMs: 0 },
