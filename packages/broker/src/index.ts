@@ -31,6 +31,27 @@ export {
   type IngestReport,
 } from './ingress/broker-ingress.js';
 export { prepareIngressEvent, nextTtl, DEFAULT_MAX_TTL } from './ingress/ingress-event.js';
+export {
+  PublishPath,
+  invalidEvents,
+  publishFailure,
+  describeResource,
+  type PublishDestination,
+  type PublishResource,
+  type PublishReport,
+  type PublishPathOptions,
+} from './ingress/publish-path.js';
+export {
+  serveIngress,
+  type IngressRoute,
+  type IngressRequestTarget,
+  type IngressTrace,
+} from './ingress/ingress-http.js';
+export { withIngressSpan } from './ingress/ingress-span.js';
+export {
+  SubscriptionMetrics,
+  type SubscriptionLabels,
+} from './observability/subscription-metrics.js';
 export { BackendRegistry, type RegisteredChannelKind } from './runtime/backend-registry.js';
 export { StatusBoard, type ResourceStatus } from './runtime/resource-status.js';
 export {

@@ -12,10 +12,7 @@ import {
   type Subscription as BackendSubscription,
   type Topology,
   KNOWN_CHANNEL_KINDS,
-  validateCloudEvent,
   clientName,
-  hasErrorCode,
-  type BackendUnavailableError,
 } from '@tributary/core';
 import {
   type BackendRegistry,
@@ -25,8 +22,12 @@ import {
   type IngressHop,
   type DeliveryPolicy,
   type DeadLetterService,
+  type IngressTrace,
+  PublishPath,
   createSubscriptionDispatcher,
   ingressTarget,
+  invalidEvents,
+  withIngressSpan,
 } from '@tributary/broker';
 import { channelTopic, subscriptionName } from './naming.js';
 
@@ -44,7 +45,7 @@ export interface FabricChannel extends IngressHop {
   /** The backend kind (`memory`, `kafka`, …). */
   readonly backendKind: string;
   /** Publishes like an HTTP POST to the channel would (400/503/500/202). */
-  ingest(events: CloudEvent[]): Promise<IngestResult>;
+  ingest(events: CloudEvent[], trace?: IngressTrace): Promise<IngestResult>;
   /** A delivery target that publishes into this channel (replies of a Sequence step, …). */
   readonly target: DeliveryTarget;
 }
@@ -65,6 +66,8 @@ export interface ChannelFabricOptions {
    * dropped with a log line.
    */
   readonly deadLetters?: DeadLetterService | undefined;
+  /** The runtime's publish path (its hook feeds `/metrics` and the event tap). @default a silent one */
+  readonly publishPath?: PublishPath | undefined;
 }
 
 /**
@@ -112,8 +115,11 @@ export class ChannelFabric {
   readonly #subscribed: Array<{ backendKey: string; topic: string; name: string }> = [];
   #open!: () => void;
   readonly #opened = new Promise<void>((r) => (this.#open = r));
+  readonly #path: PublishPath;
 
-  constructor(private readonly options: ChannelFabricOptions) {}
+  constructor(private readonly options: ChannelFabricOptions) {
+    this.#path = options.publishPath ?? new PublishPath({ logger: options.logger });
+  }
 
   /** The backend of a broker class and config, created and started once. */
   #backend(brokerClass: string, config: unknown): Promise<Backend> {
@@ -183,45 +189,29 @@ export class ChannelFabric {
     const log = this.options.logger;
     const state: ChannelState = {};
     const opened = this.#opened;
-    const ingest = async (events: CloudEvent[]): Promise<IngestResult> => {
-      if (events.length === 0) return { status: 400, error: 'no event in the request' };
-      for (const [i, e] of events.entries()) {
-        const problems = validateCloudEvent(e.attributes);
-        if (problems.length > 0)
-          return {
-            status: 400,
-            error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}`,
-          };
-      }
+    const path = this.#path;
+    const resource = { kind: 'Channel', namespace, name } as const;
+    const destination = {
+      resource,
+      publish: (events: CloudEvent[]) => backend.publish(topic, events),
+    };
+    // The one publish path (broker's publish-path.ts): validation, backend errors → 413/503/500,
+    // and the accepted hook (channel metrics, event tap), inside the channel's ingress span.
+    const ingest = async (
+      events: CloudEvent[],
+      trace: IngressTrace = {},
+    ): Promise<IngestResult> => {
+      const invalid = invalidEvents(events);
+      if (invalid) return invalid;
       await opened;
       if (state.blocked) return { status: 503, error: state.blocked, retryAfterSeconds: 5 };
-      try {
-        await backend.publish(topic, events);
-      } catch (err) {
-        const e = err as Error | undefined;
-        if (hasErrorCode(err, 'TRIB_ERR_BATCH_TOO_LARGE'))
-          return { status: 413, error: `channel '${key}' cannot take the request: ${err.message}` };
-        if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE'))
-          return {
-            status: 503,
-            error: `channel '${key}' cannot take events now: ${err.message}`,
-            retryAfterSeconds: Math.max(
-              0,
-              Math.ceil((err as BackendUnavailableError).retryAfterSeconds ?? 1),
-            ),
-          };
-        log.warn({ channel: key, err }, 'publishing to the channel failed');
-        return {
-          status: 500,
-          error: `channel '${key}' failed to store the event(s): ${e?.message ?? String(err)}`,
-        };
-      }
-      for (const e of events)
-        log.debug(
-          { channel: key, id: e.attributes['id'], type: e.attributes['type'] },
-          'event accepted by channel',
-        );
-      return { status: 202 };
+      return withIngressSpan(
+        `channel:${name}.${namespace}`,
+        { 'kn.channel.name': name, 'kn.channel.namespace': namespace },
+        events,
+        trace,
+        (traced) => path.publish(destination, traced, { validated: true, via: 'in-process' }),
+      );
     };
     const hop: IngressHop = {
       get url() {

@@ -42,10 +42,7 @@ function userChannels(ctx: PluginContext): Array<Loaded<Channel> | Loaded<InMemo
   const kinds = [
     ...new Set([...ctx.backends.channelKinds(), ...Object.keys(KNOWN_CHANNEL_KINDS)]),
   ].flatMap((k) => ctx.topology.byKind<InMemoryChannel>(k));
-  return [
-    ...kinds,
-    ...ctx.topology.byKind('Channel'),
-  ];
+  return [...kinds, ...ctx.topology.byKind('Channel')];
 }
 
 /**
@@ -75,6 +72,7 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
         onOutcome: options.onOutcome,
         inherited,
         deadLetters: ctx.deadLetters,
+        publishPath: ctx.publishPath,
       });
       fabric = f;
       context = ctx;

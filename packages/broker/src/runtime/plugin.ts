@@ -14,6 +14,7 @@ import type { StatusBoard } from './resource-status.js';
 import type { DeadLetterService } from '../deadletters/dead-letter-service.js';
 import type { EventTapSource } from '../observability/event-tap.js';
 import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
+import type { PublishPath } from '../ingress/publish-path.js';
 
 /**
  * What a plugin (flows, sources, …) gets from the runtime. Plugins build on this public surface
@@ -68,6 +69,11 @@ export interface PluginContext {
     broker: string,
     events: CloudEvent[],
   ): Promise<{ status: number; error?: string }>;
+  /**
+   * The one publish path (docs/architecture.md, "Data path"): a plugin's ingress (a channel)
+   * publishes through it, so its events reach `/metrics`, the event tap and traces.
+   */
+  readonly publishPath: PublishPath;
   /**
    * Subscribes to a running broker like a Trigger would (filter, routing, delivery policy, replies
    * into the broker), from `start` on. Close it in `stop`.

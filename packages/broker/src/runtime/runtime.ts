@@ -31,6 +31,8 @@ import { createReplayHost } from './replay-host.js';
 import type { Agent } from 'undici';
 import { createDeliveryAgent } from '../dispatcher/http-target.js';
 import { createBrokerIngress } from '../ingress/broker-ingress.js';
+import { PublishPath } from '../ingress/publish-path.js';
+import { SubscriptionMetrics } from '../observability/subscription-metrics.js';
 import { createHttpServer, type HttpServer } from '../http/http-server.js';
 import { memoryBackendProvider } from '../backends/memory/memory-provider.js';
 import { parseBrokerPath } from '../ingress/broker-ingress.js';
@@ -199,7 +201,35 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   // EventTypes and inferred schemas; a no-op for brokers without tributary.dev/eventtype-auto-create.
   const catalog = new EventCatalog(topology);
+  const channelMetrics = new SubscriptionMetrics(metrics.registry);
+  const publishPath = new PublishPath({
+    logger: logger.child({ component: 'ingress' }),
+    onPublished: (r) => {
+      const { kind, namespace, name } = r.resource;
+      if (kind === 'Channel') {
+        channelMetrics.ingested(namespace, name, r.events, r.status);
+        if (r.status === 202 && tap.active) {
+          const channel = { namespace, name };
+          const time = Date.now();
+          for (const event of r.events)
+            tap.emit({ kind: 'accepted', time, broker: channel, channel, via: r.via, event });
+        }
+      } else if (r.status === 202) {
+        metrics.ingested(namespace, name, r.events, r.status, r.durationMs);
+        catalog.observe(namespace, name, r.events);
+        if (tap.active) {
+          const broker = { namespace, name };
+          const time = Date.now();
+          for (const event of r.events)
+            tap.emit({ kind: 'accepted', time, broker, via: r.via, event });
+        }
+      }
+      // HTTP refusals are counted by the route (they include requests that never decoded).
+      else if (r.via === 'in-process') metrics.rejected(namespace, name, r.status);
+    },
+  });
   const ingress = createBrokerIngress({
+    publishPath,
     lookup: (ns, name) => {
       const b = brokers.get(`${ns}/${name}`);
       return (
@@ -219,20 +249,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
     },
     logger: logger.child({ component: 'ingress' }),
-    onIngest: (r) => {
-      if (r.status === 202) {
-        metrics.ingested(r.namespace, r.name, r.events, r.status, r.durationMs);
-        catalog.observe(r.namespace, r.name, r.events);
-        if (tap.active) {
-          const broker = { namespace: r.namespace, name: r.name };
-          const time = Date.now();
-          for (const event of r.events)
-            tap.emit({ kind: 'accepted', time, broker, via: r.via, event });
-        }
-      }
-      // HTTP refusals are counted by the route (they include requests that never decoded).
-      else if (r.via === 'in-process') metrics.rejected(r.namespace, r.name, r.status);
-    },
   });
 
   const hop = (ns: string, name: string): IngressHop => ({
@@ -331,6 +347,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     resolve: (dest, ns, o) => resolver.resolve(dest, ns, o),
     security,
     publishToBroker: (ns, name, events) => ingress.ingestEvents(ns, name, events),
+    publishPath,
     subscribeBroker: (spec) => pluginSubscriptions.add(spec),
     deadLetters,
   };
