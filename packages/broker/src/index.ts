@@ -18,6 +18,7 @@ export {
   type RouteOptions,
   type ReadinessReport,
 } from './http/http-server.js';
+export { type RouteGroup } from './http/route-group.js';
 export { HttpError, sendJson, sendError } from './http/http-error.js';
 export { readBody, DEFAULT_MAX_BODY_BYTES } from './http/read-body.js';
 export {
@@ -235,3 +236,12 @@ export {
 } from './archive/memory-archive.js';
 export { REPLAY_EXTENSION, ReplayManager, compileReplayFilter } from './archive/replay-manager.js';
 export { ADMIN_REPLAYS_PATH } from './archive/replay-routes.js';
+export {
+  SubscribePath,
+  isStartFailure,
+  type DeliverySubscriptionSpec,
+  type RunningDelivery,
+  type DeliveryStartFailure,
+  type DeliveryIdentity,
+  type DeliveryObservers,
+} from './subscriptions/subscribe-path.js';

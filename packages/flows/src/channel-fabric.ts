@@ -1,7 +1,8 @@
 /**
- * The channels of a process: each channel is a topic on the backend its channel kind maps to, and
- * each subscription is a backend subscription plus a subscription dispatcher (no filter unless a
- * Parallel branch carries in-process `filters`, replies never treated as failures, no TTL strip).
+ * The channels of a process: each channel is a topic on the backend of the provider that carries
+ * its channel kind; events enter on the one publish path and each subscription is a delivery
+ * subscription on the one subscribe path (no filter unless a Parallel branch carries in-process
+ * `filters`, replies never treated as failures).
  */
 import {
   type Backend,
@@ -9,7 +10,6 @@ import {
   type DeliverySpec,
   type Filter,
   type Logger,
-  type Subscription as BackendSubscription,
   type Topology,
   KNOWN_CHANNEL_KINDS,
   clientName,
@@ -24,11 +24,14 @@ import {
   type DeadLetterService,
   type IngressTrace,
   PublishPath,
-  createSubscriptionDispatcher,
+  type RunningDelivery,
+  SubscribePath,
+  isStartFailure,
   ingressTarget,
   invalidEvents,
   withIngressSpan,
 } from '@tributary/broker';
+import { WiringError } from './errors.js';
 import { channelTopic, subscriptionName } from './naming.js';
 
 /** Deliveries in flight per channel subscription. */
@@ -68,6 +71,8 @@ export interface ChannelFabricOptions {
   readonly deadLetters?: DeadLetterService | undefined;
   /** The runtime's publish path (its hook feeds `/metrics` and the event tap). @default a silent one */
   readonly publishPath?: PublishPath | undefined;
+  /** The runtime's subscribe path (metrics, tap and traces per Subscription). @default a silent one */
+  readonly subscribePath?: SubscribePath | undefined;
 }
 
 /**
@@ -107,18 +112,18 @@ function backendKey(brokerClass: string, config: unknown): string {
 export class ChannelFabric {
   readonly #channels = new Map<string, FabricChannel & { state: ChannelState }>();
   readonly #backends = new Map<string, Promise<Backend>>();
-  readonly #subscriptions: BackendSubscription[] = [];
-  readonly #dispatchers: Array<{ close(): void }> = [];
-  /** Unregisters this generation's dispatchers from the dead-letter service (redrive). */
-  readonly #unregister: Array<() => void> = [];
+  /** This generation's subscriptions on the one subscribe path. */
+  readonly #running: RunningDelivery[] = [];
   /** Every backend subscription of this generation: what a reload hands over. */
   readonly #subscribed: Array<{ backendKey: string; topic: string; name: string }> = [];
   #open!: () => void;
   readonly #opened = new Promise<void>((r) => (this.#open = r));
   readonly #path: PublishPath;
+  readonly #subscribePath: SubscribePath;
 
   constructor(private readonly options: ChannelFabricOptions) {
     this.#path = options.publishPath ?? new PublishPath({ logger: options.logger });
+    this.#subscribePath = options.subscribePath ?? new SubscribePath();
   }
 
   /** The backend of a broker class and config, created and started once. */
@@ -257,7 +262,10 @@ export class ChannelFabric {
     if (c) c.state.blocked = reason;
   }
 
-  /** Starts a subscription: a backend subscription on the channel's topic plus a dispatcher. */
+  /**
+   * Starts a subscription on the one subscribe path (broker's subscribe-path.ts): a backend
+   * subscription on the channel's topic plus a dispatcher, reported under the Subscription's name.
+   */
   async subscribe(s: FabricSubscription): Promise<void> {
     const c = this.#channels.get(`${s.channel.namespace}/${s.channel.name}`) as unknown as {
       topic: string;
@@ -267,11 +275,21 @@ export class ChannelFabric {
     const owner = { kind: 'Subscription', namespace: s.namespace, name: s.name } as const;
     const channelRef = { namespace: s.channel.namespace, name: s.channel.name };
     const deadLetters = this.options.deadLetters;
-    const dispatcher = createSubscriptionDispatcher({
+    const name = subscriptionName(s.namespace, s.name);
+    const r = await this.#subscribePath.start({
       name: s.name,
       namespace: s.namespace,
-      kind: 'subscription',
-      filter: s.filter,
+      identity: {
+        kind: 'Subscription',
+        namespace: s.channel.namespace,
+        channel: s.channel.name,
+        name: s.name,
+      },
+      backend: c.backend,
+      topic: c.topic,
+      subscription: name,
+      options: { ordered: false, concurrency: CHANNEL_SUBSCRIPTION_CONCURRENCY },
+      compiledFilter: s.filter,
       subscriber: s.subscriber,
       reply: s.reply,
       deadLetter: s.deadLetter,
@@ -281,28 +299,14 @@ export class ChannelFabric {
       policy: s.policy,
       logger: this.options.logger.child({ channel: `${s.channel.namespace}/${s.channel.name}` }),
       onOutcome: this.options.onOutcome,
-      // The TTL travels hidden through channels as through triggers: subscribers never see it,
-      // replies and ingress hops carry it on, so a loop back into a Broker runs down.
-      stripTtl: true,
-      nonCeBodyIsFailure: false,
+      registerRedrive: deadLetters
+        ? (dispatcher) => deadLetters.registerDispatcher(owner, dispatcher)
+        : undefined,
     });
-    this.#dispatchers.push(dispatcher);
-    if (deadLetters) this.#unregister.push(deadLetters.registerDispatcher(owner, dispatcher));
-    const sub = await c.backend.subscribe(
-      c.topic,
-      subscriptionName(s.namespace, s.name),
-      dispatcher.handle,
-      {
-        ordered: false,
-        concurrency: CHANNEL_SUBSCRIPTION_CONCURRENCY,
-      },
-    );
-    this.#subscriptions.push(sub);
-    this.#subscribed.push({
-      backendKey: c.backendKey,
-      topic: c.topic,
-      name: subscriptionName(s.namespace, s.name),
-    });
+    if (isStartFailure(r))
+      throw new WiringError(`subscription '${s.namespace}/${s.name}': ${r.error}`);
+    this.#running.push(r);
+    this.#subscribed.push({ backendKey: c.backendKey, topic: c.topic, name });
   }
 
   /** Lets ingress calls through (they wait until every subscription is wired). */
@@ -368,8 +372,6 @@ export class ChannelFabric {
 
   async #detach(drainMs: number): Promise<void> {
     this.#open();
-    await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
-    for (const d of this.#dispatchers) d.close();
-    for (const u of this.#unregister.splice(0)) u();
+    await Promise.all(this.#running.splice(0).map((r) => r.close({ drainMs })));
   }
 }

@@ -73,6 +73,7 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
         inherited,
         deadLetters: ctx.deadLetters,
         publishPath: ctx.publishPath,
+        subscribePath: ctx.subscribePath,
       });
       fabric = f;
       context = ctx;

@@ -89,8 +89,7 @@ export class BackendRegistry {
     const config = provider.readConfig
       ? provider.readConfig(ctx)
       : ref?.kind === 'ConfigMap' && ctx.topology
-        ? (configMapData(ctx.topology, ref.namespace ?? ctx.namespace ?? 'default', ref.name) ??
-          {})
+        ? (configMapData(ctx.topology, ref.namespace ?? ctx.namespace ?? 'default', ref.name) ?? {})
         : {};
     return this.create(brokerClass, config, ctx);
   }
