@@ -45,7 +45,7 @@ export interface FabricChannel extends IngressHop {
   readonly channelKind: string;
   /** Channel-level delivery (defaults for its subscriptions' retry and dead-letter sink). */
   readonly delivery: DeliverySpec | undefined;
-  /** The backend kind (`memory`, `kafka`, …). */
+  /** The backend kind (`memory`, or the kind of the provider carrying it). */
   readonly backendKind: string;
   /** Publishes like an HTTP POST to the channel would (400/503/500/202). */
   ingest(events: CloudEvent[], trace?: IngressTrace): Promise<IngestResult>;
