@@ -191,7 +191,6 @@ export class ChannelFabric {
       };
     }
     const topic = channelTopic(namespace, name);
-    const log = this.options.logger;
     const state: ChannelState = {};
     const opened = this.#opened;
     const path = this.#path;
