@@ -18,7 +18,7 @@ import { summedCounter } from './summed-counter.js';
 
 /** Identity of a channel subscription in its series. */
 export interface SubscriptionLabels {
-  /** The Subscription's namespace (a flow's subscriptions live in the flow's). */
+  /** The channel's namespace (a Subscription delivers from a channel of its namespace). */
   readonly namespace: string;
   readonly channel: string;
   readonly subscription: string;
