@@ -74,6 +74,11 @@ export function describeResource(r: PublishResource): string {
   return `${r.kind === 'Broker' ? 'broker' : 'channel'} '${r.namespace}/${r.name}'`;
 }
 
+/** Log fields naming the resource as before the paths were one: `broker` or `channel`: `ns/name`. */
+function logFields(r: PublishResource): Record<string, string> {
+  return { [r.kind === 'Broker' ? 'broker' : 'channel']: `${r.namespace}/${r.name}` };
+}
+
 /**
  * The answer to a failed publish, told apart by error code (docs/errors.md): a batch the backend
  * could never hold → 413, a backend that cannot take events now → 503 with Retry-After, anything
@@ -85,14 +90,14 @@ export function publishFailure(err: unknown, resource: PublishResource, log: Log
     return { status: 413, error: `${what} cannot take the request: ${err.message}` };
   if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE')) {
     const seconds = (err as BackendUnavailableError).retryAfterSeconds ?? 1;
-    log.debug({ resource: what, err: err.message }, 'backend unavailable; answering 503');
+    log.debug({ ...logFields(resource), err: err.message }, 'backend unavailable; answering 503');
     return {
       status: 503,
       error: `${what} cannot take events now: ${err.message}`,
       retryAfterSeconds: Math.max(0, Math.ceil(seconds)),
     };
   }
-  log.warn({ resource: what, err }, 'publishing to the backend failed');
+  log.warn({ ...logFields(resource), err }, 'publishing to the backend failed');
   const message = err instanceof Error ? err.message : String(err);
   return { status: 500, error: `${what} failed to store the event(s): ${message}` };
 }
@@ -154,10 +159,10 @@ export class PublishPath {
       return publishFailure(err, dest.resource, this.#log);
     }
     if (this.#log.isLevelEnabled?.('debug') ?? true) {
-      const resource = describeResource(dest.resource);
+      const fields = logFields(dest.resource);
       for (const e of events)
         this.#log.debug(
-          { resource, id: e.attributes['id'], type: e.attributes['type'] },
+          { ...fields, id: e.attributes['id'], type: e.attributes['type'] },
           'event accepted',
         );
     }
