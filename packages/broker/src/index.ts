@@ -18,6 +18,7 @@ export {
   type RouteOptions,
   type ReadinessReport,
 } from './http/http-server.js';
+export { type RouteGroup } from './http/route-group.js';
 export { HttpError, sendJson, sendError } from './http/http-error.js';
 export { readBody, DEFAULT_MAX_BODY_BYTES } from './http/read-body.js';
 export {
@@ -31,7 +32,28 @@ export {
   type IngestReport,
 } from './ingress/broker-ingress.js';
 export { prepareIngressEvent, nextTtl, DEFAULT_MAX_TTL } from './ingress/ingress-event.js';
-export { BackendRegistry } from './runtime/backend-registry.js';
+export {
+  PublishPath,
+  invalidEvents,
+  publishFailure,
+  describeResource,
+  type PublishDestination,
+  type PublishResource,
+  type PublishReport,
+  type PublishPathOptions,
+} from './ingress/publish-path.js';
+export {
+  serveIngress,
+  type IngressRoute,
+  type IngressRequestTarget,
+  type IngressTrace,
+} from './ingress/ingress-http.js';
+export { withIngressSpan } from './ingress/ingress-span.js';
+export {
+  SubscriptionMetrics,
+  type SubscriptionLabels,
+} from './observability/subscription-metrics.js';
+export { BackendRegistry, type RegisteredChannelKind } from './runtime/backend-registry.js';
 export { StatusBoard, type ResourceStatus } from './runtime/resource-status.js';
 export {
   createRuntime,
@@ -125,13 +147,7 @@ export {
   type TapTrigger,
 } from './observability/event-tap.js';
 export { TRACER_NAME, parseTraceparent, formatTraceparent } from './observability/tracing.js';
-export {
-  subscribeOptionsFor,
-  KAFKA_DELIVERY_ORDER_ANNOTATION,
-  REDIS_DELIVERY_ORDER_ANNOTATION,
-  RABBITMQ_PARALLELISM_ANNOTATION,
-  INITIAL_OFFSET_ANNOTATION,
-} from './runtime/subscribe-options.js';
+export { subscribeOptionsFor, INITIAL_OFFSET_ANNOTATION } from './runtime/subscribe-options.js';
 export {
   topologyCorrelationKeys,
   requestReplyKeysIn,
@@ -220,3 +236,12 @@ export {
 } from './archive/memory-archive.js';
 export { REPLAY_EXTENSION, ReplayManager, compileReplayFilter } from './archive/replay-manager.js';
 export { ADMIN_REPLAYS_PATH } from './archive/replay-routes.js';
+export {
+  SubscribePath,
+  isStartFailure,
+  type DeliverySubscriptionSpec,
+  type RunningDelivery,
+  type DeliveryStartFailure,
+  type DeliveryIdentity,
+  type DeliveryObservers,
+} from './subscriptions/subscribe-path.js';

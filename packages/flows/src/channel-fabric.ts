@@ -1,7 +1,8 @@
 /**
- * The channels of a process: each channel is a topic on the backend its channel kind maps to, and
- * each subscription is a backend subscription plus a subscription dispatcher (no filter unless a
- * Parallel branch carries in-process `filters`, replies never treated as failures, no TTL strip).
+ * The channels of a process: each channel is a topic on the backend of the provider that carries
+ * its channel kind; events enter on the one publish path and each subscription is a delivery
+ * subscription on the one subscribe path (no filter unless a Parallel branch carries in-process
+ * `filters`, replies never treated as failures).
  */
 import {
   type Backend,
@@ -9,11 +10,9 @@ import {
   type DeliverySpec,
   type Filter,
   type Logger,
-  type Subscription as BackendSubscription,
-  validateCloudEvent,
+  type Topology,
+  KNOWN_CHANNEL_KINDS,
   clientName,
-  hasErrorCode,
-  type BackendUnavailableError,
 } from '@tributary/core';
 import {
   type BackendRegistry,
@@ -23,10 +22,16 @@ import {
   type IngressHop,
   type DeliveryPolicy,
   type DeadLetterService,
-  createSubscriptionDispatcher,
+  type IngressTrace,
+  PublishPath,
+  type RunningDelivery,
+  SubscribePath,
+  isStartFailure,
   ingressTarget,
+  invalidEvents,
+  withIngressSpan,
 } from '@tributary/broker';
-import { channelKind, channelKinds } from './channel-kinds.js';
+import { WiringError } from './errors.js';
 import { channelTopic, subscriptionName } from './naming.js';
 
 /** Deliveries in flight per channel subscription. */
@@ -40,16 +45,18 @@ export interface FabricChannel extends IngressHop {
   readonly channelKind: string;
   /** Channel-level delivery (defaults for its subscriptions' retry and dead-letter sink). */
   readonly delivery: DeliverySpec | undefined;
-  /** The backend kind (`memory`, `kafka`, …). */
+  /** The backend kind (`memory`, or the kind of the provider carrying it). */
   readonly backendKind: string;
   /** Publishes like an HTTP POST to the channel would (400/503/500/202). */
-  ingest(events: CloudEvent[]): Promise<IngestResult>;
+  ingest(events: CloudEvent[], trace?: IngressTrace): Promise<IngestResult>;
   /** A delivery target that publishes into this channel (replies of a Sequence step, …). */
   readonly target: DeliveryTarget;
 }
 
 export interface ChannelFabricOptions {
   readonly backends: BackendRegistry;
+  /** The manifests, for channel kinds whose backend config lives in them. */
+  readonly topology?: Topology | undefined;
   readonly logger: Logger;
   /** The server's base URL (known once it listens). */
   readonly baseUrl: () => string;
@@ -62,6 +69,10 @@ export interface ChannelFabricOptions {
    * dropped with a log line.
    */
   readonly deadLetters?: DeadLetterService | undefined;
+  /** The runtime's publish path (its hook feeds `/metrics` and the event tap). @default a silent one */
+  readonly publishPath?: PublishPath | undefined;
+  /** The runtime's subscribe path (metrics, tap and traces per Subscription). @default a silent one */
+  readonly subscribePath?: SubscribePath | undefined;
 }
 
 /**
@@ -101,16 +112,19 @@ function backendKey(brokerClass: string, config: unknown): string {
 export class ChannelFabric {
   readonly #channels = new Map<string, FabricChannel & { state: ChannelState }>();
   readonly #backends = new Map<string, Promise<Backend>>();
-  readonly #subscriptions: BackendSubscription[] = [];
-  readonly #dispatchers: Array<{ close(): void }> = [];
-  /** Unregisters this generation's dispatchers from the dead-letter service (redrive). */
-  readonly #unregister: Array<() => void> = [];
+  /** This generation's subscriptions on the one subscribe path. */
+  readonly #running: RunningDelivery[] = [];
   /** Every backend subscription of this generation: what a reload hands over. */
   readonly #subscribed: Array<{ backendKey: string; topic: string; name: string }> = [];
   #open!: () => void;
   readonly #opened = new Promise<void>((r) => (this.#open = r));
+  readonly #path: PublishPath;
+  readonly #subscribePath: SubscribePath;
 
-  constructor(private readonly options: ChannelFabricOptions) {}
+  constructor(private readonly options: ChannelFabricOptions) {
+    this.#path = options.publishPath ?? new PublishPath({ logger: options.logger });
+    this.#subscribePath = options.subscribePath ?? new SubscribePath();
+  }
 
   /** The backend of a broker class and config, created and started once. */
   #backend(brokerClass: string, config: unknown): Promise<Backend> {
@@ -155,73 +169,53 @@ export class ChannelFabric {
       return {
         error: `channel '${key}' is declared twice (a Channel, InMemoryChannel or a flow's internal channel)`,
       };
-    const def = channelKind(spec.channelKind);
-    if (!def)
+    const registered = this.options.backends.channelKind(spec.channelKind);
+    if (!registered) {
+      const needs = KNOWN_CHANNEL_KINDS[spec.channelKind];
       return {
-        error: `channel kind '${spec.channelKind}' is not known (known: ${channelKinds().join(', ')})`,
+        error: needs
+          ? `channel kind '${spec.channelKind}' needs a backend for broker class '${needs}', and none is loaded; load the package that provides it`
+          : `channel kind '${spec.channelKind}' is not known (known: ${this.options.backends.channelKinds().join(', ')})`,
       };
-    if (!this.options.backends.has(def.brokerClass))
-      return {
-        error: `channel kind '${spec.channelKind}' needs a backend for broker class '${def.brokerClass}', and none is loaded; load the package that provides it`,
-      };
+    }
+    const { definition, brokerClass } = registered;
     let backend: Backend;
     let channelBackendKey: string;
     try {
-      const own = def.configFor?.(spec.spec);
-      const config =
-        own && Object.keys(own).length > 0
-          ? { ...((def.backendConfig as object | undefined) ?? {}), ...own }
-          : def.backendConfig;
-      backend = await this.#backend(def.brokerClass, config);
-      channelBackendKey = backendKey(def.brokerClass, config);
+      const config = definition.config?.(spec.spec, { topology: this.options.topology }) ?? {};
+      backend = await this.#backend(brokerClass, config);
+      channelBackendKey = backendKey(brokerClass, config);
     } catch (err) {
       return {
         error: `backend for channel kind '${spec.channelKind}' did not start: ${(err as Error).message}`,
       };
     }
     const topic = channelTopic(namespace, name);
-    const log = this.options.logger;
     const state: ChannelState = {};
     const opened = this.#opened;
-    const ingest = async (events: CloudEvent[]): Promise<IngestResult> => {
-      if (events.length === 0) return { status: 400, error: 'no event in the request' };
-      for (const [i, e] of events.entries()) {
-        const problems = validateCloudEvent(e.attributes);
-        if (problems.length > 0)
-          return {
-            status: 400,
-            error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}`,
-          };
-      }
+    const path = this.#path;
+    const resource = { kind: 'Channel', namespace, name } as const;
+    const destination = {
+      resource,
+      publish: (events: CloudEvent[]) => backend.publish(topic, events),
+    };
+    // The one publish path (broker's publish-path.ts): validation, backend errors → 413/503/500,
+    // and the accepted hook (channel metrics, event tap), inside the channel's ingress span.
+    const ingest = async (
+      events: CloudEvent[],
+      trace: IngressTrace = {},
+    ): Promise<IngestResult> => {
+      const invalid = invalidEvents(events);
+      if (invalid) return invalid;
       await opened;
       if (state.blocked) return { status: 503, error: state.blocked, retryAfterSeconds: 5 };
-      try {
-        await backend.publish(topic, events);
-      } catch (err) {
-        const e = err as Error | undefined;
-        if (hasErrorCode(err, 'TRIB_ERR_BATCH_TOO_LARGE'))
-          return { status: 413, error: `channel '${key}' cannot take the request: ${err.message}` };
-        if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE'))
-          return {
-            status: 503,
-            error: `channel '${key}' cannot take events now: ${err.message}`,
-            retryAfterSeconds: Math.max(
-              0,
-              Math.ceil((err as BackendUnavailableError).retryAfterSeconds ?? 1),
-            ),
-          };
-        log.warn({ channel: key, err }, 'publishing to the channel failed');
-        return {
-          status: 500,
-          error: `channel '${key}' failed to store the event(s): ${e?.message ?? String(err)}`,
-        };
-      }
-      for (const e of events)
-        log.debug(
-          { channel: key, id: e.attributes['id'], type: e.attributes['type'] },
-          'event accepted by channel',
-        );
-      return { status: 202 };
+      return withIngressSpan(
+        `channel:${name}.${namespace}`,
+        { 'kn.channel.name': name, 'kn.channel.namespace': namespace },
+        events,
+        trace,
+        (traced) => path.publish(destination, traced, { validated: true, via: 'in-process' }),
+      );
     };
     const hop: IngressHop = {
       get url() {
@@ -243,7 +237,7 @@ export class ChannelFabric {
       state,
       topic,
       backend,
-      brokerClass: def.brokerClass,
+      brokerClass,
       backendKey: channelBackendKey,
     };
     this.#channels.set(key, channel);
@@ -267,7 +261,10 @@ export class ChannelFabric {
     if (c) c.state.blocked = reason;
   }
 
-  /** Starts a subscription: a backend subscription on the channel's topic plus a dispatcher. */
+  /**
+   * Starts a subscription on the one subscribe path (broker's subscribe-path.ts): a backend
+   * subscription on the channel's topic plus a dispatcher, reported under the Subscription's name.
+   */
   async subscribe(s: FabricSubscription): Promise<void> {
     const c = this.#channels.get(`${s.channel.namespace}/${s.channel.name}`) as unknown as {
       topic: string;
@@ -277,11 +274,21 @@ export class ChannelFabric {
     const owner = { kind: 'Subscription', namespace: s.namespace, name: s.name } as const;
     const channelRef = { namespace: s.channel.namespace, name: s.channel.name };
     const deadLetters = this.options.deadLetters;
-    const dispatcher = createSubscriptionDispatcher({
+    const name = subscriptionName(s.namespace, s.name);
+    const r = await this.#subscribePath.start({
       name: s.name,
       namespace: s.namespace,
-      kind: 'subscription',
-      filter: s.filter,
+      identity: {
+        kind: 'Subscription',
+        namespace: s.channel.namespace,
+        channel: s.channel.name,
+        name: s.name,
+      },
+      backend: c.backend,
+      topic: c.topic,
+      subscription: name,
+      options: { ordered: false, concurrency: CHANNEL_SUBSCRIPTION_CONCURRENCY },
+      compiledFilter: s.filter,
       subscriber: s.subscriber,
       reply: s.reply,
       deadLetter: s.deadLetter,
@@ -291,28 +298,14 @@ export class ChannelFabric {
       policy: s.policy,
       logger: this.options.logger.child({ channel: `${s.channel.namespace}/${s.channel.name}` }),
       onOutcome: this.options.onOutcome,
-      // The TTL travels hidden through channels as through triggers: subscribers never see it,
-      // replies and ingress hops carry it on, so a loop back into a Broker runs down.
-      stripTtl: true,
-      nonCeBodyIsFailure: false,
+      registerRedrive: deadLetters
+        ? (dispatcher) => deadLetters.registerDispatcher(owner, dispatcher)
+        : undefined,
     });
-    this.#dispatchers.push(dispatcher);
-    if (deadLetters) this.#unregister.push(deadLetters.registerDispatcher(owner, dispatcher));
-    const sub = await c.backend.subscribe(
-      c.topic,
-      subscriptionName(s.namespace, s.name),
-      dispatcher.handle,
-      {
-        ordered: false,
-        concurrency: CHANNEL_SUBSCRIPTION_CONCURRENCY,
-      },
-    );
-    this.#subscriptions.push(sub);
-    this.#subscribed.push({
-      backendKey: c.backendKey,
-      topic: c.topic,
-      name: subscriptionName(s.namespace, s.name),
-    });
+    if (isStartFailure(r))
+      throw new WiringError(`subscription '${s.namespace}/${s.name}': ${r.error}`);
+    this.#running.push(r);
+    this.#subscribed.push({ backendKey: c.backendKey, topic: c.topic, name });
   }
 
   /** Lets ingress calls through (they wait until every subscription is wired). */
@@ -365,9 +358,7 @@ export class ChannelFabric {
     );
     for (const s of inherited.subscriptions) {
       if (now.has(`${s.backendKey}\u0000${s.topic}\u0000${s.name}`)) continue;
-      const backend = inherited.backends.get(s.backendKey) as Backend & {
-        deleteSubscription?: (topic: string, name: string) => Promise<void>;
-      };
+      const backend = inherited.backends.get(s.backendKey);
       await backend?.deleteSubscription?.(s.topic, s.name);
       this.options.logger.info(
         { topic: s.topic, subscription: s.name },
@@ -380,8 +371,6 @@ export class ChannelFabric {
 
   async #detach(drainMs: number): Promise<void> {
     this.#open();
-    await Promise.all(this.#subscriptions.map((s) => s.close({ drainMs })));
-    for (const d of this.#dispatchers) d.close();
-    for (const u of this.#unregister.splice(0)) u();
+    await Promise.all(this.#running.splice(0).map((r) => r.close({ drainMs })));
   }
 }

@@ -4,8 +4,8 @@
  * subscriptions in `start`, and reports Ready per resource.
  */
 import type { DispatchOutcome, PluginContext, RuntimePlugin } from '@tributary/broker';
-import type { DeliverySpec, Loaded } from '@tributary/core';
-import { DEFAULT_CHANNEL_TEMPLATE, channelKinds, templateDelivery } from './channel-kinds.js';
+import { type DeliverySpec, KNOWN_CHANNEL_KINDS, type Loaded } from '@tributary/core';
+import { DEFAULT_CHANNEL_TEMPLATE, templateDelivery } from './channel-kinds.js';
 import { ChannelFabric, type FabricChannel, type InheritedChannels } from './channel-fabric.js';
 import { FLOW_INGRESS_PATH, type FlowIngress, createFlowIngressHandler } from './ingress-route.js';
 import {
@@ -36,13 +36,13 @@ export interface FlowChannels {
 
 /**
  * The channels the manifests declare: every resource of a registered channel kind
- * (InMemoryChannel, a standalone KafkaChannel, …) and every Channel.
+ * (InMemoryChannel, or a kind a technology's provider carries) and every Channel.
  */
 function userChannels(ctx: PluginContext): Array<Loaded<Channel> | Loaded<InMemoryChannel>> {
-  return [
-    ...channelKinds().flatMap((k) => ctx.topology.byKind<InMemoryChannel>(k)),
-    ...ctx.topology.byKind('Channel'),
-  ];
+  const kinds = [
+    ...new Set([...ctx.backends.channelKinds(), ...Object.keys(KNOWN_CHANNEL_KINDS)]),
+  ].flatMap((k) => ctx.topology.byKind<InMemoryChannel>(k));
+  return [...kinds, ...ctx.topology.byKind('Channel')];
 }
 
 /**
@@ -66,11 +66,14 @@ export function createFlowsPlugin(options: FlowsPluginOptions = {}): RuntimePlug
       ctx.carryOver.delete(CARRY_OVER_KEY);
       const f = new ChannelFabric({
         backends: ctx.backends,
+        topology: ctx.topology,
         logger: log,
         baseUrl: () => ctx.baseUrl,
         onOutcome: options.onOutcome,
         inherited,
         deadLetters: ctx.deadLetters,
+        publishPath: ctx.publishPath,
+        subscribePath: ctx.subscribePath,
       });
       fabric = f;
       context = ctx;

@@ -8,14 +8,11 @@ export { flowsPluginDescriptor } from './kinds-entry.js';
 
 export * from './resources.js';
 export {
-  registerChannelKind,
-  channelKind,
-  channelKinds,
   validateChannelTemplate,
   templateDelivery,
   DEFAULT_CHANNEL_TEMPLATE,
-  type ChannelKindDefinition,
 } from './channel-kinds.js';
+export type { ChannelKindDefinition } from '@tributary/core';
 export {
   ChannelFabric,
   CHANNEL_SUBSCRIPTION_CONCURRENCY,

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { coreKinds, createKindSet, loadManifestsFromText } from '@tributary/core';
-import {
-  DEFAULT_CHANNEL_TEMPLATE,
-  channelKind,
-  flowsKinds,
-  registerChannelKind,
-  sequenceChannelName,
-} from '@tributary/flows';
+import { z } from 'zod';
+import { BackendRegistry, createMemoryBackend, memoryBackendProvider } from '@tributary/broker';
+import { DEFAULT_CHANNEL_TEMPLATE, flowsKinds, sequenceChannelName } from '@tributary/flows';
 
 const kinds = createKindSet(coreKinds, flowsKinds);
 const load = (text: string) => loadManifestsFromText([{ file: 'f.yaml', text }], { kinds });
@@ -149,8 +145,16 @@ spec:
   });
 
   it('maps channel kinds to broker classes; a package may add its own', () => {
+    const backends = new BackendRegistry().register(memoryBackendProvider);
+    const channelKind = (kind: string) => backends.channelKind(kind);
     expect(channelKind(DEFAULT_CHANNEL_TEMPLATE.kind)?.brokerClass).toBe('MTChannelBasedBroker');
-    registerChannelKind({ kind: 'RedisChannel', brokerClass: 'Redis' });
+    backends.register({
+      kind: 'redis',
+      brokerClasses: ['Redis'],
+      configSchema: z.object({}),
+      channelKinds: [{ kind: 'RedisChannel' }],
+      create: () => createMemoryBackend(),
+    });
     expect(channelKind('RedisChannel')?.brokerClass).toBe('Redis');
     expect(sequenceChannelName('s', 2)).toBe('s-kn-sequence-2');
   });

@@ -17,6 +17,8 @@ export {
 export {
   kafkaBackendProvider,
   kafkaBackendConfigSchema,
+  kafkaChannelBackendConfig,
+  KAFKA_DELIVERY_ORDER_ANNOTATION,
   bootstrapServers,
   securityFromSecret,
   BOOTSTRAP_ENV,

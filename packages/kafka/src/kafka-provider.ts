@@ -8,12 +8,38 @@ import {
   lazyBackend,
   type ProviderContext,
   type Topology,
+  configMapData,
   resolveSecretKeyRef,
 } from '@tributary/core';
 import { z } from 'zod';
 import { type KafkaSecurity, kafkaSecurity } from './auth.js';
 import type { KafkaBackendOptions } from './kafka-backend.js';
 import { KafkaConfigError } from './errors.js';
+import { kafkaChannelConfig } from './channel/kafka-channel-resource.js';
+
+/** Knative's Kafka broker: a Trigger with `ordered` delivers per partition in order. */
+export const KAFKA_DELIVERY_ORDER_ANNOTATION = 'kafka.eventing.knative.dev/delivery.order';
+
+/** Name of the ConfigMap holding the KafkaChannel backend config (`bootstrap.servers`, …). */
+export const KAFKA_CHANNEL_CONFIG = 'kafka-channel-config';
+
+/**
+ * The KafkaChannel backend config: the ConfigMap `kafka-channel-config` (as Knative's, in
+ * `knative-eventing` or any namespace), with what the channel's own spec sets over it.
+ */
+export function kafkaChannelBackendConfig(
+  spec: Readonly<Record<string, unknown>> | undefined,
+  topology: Topology | undefined,
+): Record<string, unknown> {
+  const cm =
+    topology?.configMaps.find(
+      (c) =>
+        c.metadata.name === KAFKA_CHANNEL_CONFIG && c.metadata.namespace === 'knative-eventing',
+    ) ?? topology?.configMaps.find((c) => c.metadata.name === KAFKA_CHANNEL_CONFIG);
+  const data =
+    cm && topology ? configMapData(topology, cm.metadata.namespace, cm.metadata.name) : undefined;
+  return { ...(data ?? {}), ...kafkaChannelConfig(spec) };
+}
 
 /** Environment variable used when a config has no `bootstrap.servers`. */
 export const BOOTSTRAP_ENV = 'KAFKA_BOOTSTRAP_SERVERS';
@@ -88,12 +114,17 @@ export function securityFromSecret(
 /**
  * Provider for broker classes `Kafka` and `KafkaNamespaced` (Knative runs a data plane per
  * namespace for the latter; one process serves both here, with the same config) and for
- * KafkaChannel through @tributary/flows.
+ * KafkaChannel.
  */
 export const kafkaBackendProvider: BackendProvider<KafkaBackendConfig> = {
   kind: 'kafka',
   brokerClasses: ['Kafka', 'KafkaNamespaced'],
   configSchema: kafkaBackendConfigSchema,
+  channelKinds: [
+    { kind: 'KafkaChannel', config: (spec, ctx) => kafkaChannelBackendConfig(spec, ctx.topology) },
+  ],
+  subscribeOptions: (a) =>
+    a[KAFKA_DELIVERY_ORDER_ANNOTATION] === 'ordered' ? { ordered: true } : {},
   // Options are worked out now (config errors surface at create); kafkajs loads on start().
   create: (config, ctx: ProviderContext) => {
     const options: KafkaBackendOptions = {

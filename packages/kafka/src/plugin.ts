@@ -1,24 +1,20 @@
 /**
- * The Kafka plugin of `tributary run`: gives KafkaChannel its Kafka config (ConfigMap
- * `kafka-channel-config`, as Knative's, in `knative-eventing` or any namespace) before flows
- * create channels, runs every KafkaSource and every KafkaSink.
+ * The Kafka plugin of `tributary run`: runs every KafkaSource and every KafkaSink. (KafkaChannel's
+ * config comes from the provider, see `kafkaChannelBackendConfig`.)
  */
 import type { PluginContext, RuntimePlugin } from '@tributary/broker';
-import { type Loaded, configMapData } from '@tributary/core';
-import { registerChannelKind } from '@tributary/flows';
-import { kafkaChannelConfig } from './channel/kafka-channel-resource.js';
+import type { Loaded } from '@tributary/core';
 import { createKafkaSinks } from './sink/kafka-sinks.js';
 import type { KafkaSource } from './source/kafka-source-resource.js';
 import type { KafkaSourceRunner } from './source/kafka-source-runner.js';
 
-/** Name of the ConfigMap holding the KafkaChannel backend config (`bootstrap.servers`, …). */
-export const KAFKA_CHANNEL_CONFIG = 'kafka-channel-config';
+export { KAFKA_CHANNEL_CONFIG } from './kafka-provider.js';
 
 export interface KafkaPluginOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Creates the plugin; list it before the flows plugin so KafkaChannel has its config in time. */
+/** Creates the plugin. */
 export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlugin {
   const runners: KafkaSourceRunner[] = [];
   const sinks = createKafkaSinks();
@@ -26,20 +22,6 @@ export function createKafkaPlugin(options: KafkaPluginOptions = {}): RuntimePlug
     name: 'kafka',
     register(ctx: PluginContext) {
       sinks.register(ctx);
-      const cm =
-        ctx.topology.configMaps.find(
-          (c) =>
-            c.metadata.name === KAFKA_CHANNEL_CONFIG && c.metadata.namespace === 'knative-eventing',
-        ) ?? ctx.topology.configMaps.find((c) => c.metadata.name === KAFKA_CHANNEL_CONFIG);
-      const data = cm
-        ? configMapData(ctx.topology, cm.metadata.namespace, cm.metadata.name)
-        : undefined;
-      registerChannelKind({
-        kind: 'KafkaChannel',
-        brokerClass: 'Kafka',
-        backendConfig: data ?? {},
-        configFor: kafkaChannelConfig,
-      });
     },
     async start(ctx: PluginContext) {
       await sinks.start(ctx);

@@ -8,6 +8,8 @@ export * from './errors.js';
 export {
   kafkaBackendProvider,
   kafkaBackendConfigSchema,
+  kafkaChannelBackendConfig,
+  KAFKA_DELIVERY_ORDER_ANNOTATION,
   BOOTSTRAP_ENV,
   type KafkaBackendConfig,
 } from './kafka-provider.js';

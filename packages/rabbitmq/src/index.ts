@@ -22,6 +22,8 @@ export {
   resolveBrokerConnection,
   parallelismOverrides,
   PARALLELISM_ANNOTATION,
+  RABBITMQ_PARALLELISM_ANNOTATION,
+  parallelismSubscribeOptions,
   type RabbitmqBackendConfig,
 } from './rabbitmq-provider.js';
 export { SourceConsumer, type SourceConsumerOptions } from './source-consumer.js';

@@ -56,6 +56,20 @@ export function resolveBrokerConnection(
 
 /** Trigger annotation: deliveries in flight per trigger, 1–1000; 1 means in order (Knative's RabbitMQ broker). */
 export const PARALLELISM_ANNOTATION = 'rabbitmq.eventing.knative.dev/parallelism';
+/** {@link PARALLELISM_ANNOTATION} under the name the runtime's tests and docs use. */
+export const RABBITMQ_PARALLELISM_ANNOTATION = PARALLELISM_ANNOTATION;
+
+/**
+ * What a Trigger's {@link PARALLELISM_ANNOTATION} asks of the runtime's subscription (any positive
+ * integer): that many deliveries in flight, in order for 1.
+ */
+export function parallelismSubscribeOptions(
+  annotations: Readonly<Record<string, string>>,
+): Partial<Pick<SubscribeOptions, 'ordered' | 'concurrency'>> {
+  const n = Number(annotations[PARALLELISM_ANNOTATION]);
+  if (!Number.isInteger(n) || n <= 0) return {};
+  return { ordered: n === 1, concurrency: n };
+}
 
 /**
  * Subscribe options from a Trigger's {@link PARALLELISM_ANNOTATION}: the runtime names a trigger's
@@ -84,6 +98,7 @@ export const rabbitmqBackendProvider: BackendProvider<RabbitmqBackendConfig> = {
   kind: 'rabbitmq',
   brokerClasses: ['RabbitMQBroker'],
   configSchema: rabbitmqBackendConfigSchema,
+  subscribeOptions: parallelismSubscribeOptions,
   create(config, ctx) {
     const { url, queueType } = resolveBrokerConnection(config, ctx);
     // Options are worked out now (config errors surface at create); amqplib loads on start().

@@ -9,6 +9,8 @@ export {
   rabbitmqBackendProvider,
   rabbitmqBackendConfigSchema,
   PARALLELISM_ANNOTATION,
+  RABBITMQ_PARALLELISM_ANNOTATION,
+  parallelismSubscribeOptions,
   type RabbitmqBackendConfig,
 } from './rabbitmq-provider.js';
 export { createRabbitmqSourcePlugin, type RabbitmqSourcePluginOptions } from './source-plugin.js';

@@ -1,5 +1,9 @@
 export { createRedisBackend, type RedisBackendOptions } from './redis-backend.js';
-export { redisBackendProvider, DELIVERY_ORDER_ANNOTATION } from './provider.js';
+export {
+  redisBackendProvider,
+  DELIVERY_ORDER_ANNOTATION,
+  REDIS_DELIVERY_ORDER_ANNOTATION,
+} from './provider.js';
 export {
   redisBackendConfigSchema,
   type RedisBackendConfig,

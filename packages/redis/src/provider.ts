@@ -4,6 +4,8 @@ import type { RedisBackendOptions } from './redis-backend.js';
 
 /** Annotation of a Trigger asking for per-`partitionkey` ordered delivery on a Redis broker. */
 export const DELIVERY_ORDER_ANNOTATION = 'redis.eventing.tributary.dev/delivery.order';
+/** {@link DELIVERY_ORDER_ANNOTATION} under the name the runtime's tests and docs use. */
+export const REDIS_DELIVERY_ORDER_ANNOTATION = DELIVERY_ORDER_ANNOTATION;
 
 /** Provider for broker class `Redis`: config = the data of the Broker's `spec.config` ConfigMap. */
 export const redisBackendProvider: BackendProvider<RedisBackendConfig> = {
@@ -11,6 +13,7 @@ export const redisBackendProvider: BackendProvider<RedisBackendConfig> = {
   brokerClasses: ['Redis'],
   configSchema:
     redisBackendConfigSchema as unknown as BackendProvider<RedisBackendConfig>['configSchema'],
+  subscribeOptions: (a) => (a[DELIVERY_ORDER_ANNOTATION] === 'ordered' ? { ordered: true } : {}),
   // Options are worked out now (config errors surface at create); ioredis and bullmq load on start().
   create: (config, ctx) => {
     const options: RedisBackendOptions = {

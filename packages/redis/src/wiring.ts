@@ -5,7 +5,11 @@
  * technology packages").
  */
 export * from './errors.js';
-export { redisBackendProvider, DELIVERY_ORDER_ANNOTATION } from './provider.js';
+export {
+  redisBackendProvider,
+  DELIVERY_ORDER_ANNOTATION,
+  REDIS_DELIVERY_ORDER_ANNOTATION,
+} from './provider.js';
 export { redisBackendConfigSchema, type RedisBackendConfig } from './config.js';
 export { createRedisPlugin, type RedisPluginOptions } from './source/plugin.js';
 export {

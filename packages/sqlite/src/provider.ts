@@ -26,6 +26,7 @@ export function sqliteBackendProvider(store: DataStore): BackendProvider<SqliteB
   return {
     kind: 'sqlite',
     brokerClasses: ['MTChannelBasedBroker'],
+    channelKinds: [{ kind: 'InMemoryChannel' }],
     configSchema:
       sqliteBackendConfigSchema as unknown as BackendProvider<SqliteBackendConfig>['configSchema'],
     create: (config, ctx) => {

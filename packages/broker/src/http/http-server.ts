@@ -12,6 +12,7 @@ import {
 } from '@tributary/core';
 import { HttpError, sendError, sendJson } from './http-error.js';
 import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body.js';
+import { type RouteGroup, createRouteGroup, matchRoute } from './route-group.js';
 import {
   type AdminAccess,
   DEFAULT_LIMITS,
@@ -104,6 +105,11 @@ export interface HttpServer {
     handler: RouteHandler,
     options?: RouteOptions,
   ): HttpServer;
+  /**
+   * A group of routes that can be dropped together, placed where this call is in the route order
+   * (route-group.ts).
+   */
+  group(): RouteGroup;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8080`. */
   listen(): Promise<string>;
   /** The bound address once listening. */
@@ -186,7 +192,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     ];
     const allowed: string[] = [];
     for (const route of ordered) {
-      const params = match(route.matcher, path, req);
+      const params = matchRoute(route.matcher, path, req);
       if (params === undefined) continue;
       if (route.method !== '*' && route.method !== method) {
         allowed.push(route.method);
@@ -264,6 +270,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
       });
       return self;
     },
+    group: () => createRouteGroup((matcher, handler, o) => self.route('*', matcher, handler, o)),
     listen: () =>
       new Promise<string>((resolve, reject) => {
         server.once('error', reject);
@@ -303,19 +310,6 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     },
   };
   return self;
-}
-
-function match(
-  m: RouteMatcher,
-  path: string,
-  req: IncomingMessage,
-): Record<string, string> | undefined {
-  if (typeof m === 'string') return m === path ? {} : undefined;
-  if (m instanceof RegExp) {
-    const r = m.exec(path);
-    return r ? { ...r.groups } : undefined;
-  }
-  return m(path, req) ? {} : undefined;
 }
 
 /** The URL this process reaches itself at (a wildcard address is reached over loopback). */

@@ -1,26 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import {
-  type CloudEvent,
-  type Logger,
-  nowRfc3339Nano,
-  silentLogger,
-  validateCloudEvent,
-  withAttributes,
-  hasErrorCode,
-  type BackendUnavailableError,
-} from '@tributary/core';
-import { readCloudEvents } from '../http/read-events.js';
-import { sendError } from '../http/http-error.js';
+import { type CloudEvent, type Logger, nowRfc3339Nano, silentLogger } from '@tributary/core';
 import type { RouteContext } from '../http/http-server.js';
 import { DEFAULT_MAX_TTL, prepareIngressEvent } from './ingress-event.js';
+import { type IngressTrace, serveIngress } from './ingress-http.js';
 import {
-  SpanKind,
-  endSpan,
-  parseTraceparent,
-  startSpan,
-  traceparentOf,
-} from '../observability/tracing.js';
+  type IngestResult,
+  type PublishReport,
+  PublishPath,
+  invalidEvents,
+} from './publish-path.js';
+import { withIngressSpan } from './ingress-span.js';
+
+export { INGRESS_ALLOW } from './ingress-http.js';
+export type { IngestResult } from './publish-path.js';
 
 /** Where an ingress puts a broker's events (the runtime wraps `backend.publish(brokerTopic, …)`). */
 export interface BrokerIngressTarget {
@@ -31,7 +24,12 @@ export interface BrokerIngressTarget {
 export interface BrokerIngressOptions {
   /** The broker `<ns>/<name>`, or undefined when there is none (→ 404). */
   lookup(namespace: string, name: string): BrokerIngressTarget | undefined;
-  /** Called once per ingest (HTTP or in-process) with its result; the metrics hook. */
+  /**
+   * The publish path the ingress hands events to (the runtime's, whose hook feeds metrics,
+   * archive, catalog and the event tap). @default one with `onIngest` as its hook
+   */
+  readonly publishPath?: PublishPath;
+  /** Called once per ingest (HTTP or in-process) with its result, when no `publishPath` is given. */
   readonly onIngest?: (r: IngestReport) => void;
   /** TTL given to events that arrive without a valid `knativebrokerttl`. @default 255 */
   readonly maxTtl?: number;
@@ -50,14 +48,6 @@ export interface IngestReport {
   readonly via: 'http' | 'in-process';
 }
 
-/** Outcome of ingesting events, as the HTTP ingress would answer. */
-export interface IngestResult {
-  readonly status: number;
-  readonly error?: string;
-  /** Set with 503: seconds after which trying again makes sense. */
-  readonly retryAfterSeconds?: number;
-}
-
 /** The broker ingress: an HTTP route plus the same logic for in-process hops. */
 export interface BrokerIngress {
   /** Route matcher: the ingress answers every path it is offered (register it as a fallback route). */
@@ -72,9 +62,6 @@ export interface BrokerIngress {
   ): Promise<IngestResult>;
 }
 
-/** `Allow` header of every ingress response. */
-export const INGRESS_ALLOW = 'POST, OPTIONS';
-
 /**
  * Splits `/<ns>/<name>` (one trailing slash allowed, query ignored) into its parts, or undefined
  * when the path has another shape.
@@ -88,63 +75,49 @@ export function parseBrokerPath(path: string): { namespace: string; name: string
   return { namespace: parts[1], name: parts[2] };
 }
 
-/** Creates the broker ingress (docs/knative-behaviour.md §1, docs/decisions.md D8–D10). */
+/** Adapts an `onIngest` hook to the publish path's report. */
+function ingestHook(onIngest: (r: IngestReport) => void) {
+  return (r: PublishReport) =>
+    onIngest({
+      namespace: r.resource.namespace,
+      name: r.resource.name,
+      events: r.events,
+      status: r.status,
+      durationMs: r.durationMs,
+      via: r.via,
+    });
+}
+
+/**
+ * Creates the broker ingress (docs/knative-behaviour.md §1, docs/decisions.md D8–D10): the ingress
+ * span and TTL rules in front of the one publish path (publish-path.ts).
+ */
 export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngress {
   const log = options.logger ?? silentLogger;
   const maxTtl = options.maxTtl ?? DEFAULT_MAX_TTL;
+  const path =
+    options.publishPath ??
+    new PublishPath({
+      logger: log,
+      onPublished: options.onIngest ? ingestHook(options.onIngest) : undefined,
+    });
 
-  /** Wraps {@link publishEvents} in the ingress span, keeps the trace with the events, reports. */
+  /** Runs {@link publishEvents} in the ingress span (ingress-span.ts). */
   async function ingest(
     namespace: string,
     name: string,
     events: readonly CloudEvent[],
     validated: boolean,
-    trace: { traceparent?: string; tracestate?: string } = {},
+    trace: IngressTrace = {},
   ): Promise<IngestResult> {
     const started = performance.now();
-    const header = trace.traceparent ?? events[0]?.attributes['traceparent'];
-    const span = startSpan(
+    return withIngressSpan(
       `broker:${name}.${namespace}`,
-      parseTraceparent(header),
-      SpanKind.SERVER,
-      {
-        'kn.broker.name': name,
-        'kn.broker.namespace': namespace,
-        'messaging.system': 'knative',
-        'messaging.operation.name': 'send',
-      },
+      { 'kn.broker.name': name, 'kn.broker.namespace': namespace },
+      events,
+      trace,
+      (traced) => publishEvents(namespace, name, traced, validated, started),
     );
-    const tp = traceparentOf(span);
-    const recording = span.isRecording();
-    // The CloudEvents distributed-tracing extension carries the trace on through the backend.
-    const traced =
-      tp === undefined
-        ? events
-        : events.map((e) =>
-            e.attributes['traceparent'] !== undefined && !recording
-              ? e
-              : withAttributes(e, {
-                  traceparent: tp,
-                  ...(trace.tracestate && e.attributes['tracestate'] === undefined
-                    ? { tracestate: trace.tracestate }
-                    : {}),
-                }),
-          );
-    const r = await publishEvents(namespace, name, traced, validated);
-    endSpan(span, r.status, r.error);
-    try {
-      options.onIngest?.({
-        namespace,
-        name,
-        events: traced,
-        status: r.status,
-        durationMs: performance.now() - started,
-        via: validated ? 'http' : 'in-process',
-      });
-    } catch (err) {
-      log.error({ err }, 'onIngest hook threw');
-    }
-    return r;
   }
 
   async function publishEvents(
@@ -152,121 +125,62 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
     name: string,
     events: readonly CloudEvent[],
     validated: boolean,
+    started: number,
   ): Promise<IngestResult> {
-    const broker = `${namespace}/${name}`;
-    if (events.length === 0) return { status: 400, error: 'no event in the request' };
-    if (!validated) {
-      for (const [i, e] of events.entries()) {
-        const problems = validateCloudEvent(e.attributes);
-        if (problems.length > 0)
-          return {
-            status: 400,
-            error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}`,
-          };
-      }
-    }
+    const resource = { kind: 'Broker', namespace, name } as const;
+    const via = validated ? 'http' : 'in-process';
+    const refuse = (r: IngestResult): IngestResult => {
+      path.report({ resource, events, status: r.status, via, durationMs: 0 });
+      return r;
+    };
+    const invalid = validated ? undefined : invalidEvents(events);
+    if (invalid) return refuse(invalid);
     const target = options.lookup(namespace, name);
-    if (!target) return { status: 404, error: `broker '${broker}' not found` };
+    if (!target) return refuse({ status: 404, error: `broker '${namespace}/${name}' not found` });
     const now = nowRfc3339Nano();
     const prepared: CloudEvent[] = [];
     for (const e of events) {
       const r = prepareIngressEvent(e, maxTtl, now);
       if ('error' in r) {
-        log.debug({ broker, id: e.attributes['id'] }, 'event dropped: TTL used up');
-        return { status: 400, error: r.error };
+        log.debug(
+          { broker: `${namespace}/${name}`, id: e.attributes['id'] },
+          'event dropped: TTL used up',
+        );
+        return refuse({ status: 400, error: r.error });
       }
       prepared.push(r.event);
     }
-    try {
-      await target.publish(prepared);
-    } catch (err) {
-      const e = err as Error | undefined;
-      if (hasErrorCode(err, 'TRIB_ERR_BATCH_TOO_LARGE'))
-        return { status: 413, error: `broker '${broker}' cannot take the request: ${err.message}` };
-      if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE')) {
-        const unavailable = err as BackendUnavailableError;
-        const retryAfterSeconds = Math.max(0, Math.ceil(unavailable.retryAfterSeconds ?? 1));
-        log.debug({ broker, err: err.message }, 'backend unavailable; answering 503');
-        return {
-          status: 503,
-          error: `broker '${broker}' cannot take events now: ${err.message}`,
-          retryAfterSeconds,
-        };
-      }
-      log.warn({ broker, err }, 'publishing to the backend failed');
-      return {
-        status: 500,
-        error: `broker '${broker}' failed to store the event(s): ${e?.message ?? String(err)}`,
-      };
-    }
-    if (log.isLevelEnabled?.('debug') ?? true) {
-      for (const e of prepared)
-        log.debug({ broker, id: e.attributes['id'], type: e.attributes['type'] }, 'event accepted');
-    }
-    return { status: 202 };
-  }
-
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    ctx: RouteContext,
-  ): Promise<void> {
-    res.setHeader('allow', INGRESS_ALLOW);
-    const method = (req.method ?? '').toUpperCase();
-    if (method === 'OPTIONS') {
-      res.writeHead(200, {
-        'webhook-allowed-origin': '*',
-        'webhook-allowed-rate': '*',
-        'content-length': '0',
-      });
-      res.end();
-      return;
-    }
-    if (method !== 'POST')
-      return fail(res, 405, `method ${method} is not allowed: the broker ingress accepts POST`);
-    if ((req.url ?? '') === '/')
-      return fail(res, 404, 'no broker at /: post to /<namespace>/<broker>');
-    const target = parseBrokerPath(ctx.path);
-    if (!target) return fail(res, 400, `path '${ctx.path}' is not /<namespace>/<broker>`);
-    const events = await readCloudEvents(req, res, ctx, log, {
-      kind: 'Broker',
-      namespace: target.namespace,
-      name: target.name,
+    return path.publish({ resource, publish: (evs) => target.publish(evs) }, prepared, {
+      validated: true,
+      via,
+      started,
+      reported: events,
     });
-    if (!events) return;
-    const r = await ingest(target.namespace, target.name, events, true, {
-      traceparent: headerValue(req.headers['traceparent']),
-      tracestate: headerValue(req.headers['tracestate']),
-    });
-    if (r.status === 202) {
-      res.writeHead(202, { 'content-length': '0' });
-      res.end();
-      return;
-    }
-    fail(
-      res,
-      r.status,
-      r.error ?? 'request failed',
-      r.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.retryAfterSeconds) },
-    );
   }
 
   return {
     matches: () => true,
-    handle,
+    handle: (req, res, ctx) =>
+      serveIngress(
+        req,
+        res,
+        ctx,
+        {
+          what: 'broker',
+          target: () => {
+            if ((req.url ?? '') === '/')
+              return { status: 404, error: 'no broker at /: post to /<namespace>/<broker>' };
+            const t = parseBrokerPath(ctx.path);
+            if (!t)
+              return { status: 400, error: `path '${ctx.path}' is not /<namespace>/<broker>` };
+            return {
+              resource: { kind: 'Broker', namespace: t.namespace, name: t.name },
+              ingest: (events, trace) => ingest(t.namespace, t.name, events, true, trace),
+            };
+          },
+        },
+        log,
+      ),
     ingestEvents: (namespace, name, events) => ingest(namespace, name, events, false),
   };
-}
-
-function fail(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  sendError(res, status, message, headers);
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -8,11 +8,14 @@ import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-ty
  * delivery path: they must only queue the record (bounded) and return.
  */
 
-/** A broker ingress accepted an event (202). */
+/** A broker's or a channel's ingress accepted an event (202). */
 export interface TapAccepted {
   readonly kind: 'accepted';
   readonly time: number;
+  /** The broker; for a channel, the channel (so watchers that read only `broker` show where). */
   readonly broker: { readonly namespace: string; readonly name: string };
+  /** Set when a channel (also a Sequence's or Parallel's) accepted the event. */
+  readonly channel?: { readonly namespace: string; readonly name: string } | undefined;
   readonly via: 'http' | 'in-process';
   readonly event: CloudEvent;
 }
@@ -45,10 +48,16 @@ export interface TapOutcome {
   readonly status?: number | undefined;
 }
 
+/** Who delivered: a Trigger of a broker, or a Subscription of a channel (`kind: 'Subscription'`). */
 export interface TapTrigger {
   readonly namespace: string;
+  /** The broker; for a channel subscription, the channel. */
   readonly broker: string;
   readonly name: string;
+  /** `Subscription` for a channel subscription (a Sequence step, a Parallel branch, …). @default Trigger */
+  readonly kind?: 'Trigger' | 'Subscription' | undefined;
+  /** The channel a Subscription delivers from. */
+  readonly channel?: string | undefined;
 }
 
 export type TapRecord = TapAccepted | TapAttempt | TapOutcome;

@@ -1,24 +1,17 @@
 /**
- * Broker subscriptions owned by plugins: run exactly like a Trigger (filter, routing index,
- * delivery policy, dead letter, replies into the broker) but declared in code, not in the
+ * Broker subscriptions owned by plugins: run on the one subscribe path like a Trigger (filter,
+ * routing index, delivery policy, dead letter, replies into the broker) but declared in code, not in the
  * manifests. The RequestReply kind uses one per process to receive the replies to the requests
  * it holds (docs/request-reply.md).
  */
-import {
-  type Backend,
-  type DeliverySpec,
-  type Logger,
-  type Subscription,
-  compileDelivery,
-} from '@tributary/core';
-import {
-  type RoutingEntry,
-  type TriggerFilterOptions,
-  type TriggerFilterSpec,
-  compileTriggerFilter,
-} from '@tributary/filter';
+import { type Backend, type DeliverySpec, type Logger, compileDelivery } from '@tributary/core';
+import type { RoutingEntry, TriggerFilterOptions, TriggerFilterSpec } from '@tributary/filter';
 import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
-import { createTriggerDispatcher } from '../dispatcher/dispatcher.js';
+import {
+  type RunningDelivery,
+  type SubscribePath,
+  isStartFailure,
+} from '../subscriptions/subscribe-path.js';
 
 /** What a plugin asks for. */
 export interface BrokerSubscriptionSpec {
@@ -63,25 +56,20 @@ export interface PluginSubscriptionHost {
   readonly logger: Logger;
 }
 
-interface Running {
-  readonly key: string;
-  readonly backend: Backend;
-  readonly topic: string;
-  readonly route: RoutingEntry;
-  readonly subscription: Subscription;
-  readonly dispatcher: { close(): void };
-  readonly spec: BrokerSubscriptionSpec;
-}
-
-/** The plugin subscriptions of one runtime. */
+/** The plugin subscriptions of one runtime, on the one subscribe path. */
 export class PluginSubscriptions {
-  readonly #running = new Map<string, Running>();
+  readonly #running = new Map<string, { topic: string; delivery: RunningDelivery }>();
 
-  constructor(private readonly host: PluginSubscriptionHost) {}
+  constructor(
+    private readonly host: PluginSubscriptionHost,
+    private readonly path: SubscribePath,
+  ) {}
 
   /** Routing entries of the subscriptions on `topic` (for the broker's routing index). */
   routes(topic: string): RoutingEntry[] {
-    return [...this.#running.values()].filter((r) => r.topic === topic).map((r) => r.route);
+    return [...this.#running.values()]
+      .filter((r) => r.topic === topic && r.delivery.route)
+      .map((r) => r.delivery.route!);
   }
 
   /** Subscribes; resolves with an error (and subscribes nothing) when the broker is not running or the filter is invalid. */
@@ -92,46 +80,28 @@ export class PluginSubscriptions {
     const key = `${b.topic}\u0000${spec.subscription}`;
     if (this.#running.has(key))
       return { error: `subscription '${spec.subscription}' already exists on ${b.topic}` };
-    let filter;
-    try {
-      filter = compileTriggerFilter(spec.filter, spec.filterOptions);
-    } catch (err) {
-      return { error: (err as Error).message };
-    }
-    const dispatcher = createTriggerDispatcher({
+    const r = await this.path.start({
       name: spec.name,
       namespace: spec.namespace,
-      filter,
+      dispatcherKind: 'trigger',
+      backend: b.backend,
+      topic: b.topic,
+      subscription: spec.subscription,
+      options: {
+        ordered: false,
+        concurrency: spec.concurrency ?? 100,
+        startFrom: spec.startFrom ?? 'latest',
+      },
+      filter: { spec: spec.filter, options: spec.filterOptions },
       subscriber: spec.subscriber,
       reply: this.host.replyTarget(spec.namespace, spec.broker),
       policy: compileDelivery(spec.delivery, b.delivery),
       logger: this.host.logger.child({ broker: spec.broker, subscription: spec.subscription }),
+      ephemeral: spec.ephemeral ?? false,
     });
-    let subscription: Subscription;
-    try {
-      subscription = await b.backend.subscribe(b.topic, spec.subscription, dispatcher.handle, {
-        ordered: false,
-        concurrency: spec.concurrency ?? 100,
-        startFrom: spec.startFrom ?? 'latest',
-      });
-    } catch (err) {
-      dispatcher.close();
-      return { error: `subscribe failed: ${(err as Error).message}` };
-    }
-    const route: RoutingEntry = {
-      key: spec.subscription,
-      spec: spec.filter,
-      ...(spec.filterOptions ? { options: spec.filterOptions } : {}),
-    };
-    this.#running.set(key, {
-      key,
-      backend: b.backend,
-      topic: b.topic,
-      route,
-      subscription,
-      dispatcher,
-      spec,
-    });
+    if (isStartFailure(r))
+      return { error: r.reason === 'SubscribeFailed' ? `subscribe failed: ${r.error}` : r.error };
+    this.#running.set(key, { topic: b.topic, delivery: r });
     this.host.routingChanged();
     return { close: (o) => this.#remove(key, o?.drainMs ?? 5_000) };
   }
@@ -146,19 +116,6 @@ export class PluginSubscriptions {
     if (!r) return;
     this.#running.delete(key);
     this.host.routingChanged();
-    await r.subscription.close({ drainMs });
-    r.dispatcher.close();
-    if (!r.spec.ephemeral) return;
-    const backend = r.backend as Backend & {
-      deleteSubscription?: (topic: string, sub: string, o?: { drainMs?: number }) => Promise<void>;
-    };
-    await backend
-      .deleteSubscription?.(r.topic, r.spec.subscription, { drainMs: 0 })
-      .catch((err) =>
-        this.host.logger.warn(
-          { subscription: r.spec.subscription, err: (err as Error).message },
-          'could not delete a plugin subscription',
-        ),
-      );
+    await r.delivery.close({ drainMs });
   }
 }

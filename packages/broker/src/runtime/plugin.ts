@@ -14,6 +14,8 @@ import type { StatusBoard } from './resource-status.js';
 import type { DeadLetterService } from '../deadletters/dead-letter-service.js';
 import type { EventTapSource } from '../observability/event-tap.js';
 import type { BrokerSubscription, BrokerSubscriptionSpec } from './plugin-subscriptions.js';
+import type { PublishPath } from '../ingress/publish-path.js';
+import type { SubscribePath } from '../subscriptions/subscribe-path.js';
 
 /**
  * What a plugin (flows, sources, …) gets from the runtime. Plugins build on this public surface
@@ -29,7 +31,10 @@ export interface PluginContext {
   readonly agent: Agent;
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080` (valid from `start` on). */
   readonly baseUrl: string;
-  /** The HTTP server; add routes in `register` (they are live once the server listens). */
+  /**
+   * The HTTP server; add routes in `register` (they are live once the server listens). Routes
+   * added through `route` belong to the plugin generation: a reload drops them.
+   */
   readonly server: HttpServer;
   /** Makes a resource addressable: refs of that kind, namespace and name resolve to `hop`. */
   registerIngress(kind: RefTargetKind, namespace: string, name: string, hop: IngressHop): void;
@@ -68,6 +73,16 @@ export interface PluginContext {
     broker: string,
     events: CloudEvent[],
   ): Promise<{ status: number; error?: string }>;
+  /**
+   * The one publish path (docs/architecture.md, "Data path"): a plugin's ingress (a channel)
+   * publishes through it, so its events reach `/metrics`, the event tap and traces.
+   */
+  readonly publishPath: PublishPath;
+  /**
+   * The one subscribe path: a plugin's delivery subscriptions (channel Subscriptions, flow steps)
+   * start on it, so their deliveries reach `/metrics`, the event tap and traces under their names.
+   */
+  readonly subscribePath: SubscribePath;
   /**
    * Subscribes to a running broker like a Trigger would (filter, routing, delivery policy, replies
    * into the broker), from `start` on. Close it in `stop`.

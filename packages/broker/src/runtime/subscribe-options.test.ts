@@ -19,37 +19,8 @@ describe('subscribeOptionsFor', () => {
     });
   });
 
-  it('orders delivery for Kafka and Redis delivery.order and RabbitMQ parallelism 1', () => {
-    expect(
-      subscribeOptionsFor(trigger({ 'kafka.eventing.knative.dev/delivery.order': 'ordered' }))
-        .ordered,
-    ).toBe(true);
-    expect(
-      subscribeOptionsFor(trigger({ 'redis.eventing.tributary.dev/delivery.order': 'ordered' }))
-        .ordered,
-    ).toBe(true);
-    expect(
-      subscribeOptionsFor(trigger({ 'rabbitmq.eventing.knative.dev/parallelism': '1' })),
-    ).toMatchObject({ ordered: true, concurrency: 1 });
-    expect(
-      subscribeOptionsFor(trigger({ 'kafka.eventing.knative.dev/delivery.order': 'unordered' }))
-        .ordered,
-    ).toBe(false);
-  });
-
-  it('takes concurrency from tributary.dev/concurrency over RabbitMQ parallelism', () => {
-    expect(
-      subscribeOptionsFor(trigger({ 'rabbitmq.eventing.knative.dev/parallelism': '8' }))
-        .concurrency,
-    ).toBe(8);
-    expect(
-      subscribeOptionsFor(
-        trigger({
-          'rabbitmq.eventing.knative.dev/parallelism': '8',
-          'tributary.dev/concurrency': '3',
-        }),
-      ).concurrency,
-    ).toBe(3);
+  it('takes concurrency from tributary.dev/concurrency', () => {
+    expect(subscribeOptionsFor(trigger({ 'tributary.dev/concurrency': '3' })).concurrency).toBe(3);
   });
 
   it('starts from earliest when asked', () => {

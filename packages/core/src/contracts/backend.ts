@@ -58,6 +58,15 @@ export interface Backend {
    * runtime keeps its own archive (memory ring, or `archive.db` with `--data-dir`).
    */
   archive?(broker: ArchivedBrokerRef, retentionMs: number): BrokerArchive | undefined;
+  /**
+   * Optional capability: removes a subscription's stored state (its position and the events held
+   * for it) after the Trigger or Subscription it served was removed. Without it the state stays.
+   */
+  deleteSubscription?(
+    topic: string,
+    subscription: string,
+    options?: { drainMs?: number },
+  ): Promise<void>;
   /** Stops every subscription (waiting up to `drainMs` for handlers in flight) and disconnects. */
   close(options?: { drainMs?: number }): Promise<void>;
 }

@@ -6,11 +6,6 @@ import type {
   Subscription,
 } from './backend.js';
 
-/** What a backend may offer beyond {@link Backend}: removing a subscription's stored state. */
-interface DeletesSubscriptions {
-  deleteSubscription?(topic: string, subscription: string, o?: { drainMs?: number }): Promise<void>;
-}
-
 /**
  * A {@link Backend} whose implementation (and its driver: kafkajs, amqplib, ioredis…) is imported
  * only on first use, so that registering a provider costs nothing until a manifest uses its broker
@@ -39,7 +34,7 @@ export function lazyBackend(kind: string, load: () => Promise<Backend>): Backend
     return loading;
   };
 
-  const backend: Backend & DeletesSubscriptions = {
+  const backend: Backend = {
     kind,
     async start() {
       await (await loaded()).start();
@@ -70,7 +65,7 @@ export function lazyBackend(kind: string, load: () => Promise<Backend>): Backend
       return impl?.archive?.(broker, retentionMs);
     },
     async deleteSubscription(topic, subscription, o) {
-      const b = (await loaded()) as Backend & DeletesSubscriptions;
+      const b = await loaded();
       await b.deleteSubscription?.(topic, subscription, o);
     },
     async close(options) {

@@ -19,5 +19,6 @@ export const memoryBackendProvider: BackendProvider<MemoryBackendConfig> = {
   kind: 'memory',
   brokerClasses: ['MTChannelBasedBroker'],
   configSchema: memoryBackendConfigSchema,
+  channelKinds: [{ kind: 'InMemoryChannel' }],
   create: (config, ctx) => createMemoryBackend({ ...config, logger: ctx.logger }),
 };

@@ -1,0 +1,49 @@
+import { type CloudEvent, withAttributes } from '@tributary/core';
+import {
+  SpanKind,
+  endSpan,
+  parseTraceparent,
+  startSpan,
+  traceparentOf,
+} from '../observability/tracing.js';
+import type { IngressTrace } from './ingress-http.js';
+import type { IngestResult } from './publish-path.js';
+
+/**
+ * Runs an ingest inside the ingress's server span (docs/knative-behaviour.md §9.3): `broker:<name>.<ns>`
+ * for a Broker, `channel:<name>.<ns>` for a Channel. The span continues the request's (or the first
+ * event's) `traceparent`, and the events carry it on through the backend in their CloudEvents
+ * distributed-tracing extension.
+ */
+export async function withIngressSpan(
+  spanName: string,
+  attributes: Readonly<Record<string, string>>,
+  events: readonly CloudEvent[],
+  trace: IngressTrace,
+  run: (traced: readonly CloudEvent[]) => Promise<IngestResult>,
+): Promise<IngestResult> {
+  const header = trace.traceparent ?? events[0]?.attributes['traceparent'];
+  const span = startSpan(spanName, parseTraceparent(header), SpanKind.SERVER, {
+    ...attributes,
+    'messaging.system': 'knative',
+    'messaging.operation.name': 'send',
+  });
+  const tp = traceparentOf(span);
+  const recording = span.isRecording();
+  const traced =
+    tp === undefined
+      ? events
+      : events.map((e) =>
+          e.attributes['traceparent'] !== undefined && !recording
+            ? e
+            : withAttributes(e, {
+                traceparent: tp,
+                ...(trace.tracestate && e.attributes['tracestate'] === undefined
+                  ? { tracestate: trace.tracestate }
+                  : {}),
+              }),
+        );
+  const r = await run(traced);
+  endSpan(span, r.status, r.error);
+  return r;
+}
