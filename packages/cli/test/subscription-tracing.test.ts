@@ -7,8 +7,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { createRuntime } from '@tributary/broker';
-import { loadManifestsFromText } from '@tributary/core';
-import { createFlowsPlugin } from '@tributary/flows';
+import { coreKinds, createKindSet, loadManifestsFromText } from '@tributary/core';
+import { createFlowsPlugin, flowsKinds } from '@tributary/flows';
 import { startHttpSink } from '@tributary/testkit';
 
 // A Sequence's channel ingress and its step's deliveries show in traces under their own names
@@ -24,17 +24,20 @@ afterAll(async () => {
 describe('channel subscriptions in traces', () => {
   it('has a channel ingress span and a send span naming the subscription', async () => {
     const step = await startHttpSink();
-    const { topology } = loadManifestsFromText([
-      {
-        file: 'seq.yaml',
-        text: `apiVersion: flows.knative.dev/v1
+    const { topology } = loadManifestsFromText(
+      [
+        {
+          file: 'seq.yaml',
+          text: `apiVersion: flows.knative.dev/v1
 kind: Sequence
 metadata: { name: traced }
 spec:
   steps: [{ uri: ${step.url}/step }]
 `,
-      },
-    ]);
+        },
+      ],
+      { kinds: createKindSet(coreKinds, flowsKinds) },
+    );
     const runtime = createRuntime({ topology, port: 0, plugins: [createFlowsPlugin()] });
     try {
       const base = await runtime.start();

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createRuntime, type Runtime, type TapRecord } from '@tributary/broker';
-import { loadManifestsFromText } from '@tributary/core';
+import { coreKinds, createKindSet, loadManifestsFromText } from '@tributary/core';
 import { startHttpSink, type HttpSink } from '@tributary/testkit';
-import { createFlowsPlugin } from '@tributary/flows';
+import { createFlowsPlugin, flowsKinds } from '@tributary/flows';
 
 // Channel and Subscription deliveries go the one subscribe path: they show in /metrics and in the
 // event tap under their own names (docs/metrics.md, "Channels and Subscriptions").
@@ -19,17 +19,20 @@ afterEach(async () => {
 async function runSequence(): Promise<{ base: string; step: HttpSink; records: TapRecord[] }> {
   const step = await startHttpSink();
   sinks.push(step);
-  const { topology, problems } = loadManifestsFromText([
-    {
-      file: 'seq.yaml',
-      text: `apiVersion: flows.knative.dev/v1
+  const { topology, problems } = loadManifestsFromText(
+    [
+      {
+        file: 'seq.yaml',
+        text: `apiVersion: flows.knative.dev/v1
 kind: Sequence
 metadata: { name: seq }
 spec:
   steps: [{ uri: ${step.url}/step }]
 `,
-    },
-  ]);
+      },
+    ],
+    { kinds: createKindSet(coreKinds, flowsKinds) },
+  );
   expect(problems).toEqual([]);
   runtime = createRuntime({ topology, port: 0, plugins: [createFlowsPlugin()] });
   const records: TapRecord[] = [];
