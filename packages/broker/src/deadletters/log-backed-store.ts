@@ -138,15 +138,17 @@ export function createLogBackedDeadLetterStore(
   }
 
   async function open(): Promise<Session> {
-    let s: Session | undefined;
+    // Records may arrive before `open` resolved: kept until the session exists.
+    const opened: { session?: Session } = {};
     const early: Array<[number, Buffer | null]> = [];
     const log = await backend.open(
-      (offset, value) => (s ? apply(s, offset, value) : early.push([offset, value])),
+      (offset, value) =>
+        opened.session ? apply(opened.session, offset, value) : early.push([offset, value]),
       () => {
-        if (s && session) session = undefined;
+        if (opened.session) session = undefined;
       },
     );
-    s = {
+    const s: Session = (opened.session = {
       log,
       index: new Map(),
       removedAt: new Map(),
@@ -154,7 +156,7 @@ export function createLogBackedDeadLetterStore(
       lastOffset: -1,
       records: 0,
       compacting: undefined,
-    };
+    });
     for (const [offset, value] of early) apply(s, offset, value);
     await write(s, { op: 'sync', rid: randomUUID() });
     return s;
