@@ -2,8 +2,8 @@
  * XACKs of one consumer group, sent together: every entry acknowledged in the same event-loop
  * turn goes into ONE `XACK stream group id…` (docs/redis.md, "What is batched"), and each caller's
  * promise settles with that command's reply, so an entry still counts as acknowledged only once
- * Redis answered. Saves a command (request, reply, parse) per entry: with 32 requests in flight,
- * 2–10 entries per XACK on the bench machine.
+ * Redis answered. Saves a command (request, reply, parse) per entry; indicative, on the shared
+ * bench machine (32 requests in flight): 128–139 against 137–150 µs of broker-process CPU per event.
  */
 import type { Redis } from 'ioredis';
 
