@@ -161,6 +161,13 @@ export {
   type MemoryDeadLetterStoreOptions,
 } from './deadletters/memory-dead-letter-store.js';
 export {
+  type DeadLetterLog,
+  type DeadLetterLogBackend,
+  type DeadLetterLogRecord,
+  type LogBackedStoreOptions,
+  createLogBackedDeadLetterStore,
+} from './deadletters/log-backed-store.js';
+export {
   DeadLetterService,
   entryOf,
   type BrokerRef,

@@ -134,8 +134,21 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
   let trackers = new Map<string, PartitionOffsets>();
   let closing = false;
   let aborted = false;
-  let abort!: () => void;
-  const abortPromise = new Promise<typeof ABORTED>((r) => (abort = () => r(ABORTED)));
+  // Each wait that close() must cut short registers its own listener and removes it when it
+  // settles. (A Promise.race against one promise pending until close keeps a reaction, ~300 bytes,
+  // per delivery until the consumer closes: a leak of about 1 GB an hour at 1,000 events/s.)
+  const aborters = new Set<() => void>();
+  const abort = (): void => {
+    for (const a of aborters) a();
+    aborters.clear();
+  };
+  const orAbort = <T>(p: Promise<T>): Promise<T | typeof ABORTED> => {
+    if (aborted) return Promise.resolve(ABORTED);
+    let stop!: () => void;
+    const stopped = new Promise<typeof ABORTED>((r) => (stop = () => r(ABORTED)));
+    aborters.add(stop);
+    return Promise.race([p, stopped]).finally(() => aborters.delete(stop));
+  };
   const inFlight = new Set<Promise<unknown>>();
   let slots = o.concurrency;
   const slotWaiters: Array<() => void> = [];
@@ -198,7 +211,7 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
     for (let count = 1; ; count++) {
       if (aborted) return false;
       try {
-        const r = await Promise.race([o.handler(event, { deliveryCount: count }), abortPromise]);
+        const r = await orAbort(o.handler(event, { deliveryCount: count }));
         return r !== ABORTED && !aborted;
       } catch (err) {
         const wait = Math.min(maxDelay, baseDelay * 2 ** (count - 1));
@@ -206,7 +219,7 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
           { id: event.attributes['id'], count, waitMs: wait, err },
           'handler failed; redelivering',
         );
-        if ((await Promise.race([sleep(wait), abortPromise])) === ABORTED) return false;
+        if ((await orAbort(sleep(wait))) === ABORTED) return false;
       }
     }
   };

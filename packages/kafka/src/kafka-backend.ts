@@ -100,8 +100,12 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
   const retention = new Map<string, number>();
   const consumers = new Set<GroupConsumer>();
   let started = false;
-  // Natural batching: while a produce request for a topic is in flight, later publishes queue up
-  // and go out together in the next request (no added latency when idle, fewer record batches).
+  // Batched produce (docs/kafka.md, "What is batched"): publishes wait for the end of the current
+  // event-loop turn (setImmediate) and, while a produce request for the topic is in flight, for its
+  // answer; then everything waiting goes out in ONE request (acks -1) and every caller resolves only
+  // once Kafka acknowledged that request. kafkajs spends most of its time per request (connection,
+  // request queue, encoder: 30 % of the broker process' CPU in the bench profile), so fewer, larger
+  // requests are what saves CPU; the wait costs under a millisecond.
   type Pending = { records: OutgoingRecord[]; resolve: () => void; reject: (e: unknown) => void };
   const queues = new Map<string, { busy: boolean; waiting: Pending[] }>();
   const flush = async (topic: string): Promise<void> => {
@@ -123,7 +127,10 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
       let q = queues.get(topic);
       if (!q) queues.set(topic, (q = { busy: false, waiting: [] }));
       q.waiting.push({ records, resolve, reject });
-      if (!q.busy) void flush(topic);
+      if (!q.busy) {
+        q.busy = true;
+        setImmediate(() => void flush(topic));
+      }
     });
 
   const ensureTopic = (topic: string): Promise<void> => {

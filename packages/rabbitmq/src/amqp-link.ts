@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@tributary/core';
 import amqp, { type ChannelModel } from 'amqplib';
+import { coalesceWrites } from './coalesce-writes.js';
 import { RabbitmqConnectionError } from './errors.js';
 import { redactUrl } from './connection-url.js';
 
@@ -97,6 +98,7 @@ export class AmqpLink {
       this.#lastError = (err as Error).message;
       return false;
     }
+    coalesceWrites(model);
     model.on('error', (err: Error) => {
       this.#lastError = err.message;
       this.logger.warn({ link: this.name, err: err.message }, 'RabbitMQ connection error');

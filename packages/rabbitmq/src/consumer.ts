@@ -13,6 +13,7 @@ import type {
   Subscription,
 } from '@tributary/core';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { AckBatcher } from './ack-batcher.js';
 import type { AmqpLink } from './amqp-link.js';
 import { decodeEvent } from './codec.js';
 import { declareBrokerExchange } from './publisher.js';
@@ -33,6 +34,7 @@ export interface QueueConsumerOptions {
 /** A running subscription on a RabbitMQ queue. */
 export class QueueConsumer implements Subscription {
   #channel: Channel | undefined;
+  #acks: AckBatcher | undefined;
   #closed = false;
   readonly #inFlight = new Set<Promise<void>>();
 
@@ -46,6 +48,7 @@ export class QueueConsumer implements Subscription {
     link.onUp(up);
     link.onDown(() => {
       this.#channel = undefined;
+      this.#acks?.drop();
     });
   }
 
@@ -70,6 +73,7 @@ export class QueueConsumer implements Subscription {
       ]);
       clearTimeout(timer);
     }
+    this.#acks?.flush();
     this.#channel = undefined;
     // Closing the channel returns unacknowledged messages to the queue.
     await ch?.close().catch(() => undefined);
@@ -84,6 +88,7 @@ export class QueueConsumer implements Subscription {
     ch.on('close', () => {
       if (this.#channel !== ch) return;
       this.#channel = undefined;
+      this.#acks?.drop();
       if (!this.#closed && this.link.model === model)
         setTimeout(() => {
           if (!this.#closed && !this.#channel && this.link.model === model)
@@ -92,18 +97,22 @@ export class QueueConsumer implements Subscription {
             );
         }, 200);
     });
-    await ch.prefetch(subscribe.ordered ? 1 : Math.max(1, subscribe.concurrency));
+    const prefetch = subscribe.ordered ? 1 : Math.max(1, subscribe.concurrency);
+    await ch.prefetch(prefetch);
     await declareBrokerExchange(ch, exchange);
     await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
     await ch.bindQueue(queue, exchange, '');
+    this.#acks?.drop();
+    const acks = new AckBatcher(ch, Math.max(1, Math.floor(prefetch / 2)));
+    this.#acks = acks;
     this.#channel = ch;
-    const { consumerTag } = await ch.consume(queue, (msg) => this.#onMessage(ch, msg), {
+    const { consumerTag } = await ch.consume(queue, (msg) => this.#onMessage(ch, acks, msg), {
       noAck: false,
     });
     (ch as Channel & { consumerTag?: string }).consumerTag = consumerTag;
   }
 
-  #onMessage(ch: Channel, msg: ConsumeMessage | null): void {
+  #onMessage(ch: Channel, acks: AckBatcher, msg: ConsumeMessage | null): void {
     if (!msg) {
       this.o.logger.warn(
         { queue: this.o.queue },
@@ -112,11 +121,12 @@ export class QueueConsumer implements Subscription {
       if (this.#channel === ch) void ch.close().catch(() => undefined);
       return;
     }
-    const p = this.#handle(ch, msg).finally(() => this.#inFlight.delete(p));
+    acks.delivered(msg);
+    const p = this.#handle(ch, acks, msg).finally(() => this.#inFlight.delete(p));
     this.#inFlight.add(p);
   }
 
-  async #handle(ch: Channel, msg: ConsumeMessage): Promise<void> {
+  async #handle(ch: Channel, acks: AckBatcher, msg: ConsumeMessage): Promise<void> {
     const event = decodeEvent(msg.content, msg.properties);
     const viaQuorum = Number(msg.properties.headers?.['x-delivery-count']);
     let deliveryCount = Number.isFinite(viaQuorum) ? viaQuorum + 1 : msg.fields.redelivered ? 2 : 1;
@@ -138,11 +148,8 @@ export class QueueConsumer implements Subscription {
         deliveryCount++;
         continue;
       }
-      try {
-        if (this.#channel === ch || this.#closed) ch.ack(msg);
-      } catch {
-        // channel already gone: RabbitMQ redelivers the message (at least once)
-      }
+      // Batched with the other acknowledgements of this turn (ack-batcher.ts).
+      if (this.#channel === ch || this.#closed) acks.done(msg);
       return;
     }
   }

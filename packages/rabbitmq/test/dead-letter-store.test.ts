@@ -52,3 +52,27 @@ describe('rabbitmq dead-letter store shared by two processes', () => {
     }
   }, 60_000);
 });
+
+describe('rabbitmq dead-letter store compaction', () => {
+  it('rewrites the live entries; a store replaying the stream later sees exactly them', async () => {
+    const f = await fixture();
+    try {
+      const m = await amqp.connect(RABBITMQ_URL);
+      const store = createRabbitmqDeadLetterStore(() => m, f.broker, silentLogger, {
+        compactAfter: 5,
+      });
+      const entries = Array.from({ length: 12 }, () => makeDeadLetterEntry());
+      for (const e of entries) await store.put(e);
+      for (const e of entries.slice(0, 10)) await store.remove(e.id);
+      await store.close?.(); // waits for a compaction in progress
+      await m.close();
+      const later = await f.open();
+      expect((await later.list({ limit: 100 })).items.map((e) => e.id)).toEqual(
+        entries.slice(10).map((e) => e.id),
+      );
+      expect(await later.size()).toBe(2);
+    } finally {
+      await f.cleanup();
+    }
+  }, 60_000);
+});

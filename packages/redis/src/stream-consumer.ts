@@ -9,6 +9,7 @@ import {
 import type { Redis } from 'ioredis';
 import { type RawEntry, decodeEntry } from './codec.js';
 import type { RetryQueue } from './retry-queue.js';
+import { XackBatcher } from './xack-batcher.js';
 
 /** Options of {@link startStreamConsumer}. */
 export interface StreamConsumerOptions {
@@ -51,6 +52,7 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
   let wake: (() => void) | undefined;
   const capacity = (): number => Math.max(0, o.concurrency - inFlight.size);
   const deferral = o.retryQueue ? { minDelayMs: o.retryQueue.minDelayMs } : undefined;
+  const acks = new XackBatcher(redis, stream, group);
 
   const freed = (): void => {
     const w = wake;
@@ -78,7 +80,7 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
         return 'failed';
       }
     }
-    await redis.xack(stream, group, p.id);
+    await acks.ack(p.id);
     return 'acked';
   }
 
