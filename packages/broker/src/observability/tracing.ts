@@ -4,6 +4,7 @@ import {
   type SpanContext,
   SpanKind,
   SpanStatusCode,
+  ProxyTracerProvider,
   context,
   trace,
 } from '@opentelemetry/api';
@@ -48,6 +49,28 @@ export function traceparentOf(span: Span): string | undefined {
   const sc = span.spanContext();
   if (sc.traceId === ZERO_TRACE || sc.spanId === ZERO_SPAN) return undefined;
   return formatTraceparent(sc);
+}
+
+// What the global provider delegates to while nothing is registered (the API's no-op provider).
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True once a tracer provider is registered (`trace.setGlobalTracerProvider`, the CLI's OTLP setup).
+ * Read per attempt, so a provider registered later is used from then on.
+ */
+export function tracerRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+}
+
+/**
+ * The `traceparent` a no-op span started under `traceparent` would carry: the parent's context,
+ * formatted as version 00, or `traceparent` itself when it is not valid. What {@link startSpan} and
+ * {@link traceparentOf} give without a registered provider, without making the span.
+ */
+export function passedTraceparent(traceparent: string | undefined): string | undefined {
+  const parent = parseTraceparent(traceparent);
+  return parent ? formatTraceparent(parent) : traceparent;
 }
 
 /** Starts a span as a child of `parent` (a remote span context), or a root span without one. */
