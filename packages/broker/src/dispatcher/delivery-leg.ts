@@ -111,8 +111,10 @@ export async function deliverLeg(
   for (let attempt = resume?.attempt ?? 1; ; attempt++) {
     if (c.closed) throw new DispatcherClosedError(name);
     // Flow control (flow-gate.ts) holds subscriber attempts; a held attempt burns no retry.
-    const release =
-      isSubscriber && options.gate ? await options.gate.acquire(c.signal, name) : undefined;
+    const gate = isSubscriber ? options.gate : undefined;
+    const release = gate
+      ? (gate.tryAcquire?.() ?? (await gate.acquire(c.signal, name)))
+      : undefined;
     const startedAt = Date.now();
     const t0 = performance.now();
     // One span per attempt; the subscriber's `traceparent` header names it (docs/knative-behaviour.md
