@@ -50,19 +50,18 @@ export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
 
 /** Dispatcher of a Trigger: {@link createSubscriptionDispatcher} with `stripTtl: true` and `kind: 'trigger'`. */
 export function createTriggerDispatcher(options: TriggerDispatcherOptions): EventDispatcher {
-  return createSubscriptionDispatcher({ ...options, kind: 'trigger', stripTtl: true });
+  return new SubscriptionDispatcher(options, 'trigger', true);
 }
 
 /** A general dispatcher (Trigger, Channel Subscription, flow step); see {@link SubscriptionDispatcherOptions}. */
 export function createSubscriptionDispatcher(
   options: SubscriptionDispatcherOptions,
 ): EventDispatcher {
-  const d = new SubscriptionDispatcher(options);
-  return {
-    handle: (event, info) => d.handle(event, info),
-    redrive: (event) => d.redrive(event),
-    close: () => d.close(),
-  };
+  return new SubscriptionDispatcher(
+    options,
+    options.kind ?? 'subscription',
+    options.stripTtl === true,
+  );
 }
 
 type FailedLeg = { destination: string; leg: Leg & { ok: false }; attempts: DeadLetterAttempt[] };
@@ -72,7 +71,7 @@ type FailedLeg = { destination: string; leg: Leg & { ok: false }; attempts: Dead
  * idle costs one object rather than a closure per step (10,000 Triggers: ~6 MiB of closures and
  * their contexts less in heap snapshots, bench/footprint.mjs).
  */
-class SubscriptionDispatcher implements LegContext {
+class SubscriptionDispatcher implements LegContext, EventDispatcher {
   readonly name: string;
   readonly namespace: string;
   readonly kind: 'trigger' | 'subscription';
@@ -82,19 +81,28 @@ class SubscriptionDispatcher implements LegContext {
   readonly subscriberFormat: 'binary' | 'structured';
   readonly spanNameKey: string;
   readonly spanNamespaceKey: string;
+  readonly stripTtl: boolean;
   readonly #closer = new CloseSignal();
 
-  constructor(options: SubscriptionDispatcherOptions) {
+  // `kind` and `stripTtl` come apart from `options`, not in a copy of them (one object and one
+  // hidden class per Trigger less: ~0.18 KB).
+  constructor(
+    options: SubscriptionDispatcherOptions,
+    kind: 'trigger' | 'subscription',
+    stripTtl: boolean,
+  ) {
     const { name, namespace, policy } = options;
     this.options = options;
     this.name = name;
     this.namespace = namespace;
-    this.kind = options.kind ?? 'subscription';
+    this.kind = kind;
+    this.stripTtl = stripTtl;
     this.log = bindName(options.logger ?? silentLogger, this.kind, name, namespace);
     this.subscriberFormat = policy.format === 'json' ? 'structured' : 'binary';
     this.timeoutMs = policy.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-    this.spanNameKey = `kn.${this.kind}.name`;
-    this.spanNamespaceKey = `kn.${this.kind}.namespace`;
+    this.spanNameKey = kind === 'trigger' ? 'kn.trigger.name' : 'kn.subscription.name';
+    this.spanNamespaceKey =
+      kind === 'trigger' ? 'kn.trigger.namespace' : 'kn.subscription.namespace';
   }
 
   get closed(): boolean {
@@ -105,9 +113,10 @@ class SubscriptionDispatcher implements LegContext {
     return this.#closer.signal;
   }
 
-  async handle(event: CloudEvent, info: DeliveryInfo): Promise<void> {
+  /** The backend's handler (called unbound). */
+  readonly handle = async (event: CloudEvent, info: DeliveryInfo): Promise<void> => {
     await this.#dispatch(event, info, false);
-  }
+  };
 
   async redrive(event: CloudEvent): Promise<RedriveResult> {
     const r = await this.#dispatch(event, { deliveryCount: 1 }, true);
@@ -179,7 +188,7 @@ class SubscriptionDispatcher implements LegContext {
     const origin = { event, deliveryCount: info.deliveryCount };
     let attempts = 0;
     try {
-      const ttl = options.stripTtl ? event.attributes[KnativeExtensions.brokerTtl] : undefined;
+      const ttl = this.stripTtl ? event.attributes[KnativeExtensions.brokerTtl] : undefined;
       const toSubscriber =
         ttl !== undefined && options.subscriber.keepsTtl !== true
           ? withAttributes(event, { [KnativeExtensions.brokerTtl]: undefined })
