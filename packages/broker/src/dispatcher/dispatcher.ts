@@ -10,7 +10,7 @@ import {
   withAttributes,
 } from '@tributary/core';
 import { failureOf, withDeadLetterExtensions } from './dead-letter.js';
-import { type Leg, type LegContext, deliverLeg } from './delivery-leg.js';
+import { type DeliveryOrigin, type Leg, type LegContext, deliverLeg } from './delivery-leg.js';
 import { CloseSignal, bindName, representable, sleep } from './dispatch-support.js';
 import {
   type AttemptReport,
@@ -185,12 +185,19 @@ class SubscriptionDispatcher implements LegContext, EventDispatcher {
       return;
     }
 
-    const origin = { event, deliveryCount: info.deliveryCount };
     let attempts = 0;
     try {
       const ttl = this.stripTtl ? event.attributes[KnativeExtensions.brokerTtl] : undefined;
+      const strip = ttl !== undefined && options.subscriber.keepsTtl !== true;
+      // A target that can leave the attribute out gets the event as it is (delivery-leg.ts).
+      const omitted = strip && options.subscriber.omitsAttributes === true;
+      const origin: DeliveryOrigin = {
+        event,
+        deliveryCount: info.deliveryCount,
+        omitFromSubscriber: omitted ? KnativeExtensions.brokerTtl : undefined,
+      };
       const toSubscriber =
-        ttl !== undefined && options.subscriber.keepsTtl !== true
+        strip && !omitted
           ? withAttributes(event, { [KnativeExtensions.brokerTtl]: undefined })
           : event;
       const subAttempts: DeadLetterAttempt[] = [];
@@ -246,7 +253,7 @@ class SubscriptionDispatcher implements LegContext, EventDispatcher {
     answer: CloudEvent,
     traceparent: string | undefined,
     ttl: string | undefined,
-    origin: { readonly event: CloudEvent; readonly deliveryCount: number },
+    origin: DeliveryOrigin,
     info: DeliveryInfo,
   ): Promise<FailedLeg | false | true> {
     const target = this.options.reply;

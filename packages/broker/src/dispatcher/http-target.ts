@@ -176,6 +176,7 @@ class HttpTarget implements DeliveryTarget {
   /** What logs, metrics, statuses and knativeerrordest show: never the URL's credentials. */
   readonly url: string;
   declare readonly keepsTtl?: true;
+  readonly omitsAttributes = true;
   readonly #url: string;
   readonly #origin: string;
   readonly #path: string;
@@ -198,7 +199,7 @@ class HttpTarget implements DeliveryTarget {
     const options = this.#options;
     let encoded: ReturnType<typeof encodeHttp>;
     try {
-      encoded = encodeHttp(event, opts.format);
+      encoded = encodeHttp(event, opts.format, opts.omitAttribute);
     } catch (err) {
       // A failed attempt like any other (retried, then dead-lettered), never a thrown handler.
       return Promise.resolve({ kind: 'error', message: preparationFailed(err) });
