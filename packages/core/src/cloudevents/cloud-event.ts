@@ -53,10 +53,25 @@ export function withAttributes(
   event: CloudEvent,
   changes: Readonly<Record<string, string | undefined>>,
 ): CloudEvent {
-  const attributes: Record<string, string> = { ...event.attributes };
-  for (const [name, value] of Object.entries(changes)) {
-    if (value === undefined) delete attributes[name];
-    else attributes[name] = value;
+  // On every accepted event (ingress TTL and arrival time): for…in instead of Object.entries, and
+  // a removal rebuilds the object instead of `delete`, which would turn it into a slow dictionary.
+  let removes = false;
+  for (const name in changes) if (changes[name] === undefined) removes = true;
+  let attributes: Record<string, string>;
+  if (!removes) attributes = { ...event.attributes };
+  else {
+    attributes = {};
+    const from = event.attributes;
+    for (const name in from)
+      if (
+        Object.hasOwn(from, name) &&
+        !(Object.hasOwn(changes, name) && changes[name] === undefined)
+      )
+        attributes[name] = from[name]!;
+  }
+  for (const name in changes) {
+    const value = changes[name];
+    if (value !== undefined && Object.hasOwn(changes, name)) attributes[name] = value;
   }
   return { attributes, data: event.data };
 }
