@@ -84,3 +84,29 @@ describe('attempt spans', () => {
     expect(provider.spans).toEqual([{ name: 'send memory://sub', ended: true }]);
   });
 });
+
+describe('passedTraceparent', () => {
+  it('gives what a no-op child span of the traceparent would carry', () => {
+    const cases = [
+      PARENT,
+      PARENT.replace(/-01$/, '-00'),
+      PARENT.replace(/-01$/, '-03'),
+      ` ${PARENT} `,
+      '01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-future',
+      '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+      '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01',
+      'garbage',
+    ];
+    const expected = [
+      PARENT,
+      PARENT.replace(/-01$/, '-00'),
+      PARENT,
+      PARENT,
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+      '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01',
+      'garbage',
+    ];
+    expect(cases.map(passedTraceparent)).toEqual(expected);
+  });
+});

@@ -172,7 +172,8 @@ export async function deliverLeg(
     // One span per attempt; the subscriber's `traceparent` header names it (docs/knative-behaviour.md
     // §9.3). Without a registered tracer provider the API's span would be a no-op carrying the
     // parent's context: the header is computed directly, which skips a tracer, two contexts, the
-    // span and its attributes per attempt (~2 % of the broker's CPU under bench/hot-path.mjs).
+    // span and its attributes (microbenchmark: ~0.77 → ~0.05 µs per attempt with a traceparent,
+    // ~0.06 → ~0.01 µs without).
     const span = tracerRegistered()
       ? startSpan(`send ${target.url}`, parseTraceparent(tp), SpanKind.CLIENT, {
           [c.spanNameKey]: name,

@@ -22,6 +22,7 @@ export const TRACER_NAME = '@tributary/broker';
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
+const CANONICAL_TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/;
 
 /** Parses a W3C `traceparent` (version 00 and future versions); undefined when invalid. */
 export function parseTraceparent(value: string | undefined): SpanContext | undefined {
@@ -69,6 +70,15 @@ export function tracerRegistered(): boolean {
  * {@link traceparentOf} give without a registered provider, without making the span.
  */
 export function passedTraceparent(traceparent: string | undefined): string | undefined {
+  // Already version-00 form with a valid context: it is its own formatting (skips a lower-cased
+  // copy, a match array and a new string per attempt).
+  if (
+    traceparent !== undefined &&
+    CANONICAL_TRACEPARENT.test(traceparent) &&
+    !traceparent.startsWith(ZERO_TRACE, 3) &&
+    !traceparent.startsWith(ZERO_SPAN, 36)
+  )
+    return traceparent;
   const parent = parseTraceparent(traceparent);
   return parent ? formatTraceparent(parent) : traceparent;
 }
