@@ -25,7 +25,14 @@ describe('withAttributes', () => {
       datacontenttype: 'application/json',
       extra: 'x',
     });
-    expect(Object.keys(next.attributes)).not.toContain('knativebrokerttl');
+    expect(Object.keys(next.attributes)).toEqual([
+      'specversion',
+      'id',
+      'source',
+      'type',
+      'datacontenttype',
+      'extra',
+    ]);
     expect(next.data).toBe(event.data);
     expect(event.attributes['knativebrokerttl']).toBe('255');
     expect(event.attributes['id']).toBe('e1');
