@@ -20,6 +20,11 @@ export interface DeliveryTarget {
    */
   readonly keepsTtl?: boolean;
   /**
+   * True when `send` honours {@link SendOptions.omitAttribute}; for other targets the dispatcher
+   * sends a copy of the event without the attribute.
+   */
+  readonly omitsAttributes?: boolean;
+  /**
    * Performs ONE attempt (no retries: the dispatcher owns the retry policy). Never rejects for
    * delivery problems: a transport failure, a timeout or an abort is `{ kind: 'error' }`.
    */
@@ -32,6 +37,11 @@ export interface SendOptions {
   readonly timeoutMs?: number | undefined;
   /** CloudEvents HTTP content mode. Non-HTTP targets may ignore it. */
   readonly format: 'binary' | 'structured';
+  /**
+   * An attribute to leave out of what is sent, as if the event did not carry it (a Trigger's
+   * `knativebrokerttl`); only given to targets with {@link DeliveryTarget.omitsAttributes}.
+   */
+  readonly omitAttribute?: string | undefined;
   /** Extra request headers (lower-case names), e.g. `traceparent`, `tracestate`, `kn-namespace`. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /**

@@ -47,6 +47,12 @@ export interface AttemptReport {
   readonly leg: 'subscriber' | 'reply' | 'dead-letter';
   /** The event as sent (including the `traceparent` of the attempt when tracing is on). */
   readonly event: CloudEvent;
+  /**
+   * The event as the backend delivered it, when `event` differs from it only by the attribute a
+   * Trigger leaves out (`knativebrokerttl`): same id, type and arrival time. Readers that need
+   * only those read this one, and `event` (then made on first read) is never built.
+   */
+  readonly received?: CloudEvent | undefined;
   /** The target's address. */
   readonly target: string;
   /** 1 for the first attempt of this leg, then 2, 3, … */

@@ -5,6 +5,7 @@ import { NonRetryableError } from '@tributary/function';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { DeliveryTarget } from './delivery-target.js';
 import {
+  type AttemptReport,
   DeadLetterFailedError,
   type DispatchOutcome,
   DispatcherClosedError,
@@ -462,6 +463,21 @@ describe('wire format', () => {
       info,
     );
     expect(sub.hits[0]!.headers).toMatchObject({ traceparent: '00-abc-def-01', tracestate: 'k=v' });
+  });
+
+  it('the attempt report of an HTTP subscriber shows the event as sent, without knativebrokerttl', async () => {
+    const sub = await startServer();
+    const reports: AttemptReport[] = [];
+    const { d } = trigger({ subscriber: http(sub.url), onAttempt: (a) => reports.push(a) });
+    const e = original();
+    await d.handle(e, info);
+    expect(sub.hits[0]!.event.attributes['knativebrokerttl']).toBeUndefined();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.received).toBe(e);
+    expect(reports[0]!.event.attributes).toEqual(
+      Object.fromEntries(Object.entries(e.attributes).filter(([k]) => k !== 'knativebrokerttl')),
+    );
+    expect(reports[0]).toMatchObject({ leg: 'subscriber', attempt: 1, ok: true, status: 202 });
   });
 
   it('a subscription dispatcher keeps knativebrokerttl (no stripping)', async () => {

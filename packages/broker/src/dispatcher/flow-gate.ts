@@ -18,6 +18,11 @@ export type AttemptResult = 'ok' | 'failed' | 'aborted';
 export interface DeliveryGate {
   /** Resolves when an attempt may start, with the function to call once it ended. */
   acquire(signal: AbortSignal, name: string): Promise<(result: AttemptResult) => void>;
+  /**
+   * The release function when an attempt may start right now, else undefined (then `acquire`).
+   * Lets the common case skip a promise and an await per attempt.
+   */
+  tryAcquire?(): ((result: AttemptResult) => void) | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -39,7 +44,8 @@ export class TriggerFlowGate implements DeliveryGate {
   #failures = 0;
   #openUntil = 0;
   #probing = false;
-  #waiters = new Set<() => void>();
+  // Made when an attempt first has to wait: an idle gate keeps no Set (~0.1 KB per Trigger).
+  #waiters: Set<() => void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #spec: FlowControlSpec;
   readonly #hooks: FlowGateHooks;
@@ -86,6 +92,15 @@ export class TriggerFlowGate implements DeliveryGate {
       if (waitMs > 0) this.#hooks.onRateLimitedWait?.();
       await this.#waitChange(signal, name, waitMs);
     }
+    return this.#admitted();
+  }
+
+  tryAcquire(): ((result: AttemptResult) => void) | undefined {
+    return this.#admit() === 0 ? this.#admitted() : undefined;
+  }
+
+  /** An attempt was admitted: counts it and returns its release. */
+  #admitted(): (result: AttemptResult) => void {
     const probe = this.#circuit === 'half-open';
     if (probe) this.#probing = true;
     this.#inFlight++;
@@ -160,26 +175,28 @@ export class TriggerFlowGate implements DeliveryGate {
   }
 
   #wake(): void {
+    if (this.#waiters === undefined || this.#waiters.size === 0) return;
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const w of waiters) w();
   }
 
   #waitChange(signal: AbortSignal, name: string, timeoutMs: number): Promise<void> {
+    const waiters = (this.#waiters ??= new Set());
     return new Promise((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
-        this.#waiters.delete(done);
+        waiters.delete(done);
         resolve();
       };
       const onAbort = () => {
         clearTimeout(timer);
-        this.#waiters.delete(done);
+        waiters.delete(done);
         reject(new DispatcherClosedError(name));
       };
       const timer = timeoutMs > 0 ? setTimeout(done, timeoutMs) : undefined;
-      this.#waiters.add(done);
+      waiters.add(done);
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -1,4 +1,4 @@
-import { type HeaderMap, decodeHttp, detectContentMode } from '@tributary/core';
+import { type HeaderMap, type Logger, decodeHttp, detectContentMode } from '@tributary/core';
 import { type Dispatcher, util as undiciUtil } from 'undici';
 import { type SendOutcome, isSuccessStatus } from './delivery-target.js';
 
@@ -26,8 +26,10 @@ export interface HttpAttemptOptions {
   readonly maxReplyBytes: number;
   readonly timeoutMs: number | undefined;
   readonly signal: AbortSignal | undefined;
-  /** Called for a 2xx body that is not a CloudEvent (a debug line). */
-  readonly onPlainSuccessBody: (status: number) => void;
+  /** Gets a debug line for a 2xx body that is not a CloudEvent. */
+  readonly logger: Logger;
+  /** The URL as logs show it (without credentials). */
+  readonly shownUrl: string;
 }
 
 /**
@@ -167,7 +169,11 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
     const bytes =
       this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#kept);
     if (!this.#isCe) {
-      if (isSuccessStatus(status) && bytes.byteLength > 0) this.#o.onPlainSuccessBody(status);
+      if (isSuccessStatus(status) && bytes.byteLength > 0)
+        this.#o.logger.debug(
+          { url: this.#o.shownUrl, status },
+          '2xx response body is not a CloudEvent: success without reply',
+        );
       return this.#finish({ kind: 'response', status, headers, body: bytes });
     }
     if (this.#truncated) {

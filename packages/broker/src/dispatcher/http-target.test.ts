@@ -206,3 +206,36 @@ describe('the per-attempt timeout covers the whole attempt (issue 13 item 7)', (
     await one.close();
   }, 30_000);
 });
+
+describe('createDeliveryAgent makes its pool at the first request', () => {
+  it('an agent that never sent closes at once; one that sent keeps its connection', async () => {
+    const idle = createDeliveryAgent();
+    expect(idle.closed).toBe(false);
+    expect(idle.stats).toEqual({});
+    await idle.close();
+    expect(idle.closed).toBe(true);
+
+    const used = createDeliveryAgent({ connections: 1 });
+    const target = createHttpTarget(url, { agent: used, namespace: 'ns' });
+    await target.send(event, { format: 'binary', expectReply: false });
+    await target.send(event, { format: 'binary', expectReply: false });
+    expect(received.map((r) => r.remotePort)).toEqual([
+      received[0]!.remotePort,
+      received[0]!.remotePort,
+    ]);
+    expect(Object.keys(used.stats)).toHaveLength(1);
+    await used.close();
+  });
+
+  it('a request through an agent closed before its first use fails and sends nothing', async () => {
+    const closed = createDeliveryAgent();
+    await closed.close();
+    const out = await createHttpTarget(url, { agent: closed, namespace: 'ns' }).send(event, {
+      format: 'binary',
+      expectReply: false,
+    });
+    expect(out).toMatchObject({ kind: 'error' });
+    expect(received).toHaveLength(0);
+    await closed.destroy();
+  });
+});

@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { CloudEvent } from '@tributary/core';
 import { KnativeExtensions, redactUrl } from '@tributary/core';
 import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';
 import { summedCounter } from './summed-counter.js';
+import { type HistogramSeries, SummedHistogram } from './summed-histogram.js';
 
 /**
  * The runtime's Prometheus metrics (docs/metrics.md). One {@link RuntimeMetrics} per runtime, with
@@ -51,33 +52,34 @@ const BROKER = ['kn_broker_namespace', 'kn_broker_name'] as const;
 const TRIGGER = [...BROKER, 'kn_trigger_name'] as const;
 
 type Labels = Record<string, string>;
-type Observer = { observe(v: number): void };
 type Increment = { inc(): void };
 type OutcomeKind = DispatchOutcome['kind'];
 
 /** The series of one trigger and event type, resolved once: label objects and children. */
 interface TypeSeries {
   readonly labels: Labels;
-  process?: Observer;
-  /** Dispatch-duration children by `<status>\u0001<destination>`. */
-  readonly dispatch: Map<string, Observer>;
+  process?: HistogramSeries;
+  /** Dispatch-duration children of subscriber attempts by status (undefined: no response). */
+  readonly subscriber: Map<number | undefined, HistogramSeries>;
+  /** Dispatch-duration children of reply / dead-letter attempts by `<status>\u0001<target>`. */
+  readonly other: Map<string, HistogramSeries>;
   /** Retried-counter children by status. */
-  readonly retried: Map<string, Increment>;
+  readonly retried: Map<number | undefined, Increment>;
   readonly outcomes: Map<OutcomeKind, Increment>;
 }
 
 /** The series of one broker ingress and event type. */
 interface IngressSeries {
   readonly accepted: Increment;
-  readonly dispatch: Observer;
+  readonly dispatch: HistogramSeries;
 }
 
 /** Prometheus metrics of one runtime. */
 export class RuntimeMetrics {
   /** The registry `GET /metrics` renders. */
   readonly registry = new Registry();
-  readonly #dispatch: Histogram;
-  readonly #process: Histogram;
+  readonly #dispatch: SummedHistogram;
+  readonly #process: SummedHistogram;
   readonly #accepted: ReturnType<typeof summedCounter>;
   readonly #rejected: Counter;
   readonly #retried: ReturnType<typeof summedCounter>;
@@ -92,7 +94,7 @@ export class RuntimeMetrics {
   constructor(backlog: BacklogSource) {
     this.#knownBroker = backlog.knownBroker?.bind(backlog) ?? (() => true);
     const registers = [this.registry];
-    this.#dispatch = new Histogram({
+    this.#dispatch = new SummedHistogram({
       name: 'kn_eventing_dispatch_duration_seconds',
       help: 'Duration of one send: broker ingress → backend publish, or one delivery attempt to a subscriber, reply or dead-letter sink.',
       labelNames: [
@@ -104,7 +106,7 @@ export class RuntimeMetrics {
       buckets: KNATIVE_DURATION_BUCKETS,
       registers,
     });
-    this.#process = new Histogram({
+    this.#process = new SummedHistogram({
       name: 'kn_eventing_process_duration_seconds',
       help: 'Time from arrival at the broker ingress (knativearrivaltime) to the first delivery attempt to the subscriber: backend queueing plus filtering.',
       labelNames: [...TRIGGER, 'cloudevents_type'],
@@ -193,8 +195,11 @@ export class RuntimeMetrics {
   ): void {
     if (status !== 202 || events.length === 0) return;
     const byType = this.#ingressTypes(namespace, broker);
-    for (const e of events) this.#ingressSeries(byType, namespace, broker, e).accepted.inc();
-    this.#ingressSeries(byType, namespace, broker, events[0]!).dispatch.observe(durationMs / 1000);
+    const first = this.#ingressSeries(byType, namespace, broker, events[0]!);
+    first.accepted.inc();
+    for (let i = 1; i < events.length; i++)
+      this.#ingressSeries(byType, namespace, broker, events[i]!).accepted.inc();
+    first.dispatch.observe(durationMs / 1000);
   }
 
   /** Records a refused ingress request. */
@@ -209,33 +214,39 @@ export class RuntimeMetrics {
 
   /** Records one delivery attempt of a trigger's dispatcher. */
   attempt(t: TriggerLabels, a: AttemptReport): void {
-    const series = this.#series(t, a.event.attributes['type']);
-    const code = a.status === undefined ? '' : String(a.status);
-    const destination = a.leg === 'subscriber' ? '' : a.target;
-    const key = `${code}\u0001${destination}`;
-    let dispatch = series.dispatch.get(key);
+    // `received` has the same type and arrival time, and reading it builds no copy.
+    const event = a.received ?? a.event;
+    const series = this.#series(t, event.attributes['type']);
+    const subscriber = a.leg === 'subscriber';
+    const key = subscriber ? undefined : `${a.status ?? ''}\u0001${a.target}`;
+    let dispatch = subscriber ? series.subscriber.get(a.status) : series.other.get(key!);
     if (dispatch === undefined) {
-      dispatch = this.#dispatch.labels({
+      dispatch = this.#dispatch.child({
         ...series.labels,
-        http_response_status_code: code,
-        messaging_destination_name:
-          a.leg === 'subscriber' ? `trigger:${t.trigger}.${t.namespace}` : redactUrl(a.target),
+        http_response_status_code: a.status === undefined ? '' : String(a.status),
+        messaging_destination_name: subscriber
+          ? `trigger:${t.trigger}.${t.namespace}`
+          : redactUrl(a.target),
       });
-      series.dispatch.set(key, dispatch);
+      if (subscriber) series.subscriber.set(a.status, dispatch);
+      else series.other.set(key!, dispatch);
     }
     dispatch.observe(a.durationMs / 1000);
     if (a.willRetry) {
-      let retried = series.retried.get(code);
+      let retried = series.retried.get(a.status);
       if (retried === undefined) {
-        retried = this.#retried.child({ ...series.labels, http_response_status_code: code });
-        series.retried.set(code, retried);
+        retried = this.#retried.child({
+          ...series.labels,
+          http_response_status_code: a.status === undefined ? '' : String(a.status),
+        });
+        series.retried.set(a.status, retried);
       }
       retried.inc();
     }
-    if (a.leg === 'subscriber' && a.attempt === 1) {
-      const arrived = Date.parse(a.event.attributes[KnativeExtensions.arrivalTime] ?? '');
+    if (subscriber && a.attempt === 1) {
+      const arrived = Date.parse(event.attributes[KnativeExtensions.arrivalTime] ?? '');
       if (Number.isFinite(arrived)) {
-        series.process ??= this.#process.labels(series.labels);
+        series.process ??= this.#process.child(series.labels);
         series.process.observe(Math.max(0, a.startedAt - arrived) / 1000);
       }
     }
@@ -254,11 +265,16 @@ export class RuntimeMetrics {
     child.inc();
   }
 
-  /** The series of `t` for an event type; keyed by the (capped) label value, so bounded. */
+  /**
+   * The series of `t` for an event type. Keyed by the raw type while it is its own label value (a
+   * type counted as `other` is looked up through the cap every time), so bounded.
+   */
   #series(t: TriggerLabels, rawType: string | undefined): TypeSeries {
-    const type = this.#type(t.namespace, t.broker, rawType);
     let byType = this.#triggers.get(t);
     if (byType === undefined) this.#triggers.set(t, (byType = new Map()));
+    const hit = byType.get(rawType ?? '');
+    if (hit !== undefined) return hit;
+    const type = this.#type(t.namespace, t.broker, rawType);
     let series = byType.get(type);
     if (series === undefined) {
       series = {
@@ -268,7 +284,8 @@ export class RuntimeMetrics {
           kn_trigger_name: t.trigger,
           cloudevents_type: type,
         },
-        dispatch: new Map(),
+        subscriber: new Map(),
+        other: new Map(),
         retried: new Map(),
         outcomes: new Map(),
       };
@@ -290,13 +307,15 @@ export class RuntimeMetrics {
     broker: string,
     event: CloudEvent,
   ): IngressSeries {
+    const hit = byType.get(event.attributes['type'] ?? '');
+    if (hit !== undefined) return hit;
     const type = this.#type(namespace, broker, event.attributes['type']);
     let series = byType.get(type);
     if (series === undefined) {
       const b = { kn_broker_namespace: namespace, kn_broker_name: broker };
       series = {
         accepted: this.#accepted.child({ ...b, cloudevents_type: type }),
-        dispatch: this.#dispatch.labels({
+        dispatch: this.#dispatch.child({
           ...b,
           kn_trigger_name: '',
           cloudevents_type: type,

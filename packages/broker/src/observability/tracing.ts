@@ -4,6 +4,7 @@ import {
   type SpanContext,
   SpanKind,
   SpanStatusCode,
+  ProxyTracerProvider,
   context,
   trace,
 } from '@opentelemetry/api';
@@ -21,6 +22,7 @@ export const TRACER_NAME = '@tributary/broker';
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
+const CANONICAL_TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/;
 
 /** Parses a W3C `traceparent` (version 00 and future versions); undefined when invalid. */
 export function parseTraceparent(value: string | undefined): SpanContext | undefined {
@@ -48,6 +50,37 @@ export function traceparentOf(span: Span): string | undefined {
   const sc = span.spanContext();
   if (sc.traceId === ZERO_TRACE || sc.spanId === ZERO_SPAN) return undefined;
   return formatTraceparent(sc);
+}
+
+// What the global provider delegates to while nothing is registered (the API's no-op provider).
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True once a tracer provider is registered (`trace.setGlobalTracerProvider`, the CLI's OTLP setup).
+ * Read per attempt, so a provider registered later is used from then on.
+ */
+export function tracerRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+}
+
+/**
+ * The `traceparent` a no-op span started under `traceparent` would carry: the parent's context,
+ * formatted as version 00, or `traceparent` itself when it is not valid. What {@link startSpan} and
+ * {@link traceparentOf} give without a registered provider, without making the span.
+ */
+export function passedTraceparent(traceparent: string | undefined): string | undefined {
+  // Already version-00 form with a valid context: it is its own formatting (skips a lower-cased
+  // copy, a match array and a new string per attempt).
+  if (
+    traceparent !== undefined &&
+    CANONICAL_TRACEPARENT.test(traceparent) &&
+    !traceparent.startsWith(ZERO_TRACE, 3) &&
+    !traceparent.startsWith(ZERO_SPAN, 36)
+  )
+    return traceparent;
+  const parent = parseTraceparent(traceparent);
+  return parent ? formatTraceparent(parent) : traceparent;
 }
 
 /** Starts a span as a child of `parent` (a remote span context), or a root span without one. */

@@ -198,6 +198,21 @@ describe('Deque and RetryHeap', () => {
     }
     expect([...d]).toEqual(model);
   });
+  it('Deque holds no buffer until the first item, and none again after clear', () => {
+    const a = new Deque<number>();
+    const b = new Deque<number>();
+    expect(a.shift()).toBeUndefined();
+    expect(a.peek()).toBeUndefined();
+    expect([...a]).toEqual([]);
+    a.unshift(1);
+    b.push(2);
+    expect([a.shift(), b.shift(), a.length, b.length]).toEqual([1, 2, 0, 0]);
+    a.push(3);
+    a.clear();
+    expect(a.length).toBe(0);
+    a.push(4);
+    expect([...a, ...b]).toEqual([4]);
+  });
   it('RetryHeap pops due items earliest first, ties in insertion order', () => {
     const h = new RetryHeap<string>();
     h.push(30, 'c');

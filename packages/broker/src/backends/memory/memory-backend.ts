@@ -85,10 +85,11 @@ export class MemoryBackend implements Backend {
         );
       }
     }
+    const debug = this.log.isLevelEnabled?.('debug') ?? true;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const seq = this.seq++;
-      this.log.debug({ topic, id: event.attributes['id'] }, 'event published');
+      if (debug) this.log.debug({ topic, id: event.attributes['id'] }, 'event published');
       for (const sub of targets[i]!) sub.enqueue({ event, seq, deliveries: 0 });
     }
     for (const sub of adding.keys()) sub.pump();

@@ -127,11 +127,17 @@ export class SubscriptionQueue {
     att.inFlight.add(item);
     item.deliveries++;
     const deliveryCount = item.deliveries;
-    const id = item.event.attributes['id'];
-    this.log.debug(
-      { topic: this.topic, subscription: this.name, id, deliveryCount },
-      'delivering event',
-    );
+    // Debug lines per event are built only when written (two objects per event otherwise).
+    if (this.log.isLevelEnabled?.('debug') ?? true)
+      this.log.debug(
+        {
+          topic: this.topic,
+          subscription: this.name,
+          id: item.event.attributes['id'],
+          deliveryCount,
+        },
+        'delivering event',
+      );
     Promise.resolve()
       .then(() => att.handler(item.event, { deliveryCount }))
       .then(
@@ -145,7 +151,8 @@ export class SubscriptionQueue {
     if (this.attachment !== att || !att.inFlight.delete(item)) return;
     const id = item.event.attributes['id'];
     if (err === undefined) {
-      this.log.debug({ topic: this.topic, subscription: this.name, id }, 'event acknowledged');
+      if (this.log.isLevelEnabled?.('debug') ?? true)
+        this.log.debug({ topic: this.topic, subscription: this.name, id }, 'event acknowledged');
     } else {
       const exp = Math.min(item.deliveries - 1, 30);
       const delay = Math.min(
