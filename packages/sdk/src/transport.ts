@@ -1,4 +1,10 @@
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+import type { Pool } from 'undici';
+
+// undici loads with the first Transport, not with the package: programs that import the SDK for
+// `buildEvent` and its types only (the CLI's in-process mesh) do not pay its ~18 MiB.
+const requireFromHere = createRequire(import.meta.url);
 import { AttemptTimeoutError, BrokerUnreachableError, EventRejectedError } from './errors.js';
 import { backoffDelay, isRetryableStatus, retryAfterMs, type RetryPolicy, sleep } from './retry.js';
 
@@ -43,7 +49,8 @@ export class Transport {
   ) {
     const u = new URL(url);
     this.#path = `${u.pathname}${u.search}`;
-    this.#pool = new Pool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+    const { Pool: UndiciPool } = requireFromHere('undici') as typeof Undici;
+    this.#pool = new UndiciPool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
   /** Open and busy connection counts of the pool (for tests and metrics). */

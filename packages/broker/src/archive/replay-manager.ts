@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../observability/prom-client.js';
 import {
   type CloudEvent,
   type Filter,

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../observability/prom-client.js';
 import type { DeadLetterOwner, DeadLetterStore } from '@tributary/core';
 
 /** The dead-letter store's Prometheus metrics (docs/metrics.md, docs/failed-deliveries.md). */

@@ -1,5 +1,6 @@
 import { type HeaderMap, type Logger, decodeHttp, detectContentMode } from '@tributary/core';
-import { type Dispatcher, util as undiciUtil } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undiciModule } from './undici-module.js';
 import { type SendOutcome, isSuccessStatus } from './delivery-target.js';
 
 /**
@@ -114,7 +115,10 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
   onHeaders(status: number, rawHeaders: Buffer[]): boolean {
     if (status < 200) return true; // informational: the final answer follows
     this.#status = status;
-    this.#headers = undiciUtil.parseHeaders(rawHeaders) as Record<string, string | string[]>;
+    this.#headers = undiciModule().util.parseHeaders(rawHeaders) as Record<
+      string,
+      string | string[]
+    >;
     this.#isCe =
       isSuccessStatus(status) &&
       this.#o.expectReply &&

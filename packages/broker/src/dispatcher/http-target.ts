@@ -1,5 +1,6 @@
 import { type CloudEvent, type Logger, encodeHttp, redactUrl, silentLogger } from '@tributary/core';
-import { Agent, Dispatcher, errors as undiciErrors } from 'undici';
+import { EventEmitter } from 'node:events';
+import type { Agent, Dispatcher } from 'undici';
 import {
   type DeliveryTarget,
   type SendOptions,
@@ -7,6 +8,7 @@ import {
   preparationFailed,
 } from './delivery-target.js';
 import { ERROR_BODY_CAPTURE_BYTES, httpAttempt } from './http-attempt.js';
+import { undiciModule } from './undici-module.js';
 
 /**
  * Delivery to HTTP endpoints (docs/knative-behaviour.md §2.5): one POST per attempt over a shared keep-alive
@@ -23,6 +25,8 @@ export interface DeliveryAgentOptions {
   readonly keepAliveTimeoutMs?: number;
   /** TCP/TLS connect timeout. @default 10000 */
   readonly connectTimeoutMs?: number;
+  /** PEM certificates to trust instead of the system's (a Destination's `CACerts`). */
+  readonly ca?: string;
 }
 
 /**
@@ -31,7 +35,8 @@ export interface DeliveryAgentOptions {
  * first request (see {@link LazyDeliveryAgent}).
  */
 export function createDeliveryAgent(options: DeliveryAgentOptions = {}): Agent {
-  return new LazyDeliveryAgent(options);
+  // Typed as undici's Agent (what callers pass to createHttpTarget and close), without loading undici.
+  return new LazyDeliveryAgent(options) as unknown as Agent;
 }
 
 function agentOptions(options: DeliveryAgentOptions): Agent.Options {
@@ -39,7 +44,10 @@ function agentOptions(options: DeliveryAgentOptions): Agent.Options {
     connections: options.connections ?? 128,
     pipelining: options.pipelining ?? 1,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    connect: {
+      timeout: options.connectTimeoutMs ?? 10_000,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    },
     // Timeouts are per attempt via AbortSignal (delivery.timeout); no undici default cut-offs.
     headersTimeout: 0,
     bodyTimeout: 0,
@@ -52,7 +60,7 @@ function agentOptions(options: DeliveryAgentOptions): Agent.Options {
  * ~0.7 KB and this object ~0.25 KB, so 10,000 Triggers that never deliver hold ~5 MiB less heap (heap snapshots of `tributary run` with 1 vs 10,000 Triggers, bench/footprint.mjs).
  * Closing or destroying one that never dispatched makes nothing.
  */
-class LazyDeliveryAgent extends Dispatcher implements Agent {
+class LazyDeliveryAgent extends EventEmitter {
   readonly #options: DeliveryAgentOptions;
   #agent: Agent | undefined;
   #closed = false;
@@ -60,6 +68,7 @@ class LazyDeliveryAgent extends Dispatcher implements Agent {
 
   constructor(options: DeliveryAgentOptions) {
     super();
+    // undici's Dispatcher is an EventEmitter too; this one forwards the real agent's events.
     this.#options = options;
   }
 
@@ -75,38 +84,37 @@ class LazyDeliveryAgent extends Dispatcher implements Agent {
     return this.#agent?.stats ?? {};
   }
 
-  override dispatch(options: Agent.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  dispatch(options: Agent.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     if (this.#agent === undefined) {
       if (this.#closed || this.#destroyed) {
         // What a closed undici Agent does: the handler hears the error, nothing is sent.
-        handler.onError?.(new undiciErrors.ClientDestroyedError());
+        handler.onError?.(new (undiciModule().errors.ClientDestroyedError)());
         return false;
       }
-      this.#agent = new Agent(agentOptions(this.#options));
+      this.#agent = new (undiciModule().Agent)(agentOptions(this.#options));
       // Its events are this agent's events (the typings list them per name; forwarded as one).
-      const self = this as unknown as NodeJS.EventEmitter;
       const real = this.#agent as unknown as NodeJS.EventEmitter;
       const forward = (name: string) =>
-        real.on(name, (...args: unknown[]) => self.emit(name, ...args));
+        real.on(name, (...args: unknown[]) => this.emit(name, ...args));
       for (const name of ['connect', 'disconnect', 'connectionError', 'drain']) forward(name);
     }
     return this.#agent.dispatch(options, handler);
   }
 
-  override close(): Promise<void>;
-  override close(callback: () => void): void;
-  override close(callback?: () => void): Promise<void> | void {
+  close(): Promise<void>;
+  close(callback: () => void): void;
+  close(callback?: () => void): Promise<void> | void {
     this.#closed = true;
     const done = this.#agent ? this.#agent.close() : Promise.resolve();
     if (!callback) return done;
     void done.then(callback, callback);
   }
 
-  override destroy(): Promise<void>;
-  override destroy(err: Error | null): Promise<void>;
-  override destroy(callback: () => void): void;
-  override destroy(err: Error | null, callback: () => void): void;
-  override destroy(
+  destroy(): Promise<void>;
+  destroy(err: Error | null): Promise<void>;
+  destroy(callback: () => void): void;
+  destroy(err: Error | null, callback: () => void): void;
+  destroy(
     errOrCallback?: Error | null | (() => void),
     callback?: () => void,
   ): Promise<void> | void {

@@ -3,8 +3,10 @@ import {
   SpanKind,
   endSpan,
   parseTraceparent,
+  passedTraceparent,
   startSpan,
   traceparentOf,
+  tracerRegistered,
 } from '../observability/tracing.js';
 import type { IngressTrace } from './ingress-http.js';
 import type { IngestResult } from './publish-path.js';
@@ -23,13 +25,18 @@ export async function withIngressSpan(
   run: (traced: readonly CloudEvent[]) => Promise<IngestResult>,
 ): Promise<IngestResult> {
   const header = trace.traceparent ?? events[0]?.attributes['traceparent'];
-  const span = startSpan(spanName, parseTraceparent(header), SpanKind.SERVER, {
-    ...attributes,
-    'messaging.system': 'knative',
-    'messaging.operation.name': 'send',
-  });
-  const tp = traceparentOf(span);
-  const recording = span.isRecording();
+  const parent = parseTraceparent(header);
+  // Without a tracer provider the span would be the API's no-op span: it carries the parent's
+  // context, or none. Its traceparent is computed directly, and no span (nor the API) is made.
+  const span = tracerRegistered()
+    ? startSpan(spanName, parent, SpanKind.SERVER, {
+        ...attributes,
+        'messaging.system': 'knative',
+        'messaging.operation.name': 'send',
+      })
+    : undefined;
+  const tp = span ? traceparentOf(span) : parent && passedTraceparent(header);
+  const recording = span?.isRecording() ?? false;
   const traced =
     tp === undefined
       ? events
@@ -44,6 +51,6 @@ export async function withIngressSpan(
               }),
         );
   const r = await run(traced);
-  endSpan(span, r.status, r.error);
+  if (span) endSpan(span, r.status, r.error);
   return r;
 }

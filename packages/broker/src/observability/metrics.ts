@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from './prom-client.js';
 import type { CloudEvent } from '@tributary/core';
 import { KnativeExtensions, redactUrl } from '@tributary/core';
 import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';

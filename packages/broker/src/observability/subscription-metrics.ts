@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from './prom-client.js';
 import { KnativeExtensions, redactUrl, type CloudEvent } from '@tributary/core';
 import type { AttemptReport, DispatchOutcome } from '../dispatcher/dispatcher-types.js';
 import {

@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from './prom-client.js';
 
 type Labels = Record<string, string>;
 

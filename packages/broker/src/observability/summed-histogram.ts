@@ -1,4 +1,4 @@
-import { Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from './prom-client.js';
 
 type Labels = Record<string, string>;
 

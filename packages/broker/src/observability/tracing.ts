@@ -1,13 +1,31 @@
-import {
-  type Attributes,
-  type Span,
-  type SpanContext,
-  SpanKind,
-  SpanStatusCode,
-  ProxyTracerProvider,
-  context,
-  trace,
-} from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type * as OtelApi from '@opentelemetry/api';
+import type { Attributes, Span, SpanContext } from '@opentelemetry/api';
+
+// The OpenTelemetry API loads when a tracer provider is registered (or a span is asked for), not
+// at start: it is ~160 modules and ~7 MiB of resident memory an untraced process does not need
+// (idle RSS, `pnpm bench`). Its CommonJS build shares the API's one global with any other copy
+// (the CLI's OTLP setup imports the ES build), so a provider registered there is seen here.
+const requireFromHere = createRequire(import.meta.url);
+let api: typeof OtelApi | undefined;
+const otel = (): typeof OtelApi =>
+  (api ??= requireFromHere('@opentelemetry/api') as typeof OtelApi);
+
+/**
+ * Where every copy of the OpenTelemetry API (major version 1) keeps its registered globals; `trace`
+ * is set there by `trace.setGlobalTracerProvider` and nothing else.
+ */
+const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/** The API's span kinds (the same numbers as its `SpanKind` enum), usable without loading it. */
+export const SpanKind = {
+  INTERNAL: 0,
+  SERVER: 1,
+  CLIENT: 2,
+  PRODUCER: 3,
+  CONSUMER: 4,
+} as unknown as typeof OtelApi.SpanKind;
+export type SpanKind = OtelApi.SpanKind;
 
 /**
  * W3C Trace Context over OpenTelemetry's API (docs/knative-behaviour.md §9.3). Spans go to whatever tracer
@@ -53,15 +71,20 @@ export function traceparentOf(span: Span): string | undefined {
 }
 
 // What the global provider delegates to while nothing is registered (the API's no-op provider).
-const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+let noopProvider: OtelApi.TracerProvider | undefined;
 
 /**
  * True once a tracer provider is registered (`trace.setGlobalTracerProvider`, the CLI's OTLP setup).
- * Read per attempt, so a provider registered later is used from then on.
+ * Read per attempt, so a provider registered later is used from then on; while none is, it costs
+ * one property read and loads nothing.
  */
 export function tracerRegistered(): boolean {
+  const globals = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[OTEL_API_GLOBAL];
+  if (globals?.trace === undefined) return false;
+  const { trace, ProxyTracerProvider } = otel();
+  noopProvider ??= new ProxyTracerProvider().getDelegate();
   const provider = trace.getTracerProvider();
-  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== noopProvider;
 }
 
 /**
@@ -90,6 +113,7 @@ export function startSpan(
   kind: SpanKind,
   attributes: Attributes,
 ): Span {
+  const { context, trace } = otel();
   const ctx = parent ? trace.setSpanContext(context.active(), parent) : context.active();
   return trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes }, ctx);
 }
@@ -98,8 +122,6 @@ export function startSpan(
 export function endSpan(span: Span, status: number | undefined, error?: string): void {
   if (status !== undefined) span.setAttribute('http.response.status_code', status);
   if (status === undefined || status >= 400)
-    span.setStatus({ code: SpanStatusCode.ERROR, ...(error ? { message: error } : {}) });
+    span.setStatus({ code: otel().SpanStatusCode.ERROR, ...(error ? { message: error } : {}) });
   span.end();
 }
-
-export { SpanKind };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import {
   type DeliveryCredentials,
   type DeliveryOwner,
@@ -156,14 +156,7 @@ export class DestinationResolver {
     const key = createHash('sha256').update(pem).digest('hex');
     let a = this.#caAgents.get(key);
     if (!a) {
-      a = new Agent({
-        connections: 128,
-        pipelining: 1,
-        keepAliveTimeout: 4_000,
-        connect: { timeout: 10_000, ca: pem },
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+      a = createDeliveryAgent({ ca: pem });
       this.#caAgents.set(key, a);
     }
     return a;

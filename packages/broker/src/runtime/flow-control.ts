@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { Gauge, Counter, type Registry } from 'prom-client';
+import { Gauge, Counter, type Registry } from '../observability/prom-client.js';
 import { type FlowControlSpec, type Logger, type Trigger, flowControlOf } from '@tributary/core';
 import { type CircuitState, TriggerFlowGate } from '../dispatcher/flow-gate.js';
 import { HttpError, sendJson } from '../http/http-error.js';

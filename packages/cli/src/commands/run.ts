@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isLoopback } from '@tributary/broker';
 import { ConfigError, SecretScrubber, formatProblem } from '@tributary/core';
 import { createConsolePlugin } from '@tributary/console';
+import { startupFinished } from '../startup-heap.js';
 import { createMesh } from '../mesh.js';
 import { setupTracing } from '../tracing.js';
 import { watchManifests } from './watch.js';
@@ -199,6 +200,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     await tracing?.shutdown();
     return 1;
   }
+  startupFinished();
   if (!isLoopback(opts.host)) {
     const authenticated = mesh.topology.byKind('Authentication').length > 0;
     logger.warn(
