@@ -45,6 +45,9 @@ function kcat(args: string[], input?: string): Promise<string> {
     child.on('exit', (code) =>
       code === 0 ? resolve(out) : reject(new Error(`kcat exited ${code}: ${err}`)),
     );
+    // kcat may exit before it has read its stdin (`-L` never reads it; a failure exits at once):
+    // the exit code reports what happened, the broken pipe is not a second error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

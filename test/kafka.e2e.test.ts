@@ -296,6 +296,9 @@ function kcatProduce(
     child.on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`kcat exited ${code}: ${err}`)),
     );
+    // kcat may exit before it has read its stdin (`-L` never reads it; a failure exits at once):
+    // the exit code reports what happened, the broken pipe is not a second error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(`${key}\t${value}\n`);
   });
 }
