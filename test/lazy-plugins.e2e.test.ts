@@ -1,13 +1,15 @@
 /**
  * Plugin code loads only when the topology uses the plugin's kinds (docs/embedding.md, "Wiring"):
  * `tributary run` runs under the resolve hook of lazy-loading.e2e.test.ts, and the test reads
- * which plugin modules were resolved, at start and after a `--watch` reload that adds a kind.
+ * which plugin modules were resolved, at start and after a `--watch` reload that adds a kind. It runs
+ * the CLI's bundle (a file of the bundle stands for the modules it holds) when current.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadedModules } from './support/loaded-modules.js';
 import {
   type TributaryProcess,
   startTributary,
@@ -61,9 +63,9 @@ async function start(dir: string, args: string[] = []): Promise<{ loaded: () => 
   expect((await fetch(`${trib.baseUrl}/readyz`)).status).toBe(200);
   return {
     loaded: () => {
-      const text = readFileSync(log, 'utf8');
+      const modules = loadedModules(readFileSync(log, 'utf8'));
       return Object.entries(PLUGINS)
-        .filter(([, file]) => text.includes(`/packages/${file}`))
+        .filter(([, file]) => modules.has(file))
         .map(([name]) => name);
     },
   };

@@ -1,6 +1,6 @@
 // Runs the quickstart: the HTTP event-display on :8081 and `tributary run` on :8080.
 // Stop both with Ctrl-C.
-// It builds the workspace first (tsc -b, and the console's assets when missing) and runs without a shell in between, so that Ctrl-C reaches
+// It builds the workspace first (tsc -b, the CLI's bundle, and the console's assets when missing) and runs without a shell in between, so that Ctrl-C reaches
 // the broker, which drains and exits 0, and `pnpm quickstart` ends with status 0.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +12,12 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsc = createRequire(`${root}package.json`).resolve('typescript/bin/tsc');
 const build = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// The CLI's bundle (packages/cli/scripts/bundle.mjs) starts faster than the compiled modules.
+const bundle = spawnSync(process.execPath, [`${root}packages/cli/scripts/bundle.mjs`], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (bundle.status !== 0) process.exit(bundle.status ?? 1);
 // The console's front end (served at /console/, docs/console.md) is built once, when missing.
 const consoleDir = fileURLToPath(new URL('../../packages/console/', import.meta.url));
 if (!existsSync(`${consoleDir}web-dist/index.html`)) {
