@@ -28,9 +28,7 @@ const { build } = createRequire(import.meta.url)('esbuild');
 const INLINE = new Set(['yaml', 'zod', 'commander', 'croner']);
 
 const packageOf = (specifier) =>
-  specifier.startsWith('@')
-    ? specifier.split('/').slice(0, 2).join('/')
-    : specifier.split('/')[0];
+  specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
 
 const relativeImport = (file) => {
   const rel = path.relative(outdir, file).split(path.sep).join('/');
