@@ -8,7 +8,7 @@
 // What stays as it was:
 // - Third-party packages stay separate files, required by a path relative to the bundle that
 //   resolves to the very file the package's own importer would load, except the pure-JS packages
-//   in INLINE (their ~200 module files are most of the rest of start-up).
+//   in INLINE (their ~220 module files are most of the rest of start-up).
 // - `import.meta.url` in a bundled module still names the module's compiled file in dist, so asset
 //   lookups (console files, function templates) and `createRequire` (undici, prom-client and the
 //   OpenTelemetry API, loaded lazily) resolve exactly as they do unbundled.
@@ -30,8 +30,14 @@ const rootDir = path.dirname(packagesDir);
 const outdir = path.join(cliDir, 'bundle');
 const { build } = createRequire(import.meta.url)('esbuild');
 
-/** Pure-JS packages bundled in (no file lookups relative to their own directory). */
-const INLINE = new Set(['yaml', 'zod', 'commander', 'croner']);
+/**
+ * Packages bundled in, with whatever they import: pure JavaScript loaded by every start, that
+ * looks up no file relative to its own directory on that path (pino does only for transports,
+ * which Tributary does not use).
+ */
+const INLINE = new Set(['yaml', 'zod', 'commander', 'croner', 'pino']);
+
+const insidePackage = (file) => file.split(path.sep).includes('node_modules');
 
 const packageOf = (specifier) =>
   specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
@@ -48,6 +54,8 @@ const keepThirdPartyInPlace = {
       if (args.pluginData?.resolving || args.path.startsWith('node:')) return undefined;
       const name = packageOf(args.path);
       if (name.startsWith('@tributary/') || INLINE.has(name)) return undefined;
+      // Only inlined packages' files are bundled, so what they import is inlined as well.
+      if (insidePackage(args.importer)) return undefined;
       const r = await b.resolve(args.path, {
         kind: args.kind,
         importer: args.importer,
