@@ -35,7 +35,7 @@ const { build } = createRequire(import.meta.url)('esbuild');
  * looks up no file relative to its own directory on that path (pino does only for transports,
  * which Tributary does not use).
  */
-const INLINE = new Set(['yaml', 'zod', 'commander', 'croner', 'pino']);
+const INLINE = new Set(['yaml', 'js-yaml', 'zod', 'commander', 'croner', 'pino']);
 
 const insidePackage = (file) => file.split(path.sep).includes('node_modules');
 

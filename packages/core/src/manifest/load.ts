@@ -4,17 +4,17 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { ConfigError, type ValidationProblem } from '../errors.js';
 import { coreKindSet } from './builtin-kinds.js';
 import type { KindSet } from './kind-set.js';
 import { knativeConfigMapWarnings } from './knative-configmaps.js';
 import { readKnativeDefaults } from './knative-defaults.js';
-import { noPositions, yamlLocator, type Locate } from './positions.js';
+import { noPositions, type Locate } from './positions.js';
 import { unresolvedReferences } from './references.js';
 import { createTopology, type Topology } from './topology.js';
 import type { LoadedResource, ResourceValidator } from './types.js';
 import { crossCheck, validateDocument, type RawDocument } from './validate.js';
+import { readYamlDocuments } from './yaml-documents.js';
 
 /** Options of the loaders. */
 export interface LoadOptions {
@@ -125,39 +125,11 @@ function expandList(file: string, value: unknown, locate: Locate): RawDocument[]
 function parseText(
   file: string,
   text: string,
-): { docs: RawDocument[]; problems: ValidationProblem[] } {
-  const lineCounter = new LineCounter();
+): { docs: RawDocument[]; problems: readonly ValidationProblem[] } {
+  const { documents, problems } = readYamlDocuments(file, text);
   const docs: RawDocument[] = [];
-  const problems: ValidationProblem[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
-    if (doc.errors.length) {
-      for (const e of doc.errors) {
-        const { line, col } = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-        problems.push(
-          fileProblem(file, `YAML syntax error: ${e.message.split('\n')[0]}`, line, col),
-        );
-      }
-      continue;
-    }
-    if (doc.contents === null) continue;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (err) {
-      const { line, col } = lineCounter.linePos(doc.range[0]);
-      problems.push(
-        fileProblem(
-          file,
-          `YAML error: ${err instanceof Error ? err.message : String(err)}`,
-          line,
-          col,
-        ),
-      );
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    docs.push(...expandList(file, value, yamlLocator(doc, lineCounter)));
-  }
+  for (const { value, locate } of documents)
+    if (value !== null && value !== undefined) docs.push(...expandList(file, value, locate));
   return { docs, problems };
 }
 
