@@ -4,17 +4,20 @@
  * plugin's code only when a topology has one of its kinds.
  */
 import type { RuntimePlugin } from '@tributary/broker';
+import { KNOWN_CHANNEL_KINDS } from '@tributary/core';
 
 export { flowsKinds } from './kinds.js';
 export * from './resources.js';
 
-/** The flows plugin, loaded when a topology has a channel, Subscription, Sequence or Parallel. */
+/**
+ * The flows plugin, loaded when a topology has a Channel, a resource of a channel kind Knative
+ * defines (core's KNOWN_CHANNEL_KINDS), a Subscription, a Sequence or a Parallel.
+ */
 export const flowsPluginDescriptor = {
   name: 'flows',
   activatedBy: [
     'Channel',
-    'InMemoryChannel',
-    'KafkaChannel',
+    ...Object.keys(KNOWN_CHANNEL_KINDS),
     'Subscription',
     'Sequence',
     'Parallel',
