@@ -11,20 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JavaScript beside the bin, without declarations
 import { cliEntry } from '../packages/cli/bin/entry.js';
+import { brokerWithTrigger } from './support/manifests.js';
 import { writeManifests } from './support/tributary-process.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/tributary.js', import.meta.url));
-const BROKER = `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: default }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: all }
-spec:
-  broker: default
-  subscriber: { uri: http://127.0.0.1:9/ }
-`;
+const BROKER = brokerWithTrigger();
 
 /** Runs `tributary run` until `done(stderr)` holds, then stops it; resolves with its stderr. */
 function runUntil(env: Record<string, string>, done: (stderr: string) => boolean) {

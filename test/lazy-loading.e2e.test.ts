@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { brokerWithTrigger } from './support/manifests.js';
 import { startTributary, writeManifests } from './support/tributary-process.js';
 
 const HOOK = fileURLToPath(new URL('./support/record-imports.mjs', import.meta.url));
@@ -74,18 +75,7 @@ afterAll(async () => {
 describe('lazy technology packages', () => {
   it('an embedded run (memory brokers, flows, Functions) loads no driver', async () => {
     const dir = writeManifests({
-      'broker.yaml': `
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: default }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: all }
-spec:
-  broker: default
-  subscriber: { uri: http://127.0.0.1:9/ }
-`,
+      'broker.yaml': brokerWithTrigger(),
     });
     const loaded = await packagesLoaded([dir, ORDER_PIPELINE]);
     expect([...loaded]).toEqual([]);

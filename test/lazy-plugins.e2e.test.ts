@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { brokerWithTrigger } from './support/manifests.js';
 import {
   type TributaryProcess,
   startTributary,
@@ -29,17 +30,7 @@ const PLUGINS = {
   redis: 'redis/dist/source/plugin.js',
 } as const;
 
-const BROKER = `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: default }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: all }
-spec:
-  broker: default
-  subscriber: { uri: http://127.0.0.1:9/ }
-`;
+const BROKER = brokerWithTrigger();
 const PING = `apiVersion: sources.knative.dev/v1
 kind: PingSource
 metadata: { name: ping }
