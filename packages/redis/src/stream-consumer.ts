@@ -143,6 +143,7 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
       // arrived: reading again at once returns one or two entries per round trip. Waiting
       // READ_LINGER_MS lets a batch build up in the stream (docs/redis.md, "What is batched").
       if (short) await new Promise((r) => setTimeout(r, READ_LINGER_MS));
+      if (closed) break;
       let reply: unknown;
       const asked = Math.min(o.readCount, capacity());
       try {
