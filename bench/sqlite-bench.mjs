@@ -63,7 +63,7 @@ const row = (label, r) =>
   `${label.padEnd(40)} ${String(r.eventsPerSecond).padStart(8)} events/s  p50 ${r.p50LatencyMs} ms  p99 ${r.p99LatencyMs} ms  (${r.accepted} accepted, ${r.delivered} delivered)`;
 console.log(row('memory broker', memory));
 console.log(row('durable, process-crash (synchronous=NORMAL)', processCrash));
-console.log(row('durable, power-loss (synchronous=FULL)', powerLoss));
+console.log(row('durable, power-loss (WAL fdatasync per group)', powerLoss));
 console.log(`ratio durable/memory: ${ratio(processCrash)} (power-loss: ${ratio(powerLoss)})`);
 console.log(
   JSON.stringify({

@@ -135,17 +135,24 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
   }
 
   async function readLoop(): Promise<void> {
+    let short = false;
     while (!closed) {
       await waitForCapacity();
       if (closed) break;
+      // A read that returned fewer entries than it asked for was woken by the first XADD that
+      // arrived: reading again at once returns one or two entries per round trip. Waiting
+      // READ_LINGER_MS lets a batch build up in the stream (docs/redis.md, "What is batched").
+      if (short) await new Promise((r) => setTimeout(r, READ_LINGER_MS));
+      if (closed) break;
       let reply: unknown;
+      const asked = Math.min(o.readCount, capacity());
       try {
         reply = await (o.blocking.xreadgroupBuffer as (...a: string[]) => Promise<unknown>)(
           'GROUP',
           group,
           consumer,
           'COUNT',
-          String(Math.min(o.readCount, capacity())),
+          String(asked),
           'BLOCK',
           '1000',
           'STREAMS',
@@ -159,8 +166,13 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
         continue;
       }
       if (closed) break; // read but not handed out: they stay pending and get claimed
+      let got = 0;
       for (const [, entries] of streamsOf(reply))
-        for (const [id, fields] of entries) dispatch(id.toString(), fields, 1);
+        for (const [id, fields] of entries) {
+          got++;
+          dispatch(id.toString(), fields, 1);
+        }
+      short = got > 0 && got < asked;
     }
   }
 
@@ -244,6 +256,13 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
     },
   };
 }
+
+/**
+ * Pause before the next XREADGROUP after a short read. Measured on the 2-core bench machine (32
+ * producers, 4 s, ~40,000 events): 3,300–3,900 XREADGROUPs without it, 1,400–1,800 with 1–2 ms;
+ * p50 latency +1 ms.
+ */
+export const READ_LINGER_MS = 1;
 
 /** XREADGROUP's reply as `[stream, entries][]` (ioredis hands a one-stream reply unwrapped). */
 function streamsOf(reply: unknown): Array<[Buffer, RawEntry[]]> {

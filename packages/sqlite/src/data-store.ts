@@ -19,6 +19,7 @@ import { EventLog } from './event-log.js';
 import { DeadLetterTable } from './dead-letter-store.js';
 import type { DeadLetterStore } from '@tributary/core';
 import { GroupCommit } from './group-commit.js';
+import { WalSync } from './wal-sync.js';
 import { readLockPid, removeLockFile, writeLockFile } from './lock-file.js';
 import { migrate } from './schema.js';
 import { type Durability, type DataStoreOptions, dataStoreOptionsSchema } from './store-options.js';
@@ -65,7 +66,12 @@ export class DataStore {
     readonly logger: Logger,
   ) {
     this.log = new EventLog(db);
-    this.writer = new GroupCommit(db, logger);
+    this.writer = new GroupCommit(
+      db,
+      logger,
+      undefined,
+      durability === 'power-loss' ? new WalSync(file) : undefined,
+    );
     this.#loadCatalog();
     if (options.compactIntervalMs > 0) {
       this.#compactTimer = setInterval(() => this.compact(), options.compactIntervalMs);
@@ -309,7 +315,8 @@ export async function openDataStore(input: DataStoreOptions): Promise<DataStore>
     const mode = String(db.pragma('journal_mode = WAL', { simple: true }));
     if (mode !== 'wal')
       throw new DataDirUnusableError(dir, `journal mode stays '${mode}', not WAL`);
-    db.pragma(`synchronous = ${o.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
+    // power-loss: the group commit syncs the WAL itself, off the event loop (wal-sync.ts).
+    db.pragma('synchronous = NORMAL');
     db.pragma('journal_size_limit = 67108864');
     db.pragma('cache_size = -16384');
     if (o.maxDatabaseBytes !== undefined) {

@@ -1,15 +1,23 @@
 /**
  * Group commit: every write queued during one turn of the event loop goes into one transaction,
- * so concurrent publishes share one commit (and, at durability `power-loss`, one fsync).
+ * so concurrent publishes share one commit (and, at durability `power-loss`, one fsync, which runs
+ * off the event loop: wal-sync.ts).
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '@tributary/core';
+import type { WalSync } from './wal-sync.js';
 
 /** One write. `apply` runs inside the transaction and must touch nothing but the database. */
 export interface WriteOp {
   apply(): void;
-  /** After the transaction committed: update in-memory state, resolve the caller. */
+  /** After the transaction committed: update in-memory state (resolve the caller in `durable`). */
   committed?(): void;
+  /**
+   * After `committed`, once the write is as durable as the store's level promises: at once at
+   * `process-crash`, after the WAL sync that covers it at `power-loss`. `err` when that sync
+   * failed (the write is committed but may not survive a power cut).
+   */
+  durable?(err: Error | null): void;
   /** The transaction rolled back (disk full, I/O error). Not called for `keep` ops. */
   failed?(err: Error): void;
   /**
@@ -43,6 +51,8 @@ export class GroupCommit {
     db: Database,
     private readonly logger: Logger,
     private readonly retryDelayMs = 1_000,
+    /** Present at durability `power-loss`: `durable` waits for it. */
+    private readonly sync?: WalSync,
   ) {
     this.#apply = db.transaction((ops: readonly WriteOp[]) => {
       for (const op of ops) op.apply();
@@ -103,11 +113,27 @@ export class GroupCommit {
 
   /** Runs the committed callbacks; one that throws (a bug) is logged, never crashes the loop. */
   #settle(ops: readonly WriteOp[]): void {
+    let durable: WriteOp[] | undefined;
     for (const op of ops) {
       try {
         op.committed?.();
       } catch (err) {
         this.logger.error({ err }, 'handling a committed write failed');
+      }
+      if (op.durable) (durable ??= []).push(op);
+    }
+    if (!durable) return;
+    if (!this.sync) this.#durable(durable, null);
+    else this.sync.after((err) => this.#durable(durable, err));
+  }
+
+  #durable(ops: readonly WriteOp[], err: Error | null): void {
+    if (err) this.logger.error({ err: err.message }, 'syncing the data store to disk failed');
+    for (const op of ops) {
+      try {
+        op.durable?.(err);
+      } catch (e) {
+        this.logger.error({ err: e }, 'handling a durable write failed');
       }
     }
   }
@@ -145,6 +171,7 @@ export class GroupCommit {
     this.#retry = undefined;
     this.flush();
     this.#closed = true;
+    this.sync?.close();
     if (this.#held.length > 0)
       this.logger.warn(
         { writes: this.#held.length },

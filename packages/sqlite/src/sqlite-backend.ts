@@ -126,7 +126,10 @@ export function createSqliteBackend(options: SqliteBackendOptions): Backend & {
             if (seq === undefined) continue;
             for (const sub of targets[i]!) store.consumer(sub)?.offer(seq, events[i]!);
           }
-          resolve();
+        },
+        durable: (err) => {
+          if (!err) resolve();
+          else reject(unavailable(`could not sync the events of '${topic}': ${err.message}`, err));
         },
         failed: (err) => {
           unreserve();
