@@ -158,7 +158,6 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
 
   const admin = options.admin ?? {};
   let boundToLoopback = true;
-  const allowAll: AuthorizationDecision = { allowed: true };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Node keeps at most `maxHeadersCount` headers and drops the rest silently: refuse instead.
@@ -198,22 +197,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
         allowed.push(route.method);
         continue;
       }
-      let query: URLSearchParams | undefined;
-      const ctx: RouteContext = {
-        path,
-        // Parsed when a handler asks: the broker ingress never does.
-        get query() {
-          return (query ??= new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)));
-        },
-        params,
-        maxBodyBytes,
-        readBody: (limit = maxBodyBytes) => readBody(req, limit),
-        authorize: async (resource, events) => {
-          const authorizer = options.ingressAuthorizer?.();
-          if (!authorizer) return allowAll;
-          return authorizer.authorize({ headers: req.headers, events }, resource);
-        },
-      };
+      const ctx = new RequestContext(req, raw, q, path, params, maxBodyBytes, options);
       await route.handler(req, res, ctx);
       return;
     }
@@ -310,6 +294,82 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     },
   };
   return self;
+}
+
+/** `ctx` with other route params, whether the server made it or a caller built it. */
+export function withParams(
+  ctx: RouteContext,
+  params: Readonly<Record<string, string>>,
+): RouteContext {
+  return ctx instanceof RequestContext ? ctx.withParams(params) : { ...ctx, params };
+}
+
+const ALLOW_ALL: AuthorizationDecision = { allowed: true };
+
+/**
+ * A routed request's {@link RouteContext}: one object with its methods on the prototype, where an
+ * object literal made three closures (`readBody`, `authorize`, the `query` getter) per request.
+ */
+class RequestContext implements RouteContext {
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly maxBodyBytes: number;
+  readonly #req: IncomingMessage;
+  readonly #raw: string;
+  readonly #q: number;
+  readonly #options: HttpServerOptions;
+  #query: URLSearchParams | undefined;
+
+  constructor(
+    req: IncomingMessage,
+    raw: string,
+    q: number,
+    path: string,
+    params: Readonly<Record<string, string>>,
+    maxBodyBytes: number,
+    options: HttpServerOptions,
+  ) {
+    this.#req = req;
+    this.#raw = raw;
+    this.#q = q;
+    this.path = path;
+    this.params = params;
+    this.maxBodyBytes = maxBodyBytes;
+    this.#options = options;
+  }
+
+  /** Parsed when a handler asks: the broker ingress never does. */
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.#q === -1 ? '' : this.#raw.slice(this.#q + 1)));
+  }
+
+  /** The same request with other route params (a route group's own match). */
+  withParams(params: Readonly<Record<string, string>>): RequestContext {
+    const c = new RequestContext(
+      this.#req,
+      this.#raw,
+      this.#q,
+      this.path,
+      params,
+      this.maxBodyBytes,
+      this.#options,
+    );
+    c.#query = this.#query;
+    return c;
+  }
+
+  readBody(limit = this.maxBodyBytes): Promise<Buffer> {
+    return readBody(this.#req, limit);
+  }
+
+  async authorize(
+    resource: IngressResource,
+    events: readonly CloudEvent[],
+  ): Promise<AuthorizationDecision> {
+    const authorizer = this.#options.ingressAuthorizer?.();
+    if (!authorizer) return ALLOW_ALL;
+    return authorizer.authorize({ headers: this.#req.headers, events }, resource);
+  }
 }
 
 /** The URL this process reaches itself at (a wildcard address is reached over loopback). */

@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from './http-error.js';
-import type { RouteContext, RouteHandler, RouteMatcher, RouteOptions } from './http-server.js';
+import {
+  type RouteContext,
+  type RouteHandler,
+  type RouteMatcher,
+  type RouteOptions,
+  withParams,
+} from './http-server.js';
 
 /**
  * Routes that can be dropped together (`HttpServer.group()`): a runtime puts each plugin
@@ -46,7 +52,7 @@ export function createRouteGroup(
           allowed.push(r.method);
           continue;
         }
-        await r.handler(req, res, { ...ctx, params });
+        await r.handler(req, res, withParams(ctx, params));
         return;
       }
       if (allowed.length > 0)

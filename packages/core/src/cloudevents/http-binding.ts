@@ -262,21 +262,22 @@ function encodeHeaderValue(name: string, v: string): string {
 /**
  * An HTTP message (headers and body) carrying one event in the given mode; `omit` names an
  * attribute left out, as if the event did not carry it (saves copying the event to drop it).
+ * With `into`, the event's headers are added to that object, which is returned as `headers` (a
+ * delivery's request headers are built in one object rather than copied from a second one).
  */
 export function encodeHttp(
   event: CloudEvent,
   mode: 'binary' | 'structured' = 'binary',
   omit?: string,
+  into?: Record<string, string>,
 ): { headers: Record<string, string>; body: Uint8Array | undefined } {
+  const headers: Record<string, string> = into ?? {};
   if (mode === 'structured') {
     const structured = toStructured(event);
     if (omit !== undefined) delete structured[omit];
-    return {
-      headers: { 'content-type': `${STRUCTURED_CONTENT_TYPE}; charset=utf-8` },
-      body: Buffer.from(JSON.stringify(structured), 'utf8'),
-    };
+    headers['content-type'] = `${STRUCTURED_CONTENT_TYPE}; charset=utf-8`;
+    return { headers, body: Buffer.from(JSON.stringify(structured), 'utf8') };
   }
-  const headers: Record<string, string> = {};
   const attributes = event.attributes;
   // for…in rather than Object.entries: no array of pairs per event.
   for (const name in attributes) {
