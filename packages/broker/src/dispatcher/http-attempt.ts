@@ -2,6 +2,13 @@ import { type HeaderMap, type Logger, decodeHttp, detectContentMode } from '@tri
 import type { Dispatcher } from 'undici';
 import { undiciModule } from './undici-module.js';
 import { type SendOutcome, isSuccessStatus } from './delivery-target.js';
+import {
+  type WatchedAttempt,
+  unwatchSignal,
+  unwatchTimeout,
+  watchSignal,
+  watchTimeout,
+} from './attempt-watch.js';
 
 /**
  * One HTTP delivery attempt on undici's `dispatch` handler API (docs/knative-behaviour.md §2.5).
@@ -62,11 +69,13 @@ export function httpAttempt(
   });
 }
 
-class HttpAttempt implements Dispatcher.DispatchHandler {
+class HttpAttempt implements Dispatcher.DispatchHandler, WatchedAttempt {
   settled = false;
+  deadline = 0;
   readonly #o: HttpAttemptOptions;
   readonly #resolve: (o: SendOutcome) => void;
-  readonly #timer: NodeJS.Timeout | undefined;
+  /** Whether a timeout watches it (attempt-watch.ts). */
+  readonly #timed: boolean = false;
   #abort: ((err: Error) => void) | undefined;
   #timedOut = false;
   #status = 0;
@@ -86,10 +95,12 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
       this.#finish({ kind: 'error', message: 'delivery aborted', aborted: true });
       return;
     }
-    // EventListener object: no closure per attempt.
-    signal?.addEventListener('abort', this, { once: true });
-    if (timeoutMs !== undefined && timeoutMs > 0)
-      this.#timer = setTimeout(onAttemptTimeout, timeoutMs, this);
+    // One listener per signal and one timer per timeout length for all attempts (attempt-watch.ts).
+    if (signal) watchSignal(signal, this);
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      this.#timed = true;
+      watchTimeout(timeoutMs, this);
+    }
   }
 
   /** The caller's signal aborted. */
@@ -207,14 +218,10 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
 
   #finish(outcome: SendOutcome): void {
     this.settled = true;
-    clearTimeout(this.#timer);
-    this.#o.signal?.removeEventListener('abort', this);
+    if (this.#timed) unwatchTimeout(this.#o.timeoutMs!, this);
+    if (this.#o.signal) unwatchSignal(this.#o.signal, this);
     this.#resolve(outcome);
   }
-}
-
-function onAttemptTimeout(attempt: HttpAttempt): void {
-  attempt.expire();
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
