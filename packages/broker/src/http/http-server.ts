@@ -208,13 +208,15 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     throw new HttpError(404, `no route for ${method} ${path}`);
   };
 
+  // One listener for every response rather than a closure per request.
+  const onClose = (): void => {
+    active--;
+    if (active === 0) onIdle?.();
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     active++;
     if (closing) res.setHeader('connection', 'close');
-    res.on('close', () => {
-      active--;
-      if (active === 0) onIdle?.();
-    });
+    res.on('close', onClose);
     dispatch(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
       log.error({ err, method: req.method, url: req.url }, 'request handler failed');
@@ -304,7 +306,7 @@ export function withParams(
   return ctx instanceof RequestContext ? ctx.withParams(params) : { ...ctx, params };
 }
 
-const ALLOW_ALL: AuthorizationDecision = { allowed: true };
+const ALLOWED: Promise<AuthorizationDecision> = Promise.resolve({ allowed: true });
 
 /**
  * A routed request's {@link RouteContext}: one object with its methods on the prototype, where an
@@ -362,13 +364,18 @@ class RequestContext implements RouteContext {
     return readBody(this.#req, limit);
   }
 
-  async authorize(
+  /** Not async: without an authorizer, every request shares one settled answer. */
+  authorize(
     resource: IngressResource,
     events: readonly CloudEvent[],
   ): Promise<AuthorizationDecision> {
-    const authorizer = this.#options.ingressAuthorizer?.();
-    if (!authorizer) return ALLOW_ALL;
-    return authorizer.authorize({ headers: this.#req.headers, events }, resource);
+    try {
+      const authorizer = this.#options.ingressAuthorizer?.();
+      if (!authorizer) return ALLOWED;
+      return Promise.resolve(authorizer.authorize({ headers: this.#req.headers, events }, resource));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 }
 

@@ -62,60 +62,50 @@ export async function serveIngress(
   log: Logger,
 ): Promise<void> {
   try {
-    await answer(req, res, ctx, route, log);
+    const method = (req.method ?? '').toUpperCase();
+    if (method === 'OPTIONS') {
+      res.writeHead(200, {
+        allow: INGRESS_ALLOW,
+        'webhook-allowed-origin': '*',
+        'webhook-allowed-rate': '*',
+        'content-length': '0',
+      });
+      res.end();
+      return;
+    }
+    if (method !== 'POST')
+      return sendError(
+        res,
+        405,
+        `method ${method} is not allowed: the ${route.what} ingress accepts POST`,
+        ALLOW_HEADERS,
+      );
+    const target = route.target(req, ctx);
+    if ('status' in target) return sendError(res, target.status, target.error, ALLOW_HEADERS);
+    const events = await readCloudEvents(req, res, ctx, log, target.resource, ALLOW_HEADERS);
+    if (!events) return;
+    const r = await target.ingest(events, {
+      traceparent: headerValue(req.headers['traceparent']),
+      tracestate: headerValue(req.headers['tracestate']),
+    });
+    if (r.status === 202) {
+      res.writeHead(202, ACCEPTED_HEADERS as string[]);
+      res.end();
+      return;
+    }
+    sendError(
+      res,
+      r.status,
+      r.error ?? 'request failed',
+      r.retryAfterSeconds === undefined
+        ? ALLOW_HEADERS
+        : { allow: INGRESS_ALLOW, 'retry-after': String(r.retryAfterSeconds) },
+    );
   } catch (err) {
     // The server's 500 for an unexpected failure names the methods too.
     if (!res.headersSent) res.setHeader('allow', INGRESS_ALLOW);
     throw err;
   }
-}
-
-async function answer(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: RouteContext,
-  route: IngressRoute,
-  log: Logger,
-): Promise<void> {
-  const method = (req.method ?? '').toUpperCase();
-  if (method === 'OPTIONS') {
-    res.writeHead(200, {
-      allow: INGRESS_ALLOW,
-      'webhook-allowed-origin': '*',
-      'webhook-allowed-rate': '*',
-      'content-length': '0',
-    });
-    res.end();
-    return;
-  }
-  if (method !== 'POST')
-    return sendError(
-      res,
-      405,
-      `method ${method} is not allowed: the ${route.what} ingress accepts POST`,
-      ALLOW_HEADERS,
-    );
-  const target = route.target(req, ctx);
-  if ('status' in target) return sendError(res, target.status, target.error, ALLOW_HEADERS);
-  const events = await readCloudEvents(req, res, ctx, log, target.resource, ALLOW_HEADERS);
-  if (!events) return;
-  const r = await target.ingest(events, {
-    traceparent: headerValue(req.headers['traceparent']),
-    tracestate: headerValue(req.headers['tracestate']),
-  });
-  if (r.status === 202) {
-    res.writeHead(202, ACCEPTED_HEADERS as string[]);
-    res.end();
-    return;
-  }
-  sendError(
-    res,
-    r.status,
-    r.error ?? 'request failed',
-    r.retryAfterSeconds === undefined
-      ? ALLOW_HEADERS
-      : { allow: INGRESS_ALLOW, 'retry-after': String(r.retryAfterSeconds) },
-  );
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
