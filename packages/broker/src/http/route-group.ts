@@ -92,10 +92,13 @@ export function matchRoute(
   path: string,
   req: IncomingMessage,
 ): Record<string, string> | undefined {
-  if (typeof m === 'string') return m === path ? {} : undefined;
+  if (typeof m === 'string') return m === path ? NO_PARAMS : undefined;
   if (m instanceof RegExp) {
     const r = m.exec(path);
     return r ? { ...r.groups } : undefined;
   }
-  return m(path, req) ? {} : undefined;
+  return m(path, req) ? NO_PARAMS : undefined;
 }
+
+/** The params of a match without named groups: one frozen object, not one per request. */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;

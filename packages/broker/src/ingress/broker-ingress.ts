@@ -177,15 +177,21 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
     });
   }
 
-  // One route for every request (it was an object and two closures per request).
+  // One route for every request (it was an object and two closures per request), and one request
+  // target per path, kept (bounded: paths come from clients) rather than parsed per request.
+  const targets = new Map<string, BrokerRequest>();
   const route: IngressRoute = {
     what: 'broker',
     target: (req, ctx) => {
       if ((req.url ?? '') === '/')
         return { status: 404, error: 'no broker at /: post to /<namespace>/<broker>' };
+      const known = targets.get(ctx.path);
+      if (known) return known;
       const t = parseBrokerPath(ctx.path);
       if (!t) return { status: 400, error: `path '${ctx.path}' is not /<namespace>/<broker>` };
-      return new BrokerRequest(t.namespace, t.name, ingest);
+      const target = new BrokerRequest(t.namespace, t.name, ingest);
+      if (targets.size < TARGET_CACHE_LIMIT) targets.set(ctx.path, target);
+      return target;
     },
   };
 
@@ -195,6 +201,9 @@ export function createBrokerIngress(options: BrokerIngressOptions): BrokerIngres
     ingestEvents: (namespace, name, events) => ingest(namespace, name, events, false),
   };
 }
+
+/** Request targets kept per path (a path names a broker whether it exists or not). */
+const TARGET_CACHE_LIMIT = 1024;
 
 /** What a `POST /<ns>/<broker>` is for: the broker, and the ingest of its decoded events. */
 class BrokerRequest implements IngressRequestTarget {
