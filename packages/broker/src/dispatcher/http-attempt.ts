@@ -79,10 +79,11 @@ class HttpAttempt implements Dispatcher.DispatchHandler, WatchedAttempt {
   #abort: ((err: Error) => void) | undefined;
   #timedOut = false;
   #status = 0;
-  #headers: Record<string, string | string[] | undefined> = {};
+  #headers: Record<string, string | string[] | undefined> = NO_HEADERS;
   #isCe = false;
   #limit = ERROR_BODY_CAPTURE_BYTES;
-  #chunks: Buffer[] = [];
+  /** Made at the first body chunk: most answers to a delivery have none. */
+  #chunks: Buffer[] | undefined;
   #kept = 0;
   #seen = 0;
   #truncated = false;
@@ -147,7 +148,7 @@ class HttpAttempt implements Dispatcher.DispatchHandler, WatchedAttempt {
     this.#seen += chunk.byteLength;
     if (this.#kept < this.#limit) {
       const take = Math.min(chunk.byteLength, this.#limit - this.#kept);
-      this.#chunks.push(take === chunk.byteLength ? chunk : chunk.subarray(0, take));
+      (this.#chunks ??= []).push(take === chunk.byteLength ? chunk : chunk.subarray(0, take));
       this.#kept += take;
       if (take < chunk.byteLength) this.#truncated = true;
     } else if (chunk.byteLength > 0) {
@@ -181,8 +182,14 @@ class HttpAttempt implements Dispatcher.DispatchHandler, WatchedAttempt {
     if (this.settled) return;
     const status = this.#status;
     const headers = flattenHeaders(this.#headers);
+    const chunks = this.#chunks;
+    // An empty body is one shared empty buffer, not a new one per answer.
     const bytes =
-      this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#kept);
+      chunks === undefined
+        ? NO_BODY
+        : chunks.length === 1
+          ? chunks[0]!
+          : Buffer.concat(chunks, this.#kept);
     if (!this.#isCe) {
       if (isSuccessStatus(status) && bytes.byteLength > 0)
         this.#o.logger.debug(
@@ -223,6 +230,10 @@ class HttpAttempt implements Dispatcher.DispatchHandler, WatchedAttempt {
     this.#resolve(outcome);
   }
 }
+
+/** The headers before an answer has any (never written to), and the body of an empty answer. */
+const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({});
+const NO_BODY: Buffer = Buffer.alloc(0);
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
