@@ -42,7 +42,10 @@ describe('attempt watch', () => {
   it('keeps watching an attempt started while another expires (a retry)', async () => {
     const log: string[] = [];
     const retry = attempt(log, 'retry');
-    watchTimeout(25, attempt(log, 'first', () => watchTimeout(25, retry)));
+    watchTimeout(
+      25,
+      attempt(log, 'first', () => watchTimeout(25, retry)),
+    );
     await wait(80);
     expect(log).toEqual(['first expired', 'retry expired']);
   });

@@ -342,7 +342,9 @@ class RequestContext implements RouteContext {
 
   /** Parsed when a handler asks: the broker ingress never does. */
   get query(): URLSearchParams {
-    return (this.#query ??= new URLSearchParams(this.#q === -1 ? '' : this.#raw.slice(this.#q + 1)));
+    return (this.#query ??= new URLSearchParams(
+      this.#q === -1 ? '' : this.#raw.slice(this.#q + 1),
+    ));
   }
 
   /** The same request with other route params (a route group's own match). */
@@ -372,7 +374,9 @@ class RequestContext implements RouteContext {
     try {
       const authorizer = this.#options.ingressAuthorizer?.();
       if (!authorizer) return ALLOWED;
-      return Promise.resolve(authorizer.authorize({ headers: this.#req.headers, events }, resource));
+      return Promise.resolve(
+        authorizer.authorize({ headers: this.#req.headers, events }, resource),
+      );
     } catch (err) {
       return Promise.reject(err as Error);
     }
