@@ -11,7 +11,8 @@ import {
   silentLogger,
 } from '@tributary/core';
 import { HttpError, sendError, sendJson } from './http-error.js';
-import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body.js';
+import { DEFAULT_MAX_BODY_BYTES } from './read-body.js';
+import { RequestContext } from './request-context.js';
 import { type RouteGroup, createRouteGroup, matchRoute } from './route-group.js';
 import {
   type AdminAccess,
@@ -296,91 +297,6 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     },
   };
   return self;
-}
-
-/** `ctx` with other route params, whether the server made it or a caller built it. */
-export function withParams(
-  ctx: RouteContext,
-  params: Readonly<Record<string, string>>,
-): RouteContext {
-  return ctx instanceof RequestContext ? ctx.withParams(params) : { ...ctx, params };
-}
-
-const ALLOWED: Promise<AuthorizationDecision> = Promise.resolve({ allowed: true });
-
-/**
- * A routed request's {@link RouteContext}: one object with its methods on the prototype, where an
- * object literal made three closures (`readBody`, `authorize`, the `query` getter) per request.
- */
-class RequestContext implements RouteContext {
-  readonly path: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly maxBodyBytes: number;
-  readonly #req: IncomingMessage;
-  readonly #raw: string;
-  readonly #q: number;
-  readonly #options: HttpServerOptions;
-  #query: URLSearchParams | undefined;
-
-  constructor(
-    req: IncomingMessage,
-    raw: string,
-    q: number,
-    path: string,
-    params: Readonly<Record<string, string>>,
-    maxBodyBytes: number,
-    options: HttpServerOptions,
-  ) {
-    this.#req = req;
-    this.#raw = raw;
-    this.#q = q;
-    this.path = path;
-    this.params = params;
-    this.maxBodyBytes = maxBodyBytes;
-    this.#options = options;
-  }
-
-  /** Parsed when a handler asks: the broker ingress never does. */
-  get query(): URLSearchParams {
-    return (this.#query ??= new URLSearchParams(
-      this.#q === -1 ? '' : this.#raw.slice(this.#q + 1),
-    ));
-  }
-
-  /** The same request with other route params (a route group's own match). */
-  withParams(params: Readonly<Record<string, string>>): RequestContext {
-    const c = new RequestContext(
-      this.#req,
-      this.#raw,
-      this.#q,
-      this.path,
-      params,
-      this.maxBodyBytes,
-      this.#options,
-    );
-    c.#query = this.#query;
-    return c;
-  }
-
-  readBody(limit = this.maxBodyBytes): Promise<Buffer> {
-    return readBody(this.#req, limit);
-  }
-
-  /** Not async: without an authorizer, every request shares one settled answer. */
-  authorize(
-    resource: IngressResource,
-    events: readonly CloudEvent[],
-  ): Promise<AuthorizationDecision> {
-    try {
-      const authorizer = this.#options.ingressAuthorizer?.();
-      if (!authorizer) return ALLOWED;
-      return Promise.resolve(
-        authorizer.authorize({ headers: this.#req.headers, events }, resource),
-      );
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-  }
 }
 
 /** The URL this process reaches itself at (a wildcard address is reached over loopback). */

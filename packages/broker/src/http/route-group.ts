@@ -1,12 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from './http-error.js';
-import {
-  type RouteContext,
-  type RouteHandler,
-  type RouteMatcher,
-  type RouteOptions,
-  withParams,
-} from './http-server.js';
+import type { RouteContext, RouteHandler, RouteMatcher, RouteOptions } from './http-server.js';
+import { withParams } from './request-context.js';
 
 /**
  * Routes that can be dropped together (`HttpServer.group()`): a runtime puts each plugin
