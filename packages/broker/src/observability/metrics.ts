@@ -244,7 +244,7 @@ export class RuntimeMetrics {
       retried.inc();
     }
     if (subscriber && a.attempt === 1) {
-      const arrived = Date.parse(event.attributes[KnativeExtensions.arrivalTime] ?? '');
+      const arrived = arrivalMs(event.attributes[KnativeExtensions.arrivalTime] ?? '');
       if (Number.isFinite(arrived)) {
         series.process ??= this.#process.child(series.labels);
         series.process.observe(Math.max(0, a.startedAt - arrived) / 1000);
@@ -347,4 +347,34 @@ export class RuntimeMetrics {
     seen.add(v);
     return v;
   }
+}
+
+/** The millisecond prefix (`YYYY-MM-DDTHH:MM:SS.mmm`) last parsed by {@link arrivalMs}, and its value. */
+let lastArrivalPrefix = '';
+let lastArrivalMs = Number.NaN;
+
+/**
+ * `Date.parse(time)` for `knativearrivaltime`, which the ingress writes with nanoseconds
+ * (nowRfc3339Nano): the events of one millisecond share their first 23 characters, and
+ * `Date.parse` ignores the digits after the milliseconds, so a repeat is answered from the last
+ * parse (~180 ns per `Date.parse` per delivered event, microbenchmark).
+ */
+function arrivalMs(time: string): number {
+  if (time.length === 30 && time.charCodeAt(29) === 90 /* Z */ && digitsFrom23(time)) {
+    if (lastArrivalPrefix !== '' && time.startsWith(lastArrivalPrefix)) return lastArrivalMs;
+    const ms = Date.parse(time);
+    lastArrivalPrefix = time.slice(0, 23);
+    lastArrivalMs = ms;
+    return ms;
+  }
+  return Date.parse(time);
+}
+
+/** Whether characters 23 to 28 (the sub-millisecond digits) are all digits. */
+function digitsFrom23(time: string): boolean {
+  for (let i = 23; i < 29; i++) {
+    const c = time.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
