@@ -87,7 +87,8 @@ export class RuntimeMetrics {
   // Label sets are resolved once per (trigger, type) / (broker, type) rather than built, keyed and
   // validated per event (see summed-counter.ts for the counters).
   readonly #triggers = new WeakMap<TriggerLabels, Map<string, TypeSeries>>();
-  readonly #ingress = new Map<string, Map<string, IngressSeries>>();
+  /** Ingress series by namespace, broker and type (nested: no key string built per ingest). */
+  readonly #ingress = new Map<string, Map<string, Map<string, IngressSeries>>>();
   readonly #types = new Map<string, Set<string>>();
   readonly #knownBroker: (namespace: string, name: string) => boolean;
 
@@ -295,9 +296,10 @@ export class RuntimeMetrics {
   }
 
   #ingressTypes(namespace: string, broker: string): Map<string, IngressSeries> {
-    const key = `${namespace}\u0001${broker}`;
-    let byType = this.#ingress.get(key);
-    if (byType === undefined) this.#ingress.set(key, (byType = new Map()));
+    let byBroker = this.#ingress.get(namespace);
+    if (byBroker === undefined) this.#ingress.set(namespace, (byBroker = new Map()));
+    let byType = byBroker.get(broker);
+    if (byType === undefined) byBroker.set(broker, (byType = new Map()));
     return byType;
   }
 
