@@ -44,12 +44,13 @@ export interface RouteContext {
   readBody(limit?: number): Promise<Buffer>;
   /**
    * Asks the ingress authorizer (docs/security.md) whether this request may publish `events` to
-   * `resource`; allowed when the server has no authorizer.
+   * `resource`; allowed when the server has no authorizer (then answered at once, not in a
+   * promise: awaiting nothing cost a suspension of the ingress per request).
    */
   authorize?(
     resource: IngressResource,
     events: readonly CloudEvent[],
-  ): Promise<AuthorizationDecision>;
+  ): AuthorizationDecision | Promise<AuthorizationDecision>;
 }
 
 /** Handles a routed request; throw {@link HttpError} for a JSON error response. */

@@ -49,7 +49,9 @@ export async function readCloudEvents(
     return undefined;
   }
   if (resource && ctx.authorize) {
-    const decision = await ctx.authorize(resource, events);
+    const asked = ctx.authorize(resource, events);
+    // Awaited only when it is a promise: the server answers at once when there is no authorizer.
+    const decision = isThenable(asked) ? await asked : asked;
     if (!decision.allowed) {
       log.debug(
         { path: ctx.path, status: decision.status, reason: decision.message },
@@ -65,4 +67,8 @@ export async function readCloudEvents(
     }
   }
   return events;
+}
+
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as { then?: unknown }).then === 'function';
 }
