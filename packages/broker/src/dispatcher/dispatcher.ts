@@ -64,6 +64,8 @@ export function createSubscriptionDispatcher(
   );
 }
 
+const DELIVERED: RedriveResult = Object.freeze({ kind: 'delivered' });
+
 type FailedLeg = { destination: string; leg: Leg & { ok: false }; attempts: DeadLetterAttempt[] };
 
 /**
@@ -113,10 +115,12 @@ class SubscriptionDispatcher implements LegContext, EventDispatcher {
     return this.#closer.signal;
   }
 
-  /** The backend's handler (called unbound). */
-  readonly handle = async (event: CloudEvent, info: DeliveryInfo): Promise<void> => {
-    await this.#dispatch(event, info, false);
-  };
+  /**
+   * The backend's handler (called unbound). `#dispatch` resolves undefined when not redriving, so
+   * its promise is the handler's: an async wrapper awaiting it was one more promise per event.
+   */
+  readonly handle = (event: CloudEvent, info: DeliveryInfo): Promise<void> =>
+    this.#dispatch(event, info, false) as Promise<undefined>;
 
   async redrive(event: CloudEvent): Promise<RedriveResult> {
     const r = await this.#dispatch(event, { deliveryCount: 1 }, true);
@@ -169,7 +173,10 @@ class SubscriptionDispatcher implements LegContext, EventDispatcher {
     return this.log.isLevelEnabled?.('debug') ?? true;
   }
 
-  /** The delivery of one event; `redriving` skips the filter and hands an exhaustion back. */
+  /**
+   * The delivery of one event; `redriving` skips the filter and hands an exhaustion back. Resolves
+   * undefined unless `redriving`.
+   */
   async #dispatch(
     event: CloudEvent,
     info: DeliveryInfo,
@@ -228,9 +235,10 @@ class SubscriptionDispatcher implements LegContext, EventDispatcher {
             'event delivered',
           );
         this.#report('delivered', event, info, started, attempts, { status, replied });
-        return { kind: 'delivered' };
+        return redriving ? DELIVERED : undefined;
       }
-      return await this.#failed(event, info, started, redriving, attempts, failed);
+      const r = await this.#failed(event, info, started, redriving, attempts, failed);
+      return redriving ? r : undefined;
     } catch (err) {
       if (err instanceof DispatcherClosedError) {
         this.log.debug(

@@ -2,6 +2,13 @@ import { type HeaderMap, type Logger, decodeHttp, detectContentMode } from '@tri
 import type { Dispatcher } from 'undici';
 import { undiciModule } from './undici-module.js';
 import { type SendOutcome, isSuccessStatus } from './delivery-target.js';
+import {
+  type WatchedAttempt,
+  unwatchSignal,
+  unwatchTimeout,
+  watchSignal,
+  watchTimeout,
+} from './attempt-watch.js';
 
 /**
  * One HTTP delivery attempt on undici's `dispatch` handler API (docs/knative-behaviour.md §2.5).
@@ -62,18 +69,21 @@ export function httpAttempt(
   });
 }
 
-class HttpAttempt implements Dispatcher.DispatchHandler {
+class HttpAttempt implements Dispatcher.DispatchHandler, WatchedAttempt {
   settled = false;
+  deadline = 0;
   readonly #o: HttpAttemptOptions;
   readonly #resolve: (o: SendOutcome) => void;
-  readonly #timer: NodeJS.Timeout | undefined;
+  /** Whether a timeout watches it (attempt-watch.ts). */
+  readonly #timed: boolean = false;
   #abort: ((err: Error) => void) | undefined;
   #timedOut = false;
   #status = 0;
-  #headers: Record<string, string | string[] | undefined> = {};
+  #headers: Record<string, string | string[] | undefined> = NO_HEADERS;
   #isCe = false;
   #limit = ERROR_BODY_CAPTURE_BYTES;
-  #chunks: Buffer[] = [];
+  /** Made at the first body chunk: most answers to a delivery have none. */
+  #chunks: Buffer[] | undefined;
   #kept = 0;
   #seen = 0;
   #truncated = false;
@@ -86,10 +96,12 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
       this.#finish({ kind: 'error', message: 'delivery aborted', aborted: true });
       return;
     }
-    // EventListener object: no closure per attempt.
-    signal?.addEventListener('abort', this, { once: true });
-    if (timeoutMs !== undefined && timeoutMs > 0)
-      this.#timer = setTimeout(onAttemptTimeout, timeoutMs, this);
+    // One listener per signal and one timer per timeout length for all attempts (attempt-watch.ts).
+    if (signal) watchSignal(signal, this);
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      this.#timed = true;
+      watchTimeout(timeoutMs, this);
+    }
   }
 
   /** The caller's signal aborted. */
@@ -136,7 +148,7 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
     this.#seen += chunk.byteLength;
     if (this.#kept < this.#limit) {
       const take = Math.min(chunk.byteLength, this.#limit - this.#kept);
-      this.#chunks.push(take === chunk.byteLength ? chunk : chunk.subarray(0, take));
+      (this.#chunks ??= []).push(take === chunk.byteLength ? chunk : chunk.subarray(0, take));
       this.#kept += take;
       if (take < chunk.byteLength) this.#truncated = true;
     } else if (chunk.byteLength > 0) {
@@ -170,8 +182,14 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     const status = this.#status;
     const headers = flattenHeaders(this.#headers);
+    const chunks = this.#chunks;
+    // An empty body is one shared empty buffer, not a new one per answer.
     const bytes =
-      this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#kept);
+      chunks === undefined
+        ? NO_BODY
+        : chunks.length === 1
+          ? chunks[0]!
+          : Buffer.concat(chunks, this.#kept);
     if (!this.#isCe) {
       if (isSuccessStatus(status) && bytes.byteLength > 0)
         this.#o.logger.debug(
@@ -207,15 +225,15 @@ class HttpAttempt implements Dispatcher.DispatchHandler {
 
   #finish(outcome: SendOutcome): void {
     this.settled = true;
-    clearTimeout(this.#timer);
-    this.#o.signal?.removeEventListener('abort', this);
+    if (this.#timed) unwatchTimeout(this.#o.timeoutMs!, this);
+    if (this.#o.signal) unwatchSignal(this.#o.signal, this);
     this.#resolve(outcome);
   }
 }
 
-function onAttemptTimeout(attempt: HttpAttempt): void {
-  attempt.expire();
-}
+/** The headers before an answer has any (never written to), and the body of an empty answer. */
+const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({});
+const NO_BODY: Buffer = Buffer.alloc(0);
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};

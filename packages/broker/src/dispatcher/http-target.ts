@@ -204,19 +204,18 @@ class HttpTarget implements DeliveryTarget {
 
   send(event: CloudEvent, opts: SendOptions): Promise<SendOutcome> {
     const options = this.#options;
-    let encoded: ReturnType<typeof encodeHttp>;
+    // One object filled in place (the event's headers are encoded straight into it) rather than
+    // spreads merged; undici reads it once.
+    const headers: Record<string, string> = { 'kn-namespace': options.namespace };
+    if (opts.headers)
+      for (const k of Object.keys(opts.headers)) headers[k.toLowerCase()] = opts.headers[k]!;
+    let body: Uint8Array | undefined;
     try {
-      encoded = encodeHttp(event, opts.format, opts.omitAttribute);
+      body = encodeHttp(event, opts.format, opts.omitAttribute, headers).body;
     } catch (err) {
       // A failed attempt like any other (retried, then dead-lettered), never a thrown handler.
       return Promise.resolve({ kind: 'error', message: preparationFailed(err) });
     }
-    const { headers: ceHeaders, body } = encoded;
-    // One object filled in place rather than three spreads merged.
-    const headers: Record<string, string> = { 'kn-namespace': options.namespace };
-    if (opts.headers)
-      for (const k of Object.keys(opts.headers)) headers[k.toLowerCase()] = opts.headers[k]!;
-    for (const k of Object.keys(ceHeaders)) headers[k] = ceHeaders[k]!;
     if (opts.expectReply) headers['prefer'] = 'reply';
     if (body === undefined) headers['content-length'] = '0';
     if (options.sign) {

@@ -11,7 +11,8 @@ import {
   silentLogger,
 } from '@tributary/core';
 import { HttpError, sendError, sendJson } from './http-error.js';
-import { DEFAULT_MAX_BODY_BYTES, readBody } from './read-body.js';
+import { DEFAULT_MAX_BODY_BYTES } from './read-body.js';
+import { RequestContext } from './request-context.js';
 import { type RouteGroup, createRouteGroup, matchRoute } from './route-group.js';
 import {
   type AdminAccess,
@@ -43,12 +44,13 @@ export interface RouteContext {
   readBody(limit?: number): Promise<Buffer>;
   /**
    * Asks the ingress authorizer (docs/security.md) whether this request may publish `events` to
-   * `resource`; allowed when the server has no authorizer.
+   * `resource`; allowed when the server has no authorizer (then answered at once, not in a
+   * promise: awaiting nothing cost a suspension of the ingress per request).
    */
   authorize?(
     resource: IngressResource,
     events: readonly CloudEvent[],
-  ): Promise<AuthorizationDecision>;
+  ): AuthorizationDecision | Promise<AuthorizationDecision>;
 }
 
 /** Handles a routed request; throw {@link HttpError} for a JSON error response. */
@@ -158,7 +160,6 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
 
   const admin = options.admin ?? {};
   let boundToLoopback = true;
-  const allowAll: AuthorizationDecision = { allowed: true };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Node keeps at most `maxHeadersCount` headers and drops the rest silently: refuse instead.
@@ -198,22 +199,7 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
         allowed.push(route.method);
         continue;
       }
-      let query: URLSearchParams | undefined;
-      const ctx: RouteContext = {
-        path,
-        // Parsed when a handler asks: the broker ingress never does.
-        get query() {
-          return (query ??= new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)));
-        },
-        params,
-        maxBodyBytes,
-        readBody: (limit = maxBodyBytes) => readBody(req, limit),
-        authorize: async (resource, events) => {
-          const authorizer = options.ingressAuthorizer?.();
-          if (!authorizer) return allowAll;
-          return authorizer.authorize({ headers: req.headers, events }, resource);
-        },
-      };
+      const ctx = new RequestContext(req, raw, q, path, params, maxBodyBytes, options);
       await route.handler(req, res, ctx);
       return;
     }
@@ -224,13 +210,15 @@ export function createHttpServer(options: HttpServerOptions = {}): HttpServer {
     throw new HttpError(404, `no route for ${method} ${path}`);
   };
 
+  // One listener for every response rather than a closure per request.
+  const onClose = (): void => {
+    active--;
+    if (active === 0) onIdle?.();
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     active++;
     if (closing) res.setHeader('connection', 'close');
-    res.on('close', () => {
-      active--;
-      if (active === 0) onIdle?.();
-    });
+    res.on('close', onClose);
     dispatch(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
       log.error({ err, method: req.method, url: req.url }, 'request handler failed');

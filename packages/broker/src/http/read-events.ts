@@ -16,7 +16,7 @@ import type { RouteContext } from './http-server.js';
  *
  * With `resource`, it is also where every ingress asks the authorizer (docs/security.md): a
  * request that is not authenticated gets 401, one no EventPolicy allows 403, and nothing of it is
- * published.
+ * published. `headers` go on every error answer it sends (an ingress's `Allow`).
  */
 export async function readCloudEvents(
   req: IncomingMessage,
@@ -24,13 +24,14 @@ export async function readCloudEvents(
   ctx: RouteContext,
   log: Logger,
   resource?: IngressResource,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<CloudEvent[] | undefined> {
   let body: Buffer;
   try {
     body = await ctx.readBody();
   } catch (err) {
     if (err instanceof HttpError) {
-      sendError(res, err.status, err.message, err.headers);
+      sendError(res, err.status, err.message, { ...headers, ...err.headers });
       return undefined;
     }
     throw err;
@@ -44,11 +45,13 @@ export async function readCloudEvents(
       { path: ctx.path, problems: err.problems },
       'rejected a request that is not a valid CloudEvent',
     );
-    sendError(res, 400, err.message);
+    sendError(res, 400, err.message, headers);
     return undefined;
   }
   if (resource && ctx.authorize) {
-    const decision = await ctx.authorize(resource, events);
+    const asked = ctx.authorize(resource, events);
+    // Awaited only when it is a promise: the server answers at once when there is no authorizer.
+    const decision = isThenable(asked) ? await asked : asked;
     if (!decision.allowed) {
       log.debug(
         { path: ctx.path, status: decision.status, reason: decision.message },
@@ -58,10 +61,14 @@ export async function readCloudEvents(
         res,
         decision.status,
         decision.message,
-        decision.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
+        decision.status === 401 ? { ...headers, 'www-authenticate': 'Bearer' } : headers,
       );
       return undefined;
     }
   }
   return events;
+}
+
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as { then?: unknown }).then === 'function';
 }

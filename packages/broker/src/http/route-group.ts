@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from './http-error.js';
 import type { RouteContext, RouteHandler, RouteMatcher, RouteOptions } from './http-server.js';
+import { withParams } from './request-context.js';
 
 /**
  * Routes that can be dropped together (`HttpServer.group()`): a runtime puts each plugin
@@ -46,7 +47,7 @@ export function createRouteGroup(
           allowed.push(r.method);
           continue;
         }
-        await r.handler(req, res, { ...ctx, params });
+        await r.handler(req, res, withParams(ctx, params));
         return;
       }
       if (allowed.length > 0)
@@ -86,10 +87,13 @@ export function matchRoute(
   path: string,
   req: IncomingMessage,
 ): Record<string, string> | undefined {
-  if (typeof m === 'string') return m === path ? {} : undefined;
+  if (typeof m === 'string') return m === path ? NO_PARAMS : undefined;
   if (m instanceof RegExp) {
     const r = m.exec(path);
     return r ? { ...r.groups } : undefined;
   }
-  return m(path, req) ? {} : undefined;
+  return m(path, req) ? NO_PARAMS : undefined;
 }
+
+/** The params of a match without named groups: one frozen object, not one per request. */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;

@@ -61,30 +61,32 @@ export class MemoryBackend implements Backend {
     this.log.info({ maxQueuedPerSubscription: this.max }, 'memory backend started');
   }
 
-  async publish(topic: string, events: readonly CloudEvent[]): Promise<void> {
+  /**
+   * Not async: the events are queued before it returns, and an async function's promise and its
+   * frame cost more per request than a settled promise shared by all.
+   */
+  publish(topic: string, events: readonly CloudEvent[]): Promise<void> {
+    try {
+      this.publishNow(topic, events);
+      return PUBLISHED;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private publishNow(topic: string, events: readonly CloudEvent[]): void {
     if (this.closed)
       throw new BackendUnavailableError('memory backend is closed', this.retryAfterSeconds);
     const subs = this.topics.get(topic);
     if (!subs || events.length === 0) return;
     const route = this.routers.get(topic);
+    if (events.length === 1) return this.publishOne(topic, subs, route, events[0]!);
     // Targets per event: every subscription, or only those the router names.
     const every = route ? undefined : [...subs.values()];
     const targets = events.map((event) => (route ? pick(subs, route(event)) : every!));
     const adding = new Map<SubscriptionQueue, number>();
     for (const list of targets) for (const sub of list) adding.set(sub, (adding.get(sub) ?? 0) + 1);
-    for (const [sub, n] of adding) {
-      if (n > this.max)
-        throw new BatchTooLargeError(
-          `the request holds ${n} events for subscription '${sub.name}' of topic '${topic}', more than the ${this.max} it can ever hold; send smaller batches`,
-          this.max,
-        );
-      if (sub.backlog + n > this.max) {
-        throw new BackendUnavailableError(
-          `subscription '${sub.name}' of topic '${topic}' is full (${sub.backlog} held, limit ${this.max}); try again later`,
-          this.retryAfterSeconds,
-        );
-      }
-    }
+    for (const [sub, n] of adding) this.checkRoom(topic, sub, n);
     const debug = this.log.isLevelEnabled?.('debug') ?? true;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
@@ -93,6 +95,41 @@ export class MemoryBackend implements Backend {
       for (const sub of targets[i]!) sub.enqueue({ event, seq, deliveries: 0 });
     }
     for (const sub of adding.keys()) sub.pump();
+  }
+
+  /**
+   * One event, the ingress's usual request: the same checks and order as a batch, without the
+   * per-request arrays and count map a batch needs (three allocations per event less).
+   */
+  private publishOne(
+    topic: string,
+    subs: Map<string, SubscriptionQueue>,
+    route: EventRouter | undefined,
+    event: CloudEvent,
+  ): void {
+    const targets = route ? pick(subs, route(event)) : subs.values();
+    const list = Array.isArray(targets) ? targets : [...targets];
+    for (const sub of list) this.checkRoom(topic, sub, 1);
+    const seq = this.seq++;
+    if (this.log.isLevelEnabled?.('debug') ?? true)
+      this.log.debug({ topic, id: event.attributes['id'] }, 'event published');
+    for (const sub of list) sub.enqueue({ event, seq, deliveries: 0 });
+    for (const sub of list) sub.pump();
+  }
+
+  /** Refuses `n` more events for `sub` when it could never hold them, or cannot now. */
+  private checkRoom(topic: string, sub: SubscriptionQueue, n: number): void {
+    if (n > this.max)
+      throw new BatchTooLargeError(
+        `the request holds ${n} events for subscription '${sub.name}' of topic '${topic}', more than the ${this.max} it can ever hold; send smaller batches`,
+        this.max,
+      );
+    if (sub.backlog + n > this.max) {
+      throw new BackendUnavailableError(
+        `subscription '${sub.name}' of topic '${topic}' is full (${sub.backlog} held, limit ${this.max}); try again later`,
+        this.retryAfterSeconds,
+      );
+    }
   }
 
   /** Routes each published event only to the subscriptions `route` names (see Backend.setRouter). */
@@ -169,6 +206,8 @@ export class MemoryBackend implements Backend {
     else this.log.info({}, 'memory backend closed');
   }
 }
+
+const PUBLISHED: Promise<void> = Promise.resolve();
 
 /** Builds a {@link MemoryBackend}. */
 export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
