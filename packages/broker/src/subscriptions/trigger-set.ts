@@ -4,6 +4,8 @@
  * the backend refuses the subscription, stopped (and on removal deleted) when the topology changes.
  */
 import {
+  type CompiledDelivery,
+  type DeliverySpec,
   type Logger,
   type Topology,
   type Trigger,
@@ -26,6 +28,7 @@ import type { StatusBoard } from '../runtime/resource-status.js';
 import { subscribeOptionsFor } from '../runtime/subscribe-options.js';
 import { triggerFingerprint } from '../runtime/topology-diff.js';
 import { triggerIdentity } from '../runtime/trigger-identity.js';
+import { LazyChildLogger } from './lazy-logger.js';
 import { type RunningDelivery, type SubscribePath, isStartFailure } from './subscribe-path.js';
 
 /** The broker a Trigger names. */
@@ -64,6 +67,12 @@ export class TriggerSet {
   readonly #running = new Map<string, RunningTrigger>();
   readonly #starting = new Set<string>();
   readonly #retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  // What the Triggers of one broker share instead of one copy each (10,000 Triggers on one broker,
+  // retained heap, bench/footprint.mjs): the reply target (~8.5 MiB), the delivery policy of the
+  // Triggers without a `delivery` of their own (~0.7 MiB), the filter options (~0.5 MiB).
+  readonly #replies = new Map<string, DeliveryTarget>();
+  readonly #policies = new WeakMap<DeliverySpec, CompiledDelivery>();
+  readonly #filterOptions = new Map<boolean, TriggerFilterOptions>();
 
   constructor(private readonly host: TriggerSetHost) {}
 
@@ -139,6 +148,32 @@ export class TriggerSet {
     );
   }
 
+  /** The reply target of a broker's Triggers (stateless: one for all of them). */
+  #replyTarget(namespace: string, broker: string): DeliveryTarget {
+    const key = `${namespace}/${broker}`;
+    let target = this.#replies.get(key);
+    if (!target) this.#replies.set(key, (target = this.host.reply(namespace, broker)));
+    return target;
+  }
+
+  /** A Trigger's delivery over its Broker's; compiled once per Broker for Triggers without one. */
+  #policy(trigger: DeliverySpec | undefined, broker: DeliverySpec | undefined): CompiledDelivery {
+    if (trigger !== undefined || broker === undefined) return compileDelivery(trigger, broker);
+    let policy = this.#policies.get(broker);
+    if (!policy) this.#policies.set(broker, (policy = compileDelivery(undefined, broker)));
+    return policy;
+  }
+
+  #filterOptionsFor(filterData: boolean): TriggerFilterOptions {
+    let o = this.#filterOptions.get(filterData);
+    if (!o)
+      this.#filterOptions.set(
+        filterData,
+        (o = { filterData, correlationKeys: this.host.correlationKeys }),
+      );
+    return o;
+  }
+
   cancelRetries(): void {
     for (const r of this.#retries.values()) clearTimeout(r.timer);
     this.#retries.clear();
@@ -188,7 +223,7 @@ export class TriggerSet {
         `broker '${namespace}/${brokerName}' is not ready: ${broker.connection.lastError ?? 'connecting to its backend'}`,
       );
     const brokerRes = topology.get('Broker', namespace, brokerName);
-    const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
+    const delivery = this.#policy(t.spec.delivery, brokerRes?.spec.delivery);
     const identity = triggerIdentity(t, topology);
     if ('error' in identity) return notReady('SigningSecretMissing', identity.error);
     // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
@@ -213,7 +248,7 @@ export class TriggerSet {
       if ('error' in dls) return failed('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
-    const log = host.logger.child({ broker: brokerName, trigger: name, namespace });
+    const log = new LazyChildLogger(host.logger, { broker: brokerName, trigger: name, namespace });
     const gate = host.flow.gateFor(t, brokerName, log);
     const r = await host.path.start({
       name,
@@ -226,10 +261,10 @@ export class TriggerSet {
       options,
       filter: {
         spec: { filter: t.spec.filter, filters: t.spec.filters },
-        options: { filterData: triggerFilterData(t), correlationKeys: host.correlationKeys },
+        options: this.#filterOptionsFor(triggerFilterData(t)),
       },
       subscriber: subscriber.target,
-      reply: host.reply(namespace, brokerName),
+      reply: this.#replyTarget(namespace, brokerName),
       deadLetter,
       onExhausted: host.deadLetters.exhaustionHandler(
         { namespace, name: brokerName },
@@ -268,6 +303,10 @@ export class TriggerSet {
       gate,
       `subscriber ${subscriber.target.url}`,
     );
-    log.info({ subscriber: subscriber.target.url }, 'trigger ready');
+    // Through the parent, with the same fields: the Trigger's own logger stays unmade.
+    host.logger.info(
+      { broker: brokerName, trigger: name, namespace, subscriber: subscriber.target.url },
+      'trigger ready',
+    );
   }
 }
