@@ -4,12 +4,9 @@
  * the backend refuses the subscription, stopped (and on removal deleted) when the topology changes.
  */
 import {
-  type CompiledDelivery,
-  type DeliverySpec,
   type Logger,
   type Topology,
   type Trigger,
-  compileDelivery,
   didYouMean,
   triggerFilterData,
 } from '@tributary/core';
@@ -30,6 +27,7 @@ import { triggerFingerprint } from '../runtime/topology-diff.js';
 import { triggerIdentity } from '../runtime/trigger-identity.js';
 import { LazyChildLogger } from './lazy-logger.js';
 import { type RunningDelivery, type SubscribePath, isStartFailure } from './subscribe-path.js';
+import { TriggerShares } from './trigger-shares.js';
 
 /** The broker a Trigger names. */
 export const triggerBroker = (t: Trigger): string => t.spec.broker ?? t.spec.brokerRef?.name ?? '';
@@ -67,14 +65,11 @@ export class TriggerSet {
   readonly #running = new Map<string, RunningTrigger>();
   readonly #starting = new Set<string>();
   readonly #retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
-  // What the Triggers of one broker share instead of one copy each (10,000 Triggers on one broker,
-  // retained heap, bench/footprint.mjs): the reply target (~8.5 MiB), the delivery policy of the
-  // Triggers without a `delivery` of their own (~0.7 MiB), the filter options (~0.5 MiB).
-  readonly #replies = new Map<string, DeliveryTarget>();
-  readonly #policies = new WeakMap<DeliverySpec, CompiledDelivery>();
-  readonly #filterOptions = new Map<boolean, TriggerFilterOptions>();
+  readonly #shares: TriggerShares;
 
-  constructor(private readonly host: TriggerSetHost) {}
+  constructor(private readonly host: TriggerSetHost) {
+    this.#shares = new TriggerShares(host);
+  }
 
   get size(): number {
     return this.#running.size;
@@ -148,32 +143,6 @@ export class TriggerSet {
     );
   }
 
-  /** The reply target of a broker's Triggers (stateless: one for all of them). */
-  #replyTarget(namespace: string, broker: string): DeliveryTarget {
-    const key = `${namespace}/${broker}`;
-    let target = this.#replies.get(key);
-    if (!target) this.#replies.set(key, (target = this.host.reply(namespace, broker)));
-    return target;
-  }
-
-  /** A Trigger's delivery over its Broker's; compiled once per Broker for Triggers without one. */
-  #policy(trigger: DeliverySpec | undefined, broker: DeliverySpec | undefined): CompiledDelivery {
-    if (trigger !== undefined || broker === undefined) return compileDelivery(trigger, broker);
-    let policy = this.#policies.get(broker);
-    if (!policy) this.#policies.set(broker, (policy = compileDelivery(undefined, broker)));
-    return policy;
-  }
-
-  #filterOptionsFor(filterData: boolean): TriggerFilterOptions {
-    let o = this.#filterOptions.get(filterData);
-    if (!o)
-      this.#filterOptions.set(
-        filterData,
-        (o = { filterData, correlationKeys: this.host.correlationKeys }),
-      );
-    return o;
-  }
-
   cancelRetries(): void {
     for (const r of this.#retries.values()) clearTimeout(r.timer);
     this.#retries.clear();
@@ -223,12 +192,13 @@ export class TriggerSet {
         `broker '${namespace}/${brokerName}' is not ready: ${broker.connection.lastError ?? 'connecting to its backend'}`,
       );
     const brokerRes = topology.get('Broker', namespace, brokerName);
-    const delivery = this.#policy(t.spec.delivery, brokerRes?.spec.delivery);
+    const shares = this.#shares;
+    const delivery = shares.policy(t.spec.delivery, brokerRes?.spec.delivery);
     const identity = triggerIdentity(t, topology);
     if ('error' in identity) return notReady('SigningSecretMissing', identity.error);
     // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
     // for a connection, and no other trigger's hung subscriber can take them (docs/manifests.md).
-    const options = subscribeOptionsFor(t, host.backends);
+    const options = shares.subscribeOptions(subscribeOptionsFor(t, host.backends));
     const agent = createDeliveryAgent({ connections: options.concurrency });
     const failed = (reason: string, message: string) => {
       void agent.close();
@@ -260,16 +230,18 @@ export class TriggerSet {
       subscription: triggerSubscriptionName(namespace, name),
       options,
       filter: {
-        spec: { filter: t.spec.filter, filters: t.spec.filters },
-        options: this.#filterOptionsFor(triggerFilterData(t)),
+        // The spec itself: the filter reads only `filter` and `filters` (no copy per Trigger).
+        spec: t.spec,
+        options: shares.filterOptions(triggerFilterData(t)),
       },
       subscriber: subscriber.target,
-      reply: this.#replyTarget(namespace, brokerName),
+      reply: shares.reply(namespace, brokerName),
       deadLetter,
-      onExhausted: host.deadLetters.exhaustionHandler(
-        { namespace, name: brokerName },
-        { kind: 'Trigger', namespace, name },
-      ),
+      onExhausted: host.deadLetters.exhaustionHandler(shares.brokerRef(namespace, brokerName), {
+        kind: 'Trigger',
+        namespace,
+        name,
+      }),
       policy: delivery,
       logger: log,
       gate,
