@@ -18,6 +18,8 @@ import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
 export class TriggerShares {
   readonly #brokers = new Map<string, { reply?: DeliveryTarget; ref: BrokerRef }>();
   readonly #policies = new WeakMap<DeliverySpec, CompiledDelivery>();
+  /** The policy of a Trigger and a Broker that both set no `delivery`. */
+  #defaultPolicy: CompiledDelivery | undefined;
   readonly #filterOptions = new Map<boolean, TriggerFilterOptions>();
   readonly #subscribeOptions = new Map<string, SubscribeOptions>();
 
@@ -49,7 +51,8 @@ export class TriggerShares {
 
   /** A Trigger's delivery over its Broker's (compiled once per Broker for Triggers without one). */
   policy(trigger: DeliverySpec | undefined, broker: DeliverySpec | undefined): CompiledDelivery {
-    if (trigger !== undefined || broker === undefined) return compileDelivery(trigger, broker);
+    if (trigger !== undefined) return compileDelivery(trigger, broker);
+    if (broker === undefined) return (this.#defaultPolicy ??= compileDelivery());
     let policy = this.#policies.get(broker);
     if (!policy) this.#policies.set(broker, (policy = compileDelivery(undefined, broker)));
     return policy;
