@@ -11,8 +11,13 @@ export {
 } from './attributes.js';
 export { compileDialect, compileDialectList, allOf, anyOf } from './subscriptions-api.js';
 export type { DialectNode, DialectOptions } from './subscriptions-api.js';
-export { compileTriggerFilter, planTriggerFilter, filterFromPlan } from './trigger-filter.js';
-export type { FilterPlan } from './trigger-filter.js';
+export {
+  compileTriggerFilter,
+  compileRoutableFilter,
+  planTriggerFilter,
+  filterFromPlan,
+} from './trigger-filter.js';
+export type { FilterPlan, RoutableFilter } from './trigger-filter.js';
 export { validateTriggerFilters } from './validate.js';
 export type { TriggerFilterSpec, TriggerFilterOptions } from './validate.js';
 export { explainFilter } from './explain.js';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { event } from '../test/events.js';
 import { RoutingIndex, type RoutingEntry } from './routing-index.js';
-import { compileTriggerFilter } from './trigger-filter.js';
+import { compileRoutableFilter, compileTriggerFilter } from './trigger-filter.js';
 import type { TriggerFilterSpec } from './validate.js';
 
 const names = ['type', 'source', 'subject', 'ext', 'schemaurl', 'datamediatype'] as const;
@@ -134,5 +134,33 @@ describe('RoutingIndex', () => {
     expect(index.stats().residual).toBe(0);
     expect(index.match(event({ type: 'type.4242' }))).toEqual(['t4242']);
     expect(index.match(event({ type: 'type.x' }))).toEqual([]);
+  });
+
+  it("uses an entry's compiled filter instead of compiling it again, with the same results", () => {
+    fc.assert(
+      fc.property(
+        fc.array(spec, { maxLength: 25 }),
+        fc.array(cloudEvent, { minLength: 1, maxLength: 8 }),
+        (specs, events) => {
+          const entries = specs.map((s, i) => ({ key: `t${i}`, spec: s }));
+          const compiled = new RoutingIndex(
+            entries.map((e) => ({ ...e, compiled: compileRoutableFilter(e.spec) })),
+          );
+          for (const e of events) expect(compiled.match(e)).toEqual(plain(entries, e));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const filter = compileRoutableFilter({ filters: [{ cesql: 'LENGTH(source) > 1' }] });
+    let calls = 0;
+    const index = new RoutingIndex([
+      {
+        key: 'shared',
+        spec: { filters: [{ cesql: 'syntax error (' }] },
+        compiled: { ...filter, match: (e) => (calls++, filter.match(e)) },
+      },
+    ]);
+    expect(index.match(event({ type: 'x', source: '/s' }))).toEqual(['shared']);
+    expect(calls).toBe(1);
   });
 });

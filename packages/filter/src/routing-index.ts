@@ -9,13 +9,13 @@
  * of every Trigger would (in the order the Triggers were given).
  */
 import type { CloudEvent } from '@tributary/core';
+import type { Constraint } from './routing-constraints.js';
 import {
-  bestConstraint,
-  constraintsOf,
-  isSufficient,
-  type Constraint,
-} from './routing-constraints.js';
-import { matcherFromPlan, planTriggerFilter, type Matcher } from './trigger-filter.js';
+  planTriggerFilter,
+  routableFromPlan,
+  type Matcher,
+  type RoutableFilter,
+} from './trigger-filter.js';
 import type { TriggerFilterOptions, TriggerFilterSpec } from './validate.js';
 
 /** One Trigger of a broker. */
@@ -25,6 +25,11 @@ export interface RoutingEntry {
   readonly spec: TriggerFilterSpec;
   /** Per-Trigger options (`filterData` from its annotation). */
   readonly options?: TriggerFilterOptions;
+  /**
+   * `spec` with `options` already compiled (the Trigger's dispatcher filter): used as is instead
+   * of compiling the filter once more for the index.
+   */
+  readonly compiled?: RoutableFilter;
 }
 
 /** Counts of how Triggers were filed. */
@@ -101,15 +106,18 @@ export class RoutingIndex {
   private readonly lists: (readonly number[])[] = [];
   private readonly merged: number[] = [];
 
-  /** Compiles every Trigger's filter; throws FilterValidationError for an invalid one. */
+  /**
+   * Compiles every Trigger's filter (but those given `compiled`); throws FilterValidationError for
+   * an invalid one.
+   */
   constructor(entries: Iterable<RoutingEntry>) {
     for (const entry of entries) {
       const ordinal = this.keys.length;
-      const plan = planTriggerFilter(entry.spec, entry.options);
+      const f = entry.compiled ?? routableFromPlan(planTriggerFilter(entry.spec, entry.options));
       this.keys.push(entry.key);
-      this.matchers.push(matcherFromPlan(plan));
-      const c = bestConstraint(constraintsOf(plan));
-      this.sufficient.push(c !== undefined && isSufficient(plan, c) ? 1 : 0);
+      this.matchers.push(f.match);
+      const c = f.constraint;
+      this.sufficient.push(f.sufficient ? 1 : 0);
       if (c === undefined) {
         this.residual.push(ordinal);
         continue;

@@ -92,6 +92,31 @@ export function anyOf(
   return res;
 }
 
+type Check = (got: string, want: string) => boolean;
+
+// The match functions of exact/prefix/suffix are made here, outside compileDialect, so that they
+// hold only what they read: a Trigger keeps its match function, not the nodes of its spec
+// (10,000 one-`exact` Triggers: ~1.6 MiB of retained heap less, bench/footprint.mjs).
+function oneEntryMatch(name: string, want: string, check: Check): DialectNode['match'] {
+  return (event) => {
+    const got = filterAttribute(event, name);
+    return got !== undefined && check(got, want) ? 'pass' : 'fail';
+  };
+}
+
+function entriesMatch(
+  entries: readonly (readonly [string, string])[],
+  check: Check,
+): DialectNode['match'] {
+  return (event) => {
+    for (const [name, want] of entries) {
+      const got = filterAttribute(event, name);
+      if (got === undefined || !check(got, want)) return 'fail';
+    }
+    return 'pass';
+  };
+}
+
 /** Materialises one entry; null when Knative would skip it. CESQL parse errors are thrown. */
 export function compileDialect(
   f: SubscriptionsApiFilter,
@@ -105,30 +130,11 @@ export function compileDialect(
     if (entries.some(([k, v]) => k === '' || v === '')) return null;
     const check = checks[kind];
     const p = [...path, kind];
-    if (entries.length === 1) {
-      const [[name, want]] = entries as [[string, string]];
-      return {
-        kind,
-        entries,
-        path: p,
-        match(event) {
-          const got = filterAttribute(event, name);
-          return got !== undefined && check(got, want) ? 'pass' : 'fail';
-        },
-      };
-    }
-    return {
-      kind,
-      entries,
-      path: p,
-      match(event) {
-        for (const [name, want] of entries) {
-          const got = filterAttribute(event, name);
-          if (got === undefined || !check(got, want)) return 'fail';
-        }
-        return 'pass';
-      },
-    };
+    const match =
+      entries.length === 1
+        ? oneEntryMatch(entries[0]![0], entries[0]![1], check)
+        : entriesMatch(entries, check);
+    return { kind, entries, path: p, match };
   }
   for (const kind of ['all', 'any'] as const) {
     const list = f[kind];

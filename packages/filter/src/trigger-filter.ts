@@ -5,6 +5,12 @@
 import type { CloudEvent, Filter, FilterResult } from '@tributary/core';
 import { compileAttributesFilter } from './attributes.js';
 import { FilterValidationError } from './errors.js';
+import {
+  bestConstraint,
+  constraintsOf,
+  isSufficient,
+  type Constraint,
+} from './routing-constraints.js';
 import { allOf, compileDialectList, type DialectNode } from './subscriptions-api.js';
 import {
   validateTriggerFilters,
@@ -48,6 +54,37 @@ export function matcherFromPlan(plan: FilterPlan): Matcher {
 /** Wraps a plan into a Filter. */
 export function filterFromPlan(plan: FilterPlan): Filter {
   return { match: matcherFromPlan(plan) };
+}
+
+/**
+ * A compiled Trigger filter with where the routing index files it, so one compilation serves both
+ * the Trigger's dispatcher and its broker's index (`RoutingEntry.compiled`). It keeps the match
+ * function and the filing, not the plan: a plan holds every node of the spec (10,000 one-`exact`
+ * Triggers: ~4.6 MiB of retained heap, bench/footprint.mjs).
+ */
+export interface RoutableFilter extends Filter {
+  /** The most selective necessary condition (none: the Trigger is evaluated for every event). */
+  readonly constraint: Constraint | undefined;
+  /** Finding the Trigger through `constraint` already means it passes. */
+  readonly sufficient: boolean;
+}
+
+/** A plan's match function and filing. */
+export function routableFromPlan(plan: FilterPlan): RoutableFilter {
+  const constraint = bestConstraint(constraintsOf(plan));
+  return {
+    match: matcherFromPlan(plan),
+    constraint,
+    sufficient: constraint !== undefined && isSufficient(plan, constraint),
+  };
+}
+
+/** Like {@link compileTriggerFilter}, with the filing. Throws FilterValidationError. */
+export function compileRoutableFilter(
+  spec: TriggerFilterSpec,
+  options: TriggerFilterOptions = {},
+): RoutableFilter {
+  return routableFromPlan(planTriggerFilter(spec, options));
 }
 
 /**

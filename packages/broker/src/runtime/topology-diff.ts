@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LoadedResource, Topology, Trigger } from '@tributary/core';
 
 /**
@@ -27,8 +28,21 @@ export function fingerprint(r: LoadedResource | undefined): string {
 }
 
 /**
+ * `fingerprint` of a Broker or Function, once per resource object (many Triggers share one;
+ * loaded resources are deep-frozen, docs/architecture.md).
+ */
+const shared = new WeakMap<object, string>();
+function sharedFingerprint(r: LoadedResource): string {
+  let f = shared.get(r);
+  if (f === undefined) shared.set(r, (f = fingerprint(r)));
+  return f;
+}
+
+/**
  * What a running Trigger depends on: its own resource, its Broker's `delivery`, whether the
  * Broker exists, and the Function its subscriber names. A different value means "replace it".
+ * Kept as a SHA-256 digest of that JSON rather than the JSON itself: every running Trigger holds
+ * one (10,000 Triggers: ~5 MiB of retained heap less, bench/footprint.mjs).
  */
 export function triggerFingerprint(topology: Topology, t: Trigger): string {
   const ns = t.metadata.namespace;
@@ -36,12 +50,13 @@ export function triggerFingerprint(topology: Topology, t: Trigger): string {
   const broker = topology.get('Broker', ns, brokerName);
   const ref = t.spec.subscriber.ref;
   const fn = ref ? topology.get('Function', ref.namespace ?? ns, ref.name) : undefined;
-  return JSON.stringify([
+  const json = JSON.stringify([
     fingerprint(t as LoadedResource),
     broker ? (broker.spec.delivery ?? null) : 'absent',
-    broker ? fingerprint(broker as LoadedResource) : '',
-    fn ? fingerprint(fn as LoadedResource) : '',
+    broker ? sharedFingerprint(broker as LoadedResource) : '',
+    fn ? sharedFingerprint(fn as LoadedResource) : '',
   ]);
+  return createHash('sha256').update(json).digest('base64');
 }
 
 /** Compares brokers and the non-Trigger resources of two topologies. */

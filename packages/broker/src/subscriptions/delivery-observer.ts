@@ -42,35 +42,22 @@ export interface DeliveryHooks {
  * Subscription, and to the event tap for both (docs/console.md).
  */
 export function deliveryHooks(o: DeliveryObservers, id: DeliveryIdentity): DeliveryHooks {
-  const tapTrigger: TapTrigger =
-    id.kind === 'Trigger'
-      ? { namespace: id.namespace, broker: id.broker, name: id.name }
-      : {
-          namespace: id.namespace,
-          broker: id.channel,
-          name: id.name,
-          kind: 'Subscription',
-          channel: id.channel,
-        };
-  // One label object per subscription: the metrics cache their series by it.
-  const triggerLabels: TriggerLabels | undefined =
-    id.kind === 'Trigger'
-      ? { namespace: id.namespace, broker: id.broker, trigger: id.name }
-      : undefined;
-  const subscriptionLabels: SubscriptionLabels | undefined =
-    id.kind === 'Subscription'
-      ? { namespace: id.namespace, channel: id.channel, subscription: id.name }
-      : undefined;
+  // Made at the first attempt, not at start: most Triggers of a large set see no event for a
+  // long time (10,000 Triggers: ~1 MiB of retained heap less, bench/footprint.mjs). One label
+  // object per subscription once made: the metrics cache their series by it.
+  let tapTrigger: TapTrigger | undefined;
+  let triggerLabels: TriggerLabels | undefined;
+  let subscriptionLabels: SubscriptionLabels | undefined;
   const { tap } = o;
   return {
     onAttempt: (a) => {
-      if (triggerLabels) o.metrics.attempt(triggerLabels, a);
-      else if (subscriptionLabels) o.subscriptionMetrics.attempt(subscriptionLabels, a);
+      if (id.kind === 'Trigger') o.metrics.attempt((triggerLabels ??= triggerLabelsOf(id)), a);
+      else o.subscriptionMetrics.attempt((subscriptionLabels ??= subscriptionLabelsOf(id)), a);
       if (tap.active)
         tap.emit({
           kind: 'attempt',
           time: Date.now(),
-          trigger: tapTrigger,
+          trigger: (tapTrigger ??= tapTriggerOf(id)),
           eventId: a.event.attributes['id'] ?? '',
           leg: a.leg,
           target: a.target,
@@ -83,13 +70,13 @@ export function deliveryHooks(o: DeliveryObservers, id: DeliveryIdentity): Deliv
         });
     },
     onOutcome: (out) => {
-      if (triggerLabels) o.metrics.outcome(triggerLabels, out);
-      else if (subscriptionLabels) o.subscriptionMetrics.outcome(subscriptionLabels, out);
+      if (id.kind === 'Trigger') o.metrics.outcome((triggerLabels ??= triggerLabelsOf(id)), out);
+      else o.subscriptionMetrics.outcome((subscriptionLabels ??= subscriptionLabelsOf(id)), out);
       if (tap.active)
         tap.emit({
           kind: 'outcome',
           time: Date.now(),
-          trigger: tapTrigger,
+          trigger: (tapTrigger ??= tapTriggerOf(id)),
           eventId: out.eventId,
           eventType: out.eventType,
           outcome: out.kind,
@@ -100,3 +87,29 @@ export function deliveryHooks(o: DeliveryObservers, id: DeliveryIdentity): Deliv
     },
   };
 }
+
+type TriggerIdentity = Extract<DeliveryIdentity, { kind: 'Trigger' }>;
+type SubscriptionIdentity = Extract<DeliveryIdentity, { kind: 'Subscription' }>;
+
+const triggerLabelsOf = (id: TriggerIdentity): TriggerLabels => ({
+  namespace: id.namespace,
+  broker: id.broker,
+  trigger: id.name,
+});
+
+const subscriptionLabelsOf = (id: SubscriptionIdentity): SubscriptionLabels => ({
+  namespace: id.namespace,
+  channel: id.channel,
+  subscription: id.name,
+});
+
+const tapTriggerOf = (id: DeliveryIdentity): TapTrigger =>
+  id.kind === 'Trigger'
+    ? { namespace: id.namespace, broker: id.broker, name: id.name }
+    : {
+        namespace: id.namespace,
+        broker: id.channel,
+        name: id.name,
+        kind: 'Subscription',
+        channel: id.channel,
+      };

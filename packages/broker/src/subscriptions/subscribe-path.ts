@@ -7,10 +7,11 @@
  */
 import type { Backend, Filter, Logger, SubscribeOptions, Subscription } from '@tributary/core';
 import {
+  type RoutableFilter,
   type RoutingEntry,
   type TriggerFilterOptions,
   type TriggerFilterSpec,
-  compileTriggerFilter,
+  compileRoutableFilter,
 } from '@tributary/filter';
 import type { DeliveryTarget } from '../dispatcher/delivery-target.js';
 import { createSubscriptionDispatcher } from '../dispatcher/dispatcher.js';
@@ -95,9 +96,11 @@ export class SubscribePath {
 
   async start(spec: DeliverySubscriptionSpec): Promise<RunningDelivery | DeliveryStartFailure> {
     let filter = spec.compiledFilter;
+    // One compilation for the dispatcher and the routing index (the route carries it).
+    let planned: RoutableFilter | undefined;
     if (spec.filter) {
       try {
-        filter = compileTriggerFilter(spec.filter.spec, spec.filter.options);
+        filter = planned = compileRoutableFilter(spec.filter.spec, spec.filter.options);
       } catch (err) {
         return { reason: 'InvalidFilter', error: (err as Error).message };
       }
@@ -143,37 +146,62 @@ export class SubscribePath {
       return { reason: 'SubscribeFailed', error: (err as Error).message };
     }
     const unregister = spec.registerRedrive?.(dispatcher);
-    const route: RoutingEntry | undefined = spec.filter
-      ? {
-          key: spec.subscription,
-          spec: spec.filter.spec,
-          ...(spec.filter.options ? { options: spec.filter.options } : {}),
-        }
-      : undefined;
-    let closed: Promise<void> | undefined;
-    return {
+    const route: RoutingEntry | undefined =
+      spec.filter && planned
+        ? {
+            key: spec.subscription,
+            spec: spec.filter.spec,
+            ...(spec.filter.options ? { options: spec.filter.options } : {}),
+            compiled: planned,
+          }
+        : undefined;
+    return new StartedDelivery(
       spec,
       dispatcher,
       dispatcherOptions,
       subscription,
       route,
-      close: (o) =>
-        (closed ??= (async () => {
-          await subscription.close({ drainMs: o.drainMs });
-          dispatcher.close();
-          unregister?.();
-          await spec.agent?.destroy();
-          if (o.remove || spec.ephemeral)
-            await spec.backend
-              .deleteSubscription?.(spec.topic, spec.subscription, { drainMs: 0 })
-              .catch((err: unknown) =>
-                spec.logger.warn(
-                  { subscription: spec.subscription, err: (err as Error).message },
-                  'could not delete the subscription',
-                ),
-              );
-        })()),
-    };
+      unregister,
+    );
+  }
+}
+
+/**
+ * A running delivery subscription. A class rather than an object literal with a `close` closure:
+ * the closure's context was one more object per subscription (10,000 Triggers: ~1.2 MiB of
+ * retained heap less, bench/footprint.mjs).
+ */
+class StartedDelivery implements RunningDelivery {
+  #closed: Promise<void> | undefined;
+
+  constructor(
+    readonly spec: DeliverySubscriptionSpec,
+    readonly dispatcher: EventDispatcher,
+    readonly dispatcherOptions: SubscriptionDispatcherOptions,
+    readonly subscription: Subscription,
+    readonly route: RoutingEntry | undefined,
+    private readonly unregister: (() => void) | undefined,
+  ) {}
+
+  close(o: { drainMs: number; remove?: boolean }): Promise<void> {
+    return (this.#closed ??= this.#close(o));
+  }
+
+  async #close(o: { drainMs: number; remove?: boolean }): Promise<void> {
+    const { spec } = this;
+    await this.subscription.close({ drainMs: o.drainMs });
+    this.dispatcher.close();
+    this.unregister?.();
+    await spec.agent?.destroy();
+    if (o.remove || spec.ephemeral)
+      await spec.backend
+        .deleteSubscription?.(spec.topic, spec.subscription, { drainMs: 0 })
+        .catch((err: unknown) =>
+          spec.logger.warn(
+            { subscription: spec.subscription, err: (err as Error).message },
+            'could not delete the subscription',
+          ),
+        );
   }
 }
 

@@ -7,7 +7,6 @@ import {
   type Logger,
   type Topology,
   type Trigger,
-  compileDelivery,
   didYouMean,
   triggerFilterData,
 } from '@tributary/core';
@@ -26,7 +25,9 @@ import type { StatusBoard } from '../runtime/resource-status.js';
 import { subscribeOptionsFor } from '../runtime/subscribe-options.js';
 import { triggerFingerprint } from '../runtime/topology-diff.js';
 import { triggerIdentity } from '../runtime/trigger-identity.js';
+import { LazyChildLogger } from './lazy-logger.js';
 import { type RunningDelivery, type SubscribePath, isStartFailure } from './subscribe-path.js';
+import { TriggerShares } from './trigger-shares.js';
 
 /** The broker a Trigger names. */
 export const triggerBroker = (t: Trigger): string => t.spec.broker ?? t.spec.brokerRef?.name ?? '';
@@ -64,8 +65,11 @@ export class TriggerSet {
   readonly #running = new Map<string, RunningTrigger>();
   readonly #starting = new Set<string>();
   readonly #retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  readonly #shares: TriggerShares;
 
-  constructor(private readonly host: TriggerSetHost) {}
+  constructor(private readonly host: TriggerSetHost) {
+    this.#shares = new TriggerShares(host);
+  }
 
   get size(): number {
     return this.#running.size;
@@ -188,12 +192,13 @@ export class TriggerSet {
         `broker '${namespace}/${brokerName}' is not ready: ${broker.connection.lastError ?? 'connecting to its backend'}`,
       );
     const brokerRes = topology.get('Broker', namespace, brokerName);
-    const delivery = compileDelivery(t.spec.delivery, brokerRes?.spec.delivery);
+    const shares = this.#shares;
+    const delivery = shares.policy(t.spec.delivery, brokerRes?.spec.delivery);
     const identity = triggerIdentity(t, topology);
     if ('error' in identity) return notReady('SigningSecretMissing', identity.error);
     // Each trigger has its own pool, one connection per delivery it may have in flight: no wait
     // for a connection, and no other trigger's hung subscriber can take them (docs/manifests.md).
-    const options = subscribeOptionsFor(t, host.backends);
+    const options = shares.subscribeOptions(subscribeOptionsFor(t, host.backends));
     const agent = createDeliveryAgent({ connections: options.concurrency });
     const failed = (reason: string, message: string) => {
       void agent.close();
@@ -213,7 +218,7 @@ export class TriggerSet {
       if ('error' in dls) return failed('DeadLetterSinkResolveFailed', dls.error);
       deadLetter = dls.target;
     }
-    const log = host.logger.child({ broker: brokerName, trigger: name, namespace });
+    const log = new LazyChildLogger(host.logger, { broker: brokerName, trigger: name, namespace });
     const gate = host.flow.gateFor(t, brokerName, log);
     const r = await host.path.start({
       name,
@@ -225,16 +230,18 @@ export class TriggerSet {
       subscription: triggerSubscriptionName(namespace, name),
       options,
       filter: {
-        spec: { filter: t.spec.filter, filters: t.spec.filters },
-        options: { filterData: triggerFilterData(t), correlationKeys: host.correlationKeys },
+        // The spec itself: the filter reads only `filter` and `filters` (no copy per Trigger).
+        spec: t.spec,
+        options: shares.filterOptions(triggerFilterData(t)),
       },
       subscriber: subscriber.target,
-      reply: host.reply(namespace, brokerName),
+      reply: shares.reply(namespace, brokerName),
       deadLetter,
-      onExhausted: host.deadLetters.exhaustionHandler(
-        { namespace, name: brokerName },
-        { kind: 'Trigger', namespace, name },
-      ),
+      onExhausted: host.deadLetters.exhaustionHandler(shares.brokerRef(namespace, brokerName), {
+        kind: 'Trigger',
+        namespace,
+        name,
+      }),
       policy: delivery,
       logger: log,
       gate,
@@ -268,6 +275,10 @@ export class TriggerSet {
       gate,
       `subscriber ${subscriber.target.url}`,
     );
-    log.info({ subscriber: subscriber.target.url }, 'trigger ready');
+    // Through the parent, with the same fields: the Trigger's own logger stays unmade.
+    host.logger.info(
+      { broker: brokerName, trigger: name, namespace, subscriber: subscriber.target.url },
+      'trigger ready',
+    );
   }
 }
