@@ -2,6 +2,10 @@
 // time from spawning the process to its first 200 (Tributary: `/readyz` with 100 triggers), the CPU
 // time the process used until then (from /proc/<pid>/stat: less sensitive than wall time to other load
 // on the machine), and how much resident memory 10,000 triggers add to a run with one.
+// `tributary` runs from its bundle with a V8 code cache that the first start after a build writes
+// (packages/cli/bin/code-cache.js): the rounds measure starts with the cache, as an installed CLI
+// starts, after one warm-up start; each round also times a start without it (an empty
+// TRIBUTARY_CODE_CACHE_DIR), the first start after a build.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,14 +44,17 @@ async function firstOk(url, child, timeoutMs = 120_000) {
  * Spawns a server, resolves when `probePath` answers 200: ms from spawn, CPU ms the child used by
  * then, the child and its port.
  */
-async function startTimed(kind, yaml) {
+async function startTimed(kind, yaml, env = {}) {
   const port = await freePort();
   const args =
     kind === 'bare'
       ? [path.join(root, 'bench/bare-server.mjs'), String(port)]
       : [cli, 'run', '-f', manifestsDir(yaml), '--port', String(port), '--log-level', 'warn'];
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   await firstOk(`http://127.0.0.1:${port}${kind === 'bare' ? '/' : '/readyz'}`, child);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, cpuMs: cpuSeconds(child.pid) * 1000, child, port };
@@ -75,8 +82,13 @@ export async function benchFootprint({ rounds, manyTriggers }) {
     tribReadyMs: [],
     bareReadyCpuMs: [],
     tribReadyCpuMs: [],
+    tribColdReadyMs: [],
     growth: undefined,
   };
+  // Warm-up: a start that lives long enough to write the bundle's code cache.
+  const warm = await startTimed('tributary', memoryBrokerYaml(noSink, 1));
+  await sleep(2500);
+  await stop(warm.child);
   for (let r = 0; r < rounds; r++) {
     const bare = await startTimed('bare');
     out.bareReadyMs.push(bare.ms);
@@ -92,9 +104,15 @@ export async function benchFootprint({ rounds, manyTriggers }) {
     out.tribReadyMs.push(hundred.ms);
     out.tribReadyCpuMs.push(hundred.cpuMs);
     await stop(hundred.child);
+
+    const noCache = { TRIBUTARY_CODE_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), 'trib-cc-')) };
+    const cold = await startTimed('tributary', memoryBrokerYaml(noSink, 100), noCache);
+    out.tribColdReadyMs.push(cold.ms);
+    await stop(cold.child);
     console.error(
       `footprint round ${r + 1}: idle RSS bare ${out.bareRss.at(-1).toFixed(1)} / tributary ${out.tribRss.at(-1).toFixed(1)} MiB; ` +
-        `first 200 bare ${bare.ms.toFixed(0)} ms / readyz with 100 triggers ${hundred.ms.toFixed(0)} ms; ` +
+        `first 200 bare ${bare.ms.toFixed(0)} ms / readyz with 100 triggers ${hundred.ms.toFixed(0)} ms ` +
+        `(${cold.ms.toFixed(0)} without the code cache); ` +
         `CPU until then bare ${bare.cpuMs.toFixed(0)} / tributary ${hundred.cpuMs.toFixed(0)} ms`,
     );
   }

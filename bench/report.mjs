@@ -51,16 +51,20 @@ ${fmt(paced.memory.p99ms)} ms: **${fmt(addedP99)} ms** of p99 latency added over
 function footprintSection({ footprint }) {
   const rssRatio = footprint.tribRss.map((t, i) => t / footprint.bareRss[i]);
   const readyRatio = footprint.tribReadyMs.map((t, i) => t / footprint.bareReadyMs[i]);
+  const coldRatio = footprint.tribColdReadyMs.map((t, i) => t / footprint.bareReadyMs[i]);
   let md = `## Footprint against a bare \`node:http\` server
 
 Both spawned fresh in each round (\`bench/bare-server.mjs\` answers 200 to everything). Idle RSS is read from
 \`/proc/<pid>/status\` 1.5 s after the process answers; start-up time is from spawn to the first 200
-(for Tributary, \`GET /readyz\` with 100 Triggers on one memory Broker).
+(for Tributary, \`GET /readyz\` with 100 Triggers on one memory Broker). Tributary starts from its
+bundle with the V8 code cache that the first start after a build writes; the last row is a start without
+it, the first one after a build.
 
 | figure | bare server | Tributary | ratio | target |
 |---|---:|---:|---:|---|
 | idle RSS, 1 Broker and 1 Trigger (MiB) | ${cell(footprint.bareRss, 1)} | ${cell(footprint.tribRss, 1)} | ${cell(rssRatio, 2)} | ≤ 1.6: ${verdict(median(rssRatio) <= 1.6)} |
 | spawn → first 200 (ms) | ${cell(footprint.bareReadyMs)} | ${cell(footprint.tribReadyMs)} | ${cell(readyRatio, 2)} | ≤ 3: ${verdict(median(readyRatio) <= 3)} |
+| spawn → first 200 without the code cache (ms) | ${cell(footprint.bareReadyMs)} | ${cell(footprint.tribColdReadyMs)} | ${cell(coldRatio, 2)} | — |
 `;
   if (footprint.growth) {
     const g = footprint.growth;

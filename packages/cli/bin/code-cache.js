@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { debuglog } from 'node:util';
-import v8 from 'node:v8';
 import vm from 'node:vm';
+import { withStartupFlags } from '../dist/startup-heap.js';
 
 /** Delay after start before the code cache is written: start-up code has been compiled by then. */
 const WRITE_AFTER_MS = 2000;
@@ -59,12 +59,9 @@ export function runBundle(file, id, env = process.env) {
 }
 
 function writeCodeCache(script, cacheFile) {
-  // V8 takes a cache only under the flags it was made with. Start-up runs with the new space held
-  // small (bin/tributary.js, src/startup-heap.ts); make it under that flag, then give back V8's
-  // default, as startup-heap does once the runtime has started.
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-  const data = script.createCachedData();
-  v8.setFlagsFromString('--semi-space-growth-factor=2');
+  // V8 takes a cache only under the flags it was made with: the start-up flags, under which the
+  // next start compiles (bin/tributary.js, src/startup-heap.ts).
+  const data = withStartupFlags(() => script.createCachedData());
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, data);

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // The `tributary` command. The implementation is compiled TypeScript in ../dist (run `pnpm build`),
 // bundled into ../bundle for a faster start (entry.js says which one runs).
-import v8 from 'node:v8';
-import { loadCli } from './entry.js';
+import { holdHeapForStartup } from '../dist/startup-heap.js';
 
-// No new-space growth while the modules and manifests load (set before anything is imported):
-// saves ~7 MiB of idle resident memory; `run` restores V8's default once started
-// (src/startup-heap.ts).
-v8.setFlagsFromString('--semi-space-growth-factor=1');
+// The heap stays tight while the modules and manifests load and the resources start (set before
+// anything else is imported; `run` gives V8 its defaults back once started): src/startup-heap.ts.
+holdHeapForStartup();
+const { loadCli } = await import('./entry.js');
 const { main } = await loadCli();
 
 main(process.argv).then(
