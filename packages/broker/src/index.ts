@@ -72,7 +72,6 @@ export type {
 export {
   createHttpTarget,
   createDeliveryAgent,
-  defaultDeliveryAgent,
   type HttpTargetOptions,
   type DeliveryAgentOptions,
 } from './dispatcher/http-target.js';

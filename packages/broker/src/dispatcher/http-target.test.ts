@@ -180,7 +180,11 @@ describe('createHttpTarget', () => {
   });
 
   it('refuses non-HTTP URLs up front', () => {
-    expect(() => createHttpTarget('ftp://x/', { namespace: 'n' })).toThrow(/http or https/);
+    expect(() => createHttpTarget('ftp://x/', { agent, namespace: 'n' })).toThrow(/http or https/);
+  });
+
+  it('needs its connection pool passed in: there is no process-wide default agent', () => {
+    expect(() => createHttpTarget(url, { namespace: 'n' } as never)).toThrow(/needs a dispatcher/);
   });
 });
 

@@ -127,20 +127,18 @@ class LazyDeliveryAgent extends EventEmitter {
   }
 }
 
-let defaultAgent: Agent | undefined;
+/**
+ * Options of {@link createHttpTarget}. The connection pool is passed in, `dispatcher` or its alias
+ * `agent` (one per runtime or per Trigger, `createDeliveryAgent`): there is no process-wide default.
+ */
+export type HttpTargetOptions = HttpTargetSettings &
+  (
+    | { readonly dispatcher: Dispatcher; readonly agent?: Dispatcher }
+    | { readonly agent: Dispatcher; readonly dispatcher?: Dispatcher }
+  );
 
-/** A process-wide agent used when a target is created without one (lazily created). */
-export function defaultDeliveryAgent(): Agent {
-  defaultAgent ??= createDeliveryAgent();
-  return defaultAgent;
-}
-
-/** Options of {@link createHttpTarget}. */
-export interface HttpTargetOptions {
-  /** The keep-alive agent (one per runtime). @default {@link defaultDeliveryAgent} */
-  readonly dispatcher?: Dispatcher;
-  /** Same as `dispatcher` (alias); `dispatcher` wins when both are given. */
-  readonly agent?: Dispatcher;
+/** Options of {@link createHttpTarget} besides its connection pool. */
+export interface HttpTargetSettings {
   /** Sent as `Kn-Namespace` (the Trigger's / Subscription's namespace). */
   readonly namespace: string;
   /** Largest reply event body accepted, in bytes. @default 4 MiB */
@@ -197,7 +195,12 @@ class HttpTarget implements DeliveryTarget {
     if (options.keepsTtl) (this as { keepsTtl?: true }).keepsTtl = true;
     this.#origin = parsed.origin;
     this.#path = parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname;
-    this.#dispatcher = options.dispatcher ?? options.agent ?? defaultDeliveryAgent();
+    const dispatcher = options.dispatcher ?? options.agent;
+    if (!dispatcher)
+      throw new TypeError(
+        'createHttpTarget needs a dispatcher (or agent): use createDeliveryAgent()',
+      );
+    this.#dispatcher = dispatcher;
     this.#maxReplyBytes = options.maxReplyBytes ?? 4 * 1024 * 1024;
     this.#options = options;
   }
