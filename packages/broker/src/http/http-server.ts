@@ -1,5 +1,6 @@
 import { ADMIN_LOGIN_PATH, handleAdminLogin } from './admin-login.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type * as Https from 'node:https';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
@@ -28,8 +29,7 @@ import {
 } from './server-security.js';
 
 /** node:https (and node:tls with it) loads only for a TLS server: ~2 ms of every other start. */
-const httpsModule = () =>
-  createRequire(import.meta.url)('node:https') as typeof import('node:https');
+const httpsModule = () => createRequire(import.meta.url)('node:https') as typeof Https;
 
 /** Matches a request path (without query): exact string, RegExp (named groups become params) or predicate. */
 export type RouteMatcher = string | RegExp | ((path: string, req: IncomingMessage) => boolean);
