@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { brokerWithTrigger } from './support/manifests.js';
 import { startHttpSink } from '@tributary/testkit';
 import { runCli, startTributary, writeManifests } from './support/tributary-process.js';
 
@@ -165,17 +166,7 @@ describe('tributary send', () => {
   it('posts one event in binary and structured mode', async () => {
     const sink = await startHttpSink();
     const dir = writeManifests({
-      'b.yaml': `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: default }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: all }
-spec:
-  broker: default
-  subscriber: { uri: "${sink.url}" }
-`,
+      'b.yaml': brokerWithTrigger(sink.url),
     });
     const trib = await startTributary(dir);
     try {

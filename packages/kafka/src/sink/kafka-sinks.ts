@@ -4,8 +4,13 @@
  * and over HTTP at `POST /<ns>/kafkasinks/<name>`; an event is accepted (202) once Kafka
  * acknowledged its record, else the caller gets 503 and retries (its delivery rules apply).
  */
-import { type IngestResult, type PluginContext, ingressTarget } from '@tributary/broker';
-import { type CloudEvent, type Loaded, validateCloudEvent } from '@tributary/core';
+import {
+  type IngestResult,
+  type PluginContext,
+  ingressTarget,
+  invalidEvents,
+} from '@tributary/broker';
+import type { CloudEvent, Loaded } from '@tributary/core';
 import { createFlowIngressHandler } from '@tributary/flows';
 import { EVENTING_V1ALPHA1, type KafkaSink } from './kafka-sink-resource.js';
 import { type KafkaSinkWriter, startKafkaSinkWriter } from './kafka-sink-writer.js';
@@ -26,15 +31,8 @@ export function createKafkaSinks() {
   const ingestInto =
     (key: string) =>
     async (events: CloudEvent[]): Promise<IngestResult> => {
-      if (events.length === 0) return { status: 400, error: 'no event in the request' };
-      for (const [i, e] of events.entries()) {
-        const problems = validateCloudEvent(e.attributes);
-        if (problems.length > 0)
-          return {
-            status: 400,
-            error: `${events.length > 1 ? `event[${i}]: ` : ''}${problems.join('; ')}`,
-          };
-      }
+      const invalid = invalidEvents(events);
+      if (invalid) return invalid;
       const state = states.get(key);
       if (!state?.writer)
         return { status: 503, error: `KafkaSink '${key}' is not started`, retryAfterSeconds: 1 };
