@@ -101,11 +101,13 @@ ${filters.cesql.map((c) => `| \`${c.expression}\` | ${n(c.evaluationsPerSecond)}
 
 function backendsSection({ config, hot, scripts }) {
   const memoryRate = median(col(hot.byRound.memory, 'eventsPerSecond'));
+  const memoryCpu = median(col(hot.byRound.memory, 'cpuMicrosPerEvent'));
   const rows = [];
   const add = (label, raw, rawLabel, trib) => {
     const toMemory = trib.eventsPerSecond / memoryRate;
+    const us = (v) => (typeof v === 'number' ? String(v) : 'n/a');
     rows.push(
-      `| ${label} | ${rawLabel} ${raw} | ${trib.eventsPerSecond} | ${fmt(trib.p50LatencyMs)} / ${fmt(trib.p99LatencyMs)} | ${fmt(trib.eventsPerSecond / raw)} | ${fmt(toMemory)} (≥ 0.8: ${verdict(toMemory >= 0.8)}) |`,
+      `| ${label} | ${rawLabel} ${raw} | ${trib.eventsPerSecond} | ${fmt(trib.p50LatencyMs)} / ${fmt(trib.p99LatencyMs)} | ${us(trib.tributaryCpuUsPerEvent)} | ${us(trib.serverCpuUsPerEvent)} | ${fmt(trib.eventsPerSecond / raw)} | ${fmt(toMemory)} (≥ 0.8: ${verdict(toMemory >= 0.8)}) |`,
     );
   };
   const { rabbitmq, redis, kafka } = scripts;
@@ -126,9 +128,14 @@ closed-loop HTTP load for ${config.backendSeconds} s through a \`tributary run\`
 an HTTP sink, and moves the same kind of message through the raw client library on the same server. The raw
 side does no HTTP, so that ratio also carries both HTTP hops. The last column divides by the memory
 broker's median events/s above (${Math.round(memoryRate)}), measured in this run with the same load.
+CPU µs per event is user + system time from \`/proc/<pid>/stat\` over the measured events, of the
+\`tributary run\` process and of the transport's server process (redis-server, RabbitMQ's beam.smp, the
+kcat mock cluster); the memory broker's process used ${fmt(memoryCpu)} µs per event above. All of them,
+the load generator and the sink share the machine's two cores, so a server's CPU per event comes out of
+the same budget as ours.
 
-| broker class | raw events/s | Tributary events/s | p50 / p99 (ms) | ÷ raw | ÷ memory broker |
-|---|---:|---:|---:|---:|---:|
+| broker class | raw events/s | Tributary events/s | p50 / p99 (ms) | Tributary CPU µs/event | server CPU µs/event | ÷ raw | ÷ memory broker |
+|---|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 `;
 }
