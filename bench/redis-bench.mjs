@@ -37,7 +37,9 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The local redis-server's pid, or undefined (Redis elsewhere, or no pgrep). */
 const serverPid = (() => {
   try {
-    return Number(execFileSync('pgrep', ['-x', 'redis-server']).toString().split('\n')[0]) || undefined;
+    return (
+      Number(execFileSync('pgrep', ['-x', 'redis-server']).toString().split('\n')[0]) || undefined
+    );
   } catch {
     return undefined;
   }

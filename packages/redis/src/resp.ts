@@ -64,7 +64,10 @@ export class RespSender {
 }
 
 /** Encodes `XADD stream [MAXLEN ~ maxlen] * a <attributes> [d <data>]` for one stream. */
-export function xaddEncoder(stream: string, maxlen: number): (event: CloudEvent) => Buffer | string {
+export function xaddEncoder(
+  stream: string,
+  maxlen: number,
+): (event: CloudEvent) => Buffer | string {
   const cap = maxlen > 0 ? `${ascii('MAXLEN')}${ascii('~')}${ascii(String(maxlen))}` : '';
   const tail = `${bulk(stream)}${cap}${ascii('*')}${ascii(ATTRIBUTES_FIELD)}`;
   const base = 5 + (maxlen > 0 ? 3 : 0);
