@@ -10,8 +10,8 @@ import { type RespSender, xackEncoder } from './resp.js';
 
 export class XackBatcher {
   #ids: string[] = [];
-  #waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
-  #scheduled = false;
+  /** Settles with the XACK of the IDs in `#ids`: one promise per batch, not one per entry. */
+  #batch: Promise<void> | undefined;
   readonly #send: (ids: string[]) => Promise<unknown>;
 
   /** With `sender`, the XACK goes out pre-encoded (resp.ts); else through `redis.xack`. */
@@ -24,29 +24,15 @@ export class XackBatcher {
 
   /** Acknowledges `id`; resolves once Redis answered the XACK that carried it. */
   ack(id: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#ids.push(id);
-      this.#waiters.push({ resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
+    this.#ids.push(id);
+    this.#batch ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const ids = this.#ids;
+        this.#ids = [];
+        this.#batch = undefined;
+        this.#send(ids).then(() => resolve(), reject);
+      });
     });
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const ids = this.#ids;
-    const waiters = this.#waiters;
-    this.#ids = [];
-    this.#waiters = [];
-    this.#send(ids).then(
-      () => {
-        for (const w of waiters) w.resolve();
-      },
-      (err: unknown) => {
-        for (const w of waiters) w.reject(err);
-      },
-    );
+    return this.#batch;
   }
 }
