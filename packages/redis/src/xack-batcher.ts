@@ -4,6 +4,8 @@
  * promise settles with that command's reply, so an entry still counts as acknowledged only once
  * Redis answered. Saves a command (request, reply, parse) per entry; indicative, on the shared
  * bench machine (32 requests in flight): 128–139 against 137–150 µs of broker-process CPU per event.
+ * The callers of one batch share one promise, and with a {@link RespSender} the XACK goes out
+ * pre-encoded, corked together with whatever XADDs are still unwritten (resp.ts).
  */
 import type { Redis } from 'ioredis';
 import { type RespSender, xackEncoder } from './resp.js';
