@@ -71,4 +71,25 @@ describe('pre-encoded XADD and XACK (resp.ts)', () => {
       /WRONGTYPE/,
     );
   });
+
+  it('keeps working across a reconnect: commands sent while disconnected wait and go out after', async () => {
+    const stream = key();
+    const own = new Redis({ host: '127.0.0.1', port: 6379 });
+    try {
+      const sender = new RespSender(own);
+      const encode = xaddEncoder(stream, 0);
+      await sender.send('xadd', encode({ attributes: { id: 'before' } }));
+      const id = await own.client('ID');
+      await redis.client('KILL', 'ID', String(id));
+      const after = Array.from({ length: 20 }, (_, i) =>
+        sender.send('xadd', encode({ attributes: { id: `after-${i}` } })),
+      );
+      await Promise.all(after);
+      const ids = (await read(stream)).map((e) => e.attributes['id']);
+      expect(ids[0]).toBe('before');
+      expect(ids.slice(1)).toEqual(Array.from({ length: 20 }, (_, i) => `after-${i}`));
+    } finally {
+      own.disconnect();
+    }
+  });
 });
