@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CloudEvent } from '@tributary/core';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeEntry } from '../src/codec.js';
@@ -27,7 +28,7 @@ describe('pre-encoded XADD and XACK (resp.ts)', () => {
     const stream = key();
     const sender = new RespSender(redis);
     const encode = xaddEncoder(stream, 0);
-    const events = [
+    const events: CloudEvent[] = [
       {
         attributes: { id: '1', type: 't', note: 'ünïcødé ✓ \r\n' },
         data: new Uint8Array([0, 13, 10, 255]),
