@@ -6,6 +6,9 @@ export const ATTRIBUTES_FIELD = 'a';
 /** Stream entry field holding the event's data bytes (absent when the event has no data). */
 export const DATA_FIELD = 'd';
 
+const ATTRIBUTES_BYTE = ATTRIBUTES_FIELD.charCodeAt(0);
+const DATA_BYTE = DATA_FIELD.charCodeAt(0);
+
 /** XADD arguments (field/value pairs) of one event. */
 export function encodeEntry(event: CloudEvent): Array<string | Buffer> {
   const out: Array<string | Buffer> = [ATTRIBUTES_FIELD, JSON.stringify(event.attributes)];
@@ -22,14 +25,16 @@ export function decodeEntry(id: string, fields: readonly Buffer[]): CloudEvent {
   let attributes: Record<string, string> | undefined;
   let data: Uint8Array | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = fields[i]!.toString('latin1');
-    if (name === ATTRIBUTES_FIELD) {
+    const field = fields[i]!;
+    // Field names are one byte ('a', 'd'): compared as bytes, without a string per field.
+    const name = field.length === 1 ? field[0] : -1;
+    if (name === ATTRIBUTES_BYTE) {
       try {
         attributes = JSON.parse(fields[i + 1]!.toString('utf8')) as Record<string, string>;
       } catch {
         throw new RedisEntryDecodeError(`entry ${id}: field '${ATTRIBUTES_FIELD}' is not JSON`, id);
       }
-    } else if (name === DATA_FIELD) data = new Uint8Array(fields[i + 1]!);
+    } else if (name === DATA_BYTE) data = new Uint8Array(fields[i + 1]!);
   }
   if (!attributes || typeof attributes !== 'object')
     throw new RedisEntryDecodeError(

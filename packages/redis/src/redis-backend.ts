@@ -16,6 +16,7 @@ import { encodeEntry } from './codec.js';
 import { createRedisDeadLetterStore } from './dead-letter-store.js';
 import { connectWithin, quitWithin } from './connect.js';
 import { type RedisBackendConfig, redisBackendConfigSchema } from './config.js';
+import { RespSender, xaddEncoder } from './resp.js';
 import { createRetryQueue, obliterateRetryQueue } from './retry-queue.js';
 import { startStreamConsumer } from './stream-consumer.js';
 import { trimAcknowledged } from './trim.js';
@@ -57,6 +58,9 @@ export function createRedisBackend(
   const consumerBase =
     options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let redis: Redis | undefined;
+  /** Sends the XADDs and XACKs (resp.ts); undefined while stopped or with a `keyPrefix`. */
+  let sender: RespSender | undefined;
+  const xadds = new Map<string, ReturnType<typeof xaddEncoder>>();
   const subs = new Set<Subscription>();
   const topics = new Set<string>();
   /** Streams of archived brokers and their retention: trimmed by age (trim.ts). */
@@ -83,6 +87,8 @@ export function createRedisBackend(
       r.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
       await connectWithin(r, connectMs, where);
       redis = r;
+      const s = new RespSender(r);
+      sender = s.usable ? s : undefined;
       logger.info({ host: base.host, port: base.port }, 'redis backend connected');
       if (config['stream.trim.interval.ms'] > 0) {
         trimTimer = setInterval(() => {
@@ -98,8 +104,15 @@ export function createRedisBackend(
     async publish(topic: string, events: readonly CloudEvent[]) {
       const r = conn();
       const maxlen = config['stream.maxlen'];
-      const cap: Array<string | number> = maxlen > 0 ? ['MAXLEN', '~', maxlen] : [];
       try {
+        if (events.length === 1 && sender) {
+          // The common case (one event per request): pre-encoded XADD (resp.ts).
+          let encode = xadds.get(topic);
+          if (!encode) xadds.set(topic, (encode = xaddEncoder(topic, maxlen)));
+          await sender.send('xadd', encode(events[0]!));
+          return;
+        }
+        const cap: Array<string | number> = maxlen > 0 ? ['MAXLEN', '~', maxlen] : [];
         if (events.length === 1) {
           await r.xadd(topic, ...cap, '*', ...encodeEntry(events[0]!));
           return;
@@ -161,6 +174,7 @@ export function createRedisBackend(
       const minIdleMs = config['claim.min.idle.ms'];
       const consumer = startStreamConsumer({
         redis: r,
+        ...(sender ? { sender } : {}),
         blocking,
         stream: topic,
         group: subscription,
@@ -218,6 +232,7 @@ export function createRedisBackend(
       blockers.clear();
       const r = redis;
       redis = undefined;
+      sender = undefined;
       if (r) await quitWithin(r, 1_000);
     },
   };

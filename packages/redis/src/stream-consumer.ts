@@ -8,6 +8,7 @@ import {
 } from '@tributary/core';
 import type { Redis } from 'ioredis';
 import { type RawEntry, decodeEntry } from './codec.js';
+import type { RespSender } from './resp.js';
 import type { RetryQueue } from './retry-queue.js';
 import { XackBatcher } from './xack-batcher.js';
 
@@ -15,6 +16,8 @@ import { XackBatcher } from './xack-batcher.js';
 export interface StreamConsumerOptions {
   /** Shared connection (XACK, XAUTOCLAIM, XCLAIM, XPENDING). */
   readonly redis: Redis;
+  /** Sends the XACKs pre-encoded on `redis` (resp.ts); without it they go through `redis.xack`. */
+  readonly sender?: RespSender;
   /** Dedicated connection for the blocking XREADGROUP; disconnected on close. */
   readonly blocking: Redis;
   readonly stream: string;
@@ -52,7 +55,7 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
   let wake: (() => void) | undefined;
   const capacity = (): number => Math.max(0, o.concurrency - inFlight.size);
   const deferral = o.retryQueue ? { minDelayMs: o.retryQueue.minDelayMs } : undefined;
-  const acks = new XackBatcher(redis, stream, group);
+  const acks = new XackBatcher(redis, stream, group, o.sender);
 
   const freed = (): void => {
     const w = wake;

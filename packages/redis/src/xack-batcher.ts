@@ -4,45 +4,37 @@
  * promise settles with that command's reply, so an entry still counts as acknowledged only once
  * Redis answered. Saves a command (request, reply, parse) per entry; indicative, on the shared
  * bench machine (32 requests in flight): 128–139 against 137–150 µs of broker-process CPU per event.
+ * The callers of one batch share one promise, and with a {@link RespSender} the XACK goes out
+ * pre-encoded, corked together with whatever XADDs are still unwritten (resp.ts).
  */
 import type { Redis } from 'ioredis';
+import { type RespSender, xackEncoder } from './resp.js';
 
 export class XackBatcher {
   #ids: string[] = [];
-  #waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
-  #scheduled = false;
+  /** Settles with the XACK of the IDs in `#ids`: one promise per batch, not one per entry. */
+  #batch: Promise<void> | undefined;
+  readonly #send: (ids: string[]) => Promise<unknown>;
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly stream: string,
-    private readonly group: string,
-  ) {}
+  /** With `sender`, the XACK goes out pre-encoded (resp.ts); else through `redis.xack`. */
+  constructor(redis: Redis, stream: string, group: string, sender?: RespSender) {
+    if (sender) {
+      const encode = xackEncoder(stream, group);
+      this.#send = (ids) => sender.send('xack', encode(ids));
+    } else this.#send = (ids) => redis.xack(stream, group, ...ids);
+  }
 
   /** Acknowledges `id`; resolves once Redis answered the XACK that carried it. */
   ack(id: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#ids.push(id);
-      this.#waiters.push({ resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
+    this.#ids.push(id);
+    this.#batch ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const ids = this.#ids;
+        this.#ids = [];
+        this.#batch = undefined;
+        this.#send(ids).then(() => resolve(), reject);
+      });
     });
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const ids = this.#ids;
-    const waiters = this.#waiters;
-    this.#ids = [];
-    this.#waiters = [];
-    this.redis.xack(this.stream, this.group, ...ids).then(
-      () => {
-        for (const w of waiters) w.resolve();
-      },
-      (err: unknown) => {
-        for (const w of waiters) w.reject(err);
-      },
-    );
+    return this.#batch;
   }
 }
