@@ -9,6 +9,7 @@ import { BackendUnavailableError, type CloudEvent, type Logger } from '@tributar
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpLink } from './amqp-link.js';
 import { ACCEPTED_AT_HEADER, encodeEvent } from './codec.js';
+import { RabbitmqMessageError } from './errors.js';
 import { type FramePublish, framePublisher } from './publish-frames.js';
 
 interface Pending {
@@ -143,6 +144,18 @@ export class ConfirmPublisher {
       };
       ch.publish(p.exchange, '', m.content, options, confirmed);
     } catch (err) {
+      // amqplib throws IllegalOperationError on a closing channel: the message stays pending.
+      // Anything else is an encoding error (a property too long, …) that no retry can fix.
+      if ((err as Error).name !== 'IllegalOperationError') {
+        this.#pending.delete(p);
+        p.reject(
+          new RabbitmqMessageError(
+            `event '${String(p.event.attributes['id']).slice(0, 64)}' cannot be a RabbitMQ message: ${(err as Error).message}`,
+            { cause: err },
+          ),
+        );
+        return;
+      }
       this.logger.debug(
         { err: (err as Error).message },
         'publish on a closing channel; will republish',
