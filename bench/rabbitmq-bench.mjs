@@ -2,8 +2,14 @@
 // ingress → publisher confirm → quorum queue → dispatcher → HTTP sink), against raw amqplib on the
 // same server in the same run (closed-loop confirmed publishes → consumer acking each message).
 // Needs RabbitMQ on 127.0.0.1:5672 (guest/guest) or RABBITMQ_URL, and `pnpm exec tsc -b` first.
-// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), RABBITMQ_QUEUE_TYPE (quorum).
+// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), RABBITMQ_QUEUE_TYPE (quorum), RABBITMQ_PID (the
+// server's beam.smp process, found with pgrep when unset; its CPU is measured when it is local).
+// Besides events/s it reports CPU µs per event over the measured events (user + system from
+// /proc/<pid>/stat): of the `tributary run` process (`tributaryCpuUsPerEvent`), of the raw amqplib
+// client (this process, `clientCpuUsPerEvent`) and of the RabbitMQ server (`serverCpuUsPerEvent`,
+// null when it is not found; shared with anything else using that server meanwhile).
 // Prints a JSON object as its last stdout line.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -15,6 +21,7 @@ import {
   startSink,
   startTributary as startTributaryOn,
 } from './harness.mjs';
+import { cpuSeconds } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const amqp = createRequire(path.join(root, 'packages/rabbitmq/package.json'))('amqplib');
@@ -22,6 +29,30 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const QUEUE_TYPE = process.env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
 const URL_ = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The local RabbitMQ server's process (the oldest beam.smp running rabbit), or undefined. */
+function serverPid() {
+  if (process.env.RABBITMQ_PID) return Number(process.env.RABBITMQ_PID);
+  try {
+    const out = execFileSync('pgrep', ['-o', '-f', 'beam.smp.*rabbit'], { encoding: 'utf8' });
+    const pid = Number(out.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const SERVER_PID = serverPid();
+
+/** CPU µs per event of `pid` between two cpuSeconds readings; null when unknown. */
+const usPerEvent = (before, after, events) =>
+  Number.isFinite(before) && Number.isFinite(after) && events > 0
+    ? Math.round(((after - before) * 1e6) / events)
+    : null;
+const serverCpu = () => (SERVER_PID === undefined ? NaN : cpuSeconds(SERVER_PID));
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 async function startTributary(sinkUrl, broker) {
   const u = new URL(URL_);
@@ -60,14 +91,28 @@ async function benchTributary() {
   const broker = `bench-${randomUUID().slice(0, 8)}`;
   const trib = await startTributary(sink.url, broker);
   try {
+    // CPU is read when measureThrough resets the sink (after its warm-up has drained) and when it
+    // returns (everything accepted arrived): the measured events only.
+    let before;
+    const probe = {
+      ...sink,
+      reset: async () => {
+        const r = await sink.reset();
+        before = { trib: cpuSeconds(trib.child.pid), server: serverCpu() };
+        return r;
+      },
+    };
     const measured = await measureThrough({
       url: trib.url,
-      sink,
+      sink: probe,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
     });
+    const after = { trib: cpuSeconds(trib.child.pid), server: serverCpu() };
     return {
       ...measured,
+      tributaryCpuUsPerEvent: usPerEvent(before?.trib, after.trib, measured.delivered),
+      serverCpuUsPerEvent: usPerEvent(before?.server, after.server, measured.delivered),
       names: {
         exchanges: [`knative-broker-default-${broker}`],
         queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],
@@ -133,14 +178,18 @@ async function benchRaw() {
     await publishFor(1);
     await drained(async () => consumed, seq);
     consumed = 0;
+    const before = { client: ownCpu(), server: serverCpu() };
     const t0 = process.hrtime.bigint();
     const published = await publishFor(SECONDS);
     const done = await drained(async () => consumed, published);
+    const after = { client: ownCpu(), server: serverCpu() };
     const elapsed = Number(done.at - t0) / 1e9;
     return {
       published,
       consumed: done.count,
       eventsPerSecond: Math.round(done.count / elapsed),
+      clientCpuUsPerEvent: usPerEvent(before.client, after.client, done.count),
+      serverCpuUsPerEvent: usPerEvent(before.server, after.server, done.count),
       names: { exchanges: [exchange], queues: [queue] },
     };
   } finally {
@@ -180,6 +229,9 @@ console.log(
   `tributary RabbitMQBroker (HTTP→HTTP) ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`,
 );
 console.log(`ratio tributary/raw: ${ratio}`);
+console.log(
+  `CPU µs per event (${QUEUE_TYPE}): tributary ${tributary.tributaryCpuUsPerEvent}, server ${tributary.serverCpuUsPerEvent}; raw amqplib client ${raw.clientCpuUsPerEvent}, server ${raw.serverCpuUsPerEvent}`,
+);
 console.log(
   JSON.stringify({
     node: process.version,

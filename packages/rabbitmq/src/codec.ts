@@ -42,21 +42,38 @@ function headerString(v: unknown): string | undefined {
   return String(v);
 }
 
+/** `^[a-z0-9]+$`, without a regular expression (called for every header of every message). */
+function isAttributeName(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return false;
+  }
+  return true;
+}
+
 /** CloudEvent attributes carried in AMQP headers (prefixes stripped, names lower-cased), or undefined when the headers hold no `specversion`. */
 export function attributesFromHeaders(
   headers: Record<string, unknown> | undefined,
 ): Record<string, string> | undefined {
   if (!headers) return undefined;
   const attrs: Record<string, string> = {};
-  for (const [rawName, raw] of Object.entries(headers)) {
-    let name = rawName.toLowerCase();
-    for (const p of PREFIXES)
-      if (name.startsWith(p)) {
-        name = name.slice(p.length);
-        break;
-      }
-    if (name.startsWith('x-') || !/^[a-z0-9]+$/.test(name)) continue;
-    const value = headerString(raw);
+  for (const rawName in headers) {
+    if (!Object.hasOwn(headers, rawName)) continue;
+    const raw = headers[rawName];
+    // The broker's own headers are attribute names already (lower-case letters and digits, so
+    // no prefix and no `x-`): taken as they are, without the lower-casing and prefix scan below.
+    let name = rawName;
+    if (!isAttributeName(rawName)) {
+      name = rawName.toLowerCase();
+      for (const p of PREFIXES)
+        if (name.startsWith(p)) {
+          name = name.slice(p.length);
+          break;
+        }
+      if (name.startsWith('x-') || !isAttributeName(name)) continue;
+    }
+    const value = typeof raw === 'string' ? raw : headerString(raw);
     if (value !== undefined) attrs[name] = value;
   }
   return attrs['specversion'] !== undefined ? attrs : undefined;

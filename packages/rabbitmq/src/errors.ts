@@ -5,6 +5,7 @@ import { TributaryError } from '@tributary/core';
 export const rabbitmqErrorCodes = {
   TRIB_ERR_RABBITMQ_CONFIG: 'a RabbitMQ broker config, source or connection Secret is invalid',
   TRIB_ERR_RABBITMQ_CONNECTION: 'RabbitMQ could not be reached (initial connection)',
+  TRIB_ERR_RABBITMQ_MESSAGE: 'an event cannot be encoded as a RabbitMQ message',
 } as const;
 
 export type RabbitmqErrorCode = keyof typeof rabbitmqErrorCodes;
@@ -20,5 +21,15 @@ export class RabbitmqConfigError extends TributaryError<RabbitmqErrorCode> {
 export class RabbitmqConnectionError extends TributaryError<RabbitmqErrorCode> {
   constructor(message: string, options?: ErrorOptions) {
     super('TRIB_ERR_RABBITMQ_CONNECTION', message, options);
+  }
+}
+
+/**
+ * An event cannot be encoded as a RabbitMQ message, e.g. an `id` or `datacontenttype` longer than
+ * the 255 bytes of an AMQP short string (message-id, content-type): publishing it can never work.
+ */
+export class RabbitmqMessageError extends TributaryError<RabbitmqErrorCode> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('TRIB_ERR_RABBITMQ_MESSAGE', message, options);
   }
 }

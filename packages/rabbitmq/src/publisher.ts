@@ -9,21 +9,14 @@ import { BackendUnavailableError, type CloudEvent, type Logger } from '@tributar
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpLink } from './amqp-link.js';
 import { ACCEPTED_AT_HEADER, encodeEvent } from './codec.js';
-
-/** Stamps when the broker took the event (read back by the archive, archive.ts). */
-function withAcceptedAt(m: ReturnType<typeof encodeEvent>): ReturnType<typeof encodeEvent> {
-  return {
-    ...m,
-    options: {
-      ...m.options,
-      headers: { ...m.options.headers, [ACCEPTED_AT_HEADER]: String(Date.now()) },
-    },
-  };
-}
+import { RabbitmqMessageError } from './errors.js';
+import { type FramePublish, framePublisher } from './publish-frames.js';
 
 interface Pending {
   readonly exchange: string;
-  readonly message: ReturnType<typeof encodeEvent>;
+  readonly event: CloudEvent;
+  /** The `x-tributary-accepted-ms` stamp, kept for a republish. */
+  readonly acceptedAt: string;
   readonly since: number;
   sent: number;
   readonly resolve: () => void;
@@ -41,8 +34,11 @@ export async function declareBrokerExchange(
 /** Confirmed publishing that survives connection loss. */
 export class ConfirmPublisher {
   #channel: ConfirmChannel | undefined;
-  #generation = 0;
+  /** Pre-encoded publishing on #channel (publish-frames.ts), when amqplib's internals allow it. */
+  #frames: FramePublish | undefined;
   #declared = new Map<string, Promise<void>>();
+  /** Exchanges whose declaration on #channel completed: publish need not wait for it. */
+  #ready = new Set<string>();
   readonly #pending = new Set<Pending>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
@@ -71,24 +67,26 @@ export class ConfirmPublisher {
         `RabbitMQ is unreachable (${this.link.lastError}); try again later`,
         1,
       );
-    await this.#declare(ch, exchange);
-    await Promise.all(
-      events.map(
-        (e) =>
-          new Promise<void>((resolve, reject) => {
-            const p: Pending = {
-              exchange,
-              message: withAcceptedAt(encodeEvent(e)),
-              since: Date.now(),
-              sent: 0,
-              resolve,
-              reject,
-            };
-            this.#pending.add(p);
-            this.#send(p);
-          }),
-      ),
-    );
+    if (!this.#ready.has(exchange)) await this.#declare(ch, exchange);
+    if (events.length === 1) return this.#publishOne(exchange, events[0]!);
+    await Promise.all(events.map((e) => this.#publishOne(exchange, e)));
+  }
+
+  #publishOne(exchange: string, event: CloudEvent): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const now = Date.now();
+      const p: Pending = {
+        exchange,
+        event,
+        acceptedAt: String(now),
+        since: now,
+        sent: 0,
+        resolve,
+        reject,
+      };
+      this.#pending.add(p);
+      this.#send(p);
+    });
   }
 
   /** Waits up to `drainMs` for confirms in flight, then rejects what is left and stops. */
@@ -108,7 +106,8 @@ export class ConfirmPublisher {
   #declare(ch: ConfirmChannel, exchange: string): Promise<void> {
     let d = this.#declared.get(exchange);
     if (!d) {
-      d = declareBrokerExchange(ch, exchange);
+      const ready = this.#ready;
+      d = declareBrokerExchange(ch, exchange).then(() => void ready.add(exchange));
       d.catch(() => this.#declared.delete(exchange));
       this.#declared.set(exchange, d);
     }
@@ -118,25 +117,45 @@ export class ConfirmPublisher {
   #send(p: Pending): void {
     const ch = this.#channel;
     if (!ch) return; // kept; published again on reconnection or expired
-    const generation = this.#generation;
     p.sent++;
+    const confirmed = (err: Error | null): void => {
+      if (!this.#pending.has(p)) return;
+      if (!err) {
+        this.#pending.delete(p);
+        p.resolve();
+      } else if (err.message === 'message nacked') {
+        this.#pending.delete(p);
+        p.reject(
+          new BackendUnavailableError('RabbitMQ refused the message (nack); try again later'),
+        );
+      }
+      // Any other error means the channel closed: the message stays pending and is published
+      // again on the next channel.
+    };
+    const { attributes, data } = p.event;
+    // The frames encoded in one pass (publish-frames.ts); amqplib's publish for what it leaves.
+    if (this.#frames?.(p.exchange, attributes, ACCEPTED_AT_HEADER, p.acceptedAt, data, confirmed))
+      return;
     try {
-      ch.publish(p.exchange, '', p.message.content, p.message.options, (err) => {
-        if (!this.#pending.has(p)) return;
-        if (!err) {
-          this.#pending.delete(p);
-          p.resolve();
-        } else if (err.message === 'message nacked') {
-          this.#pending.delete(p);
-          p.reject(
-            new BackendUnavailableError('RabbitMQ refused the message (nack); try again later'),
-          );
-        }
-        // Any other error means the channel closed: the message stays pending and is published
-        // again on the next channel (generation ${generation} is gone).
-        void generation;
-      });
+      const m = encodeEvent(p.event);
+      const options = {
+        ...m.options,
+        headers: { ...m.options.headers, [ACCEPTED_AT_HEADER]: p.acceptedAt },
+      };
+      ch.publish(p.exchange, '', m.content, options, confirmed);
     } catch (err) {
+      // amqplib throws IllegalOperationError on a closing channel: the message stays pending.
+      // Anything else is an encoding error (a property too long, …) that no retry can fix.
+      if ((err as Error).name !== 'IllegalOperationError') {
+        this.#pending.delete(p);
+        p.reject(
+          new RabbitmqMessageError(
+            `event '${String(p.event.attributes['id']).slice(0, 64)}' cannot be a RabbitMQ message: ${(err as Error).message}`,
+            { cause: err },
+          ),
+        );
+        return;
+      }
       this.logger.debug(
         { err: (err as Error).message },
         'publish on a closing channel; will republish',
@@ -162,10 +181,11 @@ export class ConfirmPublisher {
         }, 100);
     });
     this.#declared = new Map();
+    this.#ready = new Set();
     for (const ex of new Set([...this.#pending].map((p) => p.exchange)))
       await this.#declare(ch, ex);
-    this.#generation++;
     this.#channel = ch;
+    this.#frames = framePublisher(ch);
     if (this.#pending.size > 0)
       this.logger.info({ messages: this.#pending.size }, 'republishing unconfirmed messages');
     for (const p of this.#pending) this.#send(p);
@@ -173,8 +193,9 @@ export class ConfirmPublisher {
 
   #drop(): void {
     this.#channel = undefined;
-    this.#generation++;
+    this.#frames = undefined;
     this.#declared = new Map();
+    this.#ready = new Set();
   }
 
   #expire(): void {
