@@ -21,7 +21,8 @@ interface Attachment {
   readonly handler: EventHandler;
   readonly ordered: boolean;
   readonly limit: number;
-  readonly inFlight: Set<QueuedEvent>;
+  /** Made at the first delivery (an empty Set is ~0.15 KB; most of 10,000 Triggers never get one). */
+  inFlight: Set<QueuedEvent> | undefined;
   closing: boolean;
   closed?: Promise<void>;
   onIdle?: () => void;
@@ -34,9 +35,11 @@ interface Attachment {
  */
 export class SubscriptionQueue {
   private readonly queue = new Deque<QueuedEvent>();
+  // `ready` and `retries` are made at the first rejected event: an idle subscription keeps
+  // neither (~0.13 KB per Trigger of 10,000, heap snapshots, bench/footprint.mjs).
   /** Redeliveries whose delay has passed; handed out before `queue`. */
-  private readonly ready = new Deque<QueuedEvent>();
-  private readonly retries = new RetryHeap<QueuedEvent>();
+  private ready: Deque<QueuedEvent> | undefined;
+  private retries: RetryHeap<QueuedEvent> | undefined;
   private attachment: Attachment | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
@@ -52,9 +55,9 @@ export class SubscriptionQueue {
   get backlog(): number {
     return (
       this.queue.length +
-      this.ready.length +
-      this.retries.size +
-      (this.attachment?.inFlight.size ?? 0)
+      (this.ready?.length ?? 0) +
+      (this.retries?.size ?? 0) +
+      (this.attachment?.inFlight?.size ?? 0)
     );
   }
 
@@ -75,7 +78,7 @@ export class SubscriptionQueue {
       );
     }
     const limit = ordered ? 1 : Math.max(1, Math.floor(concurrency) || 1);
-    this.attachment = { handler, ordered, limit, inFlight: new Set(), closing: false };
+    this.attachment = { handler, ordered, limit, inFlight: undefined, closing: false };
     this.arm();
     this.pump();
   }
@@ -91,7 +94,7 @@ export class SubscriptionQueue {
     att.closing = true;
     this.disarm();
     att.closed = (async () => {
-      if (att.inFlight.size > 0) {
+      if (att.inFlight !== undefined && att.inFlight.size > 0) {
         let timeout: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           att.onIdle = resolve;
@@ -99,9 +102,12 @@ export class SubscriptionQueue {
         });
         clearTimeout(timeout);
       }
-      const stranded = [...att.inFlight].sort((a, b) => b.seq - a.seq);
-      for (const item of stranded) this.ready.unshift(item);
-      att.inFlight.clear();
+      if (att.inFlight !== undefined && att.inFlight.size > 0) {
+        const stranded = [...att.inFlight].sort((a, b) => b.seq - a.seq);
+        const ready = (this.ready ??= new Deque());
+        for (const item of stranded) ready.unshift(item);
+        att.inFlight.clear();
+      }
       if (this.attachment === att) this.attachment = undefined;
     })();
     return att.closed;
@@ -111,11 +117,11 @@ export class SubscriptionQueue {
   pump(): void {
     const att = this.attachment;
     if (!att || att.closing) return;
-    while (att.inFlight.size < att.limit) {
-      let item = this.ready.shift();
+    while ((att.inFlight?.size ?? 0) < att.limit) {
+      let item = this.ready?.shift();
       if (item === undefined) {
         // An ordered consumer waits for its pending redelivery before anything newer.
-        if (att.ordered && this.retries.size > 0) return;
+        if (att.ordered && this.retries !== undefined && this.retries.size > 0) return;
         item = this.queue.shift();
       }
       if (item === undefined) return;
@@ -124,7 +130,7 @@ export class SubscriptionQueue {
   }
 
   private deliver(att: Attachment, item: QueuedEvent): void {
-    att.inFlight.add(item);
+    (att.inFlight ??= new Set()).add(item);
     item.deliveries++;
     const deliveryCount = item.deliveries;
     // Debug lines per event are built only when written (two objects per event otherwise).
@@ -159,7 +165,7 @@ export class SubscriptionQueue {
 
   private settle(att: Attachment, item: QueuedEvent, err: unknown): void {
     // A result that arrives after the consumer was detached is stale: the event was requeued.
-    if (this.attachment !== att || !att.inFlight.delete(item)) return;
+    if (this.attachment !== att || !att.inFlight?.delete(item)) return;
     const id = item.event.attributes['id'];
     if (err === undefined) {
       if (this.log.isLevelEnabled?.('debug') ?? true)
@@ -181,11 +187,11 @@ export class SubscriptionQueue {
         },
         'handler rejected event; redelivering later',
       );
-      this.retries.push(Date.now() + delay, item);
+      (this.retries ??= new RetryHeap()).push(Date.now() + delay, item);
       this.arm();
     }
     if (att.closing) {
-      if (att.inFlight.size === 0) att.onIdle?.();
+      if ((att.inFlight?.size ?? 0) === 0) att.onIdle?.();
       return;
     }
     this.pump();
@@ -193,7 +199,7 @@ export class SubscriptionQueue {
 
   /** Keeps one timer for the earliest pending redelivery (none while detached or closing). */
   private arm(): void {
-    const due = this.retries.peekDue();
+    const due = this.retries?.peekDue();
     if (due === undefined || !this.attachment || this.attachment.closing) return this.disarm();
     if (this.timer && this.timerDue <= due) return;
     this.disarm();
@@ -209,8 +215,11 @@ export class SubscriptionQueue {
   private onTimer(): void {
     this.timer = undefined;
     const now = Date.now();
-    for (let item = this.retries.popDue(now); item; item = this.retries.popDue(now))
-      this.ready.push(item);
+    const retries = this.retries;
+    if (retries !== undefined) {
+      const ready = (this.ready ??= new Deque());
+      for (let item = retries.popDue(now); item; item = retries.popDue(now)) ready.push(item);
+    }
     this.arm();
     this.pump();
   }
@@ -219,7 +228,7 @@ export class SubscriptionQueue {
   clear(): void {
     this.disarm();
     this.queue.clear();
-    this.ready.clear();
-    for (;;) if (this.retries.popDue(Number.POSITIVE_INFINITY) === undefined) break;
+    this.ready = undefined;
+    this.retries = undefined;
   }
 }
