@@ -41,8 +41,8 @@ export interface Topology {
 
 /**
  * Values by kind, namespace and name, in nested maps: a `Kind/namespace/name` string key per
- * resource (two indexes) was ~0.25 KB of concatenated strings per Trigger (heap snapshots of
- * `tributary run` with 10,000 Triggers, bench/footprint.mjs).
+ * resource (in two indexes, resources and statuses) was ~0.25 KB of concatenated strings per
+ * Trigger (heap snapshots of `tributary run` with 10,000 Triggers, bench/footprint.mjs).
  */
 class ResourceIndex<V> {
   readonly #byKind = new Map<string, Map<string, Map<string, V>>>();
@@ -76,26 +76,16 @@ function deepFreeze<T>(v: T): T {
 }
 
 /**
- * Builds a Topology from validated resources (normally via the loader). Later duplicates of a
- * `Kind/namespace/name` are ignored (the loader reports them as problems). `kinds` tells what
- * each resource depends on (its readiness); pass the set the resources were loaded with.
+ * Readiness of each resource, in order. Apart from createTopology so that the names index it
+ * uses for suggestions is not kept by the topology's closures.
  */
-export function createTopology(
-  input: readonly LoadedResource[],
-  kinds: KindSet = coreKindSet,
-): Topology {
-  const index = new ResourceIndex<LoadedResource>();
-  const resources: LoadedResource[] = [];
-  for (const r of input) {
-    const { namespace, name } = r.metadata;
-    if (index.has(r.kind, namespace, name)) continue;
-    index.set(r.kind, namespace, name, deepFreeze(r));
-    resources.push(r);
-  }
-  const byKind = (kind: string) => resources.filter((r) => r.kind === kind);
+function statusesOf(
+  resources: readonly LoadedResource[],
+  index: ResourceIndex<number>,
+  kinds: KindSet,
+): ResourceStatus[] {
   const names = nameIndex(resources);
-
-  const status: ResourceStatus[] = resources.map((r) => {
+  return resources.map((r) => {
     const deps = kinds.get(r.apiVersion, r.kind)?.dependencies?.(r as never) ?? [];
     const reasons = deps
       .filter((d) => !satisfied(d, (k) => index.has(k, d.namespace, d.name)))
@@ -108,8 +98,32 @@ export function createTopology(
       reasons: reasons.length === 0 ? NO_REASONS : reasons,
     };
   });
-  const statusIndex = new ResourceIndex<ResourceStatus>();
-  for (const s of status) statusIndex.set(s.kind, s.namespace, s.name, s);
+}
+
+/**
+ * Builds a Topology from validated resources (normally via the loader). Later duplicates of a
+ * `Kind/namespace/name` are ignored (the loader reports them as problems). `kinds` tells what
+ * each resource depends on (its readiness); pass the set the resources were loaded with.
+ */
+export function createTopology(
+  input: readonly LoadedResource[],
+  kinds: KindSet = coreKindSet,
+): Topology {
+  // Each resource's position in `resources` (and `status`, in the same order): one index for both.
+  const index = new ResourceIndex<number>();
+  const resources: LoadedResource[] = [];
+  for (const r of input) {
+    const { namespace, name } = r.metadata;
+    if (index.has(r.kind, namespace, name)) continue;
+    index.set(r.kind, namespace, name, resources.length);
+    resources.push(deepFreeze(r));
+  }
+  const byKey = (kind: string, namespace: string, name: string) => {
+    const i = index.get(kind, namespace, name);
+    return i === undefined ? undefined : resources[i];
+  };
+  const byKind = (kind: string) => resources.filter((r) => r.kind === kind);
+  const status = statusesOf(resources, index, kinds);
 
   const topology: Topology = {
     resources,
@@ -120,15 +134,17 @@ export function createTopology(
     configMaps: byKind('ConfigMap') as Loaded<ConfigMap>[],
     status,
     byKind: ((kind: string) => byKind(kind)) as Topology['byKind'],
-    get: ((kind: string, namespace: string, name: string) =>
-      index.get(kind, namespace, name)) as Topology['get'],
-    statusOf: (kind, namespace, name) => statusIndex.get(kind, namespace, name),
+    get: byKey as Topology['get'],
+    statusOf: (kind, namespace, name) => {
+      const i = index.get(kind, namespace, name);
+      return i === undefined ? undefined : status[i];
+    },
     notReady: () => status.filter((s) => !s.ready),
     brokerOf: (t) => {
       const name = t.spec.broker ?? t.spec.brokerRef?.name;
       return name === undefined
         ? undefined
-        : (index.get('Broker', t.metadata.namespace, name) as Loaded<Broker> | undefined);
+        : (byKey('Broker', t.metadata.namespace, name) as Loaded<Broker> | undefined);
     },
     triggersOf: (b) =>
       (byKind('Trigger') as Loaded<Trigger>[]).filter(
