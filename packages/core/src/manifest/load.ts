@@ -128,11 +128,13 @@ function parseText(
   text: string,
   strings: StringTable,
 ): { docs: RawDocument[]; problems: readonly ValidationProblem[] } {
-  const { documents, problems } = readYamlDocuments(file, text);
+  const { documents, problems, readBy } = readYamlDocuments(file, text);
+  // js-yaml reads no aliases (it hands those texts to the `yaml` library): no shared objects.
+  const seen = readBy === 'yaml' ? new WeakSet<object>() : undefined;
   const docs: RawDocument[] = [];
   for (const { value, locate } of documents)
     if (value !== null && value !== undefined)
-      docs.push(...expandList(file, internStrings(value, strings), locate));
+      docs.push(...expandList(file, internStrings(value, strings, seen), locate));
   return { docs, problems };
 }
 

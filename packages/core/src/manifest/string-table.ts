@@ -23,17 +23,26 @@ export function intern(table: StringTable, s: string): string {
   return copy;
 }
 
-/** Replaces, in place, every string in a parsed YAML value (plain objects and arrays) by the table's copy. */
-export function internStrings(value: unknown, table: StringTable): unknown {
+/**
+ * Replaces, in place, every string in a parsed YAML value (plain objects and arrays) by the table's
+ * copy. With `seen`, each object is visited once: YAML aliases (the `yaml` library's reading) may
+ * share an object between places, or make one contain itself.
+ */
+export function internStrings(value: unknown, table: StringTable, seen?: WeakSet<object>): unknown {
   if (typeof value === 'string') return intern(table, value);
+  if (value === null || typeof value !== 'object') return value;
+  if (seen) {
+    if (seen.has(value)) return value;
+    seen.add(value);
+  }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = internStrings(value[i], table);
-  } else if (value !== null && typeof value === 'object') {
+    for (let i = 0; i < value.length; i++) value[i] = internStrings(value[i], table, seen);
+  } else {
     const o = value as Record<string, unknown>;
     for (const k of Object.keys(o)) {
       const v = o[k];
       if (typeof v === 'string' || (v !== null && typeof v === 'object'))
-        o[k] = internStrings(v, table);
+        o[k] = internStrings(v, table, seen);
     }
   }
   return value;
