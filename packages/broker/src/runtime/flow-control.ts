@@ -141,7 +141,10 @@ export class FlowControl {
     return entry.gate;
   }
 
-  /** Records the running gate of a Trigger (made by {@link gateFor}) and shows its state in the Trigger's status. */
+  /**
+   * Records the running gate of a Trigger (made by {@link gateFor}) and shows its state in the
+   * Trigger's status.
+   */
   started(gate: TriggerFlowGate, message: string): void {
     const entry = gate.hooks as FlowEntry;
     entry.message = message;
