@@ -39,7 +39,8 @@ export class TriggerFlowGate implements DeliveryGate {
   #paused: boolean;
   #inFlight = 0;
   #tokens: number;
-  #refilledAt = Date.now();
+  // Set only with a rate limit: Date.now() is a heap number, one per Trigger otherwise.
+  #refilledAt: number;
   #circuit: CircuitState = 'closed';
   #failures = 0;
   #openUntil = 0;
@@ -55,6 +56,7 @@ export class TriggerFlowGate implements DeliveryGate {
     this.#spec = spec;
     this.#paused = spec.paused;
     this.#tokens = spec.rateLimit?.count ?? 0;
+    this.#refilledAt = spec.rateLimit ? Date.now() : 0;
     this.#hooks = hooks;
     this.#log = hooks.logger ?? silentLogger;
   }
@@ -82,6 +84,11 @@ export class TriggerFlowGate implements DeliveryGate {
 
   get spec(): FlowControlSpec {
     return this.#spec;
+  }
+
+  /** The hooks it was made with. */
+  get hooks(): FlowGateHooks {
+    return this.#hooks;
   }
 
   async acquire(signal: AbortSignal, name: string): Promise<(result: AttemptResult) => void> {

@@ -6,7 +6,16 @@ export function brokerTopic(namespace: string, name: string): string {
   return `knative-broker-${namespace}-${name}`;
 }
 
-/** One subscription (consumer group / queue) per trigger, named as Knative's durable brokers name it. */
+/**
+ * One subscription (consumer group / queue) per trigger, named as Knative's durable brokers name it.
+ * `join` makes one flat string; a template literal made a chain of three V8 concatenated strings
+ * that the dispatcher, the backend queue and the routing entry kept (~0.07 KB per Trigger).
+ */
 export function triggerSubscriptionName(namespace: string, name: string): string {
-  return `knative-trigger-${namespace}-${name}`;
+  return ['knative-trigger', namespace, name].join('-');
+}
+
+/** A Trigger's `namespace/name` key (one flat string, as {@link triggerSubscriptionName}). */
+export function triggerKey(namespace: string, name: string): string {
+  return [namespace, name].join('/');
 }

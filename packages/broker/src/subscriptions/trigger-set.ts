@@ -20,7 +20,7 @@ import type { BackendRegistry } from '../runtime/backend-registry.js';
 import type { BrokerSet, RunningBroker } from '../runtime/broker-set.js';
 import type { DestinationResolver } from '../runtime/destination-resolver.js';
 import type { FlowControl } from '../runtime/flow-control.js';
-import { triggerSubscriptionName } from '../runtime/naming.js';
+import { triggerKey, triggerSubscriptionName } from '../runtime/naming.js';
 import type { StatusBoard } from '../runtime/resource-status.js';
 import { subscribeOptionsFor } from '../runtime/subscribe-options.js';
 import { triggerFingerprint } from '../runtime/topology-diff.js';
@@ -108,11 +108,11 @@ export class TriggerSet {
 
   /** Resolves, subscribes and records one Trigger; marks it not Ready (with why) on failure. */
   async start(t: Trigger): Promise<void> {
-    const key = `${t.metadata.namespace}/${t.metadata.name}`;
+    const key = triggerKey(t.metadata.namespace, t.metadata.name);
     if (this.#running.has(key) || this.#starting.has(key) || this.host.stopping()) return;
     this.#starting.add(key);
     try {
-      await this.#startNow(t);
+      await this.#startNow(t, key);
     } finally {
       this.#starting.delete(key);
     }
@@ -166,7 +166,7 @@ export class TriggerSet {
     this.#retries.set(key, { timer, attempt });
   }
 
-  async #startNow(t: Trigger): Promise<void> {
+  async #startNow(t: Trigger, key: string): Promise<void> {
     const { host } = this;
     const topology = host.topology();
     const { namespace, name } = t.metadata;
@@ -219,7 +219,7 @@ export class TriggerSet {
       deadLetter = dls.target;
     }
     const log = new LazyChildLogger(host.logger, { broker: brokerName, trigger: name, namespace });
-    const gate = host.flow.gateFor(t, brokerName, log);
+    const gate = host.flow.gateFor(key, t, brokerName, log);
     const r = await host.path.start({
       name,
       namespace,
@@ -250,17 +250,17 @@ export class TriggerSet {
     if (isStartFailure(r)) {
       gate.close();
       failed(r.reason, r.error);
-      if (r.reason === 'SubscribeFailed') this.#retryLater(`${namespace}/${name}`);
+      if (r.reason === 'SubscribeFailed') this.#retryLater(key);
       return;
     }
-    clearTimeout(this.#retries.get(`${namespace}/${name}`)?.timer);
-    this.#retries.delete(`${namespace}/${name}`);
+    clearTimeout(this.#retries.get(key)?.timer);
+    this.#retries.delete(key);
     if (host.stopping()) {
       await r.close({ drainMs: 0 });
       gate.close();
       return;
     }
-    this.#running.set(`${namespace}/${name}`, {
+    this.#running.set(key, {
       namespace,
       name,
       broker,
@@ -269,12 +269,7 @@ export class TriggerSet {
       dispatcherOptions: r.dispatcherOptions as TriggerDispatcherOptions,
       gate,
     });
-    host.flow.started(
-      `${namespace}/${name}`,
-      brokerName,
-      gate,
-      `subscriber ${subscriber.target.url}`,
-    );
+    host.flow.started(gate, `subscriber ${subscriber.target.url}`);
     // Through the parent, with the same fields: the Trigger's own logger stays unmade.
     host.logger.info(
       { broker: brokerName, trigger: name, namespace, subscriber: subscriber.target.url },

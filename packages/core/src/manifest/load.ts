@@ -11,6 +11,7 @@ import { knativeConfigMapWarnings } from './knative-configmaps.js';
 import { readKnativeDefaults } from './knative-defaults.js';
 import { noPositions, type Locate } from './positions.js';
 import { unresolvedReferences } from './references.js';
+import { type StringTable, internStrings } from './string-table.js';
 import { createTopology, type Topology } from './topology.js';
 import type { LoadedResource, ResourceValidator } from './types.js';
 import { crossCheck, validateDocument, type RawDocument } from './validate.js';
@@ -125,11 +126,15 @@ function expandList(file: string, value: unknown, locate: Locate): RawDocument[]
 function parseText(
   file: string,
   text: string,
+  strings: StringTable,
 ): { docs: RawDocument[]; problems: readonly ValidationProblem[] } {
-  const { documents, problems } = readYamlDocuments(file, text);
+  const { documents, problems, readBy } = readYamlDocuments(file, text);
+  // js-yaml reads no aliases (it hands those texts to the `yaml` library): no shared objects.
+  const seen = readBy === 'yaml' ? new WeakSet<object>() : undefined;
   const docs: RawDocument[] = [];
   for (const { value, locate } of documents)
-    if (value !== null && value !== undefined) docs.push(...expandList(file, value, locate));
+    if (value !== null && value !== undefined)
+      docs.push(...expandList(file, internStrings(value, strings, seen), locate));
   return { docs, problems };
 }
 
@@ -143,8 +148,9 @@ export function loadManifestsFromText(
 ): LoadResult {
   const docs: RawDocument[] = [];
   const problems: ValidationProblem[] = [];
+  const strings: StringTable = new Map();
   for (const { file, text } of sources) {
-    const parsed = parseText(file, text);
+    const parsed = parseText(file, text, strings);
     docs.push(...parsed.docs);
     problems.push(...parsed.problems);
   }

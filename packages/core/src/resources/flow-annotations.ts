@@ -69,12 +69,27 @@ function parseBreaker(v: string): FlowControlSpec['circuitBreaker'] {
   return { failures, coolDownMs };
 }
 
+/** The flow control of a Trigger without flow-control annotations (one object for all of them). */
+const NO_FLOW_CONTROL: FlowControlSpec = Object.freeze({
+  paused: false,
+  rateLimit: undefined,
+  maxInFlight: undefined,
+  circuitBreaker: undefined,
+});
+
 /** The Trigger's flow-control annotations (invalid values are reported by validation, ignored here). */
 export function flowControlOf(trigger: Meta): FlowControlSpec {
   const a = trigger.metadata.annotations ?? {};
   const rate = a[RATE_LIMIT_ANNOTATION];
   const inFlight = a[MAX_IN_FLIGHT_ANNOTATION];
   const breaker = a[CIRCUIT_BREAKER_ANNOTATION];
+  if (
+    a[PAUSED_ANNOTATION] === undefined &&
+    rate === undefined &&
+    inFlight === undefined &&
+    breaker === undefined
+  )
+    return NO_FLOW_CONTROL;
   return {
     paused: a[PAUSED_ANNOTATION] === 'true',
     rateLimit: rate === undefined ? undefined : parseRate(rate),

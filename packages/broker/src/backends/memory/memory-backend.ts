@@ -157,13 +157,7 @@ export class MemoryBackend implements Backend {
       { topic, subscription, ordered: options.ordered, concurrency: options.concurrency },
       'subscribed',
     );
-    const q = queue;
-    return {
-      close: async (opts) => {
-        await q.detach(opts?.drainMs ?? 5_000);
-        this.log.info({ topic, subscription, backlog: q.backlog }, 'subscription closed');
-      },
-    };
+    return new MemorySubscription(queue, this.log);
   }
 
   backlog(topic: string, subscription: string): number | undefined {
@@ -208,6 +202,26 @@ export class MemoryBackend implements Backend {
 }
 
 const PUBLISHED: Promise<void> = Promise.resolve();
+
+/**
+ * A consumer's handle on its queue. A class rather than an object with a `close` closure: the
+ * closure and its context were ~0.12 KB per Trigger (heap snapshots, bench/footprint.mjs).
+ */
+class MemorySubscription implements Subscription {
+  constructor(
+    private readonly queue: SubscriptionQueue,
+    private readonly log: Logger,
+  ) {}
+
+  async close(opts?: { drainMs?: number }): Promise<void> {
+    const q = this.queue;
+    await q.detach(opts?.drainMs ?? 5_000);
+    this.log.info(
+      { topic: q.topic, subscription: q.name, backlog: q.backlog },
+      'subscription closed',
+    );
+  }
+}
 
 /** Builds a {@link MemoryBackend}. */
 export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
