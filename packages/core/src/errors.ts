@@ -13,6 +13,7 @@ export const codes = {
   TRIB_ERR_CLOUDEVENT_DECODE: 'an HTTP message does not carry valid CloudEvents',
   TRIB_ERR_BACKEND_UNAVAILABLE: 'a backend cannot hold events right now (answered 503)',
   TRIB_ERR_BATCH_TOO_LARGE: 'one request holds more events than the backend can ever hold (413)',
+  TRIB_ERR_EVENT_UNSUPPORTED: 'an event cannot be held by the backend as written (400)',
   TRIB_ERR_REDELIVER_LATER: 'a handler asks the backend to redeliver the event after a delay',
 } as const;
 

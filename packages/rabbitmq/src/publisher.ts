@@ -5,7 +5,12 @@
  * the call rejects with BackendUnavailableError (the ingress answers 503). While the link is down,
  * new publishes are refused at once with BackendUnavailableError.
  */
-import { BackendUnavailableError, type CloudEvent, type Logger } from '@tributary/core';
+import {
+  BackendUnavailableError,
+  type CloudEvent,
+  EventUnsupportedError,
+  type Logger,
+} from '@tributary/core';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AmqpLink } from './amqp-link.js';
 import { ACCEPTED_AT_HEADER, encodeEvent } from './codec.js';
@@ -21,6 +26,30 @@ interface Pending {
   sent: number;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
+}
+
+/** The attributes that become AMQP short strings (message-id, content-type): at most 255 bytes. */
+const SHORT_STRING_ATTRIBUTES = [
+  ['id', 'message-id'],
+  ['datacontenttype', 'content-type'],
+] as const;
+
+/**
+ * Refuses (400, before anything is published) an event whose `id` or `datacontenttype` does not
+ * fit the AMQP short string it is carried in. A string of at most 85 UTF-16 units is at most 255
+ * UTF-8 bytes, so only longer ones are measured.
+ */
+function checkShortStrings(event: CloudEvent): void {
+  for (const [attribute, property] of SHORT_STRING_ATTRIBUTES) {
+    const value = event.attributes[attribute];
+    if (typeof value !== 'string' || value.length <= 85) continue;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > 255)
+      throw new EventUnsupportedError(
+        `attribute '${attribute}' is ${bytes} bytes (starts '${value.slice(0, 32)}…'); a RabbitMQ broker carries it as the AMQP ${property}, which holds at most 255 bytes: shorten it`,
+        attribute,
+      );
+  }
 }
 
 /** Declares a broker exchange (durable fanout). */
@@ -67,6 +96,7 @@ export class ConfirmPublisher {
         `RabbitMQ is unreachable (${this.link.lastError}); try again later`,
         1,
       );
+    for (const e of events) checkShortStrings(e);
     if (!this.#ready.has(exchange)) await this.#declare(ch, exchange);
     if (events.length === 1) return this.#publishOne(exchange, events[0]!);
     await Promise.all(events.map((e) => this.#publishOne(exchange, e)));

@@ -1,4 +1,4 @@
-import { type CloudEvent, BackendUnavailableError } from '@tributary/core';
+import { type CloudEvent, BackendUnavailableError, EventUnsupportedError } from '@tributary/core';
 import { CloudEvent as SdkEvent, HTTP } from 'cloudevents';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBackend, type MemoryBackend } from '../backends/memory/memory-backend.js';
@@ -222,6 +222,19 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
     expect(r).toMatchObject({ status: 503, retryAfterSeconds: 1 });
     expect(small.backlog('t', 's')).toBe(1);
     await small.close({ drainMs: 0 });
+  });
+  it('answers 400 naming the attribute when the backend can never hold the event as written', async () => {
+    const ing = createBrokerIngress({
+      lookup: () => ({
+        publish: () =>
+          Promise.reject(
+            new EventUnsupportedError("attribute 'id' is 300 bytes; shorten it", 'id'),
+          ),
+      }),
+    });
+    const r = await ing.ingestEvents('ns', 'x', [sdkToEvent()]);
+    expect(r.status).toBe(400);
+    expect(r.error).toBe("broker 'ns/x' cannot hold the event: attribute 'id' is 300 bytes; shorten it");
   });
   it('answers 500 when the backend fails otherwise', async () => {
     const res = await post('/ns/broken', HTTP.binary(sdkEvent()));

@@ -81,13 +81,15 @@ function logFields(r: PublishResource): Record<string, string> {
 
 /**
  * The answer to a failed publish, told apart by error code (docs/errors.md): a batch the backend
- * could never hold → 413, a backend that cannot take events now → 503 with Retry-After, anything
- * else → 500.
+ * could never hold → 413, an event it can never hold as written → 400, a backend that cannot take
+ * events now → 503 with Retry-After, anything else → 500.
  */
 export function publishFailure(err: unknown, resource: PublishResource, log: Logger): IngestResult {
   const what = describeResource(resource);
   if (hasErrorCode(err, 'TRIB_ERR_BATCH_TOO_LARGE'))
     return { status: 413, error: `${what} cannot take the request: ${err.message}` };
+  if (hasErrorCode(err, 'TRIB_ERR_EVENT_UNSUPPORTED'))
+    return { status: 400, error: `${what} cannot hold the event: ${err.message}` };
   if (hasErrorCode(err, 'TRIB_ERR_BACKEND_UNAVAILABLE')) {
     const seconds = (err as BackendUnavailableError).retryAfterSeconds ?? 1;
     log.debug({ ...logFields(resource), err: err.message }, 'backend unavailable; answering 503');

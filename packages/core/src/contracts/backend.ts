@@ -149,3 +149,19 @@ export class BatchTooLargeError extends TributaryError<'TRIB_ERR_BATCH_TOO_LARGE
     super('TRIB_ERR_BATCH_TOO_LARGE', message, options);
   }
 }
+
+/**
+ * Raised by `publish` before anything is stored when an event can never be held by this backend as
+ * written (for example an attribute longer than the transport's field allows): the caller answers
+ * 400 naming the attribute, and keeps nothing of the request.
+ */
+export class EventUnsupportedError extends TributaryError<'TRIB_ERR_EVENT_UNSUPPORTED'> {
+  constructor(
+    message: string,
+    /** The attribute that cannot be held. */
+    readonly attribute: string,
+    options?: ErrorOptions,
+  ) {
+    super('TRIB_ERR_EVENT_UNSUPPORTED', message, options);
+  }
+}
