@@ -27,6 +27,7 @@ import type { KafkaSecurity } from './auth.js';
 import { type GroupConsumer, type GroupTimeouts, startGroupConsumer } from './group-consumer.js';
 import { createKafkaArchive } from './archive.js';
 import { decodeRecord, encodeRecord, type OutgoingRecord } from './record-codec.js';
+import { useFastKafkaCodec } from './wire/kafkajs-codec.js';
 
 /** Options of {@link createKafkaBackend}. */
 export interface KafkaBackendOptions extends Partial<GroupTimeouts> {
@@ -73,6 +74,7 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
   };
+  useFastKafkaCodec();
   const kafka = new Kafka({
     clientId: options.clientId ?? 'tributary',
     brokers: [...options.brokers],
