@@ -19,7 +19,6 @@ import {
   Kafka,
   type LogEntry,
   logLevel,
-  Partitioners,
   type Producer,
   type Admin,
 } from 'kafkajs';
@@ -28,6 +27,7 @@ import { type GroupConsumer, type GroupTimeouts, startGroupConsumer } from './gr
 import { createKafkaArchive } from './archive.js';
 import { decodeRecord, encodeRecord, type OutgoingRecord } from './record-codec.js';
 import { useFastKafkaCodec } from './wire/kafkajs-codec.js';
+import { brokerPartitioner, STICKY, type StickyBatch } from './partitioner.js';
 
 /** Options of {@link createKafkaBackend}. */
 export interface KafkaBackendOptions extends Partial<GroupTimeouts> {
@@ -83,18 +83,9 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     logCreator: kafkaLogCreator(logger),
     retry: { retries: 5, initialRetryTime: 100 },
   });
-  const byKey = Partitioners.DefaultPartitioner();
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: true,
-    // Keyed records: murmur2(key) % n; keyless: round robin; n = at most `partitions`, so a topic
-    // auto-created with more partitions than configured is used as if it had the configured count.
-    createPartitioner: () => (args) =>
-      byKey({
-        ...args,
-        partitionMetadata: [...args.partitionMetadata]
-          .sort((a, b) => a.partitionId - b.partitionId)
-          .slice(0, partitions),
-      }),
+    createPartitioner: brokerPartitioner(partitions),
   });
   const admin: Admin = kafka.admin();
   const topics = new Map<string, Promise<void>>();
@@ -115,8 +106,13 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     q.busy = true;
     while (q.waiting.length > 0) {
       const batch = q.waiting.splice(0);
+      // Keyless records of this request share one partition (./partitioner.ts).
+      const sticky: StickyBatch = {};
+      const messages: Array<OutgoingRecord & { [STICKY]?: StickyBatch }> = [];
+      for (const p of batch)
+        for (const r of p.records) messages.push(Object.assign(r, { [STICKY]: sticky }));
       try {
-        await producer.send({ topic, acks: -1, messages: batch.flatMap((p) => p.records) });
+        await producer.send({ topic, acks: -1, messages });
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);

@@ -1,14 +1,16 @@
 /**
- * Swaps kafkajs' encoder of Produce requests for ours (./produce-request.ts): same bytes, a
- * fraction of the CPU. kafkajs has no hook for this; its protocol table requires the request
- * module of the negotiated version (produce/v3..v7/request.js) on every request, so replacing
- * those modules' exports in the CommonJS module cache reaches every kafkajs producer in the
- * process. Only kafkajs 2.2.4 (the locked version, whose encoding test/wire.test.ts compares
- * byte for byte) is patched; any other version keeps its own encoder. Inputs ours does not
- * encode exactly like kafkajs go to the original encoder too.
+ * Swaps kafkajs' encoder of Produce requests and its decoder of fetched records for ours
+ * (./produce-request.ts, ./record-decoder.ts): same bytes and same record objects, a fraction of
+ * the CPU. kafkajs has no hook for this; its protocol table requires the request module of the
+ * negotiated version (produce/v3..v7/request.js) on every request, and the record batch decoder
+ * requires the record decoder when it loads, so replacing those modules' exports in the CommonJS
+ * module cache reaches every kafkajs client in the process. Only kafkajs 2.2.4 (the locked
+ * version, which test/wire.test.ts compares against) is patched; any other version keeps its
+ * own code. Inputs ours does not handle exactly like kafkajs go to kafkajs' code too.
  */
 import { createRequire } from 'node:module';
 import { encodeProduceRequest, type ProduceRequestArgs } from './produce-request.js';
+import { fastRecordDecoder, type KafkajsRecordDecoder } from './record-decoder.js';
 
 const PATCHED_VERSION = '2.2.4';
 const require = createRequire(import.meta.url);
@@ -82,6 +84,30 @@ export function useFastKafkaCodec(): boolean {
       return request;
     }) satisfies RequestFactory;
   });
+  // The record decoder is bound by the record batch decoder when that module loads (on the
+  // first Fetch response): replace it before that, or not at all.
+  const batchDecoder = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js');
+  const recordDecoder = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+  if (!require.cache[batchDecoder]) {
+    const original = require(recordDecoder) as KafkajsRecordDecoder;
+    kafkajsRecordDecoder = original;
+    const entry = require.cache[recordDecoder];
+    if (entry) {
+      entry.exports = fastRecordDecoder(original);
+      fastDecoder = true;
+    }
+  }
   installed = true;
   return true;
+}
+
+let kafkajsRecordDecoder: KafkajsRecordDecoder | undefined;
+let fastDecoder = false;
+
+/** kafkajs' own record decoder (the reference for tests), and whether ours replaced it. */
+export function kafkajsRecordDecoding(): { original: KafkajsRecordDecoder; replaced: boolean } {
+  const original =
+    kafkajsRecordDecoder ??
+    (require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js') as KafkajsRecordDecoder);
+  return { original, replaced: fastDecoder };
 }
