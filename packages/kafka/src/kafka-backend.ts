@@ -131,12 +131,17 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
       }
     });
 
+  /** Topics whose creation succeeded (publish skips awaiting their settled promise). */
+  const readyTopics = new Set<string>();
   const ensureTopic = (topic: string): Promise<void> => {
     let p = topics.get(topic);
     if (!p) {
       p = createTopic(topic);
       topics.set(topic, p);
-      p.catch(() => topics.delete(topic));
+      p.then(
+        () => readyTopics.add(topic),
+        () => topics.delete(topic),
+      );
     }
     return p;
   };
@@ -213,7 +218,7 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     async publish(topic: string, events: readonly CloudEvent[]) {
       if (!started) throw new BackendUnavailableError('Kafka backend is not started');
       try {
-        await ensureTopic(topic);
+        if (!readyTopics.has(topic)) await ensureTopic(topic);
         await produce(topic, events.map(encodeRecord));
       } catch (err) {
         throw new BackendUnavailableError(

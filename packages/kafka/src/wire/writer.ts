@@ -76,6 +76,25 @@ export class Writer {
   varBytes(v: string | Buffer | null | undefined): void {
     if (v == null) return this.varint(-1);
     if (typeof v === 'string') {
+      // Short ASCII strings (header names and values) byte by byte: Buffer.byteLength plus
+      // buffer.write cost ~0.2 µs a string in native calls, 45 % of encoding a CloudEvent record.
+      const len = v.length;
+      if (len < 64) {
+        this.room(1 + len);
+        const b = this.buf;
+        const at = this.off + 1;
+        let i = 0;
+        while (i < len) {
+          const c = v.charCodeAt(i);
+          if (c > 0x7f) break;
+          b[at + i++] = c;
+        }
+        if (i === len) {
+          b[this.off] = len << 1; // zig-zag varint, one byte below 64
+          this.off = at + len;
+          return;
+        }
+      }
       const n = Buffer.byteLength(v, 'utf8');
       this.varint(n);
       this.room(n);
