@@ -4,8 +4,8 @@
  * the CPU. kafkajs has no hook for this; its protocol table requires the request module of the
  * negotiated version (produce/v3..v7/request.js) on every request, and the record batch decoder
  * requires the record decoder when it loads, so replacing those modules' exports in the CommonJS
- * module cache reaches every kafkajs client in the process. Only kafkajs 2.2.4 (the locked
- * version, which test/wire.test.ts compares against) is patched; any other version keeps its
+ * module cache reaches every kafkajs client in the process. Only kafkajs 2.2.4 (the locked version,
+ * which packages/kafka/test/wire*.test.ts compare against) is patched; any other version keeps its
  * own code. Inputs ours does not handle exactly like kafkajs go to kafkajs' code too.
  */
 import { createRequire } from 'node:module';

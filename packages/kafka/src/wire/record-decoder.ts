@@ -1,12 +1,12 @@
 /**
  * Reads one record (v0 record format, inside a magic-2 batch) into the object kafkajs 2.2.4's own
  * record decoder (protocol/recordBatch/record/v0/decoder.js) returns, field for field
- * (test/wire.test.ts compares the two). kafkajs builds the headers object anew for every header
- * (an object spread each) and does offset and timestamp arithmetic in BigInt per record: 4 % of
- * the broker process' CPU in the bench profile. Records outside the common case (varints of more
- * than 4 bytes, header names that are Object.prototype members, null header names, unsafe
- * integers) go to kafkajs' decoder, from the record's first byte. Reading a CloudEvent record of
- * 7 headers: 2.8 µs in kafkajs, 0.7 µs here.
+ * (packages/kafka/test/wire-decode.test.ts compares the two). kafkajs builds the headers object
+ * anew for every header (an object spread each) and does offset and timestamp arithmetic in BigInt
+ * per record: 4 % of the broker process' CPU in the bench profile. Records outside the common case
+ * (varints of more than 4 bytes, header names that are Object.prototype members, null header names,
+ * unsafe integers) go to kafkajs' decoder, from the record's first byte. Reading a CloudEvent
+ * record of 7 headers: 2.8 µs in kafkajs, 0.7 µs here.
  */
 
 /** kafkajs' Decoder, as far as a record decoder uses it. */
