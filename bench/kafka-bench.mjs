@@ -8,7 +8,8 @@
 // gives CPU microseconds per event (user + system, /proc/<pid>/stat) over the measured events:
 // `tributaryCpuUsPerEvent` (the `tributary run` process), `serverCpuUsPerEvent` (the kcat mock
 // during that run; null for an external cluster), and the same for the raw kafkajs run
-// (`raw.clientCpuUsPerEvent`: this process, `raw.serverCpuUsPerEvent`).
+// (`raw.clientCpuUsPerEvent`: this process, `raw.serverCpuUsPerEvent`). All per delivered
+// (consumed) event; with the default 1 s warm-up they include some JIT compilation.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
