@@ -4,20 +4,21 @@
 // The cluster is librdkafka's mock (kcat, one broker, loopback): it measures client and Tributary
 // overhead, not a real broker's disk and network. Needs kcat and `pnpm exec tsc -b` first.
 // Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), KAFKA_BOOTSTRAP_SERVERS (skip the mock).
-// Prints a JSON object as its last stdout line.
+// Prints a JSON object as its last stdout line. Besides events/s (noise on a shared machine) it
+// gives CPU microseconds per event (user + system, /proc/<pid>/stat) over the measured events:
+// `tributaryCpuUsPerEvent` (the `tributary run` process), `serverCpuUsPerEvent` (the kcat mock
+// during that run; null for an external cluster), and the same for the raw kafkajs run
+// (`raw.clientCpuUsPerEvent`: this process, `raw.serverCpuUsPerEvent`). All per delivered
+// (consumed) event; with the default 1 s warm-up they include some JIT compilation.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  BODY,
-  drained,
-  measureThrough,
-  sleep,
-  startSink,
-  startTributary as startTributaryOn,
-} from './harness.mjs';
+import { BODY, drained, sleep, startSink, startTributary as startTributaryOn } from './harness.mjs';
+import { percentile, runLoad } from './http-load.mjs';
+import { cpuSeconds } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { Kafka, logLevel } = createRequire(path.join(root, 'packages/kafka/package.json'))(
@@ -44,13 +45,64 @@ function startMock() {
       if (!m) return;
       child.stderr.off('data', onData);
       child.stderr.resume();
-      resolve({ address: m[1], stop: () => process.kill(-child.pid, 'SIGKILL') });
+      resolve({
+        address: m[1],
+        pid: kcatPid(child.pid),
+        stop: () => process.kill(-child.pid, 'SIGKILL'),
+      });
     };
     child.stderr.on('data', onData);
     child.on('exit', (c) =>
       reject(new Error(`kcat exited ${c} (install it: sudo apt-get install -y kcat)`)),
     );
   });
+}
+
+/** The kcat process under the `sh` that started it (the mock cluster runs in kcat). */
+function kcatPid(shPid) {
+  try {
+    const children = readFileSync(`/proc/${shPid}/task/${shPid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return children.find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'kcat');
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU µs per event of `pid` between two cpuSeconds() readings; null without a process. */
+const perEvent = (before, after, events) =>
+  Number.isFinite(before) && Number.isFinite(after) && events > 0
+    ? Number((((after - before) * 1e6) / events).toFixed(1))
+    : null;
+
+/**
+ * The closed-loop measurement of harness.mjs' measureThrough (same fields), plus the CPU the
+ * Tributary process and the cluster process used from the start of the measured load until the
+ * last event arrived, per delivered event.
+ */
+async function measureWithCpu({ url, sink, seconds, concurrency, pids }) {
+  await runLoad({ url, seconds: 1, concurrency, body: BODY });
+  await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
+  await sink.reset();
+  const cpu0 = pids.map((pid) => (pid ? cpuSeconds(pid) : NaN));
+  const t0 = process.hrtime.bigint();
+  const { sent, failed } = await runLoad({ url, seconds, concurrency, body: BODY });
+  const done = await drained(async () => (await sink.report()).count, sent);
+  const cpu1 = pids.map((pid) => (pid ? cpuSeconds(pid) : NaN));
+  const { latencies } = await sink.report();
+  latencies.sort((a, b) => a - b);
+  const elapsed = Number(done.at - t0) / 1e9;
+  return {
+    accepted: sent,
+    failed,
+    delivered: done.count,
+    eventsPerSecond: Math.round(done.count / elapsed),
+    p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
+    p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+    cpuUsPerEvent: cpu0.map((c, i) => perEvent(c, cpu1[i], done.count)),
+  };
 }
 
 async function startTributary(sinkUrl, broker, bootstrap) {
@@ -83,19 +135,22 @@ spec:
   );
 }
 
-async function benchTributary(bootstrap) {
+async function benchTributary(bootstrap, serverPid) {
   const sink = await startSink();
   const broker = `bench-${randomUUID().slice(0, 8)}`;
   const trib = await startTributary(sink.url, broker, bootstrap);
   try {
-    const measured = await measureThrough({
+    const { cpuUsPerEvent, ...measured } = await measureWithCpu({
       url: trib.url,
       sink,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
+      pids: [trib.child.pid, serverPid],
     });
     return {
       ...measured,
+      tributaryCpuUsPerEvent: cpuUsPerEvent[0],
+      serverCpuUsPerEvent: cpuUsPerEvent[1],
     };
   } finally {
     trib.child.kill('SIGTERM');
@@ -103,7 +158,7 @@ async function benchTributary(bootstrap) {
   }
 }
 
-async function benchRaw(bootstrap) {
+async function benchRaw(bootstrap, serverPid) {
   const kafka = new Kafka({
     brokers: [bootstrap],
     clientId: 'bench-raw',
@@ -131,6 +186,8 @@ async function benchRaw(bootstrap) {
   await drained(async () => consumed, 1);
   const value = Buffer.from(BODY);
   const start = consumed;
+  const self0 = process.cpuUsage();
+  const server0 = serverPid ? cpuSeconds(serverPid) : NaN;
   const t0 = process.hrtime.bigint();
   const deadline = Date.now() + SECONDS * 1000;
   let published = 0;
@@ -159,17 +216,25 @@ async function benchRaw(bootstrap) {
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const done = await drained(async () => consumed - start, published);
+  const self = process.cpuUsage(self0);
+  const server1 = serverPid ? cpuSeconds(serverPid) : NaN;
   const elapsed = Number(done.at - t0) / 1e9;
   await consumer.disconnect();
   await producer.disconnect();
-  return { published, consumed: done.count, eventsPerSecond: Math.round(done.count / elapsed) };
+  return {
+    published,
+    consumed: done.count,
+    eventsPerSecond: Math.round(done.count / elapsed),
+    clientCpuUsPerEvent: perEvent(0, (self.user + self.system) / 1e6, done.count),
+    serverCpuUsPerEvent: perEvent(server0, server1, done.count),
+  };
 }
 
 const mock = process.env.KAFKA_BOOTSTRAP_SERVERS ? undefined : await startMock();
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? mock.address;
 try {
-  const raw = await benchRaw(bootstrap);
-  const tributary = await benchTributary(bootstrap);
+  const raw = await benchRaw(bootstrap, mock?.pid);
+  const tributary = await benchTributary(bootstrap, mock?.pid);
   const ratio = Number((tributary.eventsPerSecond / raw.eventsPerSecond).toFixed(3));
   console.log(`cluster: ${mock ? 'librdkafka mock (kcat), 1 broker' : bootstrap}`);
   console.log(
@@ -180,6 +245,9 @@ try {
   );
   console.log(`ratio tributary/raw: ${ratio}`);
   console.log(
+    `CPU µs/event: tributary ${tributary.tributaryCpuUsPerEvent}, cluster ${tributary.serverCpuUsPerEvent} (raw kafkajs: client ${raw.clientCpuUsPerEvent}, cluster ${raw.serverCpuUsPerEvent})`,
+  );
+  console.log(
     JSON.stringify({
       node: process.version,
       seconds: SECONDS,
@@ -188,6 +256,8 @@ try {
       raw,
       tributary,
       ratio,
+      tributaryCpuUsPerEvent: tributary.tributaryCpuUsPerEvent,
+      serverCpuUsPerEvent: tributary.serverCpuUsPerEvent,
     }),
   );
 } finally {

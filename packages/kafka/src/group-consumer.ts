@@ -142,12 +142,23 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
     for (const a of aborters) a();
     aborters.clear();
   };
+  // One promise per wait (a race of two promises plus a finally took four).
   const orAbort = <T>(p: Promise<T>): Promise<T | typeof ABORTED> => {
     if (aborted) return Promise.resolve(ABORTED);
-    let stop!: () => void;
-    const stopped = new Promise<typeof ABORTED>((r) => (stop = () => r(ABORTED)));
-    aborters.add(stop);
-    return Promise.race([p, stopped]).finally(() => aborters.delete(stop));
+    return new Promise<T | typeof ABORTED>((resolve, reject) => {
+      const stop = (): void => resolve(ABORTED);
+      aborters.add(stop);
+      p.then(
+        (v) => {
+          aborters.delete(stop);
+          resolve(v);
+        },
+        (err: unknown) => {
+          aborters.delete(stop);
+          reject(err);
+        },
+      );
+    });
   };
   const inFlight = new Set<Promise<unknown>>();
   let slots = o.concurrency;
@@ -161,6 +172,12 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
   };
   const wakeAll = (): void => {
     for (const w of slotWaiters.splice(0)) w();
+  };
+  /** Takes a free slot at once, if there is one (no promise). */
+  const takeSlot = (): boolean => {
+    if (slots <= 0 || closing) return false;
+    slots--;
+    return true;
   };
   const acquireSlot = async (): Promise<boolean> => {
     while (slots <= 0 && !closing) await new Promise<void>((r) => slotWaiters.push(r));
@@ -286,7 +303,7 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
             scheduleCommit();
             continue;
           }
-          if (!(await acquireSlot())) break;
+          if (!takeSlot() && !(await acquireSlot())) break;
           tracker.start(offset);
           resolveOffset(m.offset);
           const p = deliver(event).then((ok) => {

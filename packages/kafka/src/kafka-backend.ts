@@ -19,7 +19,6 @@ import {
   Kafka,
   type LogEntry,
   logLevel,
-  Partitioners,
   type Producer,
   type Admin,
 } from 'kafkajs';
@@ -27,6 +26,8 @@ import type { KafkaSecurity } from './auth.js';
 import { type GroupConsumer, type GroupTimeouts, startGroupConsumer } from './group-consumer.js';
 import { createKafkaArchive } from './archive.js';
 import { decodeRecord, encodeRecord, type OutgoingRecord } from './record-codec.js';
+import { useFastKafkaCodec } from './wire/kafkajs-codec.js';
+import { brokerPartitioner, STICKY, type StickyBatch } from './partitioner.js';
 
 /** Options of {@link createKafkaBackend}. */
 export interface KafkaBackendOptions extends Partial<GroupTimeouts> {
@@ -73,6 +74,7 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
   };
+  useFastKafkaCodec();
   const kafka = new Kafka({
     clientId: options.clientId ?? 'tributary',
     brokers: [...options.brokers],
@@ -81,18 +83,9 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     logCreator: kafkaLogCreator(logger),
     retry: { retries: 5, initialRetryTime: 100 },
   });
-  const byKey = Partitioners.DefaultPartitioner();
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: true,
-    // Keyed records: murmur2(key) % n; keyless: round robin; n = at most `partitions`, so a topic
-    // auto-created with more partitions than configured is used as if it had the configured count.
-    createPartitioner: () => (args) =>
-      byKey({
-        ...args,
-        partitionMetadata: [...args.partitionMetadata]
-          .sort((a, b) => a.partitionId - b.partitionId)
-          .slice(0, partitions),
-      }),
+    createPartitioner: brokerPartitioner(partitions),
   });
   const admin: Admin = kafka.admin();
   const topics = new Map<string, Promise<void>>();
@@ -113,8 +106,13 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     q.busy = true;
     while (q.waiting.length > 0) {
       const batch = q.waiting.splice(0);
+      // Keyless records of this request share one partition (./partitioner.ts).
+      const sticky: StickyBatch = {};
+      const messages: Array<OutgoingRecord & { [STICKY]?: StickyBatch }> = [];
+      for (const p of batch)
+        for (const r of p.records) messages.push(Object.assign(r, { [STICKY]: sticky }));
       try {
-        await producer.send({ topic, acks: -1, messages: batch.flatMap((p) => p.records) });
+        await producer.send({ topic, acks: -1, messages });
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);
@@ -133,12 +131,17 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
       }
     });
 
+  /** Topics whose creation succeeded (publish skips awaiting their settled promise). */
+  const readyTopics = new Set<string>();
   const ensureTopic = (topic: string): Promise<void> => {
     let p = topics.get(topic);
     if (!p) {
       p = createTopic(topic);
       topics.set(topic, p);
-      p.catch(() => topics.delete(topic));
+      p.then(
+        () => readyTopics.add(topic),
+        () => topics.delete(topic),
+      );
     }
     return p;
   };
@@ -215,7 +218,7 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     async publish(topic: string, events: readonly CloudEvent[]) {
       if (!started) throw new BackendUnavailableError('Kafka backend is not started');
       try {
-        await ensureTopic(topic);
+        if (!readyTopics.has(topic)) await ensureTopic(topic);
         await produce(topic, events.map(encodeRecord));
       } catch (err) {
         throw new BackendUnavailableError(

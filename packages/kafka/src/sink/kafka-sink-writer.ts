@@ -47,6 +47,8 @@ export async function startKafkaSinkWriter(
     sink.metadata.namespace,
     sink.spec.auth?.secret?.ref.name,
   );
+  const { useFastKafkaCodec } = await import('../wire/kafkajs-codec.js');
+  useFastKafkaCodec();
   const kafka = new Kafka({
     clientId: `tributary-kafkasink-${sink.metadata.namespace}-${sink.metadata.name}`,
     brokers: [...sink.spec.bootstrapServers],

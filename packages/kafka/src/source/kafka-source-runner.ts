@@ -20,6 +20,7 @@ import { createSourceSink } from '@tributary/sources';
 import { Kafka } from 'kafkajs';
 import { type KafkaSecurity, kafkaSecurity } from '../auth.js';
 import { type GroupConsumer, startGroupConsumer } from '../group-consumer.js';
+import { useFastKafkaCodec } from '../wire/kafkajs-codec.js';
 import { kafkaLogCreator } from '../kafka-backend.js';
 import { KEY_TYPE_LABEL, type KafkaSource, type KeyType } from './kafka-source-resource.js';
 import { sourceRecordEvent } from './source-record.js';
@@ -89,6 +90,7 @@ export async function startKafkaSource(o: KafkaSourceRunnerOptions): Promise<Kaf
   const { namespace, name } = s.metadata;
   const keyType = (s.metadata.labels?.[KEY_TYPE_LABEL] ?? 'string') as KeyType;
   const abort = new AbortController();
+  useFastKafkaCodec();
   const kafka = new Kafka({
     clientId: clientName(`source-${namespace}-${name}`),
     brokers: s.spec.bootstrapServers,

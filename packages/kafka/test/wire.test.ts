@@ -1,0 +1,185 @@
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { crc32c } from '../src/wire/crc32c.js';
+import { kafkajsProduceRequestBody, useFastKafkaCodec } from '../src/wire/kafkajs-codec.js';
+import { encodeProduceRequest, type ProduceRequestArgs } from '../src/wire/produce-request.js';
+
+const require = createRequire(import.meta.url);
+const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (
+  b: Buffer,
+) => number;
+
+/** Deterministic bytes (no Math.random: a failure must reproduce). */
+function bytes(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+const ceHeaders = (id: string) => ({
+  ce_specversion: '1.0',
+  ce_id: id,
+  ce_source: '/bench',
+  ce_type: 'bench.event',
+  'content-type': 'application/json',
+});
+
+const request = (
+  topicData: ProduceRequestArgs['topicData'],
+  extra: Partial<ProduceRequestArgs> = {},
+) => ({ acks: -1, timeout: 30_000, topicData, ...extra }) as ProduceRequestArgs;
+
+const CASES: Record<string, ProduceRequestArgs> = {
+  'binary CloudEvents, keyless': request([
+    {
+      topic: 'knative-broker-default-orders',
+      partitions: [
+        {
+          partition: 0,
+          messages: [
+            { key: null, value: Buffer.from('{"order":42}'), headers: ceHeaders('e-1') },
+            { key: null, value: Buffer.from('{"order":43}'), headers: ceHeaders('e-2') },
+          ],
+        },
+        { partition: 3, messages: [{ key: null, value: null, headers: ceHeaders('e-3') }] },
+      ],
+    },
+  ]),
+  'keys, string values, buffer and repeated headers, no headers': request([
+    {
+      topic: 't',
+      partitions: [
+        {
+          partition: 1,
+          messages: [
+            { key: 'p-1', value: 'text', headers: { a: Buffer.from([0, 1, 2]), b: ['x', 'yy'] } },
+            { key: Buffer.from('k'), value: Buffer.alloc(0) },
+            { key: '', value: '', headers: {} },
+            { value: 'no key', headers: { empty: [] } },
+          ],
+        },
+      ],
+    },
+  ]),
+  'non-ASCII text (two-, three- and four-byte UTF-8, a lone surrogate)': request([
+    {
+      topic: 'tøpic-ü',
+      partitions: [
+        {
+          partition: 2,
+          messages: [
+            {
+              key: 'ключ',
+              value: '値 🎉 \ud800',
+              headers: { ce_subject: 'Größe 😀', ce_ünïcode: '\udfff' },
+            },
+          ],
+        },
+      ],
+    },
+  ]),
+  'long values and many records (multi-byte varints)': request([
+    {
+      topic: 'big',
+      partitions: [
+        {
+          partition: 0,
+          messages: Array.from({ length: 300 }, (_, i) => ({
+            key: i % 3 === 0 ? null : `key-${i}`,
+            value: bytes(i === 7 ? 70_000 : (i * 37) % 9000, i + 1),
+            headers: { ...ceHeaders(`id-${i}`), long: 'h'.repeat((i * 13) % 200) },
+          })),
+        },
+      ],
+    },
+  ]),
+  'several topics, transactional id, producer id and epoch, sequences, acks 1': request(
+    [
+      {
+        topic: 'a',
+        partitions: [
+          { partition: 0, firstSequence: 17, messages: [{ key: 'x', value: 'y' }] },
+          { partition: 5, messages: [] },
+        ],
+      },
+      { topic: 'b', partitions: [{ partition: 9, firstSequence: 0, messages: [{ value: 'z' }] }] },
+    ],
+    {
+      acks: 1,
+      timeout: 5_000,
+      transactionalId: 'tx-1',
+      producerId: '4398046511104',
+      producerEpoch: 3,
+    },
+  ),
+  'producer id as a number, acks 0, empty transactional id': request(
+    [{ topic: 'c', partitions: [{ partition: 0, messages: [{ value: 'v' }] }] }],
+    { acks: 0, transactionalId: '', producerId: 12, producerEpoch: 0 },
+  ),
+};
+
+describe('Produce request encoder', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  for (const [name, args] of Object.entries(CASES))
+    it(`writes what kafkajs writes: ${name}`, async () => {
+      vi.spyOn(Date, 'now').mockReturnValue(1_764_600_000_123);
+      const ours = encodeProduceRequest(args);
+      expect(ours).toBeDefined();
+      for (const version of [3, 7])
+        expect(ours!.equals(await kafkajsProduceRequestBody(args, version))).toBe(true);
+    });
+
+  it('leaves to kafkajs what it does not encode like kafkajs', () => {
+    const one = (m: object) => [{ topic: 't', partitions: [{ partition: 0, messages: [m] }] }];
+    const unsupported: ProduceRequestArgs[] = [
+      request(one({ value: 'v' }), { compression: 1 }),
+      request(one({ value: 'v', timestamp: '1700000000000' })),
+      request(one({ value: 'v', headers: { h: null } })),
+      request(one({ value: 'v', headers: { h: ['a', undefined] } })),
+      request(one({ value: 7 })),
+      request(one({ key: new Uint8Array([1]), value: 'v' })),
+      request(one({ value: 'v', headers: null })),
+      request(one({ value: 'v' }), { producerId: null }),
+      request(one({ value: 'v' }), { producerId: 1.5 }),
+    ];
+    for (const args of unsupported) expect(encodeProduceRequest(args)).toBeUndefined();
+  });
+
+  it('is what kafkajs producers in this process use once installed', async () => {
+    expect(useFastKafkaCodec()).toBe(true);
+    const factory = require('kafkajs/src/protocol/requests/produce/v7/request.js') as (
+      a: ProduceRequestArgs,
+    ) => { apiVersion: number; encode: () => Promise<{ buffer: Buffer }> };
+    vi.spyOn(Date, 'now').mockReturnValue(1_764_600_000_999);
+    const args = CASES['binary CloudEvents, keyless']!;
+    const req = factory(args);
+    expect(req.apiVersion).toBe(7);
+    expect((await req.encode()).buffer.equals(encodeProduceRequest(args)!)).toBe(true);
+    // Inputs ours declines still encode (kafkajs' encoder).
+    const gz = request([
+      { topic: 't', partitions: [{ partition: 0, messages: [{ value: 'v', timestamp: 5 }] }] },
+    ]);
+    expect((await factory(gz).encode()).buffer.equals(await kafkajsProduceRequestBody(gz, 7))).toBe(
+      true,
+    );
+  });
+});
+
+describe('CRC-32C', () => {
+  it('matches kafkajs for every length from 0 to 300 and for offsets into a buffer', () => {
+    for (let n = 0; n <= 300; n++) {
+      const b = bytes(n, n + 11);
+      expect(crc32c(b)).toBe(kafkajsCrc32c(b));
+    }
+    const big = bytes(10_000, 3);
+    expect(crc32c(big, 5, 9_001)).toBe(kafkajsCrc32c(big.subarray(5, 9_001)));
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+  });
+});
