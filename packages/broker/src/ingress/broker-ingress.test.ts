@@ -234,7 +234,9 @@ describe('broker ingress over HTTP — batch, limits and backend failures', () =
     });
     const r = await ing.ingestEvents('ns', 'x', [sdkToEvent()]);
     expect(r.status).toBe(400);
-    expect(r.error).toBe("broker 'ns/x' cannot hold the event: attribute 'id' is 300 bytes; shorten it");
+    expect(r.error).toBe(
+      "broker 'ns/x' cannot hold the event: attribute 'id' is 300 bytes; shorten it",
+    );
   });
   it('answers 500 when the backend fails otherwise', async () => {
     const res = await post('/ns/broken', HTTP.binary(sdkEvent()));
