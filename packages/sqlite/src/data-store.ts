@@ -19,6 +19,7 @@ import { EventLog } from './event-log.js';
 import { DeadLetterTable } from './dead-letter-store.js';
 import type { DeadLetterStore } from '@tributary/core';
 import { GroupCommit } from './group-commit.js';
+import { PublishBatcher } from './publish-batch.js';
 import { WalSync } from './wal-sync.js';
 import { readLockPid, removeLockFile, writeLockFile } from './lock-file.js';
 import { migrate } from './schema.js';
@@ -42,13 +43,18 @@ export interface TopicRecord {
 
 /** What a store needs from an attached consumer (see subscription-engine.ts). */
 export interface AttachedConsumer {
-  /** A just-committed delivery of this subscription. */
-  offer(seq: number, event: CloudEvent): void;
+  /**
+   * A just-committed delivery of this subscription: the event, its size against caps and whether
+   * other subscriptions hold it too.
+   */
+  offer(seq: number, event: CloudEvent, bytes: number, shared: boolean): void;
 }
 
 export class DataStore {
   readonly log: EventLog;
   readonly writer: GroupCommit;
+  /** Collects each turn's publishes into one write of {@link writer}. */
+  readonly publishes: PublishBatcher;
   readonly #topics = new Map<string, TopicRecord>();
   readonly #topicsById = new Map<number, TopicRecord>();
   readonly #attached = new Map<number, AttachedConsumer>();
@@ -72,6 +78,7 @@ export class DataStore {
       undefined,
       durability === 'power-loss' ? new WalSync(file) : undefined,
     );
+    this.publishes = new PublishBatcher(this);
     this.#loadCatalog();
     if (options.compactIntervalMs > 0) {
       this.#compactTimer = setInterval(() => this.compact(), options.compactIntervalMs);

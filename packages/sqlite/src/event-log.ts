@@ -15,6 +15,10 @@ export interface StoredDelivery {
   /** Not handed out before this time (ms since the epoch); 0 = now. */
   readonly dueAt: number;
   readonly event: CloudEvent;
+  /** The event's size against caps (column `bytes`). */
+  readonly bytes: number;
+  /** Other subscriptions may still hold the event too (`pending` > 1 when read). */
+  readonly shared: boolean;
 }
 
 interface DeliveryRow {
@@ -24,7 +28,19 @@ interface DeliveryRow {
   due_at: number;
   attributes: string;
   data: Buffer | null;
+  bytes: number;
+  pending: number;
 }
+
+/** An event to store: its topic, its encoding and the subscriptions that get a delivery row. */
+export interface NewEvent {
+  readonly topicId: number;
+  readonly encoded: EncodedEvent;
+  readonly subscriptions: readonly number[];
+}
+
+/** Rows per multi-row INSERT (6 parameters each for events, 2 for deliveries). */
+const INSERT_CHUNK = 64;
 
 /** Bytes an event counts for against a size cap: its attributes as stored plus its data. */
 export function storedSize(attributes: string, data: Uint8Array | undefined): number {
@@ -54,8 +70,6 @@ function blob(data: Uint8Array | undefined): Buffer | null {
 }
 
 export class EventLog {
-  readonly #insertEvent: Statement;
-  readonly #insertDelivery: Statement;
   readonly #deleteDelivery: Statement;
   readonly #release: Statement;
   readonly #deleteLast: Statement;
@@ -68,14 +82,16 @@ export class EventLog {
   readonly #deleteDeliveries: Statement;
   readonly #deleteLastMany: Statement;
   readonly #releaseMany: Statement;
+  readonly #countRange: Statement;
+  readonly #deleteDeliveryRange: Statement;
+  readonly #deleteEventRange: Statement;
+  readonly #deleteLastRange: Statement;
+  readonly #releaseRange: Statement;
+  /** Multi-row INSERTs by row count, prepared on first use. */
+  readonly #insertEvents = new Map<number, Statement>();
+  readonly #insertDeliveries = new Map<number, Statement>();
 
-  constructor(db: Database) {
-    this.#insertEvent = db.prepare(
-      'INSERT INTO events (topic_id, attributes, data, bytes, published_at, pending) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.#insertDelivery = db.prepare(
-      'INSERT OR IGNORE INTO deliveries (subscription_id, seq) VALUES (?, ?)',
-    );
+  constructor(private readonly db: Database) {
     this.#deleteDelivery = db.prepare(
       'DELETE FROM deliveries WHERE subscription_id = ? AND seq = ?',
     );
@@ -87,7 +103,7 @@ export class EventLog {
       'UPDATE deliveries SET delivery_count = ?, attempt = ?, due_at = ? WHERE subscription_id = ? AND seq = ?',
     );
     this.#load = db.prepare(
-      `SELECT d.seq, d.delivery_count, d.attempt, d.due_at, e.attributes, e.data
+      `SELECT d.seq, d.delivery_count, d.attempt, d.due_at, e.attributes, e.data, e.bytes, e.pending
          FROM deliveries d JOIN events e ON e.seq = d.seq
         WHERE d.subscription_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?`,
     );
@@ -108,21 +124,111 @@ export class EventLog {
       'UPDATE events SET pending = pending - 1 WHERE seq IN (SELECT value FROM json_each(?))',
     );
     this.#count = db.prepare('SELECT count(*) FROM deliveries WHERE subscription_id = ?').pluck();
+    this.#countRange = db
+      .prepare(
+        'SELECT count(*) FROM deliveries WHERE subscription_id = ? AND seq BETWEEN ? AND ?',
+      )
+      .pluck();
+    this.#deleteDeliveryRange = db.prepare(
+      'DELETE FROM deliveries WHERE subscription_id = ? AND seq BETWEEN ? AND ?',
+    );
+    this.#deleteEventRange = db.prepare(
+      'DELETE FROM events WHERE seq BETWEEN ? AND ? AND pending <= 1',
+    );
+    this.#deleteLastRange = db
+      .prepare('DELETE FROM events WHERE seq BETWEEN ? AND ? AND pending <= 1 RETURNING bytes')
+      .pluck();
+    this.#releaseRange = db.prepare(
+      'UPDATE events SET pending = pending - 1 WHERE seq BETWEEN ? AND ?',
+    );
   }
 
-  /** Inserts an encoded event held for `subscriptions`; resolves with its sequence number. */
-  insert(topicId: number, e: EncodedEvent, subscriptions: readonly number[], now: number): number {
-    const info = this.#insertEvent.run(
-      topicId,
-      e.attributes,
-      e.data,
-      e.bytes,
-      now,
-      subscriptions.length,
-    );
-    const seq = Number(info.lastInsertRowid);
-    for (const sub of subscriptions) this.#insertDelivery.run(sub, seq);
-    return seq;
+  /**
+   * Inserts events with their delivery rows using multi-row INSERTs (up to 64 rows per
+   * statement); resolves with their sequence numbers, in order. One statement for a turn's
+   * publishes instead of two per event costs ~1.5 µs less CPU per event (bench/sqlite-bench.mjs
+   * load, 17 events per commit: 5.2 → 3.8 µs of SQLite work per event together with ackBatch).
+   */
+  insertAll(items: readonly NewEvent[], now: number): number[] {
+    const seqs: number[] = [];
+    for (let from = 0; from < items.length; from += INSERT_CHUNK) {
+      const k = Math.min(INSERT_CHUNK, items.length - from);
+      const args: unknown[] = [];
+      for (let i = from; i < from + k; i++) {
+        const { topicId, encoded: e, subscriptions } = items[i]!;
+        args.push(topicId, e.attributes, e.data, e.bytes, now, subscriptions.length);
+      }
+      const stmt = this.#multi(this.#insertEvents, k, () =>
+        this.db.prepare(
+          `INSERT INTO events (topic_id, attributes, data, bytes, published_at, pending) VALUES ${rows(k, 6)}`,
+        ),
+      );
+      // The rows of one INSERT get consecutive seqs: each takes the largest seq so far plus one
+      // (AUTOINCREMENT), and nothing else writes in between; the last one is lastInsertRowid.
+      const first = Number(stmt.run(args).lastInsertRowid) - k + 1;
+      for (let i = 0; i < k; i++) seqs.push(first + i);
+    }
+    const pairs: number[] = [];
+    for (const [i, item] of items.entries())
+      for (const sub of item.subscriptions) pairs.push(sub, seqs[i]!);
+    for (let from = 0; from < pairs.length; from += 2 * INSERT_CHUNK) {
+      const k = Math.min(INSERT_CHUNK, (pairs.length - from) / 2);
+      const stmt = this.#multi(this.#insertDeliveries, k, () =>
+        this.db.prepare(
+          `INSERT OR IGNORE INTO deliveries (subscription_id, seq) VALUES ${rows(k, 2)}`,
+        ),
+      );
+      stmt.run(pairs.slice(from, from + 2 * k));
+    }
+    return seqs;
+  }
+
+  #multi(cache: Map<number, Statement>, k: number, prepare: () => Statement): Statement {
+    let stmt = cache.get(k);
+    if (!stmt) cache.set(k, (stmt = prepare()));
+    return stmt;
+  }
+
+  /**
+   * Acknowledges a batch of deliveries of one subscription; resolves with what left the store
+   * (its events are the subscription's topic's). `bytes` is the batch's total size when no
+   * other subscription holds any of its events (each had `pending` 1 when handed out), else
+   * undefined.
+   *
+   * A batch that is every seq of a range and holds each of its delivery rows (the common case:
+   * one Trigger acknowledging in publish order) is removed by range, in three statements without
+   * JSON or RETURNING; anything else goes through {@link ackMany}. Saves ~1 µs of CPU per
+   * acknowledged event (bench/sqlite-bench.mjs load, ~19 acknowledgements per batch).
+   */
+  ackBatch(
+    subscription: number,
+    seqs: readonly number[],
+    bytes: number | undefined,
+  ): { events: number; bytes: number } {
+    const range = seqs.length > 1 ? rangeOf(seqs) : undefined;
+    if (range && Number(this.#countRange.get(subscription, range[0], range[1])) === seqs.length) {
+      // Every row of the subscription in the range is one of the batch, and every seq of the
+      // range has one: each event of the range is held by this subscription.
+      const [first, last] = range;
+      this.#deleteDeliveryRange.run(subscription, first, last);
+      if (bytes !== undefined) {
+        const gone = this.#deleteEventRange.run(first, last).changes;
+        if (gone === seqs.length) return { events: gone, bytes };
+        // Not expected (no other subscription held them): keep those another one still holds.
+        this.#releaseRange.run(first, last);
+        return { events: gone, bytes: Math.round((bytes * gone) / seqs.length) };
+      }
+      const freed = this.#deleteLastRange.all(first, last) as number[];
+      if (freed.length < seqs.length) this.#releaseRange.run(first, last);
+      return { events: freed.length, bytes: freed.reduce((a, b) => a + b, 0) };
+    }
+    let events = 0;
+    let total = 0;
+    for (const f of this.ackMany(subscription, seqs)) {
+      events++;
+      total += f.bytes;
+    }
+    return { events, bytes: total };
   }
 
   /**
@@ -178,6 +284,8 @@ export class EventLog {
       attempt: r.attempt ?? undefined,
       dueAt: r.due_at,
       event: decode(r.attributes, r.data),
+      bytes: r.bytes,
+      shared: r.pending > 1,
     }));
   }
 
@@ -206,4 +314,27 @@ export class EventLog {
     this.#deleteDeliveriesOf.run(subscription);
     return freed;
   }
+}
+
+/** `(?, ?, …), …`: `k` rows of `n` parameters. */
+function rows(k: number, n: number): string {
+  const row = `(${Array.from({ length: n }, () => '?').join(', ')})`;
+  return Array.from({ length: k }, () => row).join(', ');
+}
+
+/** [first, last] when `seqs` holds every integer from first to last exactly once; else undefined. */
+function rangeOf(seqs: readonly number[]): [number, number] | undefined {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of seqs) {
+    if (s < first) first = s;
+    if (s > last) last = s;
+  }
+  if (last - first + 1 !== seqs.length) return undefined;
+  const seen = new Uint8Array(seqs.length);
+  for (const s of seqs) {
+    if (seen[s - first]) return undefined;
+    seen[s - first] = 1;
+  }
+  return [first, last];
 }

@@ -30,6 +30,11 @@ export interface WriteOp {
    * along with the publishes committed meanwhile instead of costing a commit of its own.
    */
   readonly lazy?: boolean;
+  /**
+   * A write made of several (the publishes of a turn, publish-batch.ts): when the shared
+   * transaction fails, these parts are retried one by one instead, each failing only itself.
+   */
+  split?(): WriteOp[];
 }
 
 /** Longest a lazy write waits for a commit. */
@@ -148,7 +153,7 @@ export class GroupCommit {
       );
     }
     const done: WriteOp[] = [];
-    for (const op of ops) {
+    for (const op of ops.flatMap((o) => (o.split ? o.split() : [o]))) {
       try {
         this.#apply([op]);
         done.push(op);

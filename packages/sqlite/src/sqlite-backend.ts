@@ -13,6 +13,9 @@ import type { DataStore, TopicRecord } from './data-store.js';
 import { type EncodedEvent, encode } from './event-log.js';
 import { SubscriptionEngine } from './subscription-engine.js';
 
+/** The promise of a publish that had nothing to store (shared: it carries no state). */
+const DONE = Promise.resolve();
+
 /** Options of {@link createSqliteBackend}. */
 export interface SqliteBackendOptions {
   /** The open data directory (shared by every backend of the process). */
@@ -77,20 +80,33 @@ export function createSqliteBackend(options: SqliteBackendOptions): Backend & {
       );
   }
 
-  async function publish(topic: string, events: readonly CloudEvent[]): Promise<void> {
+  /**
+   * Not async: the checks throw into a rejected promise, and the promise returned settles with
+   * the commit (publish-batch.ts), without an async function's extra promise per request.
+   */
+  function publish(topic: string, events: readonly CloudEvent[]): Promise<void> {
+    try {
+      return publishNow(topic, events);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  function publishNow(topic: string, events: readonly CloudEvent[]): Promise<void> {
     if (closed || store.closed) throw unavailable('the embedded durable backend is closed');
-    if (events.length === 0) return;
+    if (events.length === 0) return DONE;
     const t = topicOf(topic);
     const route = routers.get(topic);
-    const all = [...t.subscriptions.values()];
-    const targets = events.map((e) =>
-      route
-        ? route(e).flatMap((n) => {
-            const id = t.subscriptions.get(n);
-            return id === undefined ? [] : [id];
-          })
-        : all,
-    );
+    let all: number[] | undefined;
+    const targets = events.map((e) => {
+      if (!route) return (all ??= [...t.subscriptions.values()]);
+      const ids: number[] = [];
+      for (const n of route(e)) {
+        const id = t.subscriptions.get(n);
+        if (id !== undefined) ids.push(id);
+      }
+      return ids;
+    });
     const encoded: Array<EncodedEvent | undefined> = events.map((e, i) =>
       targets[i]!.length > 0 ? encode(e) : undefined,
     );
@@ -101,47 +117,23 @@ export function createSqliteBackend(options: SqliteBackendOptions): Backend & {
       n++;
       bytes += e.bytes;
     }
-    if (n === 0) return; // no subscription wants them: nothing to hold
+    if (n === 0) return DONE; // no subscription wants them: nothing to hold
     checkCaps(t, n, bytes);
     t.reservedEvents += n;
     t.reservedBytes += bytes;
-    const seqs: Array<number | undefined> = [];
-    await new Promise<void>((resolve, reject) => {
-      const unreserve = () => {
-        t.reservedEvents -= n;
-        t.reservedBytes -= bytes;
-      };
-      store.writer.enqueue({
-        apply: () => {
-          const now = Date.now();
-          seqs.length = 0;
-          for (const [i, e] of encoded.entries())
-            seqs.push(e ? store.log.insert(t.id, e, targets[i]!, now) : undefined);
-        },
-        committed: () => {
-          unreserve();
-          t.events += n;
-          t.bytes += bytes;
-          for (const [i, seq] of seqs.entries()) {
-            if (seq === undefined) continue;
-            for (const sub of targets[i]!) store.consumer(sub)?.offer(seq, events[i]!);
-          }
-        },
-        durable: (err) => {
-          if (!err) resolve();
-          else reject(unavailable(`could not sync the events of '${topic}': ${err.message}`, err));
-        },
-        failed: (err) => {
-          unreserve();
-          // The group commit logs the failure once per streak at error level.
-          logger.debug(
-            { topic, err: err.message, code: (err as { code?: string }).code },
-            'storing events failed; answering 503',
-          );
-          reject(unavailable(`could not store the events of '${topic}': ${err.message}`, err));
-        },
-      });
-    });
+    return new Promise<void>((resolve, reject) =>
+      store.publishes.add({
+        topic: t,
+        events,
+        encoded,
+        targets,
+        n,
+        bytes,
+        retryAfter,
+        resolve,
+        reject,
+      }),
+    );
   }
 
   return {
