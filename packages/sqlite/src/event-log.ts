@@ -125,9 +125,7 @@ export class EventLog {
     );
     this.#count = db.prepare('SELECT count(*) FROM deliveries WHERE subscription_id = ?').pluck();
     this.#countRange = db
-      .prepare(
-        'SELECT count(*) FROM deliveries WHERE subscription_id = ? AND seq BETWEEN ? AND ?',
-      )
+      .prepare('SELECT count(*) FROM deliveries WHERE subscription_id = ? AND seq BETWEEN ? AND ?')
       .pluck();
     this.#deleteDeliveryRange = db.prepare(
       'DELETE FROM deliveries WHERE subscription_id = ? AND seq BETWEEN ? AND ?',

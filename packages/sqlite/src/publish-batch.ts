@@ -70,8 +70,7 @@ class PublishBatch implements WriteOp {
     const items: NewEvent[] = [];
     for (const p of this.pending)
       for (const [i, encoded] of p.encoded.entries())
-        if (encoded)
-          items.push({ topicId: p.topic.id, encoded, subscriptions: p.targets[i]! });
+        if (encoded) items.push({ topicId: p.topic.id, encoded, subscriptions: p.targets[i]! });
     const seqs = this.store.log.insertAll(items, Date.now());
     let k = 0;
     this.#seqs = this.pending.map((p) => p.encoded.map((e) => (e ? seqs[k++] : undefined)));
