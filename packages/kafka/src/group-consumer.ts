@@ -285,6 +285,10 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
         () => void heartbeat().catch(() => undefined),
         o.heartbeatIntervalMs,
       );
+      // The offset kafkajs resumes from is resolved once, when the batch loop ends, not per record:
+      // kafkajs reads it only after eachBatch returns, and each resolveOffset parses and adds a Long
+      // (about 0.5 µs per record in the bench profile).
+      let resolved: string | undefined;
       try {
         for (const m of batch.messages) {
           if (closing || !isRunning() || isStale()) break;
@@ -299,13 +303,13 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
               if (!ok) break;
             }
             tracker.finish(offset);
-            resolveOffset(m.offset);
+            resolved = m.offset;
             scheduleCommit();
             continue;
           }
           if (!takeSlot() && !(await acquireSlot())) break;
           tracker.start(offset);
-          resolveOffset(m.offset);
+          resolved = m.offset;
           const p = deliver(event).then((ok) => {
             releaseSlot();
             inFlight.delete(p);
@@ -317,6 +321,7 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
         }
       } finally {
         clearInterval(beat);
+        if (resolved !== undefined) resolveOffset(resolved);
       }
     },
   });
