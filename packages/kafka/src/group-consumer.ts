@@ -289,9 +289,17 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
       // kafkajs reads it only after eachBatch returns, and each resolveOffset parses and adds a Long
       // (about 0.5 µs per record in the bench profile).
       let resolved: string | undefined;
+      // isRunning() and isStale() change only while this loop awaits, so they are asked again only
+      // after an await (isStale() JSON-encodes the topic and partition on each call: about 0.8 % of
+      // the broker process per record in the bench profile).
+      let checked = false;
       try {
         for (const m of batch.messages) {
-          if (closing || !isRunning() || isStale()) break;
+          if (closing) break;
+          if (!checked) {
+            if (!isRunning() || isStale()) break;
+            checked = true;
+          }
           const offset = Number(m.offset);
           const event = readEvent(m, batch.topic, batch.partition);
           if (o.ordered || !event) {
@@ -300,6 +308,7 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
               const p = deliver(event);
               inFlight.add(p);
               const ok = await p.finally(() => inFlight.delete(p));
+              checked = false;
               if (!ok) break;
             }
             tracker.finish(offset);
@@ -307,7 +316,10 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
             scheduleCommit();
             continue;
           }
-          if (!takeSlot() && !(await acquireSlot())) break;
+          if (!takeSlot()) {
+            if (!(await acquireSlot())) break;
+            checked = false;
+          }
           tracker.start(offset);
           resolved = m.offset;
           const p = deliver(event).then((ok) => {
