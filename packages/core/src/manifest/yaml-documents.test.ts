@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
@@ -136,11 +137,22 @@ describe('readYamlDocuments', () => {
     fc.assert(
       fc.property(value, style, (v, options) => {
         const text = stringify(v, options as never);
-        expect(read(text).map((d) => d.value)).toEqual(withYamlLibrary(text).map((d) => d.value));
+        const ours = read(text).map((d) => d.value);
+        const theirs = withYamlLibrary(text).map((d) => d.value);
+        // The yaml library misreads some of its own output where js-yaml follows the spec, e.g.
+        // `|1-\n !\n` (a top-level block scalar's indentation indicator counts from column 0):
+        // there, the value that was written is the reference.
+        if (!isDeepStrictEqual(theirs, [v]) && isDeepStrictEqual(ours, [v])) return;
+        expect(ours).toEqual(theirs);
         expect(readBy(text)).toBe('js-yaml');
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('reads a top-level block scalar with an indentation indicator as the YAML spec says', () => {
+    // fast-check found this one: the yaml library reads its own `|1-` output as '!'.
+    expect(read('|1-\n !\n')[0]!.value).toBe(' !');
   });
 
   it('gives the yaml library the texts that need it: aliases, directives and syntax errors', () => {
