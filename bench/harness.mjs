@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, runLoad } from './http-load.mjs';
+import { cpuSeconds, cpuUsPerEvent } from './lib/proc.mjs';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
@@ -80,15 +81,21 @@ export async function drained(count, target) {
 
 /**
  * Closed-loop HTTP load through a running Tributary to `sink` for `seconds` (after a 1 s warm-up),
- * counting until everything accepted arrived: events/s delivered and end-to-end latency.
+ * counting until everything accepted arrived: events/s delivered and end-to-end latency, and, for
+ * each of `pids` (undefined entries allowed; `process.pid` is the load generator), the CPU it used
+ * per delivered event (user + system, /proc/<pid>/stat) from the end of the warm-up until the last
+ * event arrived: `cpuUsPerEvent[i]`, null for a process not found.
  */
-export async function measureThrough({ url, sink, seconds, concurrency }) {
+export async function measureThrough({ url, sink, seconds, concurrency, pids = [] }) {
   await runLoad({ url, seconds: 1, concurrency, body: BODY });
   await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
   await sink.reset();
+  const cpu = () => pids.map((pid) => (pid ? cpuSeconds(pid) : NaN));
+  const cpu0 = cpu();
   const t0 = process.hrtime.bigint();
   const { sent, failed } = await runLoad({ url, seconds, concurrency, body: BODY });
   const done = await drained(async () => (await sink.report()).count, sent);
+  const cpu1 = cpu();
   const { latencies } = await sink.report();
   latencies.sort((a, b) => a - b);
   const elapsed = Number(done.at - t0) / 1e9;
@@ -99,5 +106,6 @@ export async function measureThrough({ url, sink, seconds, concurrency }) {
     eventsPerSecond: Math.round(done.count / elapsed),
     p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
     p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
+    cpuUsPerEvent: cpu0.map((c, i) => cpuUsPerEvent(c, cpu1[i], done.count)),
   };
 }

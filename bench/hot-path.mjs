@@ -16,7 +16,6 @@ import {
   startSink,
   startTributary,
 } from './harness.mjs';
-import { cpuDuring } from './lib/proc.mjs';
 
 export const memoryBrokerYaml = (sinkUrl, triggers = 1) => {
   let yaml = `apiVersion: eventing.knative.dev/v1
@@ -53,18 +52,19 @@ function startMinProxy(sinkUrl) {
 }
 
 async function measureSystem(system, sink, seconds, concurrency) {
-  const pids = [system.pid, sink.pid].filter(Boolean);
-  const selfBefore = process.cpuUsage();
-  const { result, used } = await cpuDuring(pids, () =>
-    measureThrough({ url: system.url, sink, seconds, concurrency }),
-  );
-  const self = process.cpuUsage(selfBefore);
-  const perEvent = (s) => (s / result.delivered) * 1e6;
+  const { cpuUsPerEvent, ...result } = await measureThrough({
+    url: system.url,
+    sink,
+    seconds,
+    concurrency,
+    pids: [system.pid, sink.pid, process.pid],
+  });
+  const [own, sinkCpu, load] = cpuUsPerEvent.map((us) => us ?? NaN);
   return {
     ...result,
-    cpuMicrosPerEvent: system.pid ? perEvent(used[0]) : NaN,
-    sinkCpuMicrosPerEvent: perEvent(used[used.length - 1]),
-    loadCpuMicrosPerEvent: perEvent((self.user + self.system) / 1e6),
+    cpuMicrosPerEvent: own,
+    sinkCpuMicrosPerEvent: sinkCpu,
+    loadCpuMicrosPerEvent: load,
   };
 }
 

@@ -16,9 +16,15 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BODY, drained, sleep, startSink, startTributary as startTributaryOn } from './harness.mjs';
-import { percentile, runLoad } from './http-load.mjs';
-import { cpuSeconds } from './lib/proc.mjs';
+import {
+  BODY,
+  drained,
+  measureThrough,
+  sleep,
+  startSink,
+  startTributary as startTributaryOn,
+} from './harness.mjs';
+import { cpuSeconds, cpuUsPerEvent as perEvent } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { Kafka, logLevel } = createRequire(path.join(root, 'packages/kafka/package.json'))(
@@ -71,40 +77,6 @@ function kcatPid(shPid) {
   }
 }
 
-/** CPU µs per event of `pid` between two cpuSeconds() readings; null without a process. */
-const perEvent = (before, after, events) =>
-  Number.isFinite(before) && Number.isFinite(after) && events > 0
-    ? Number((((after - before) * 1e6) / events).toFixed(1))
-    : null;
-
-/**
- * The closed-loop measurement of harness.mjs' measureThrough (same fields), plus the CPU the
- * Tributary process and the cluster process used from the start of the measured load until the
- * last event arrived, per delivered event.
- */
-async function measureWithCpu({ url, sink, seconds, concurrency, pids }) {
-  await runLoad({ url, seconds: 1, concurrency, body: BODY });
-  await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
-  await sink.reset();
-  const cpu0 = pids.map((pid) => (pid ? cpuSeconds(pid) : NaN));
-  const t0 = process.hrtime.bigint();
-  const { sent, failed } = await runLoad({ url, seconds, concurrency, body: BODY });
-  const done = await drained(async () => (await sink.report()).count, sent);
-  const cpu1 = pids.map((pid) => (pid ? cpuSeconds(pid) : NaN));
-  const { latencies } = await sink.report();
-  latencies.sort((a, b) => a - b);
-  const elapsed = Number(done.at - t0) / 1e9;
-  return {
-    accepted: sent,
-    failed,
-    delivered: done.count,
-    eventsPerSecond: Math.round(done.count / elapsed),
-    p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
-    p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
-    cpuUsPerEvent: cpu0.map((c, i) => perEvent(c, cpu1[i], done.count)),
-  };
-}
-
 async function startTributary(sinkUrl, broker, bootstrap) {
   return startTributaryOn(
     `apiVersion: v1
@@ -140,7 +112,7 @@ async function benchTributary(bootstrap, serverPid) {
   const broker = `bench-${randomUUID().slice(0, 8)}`;
   const trib = await startTributary(sink.url, broker, bootstrap);
   try {
-    const { cpuUsPerEvent, ...measured } = await measureWithCpu({
+    const { cpuUsPerEvent, ...measured } = await measureThrough({
       url: trib.url,
       sink,
       seconds: SECONDS,

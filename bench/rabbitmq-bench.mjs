@@ -21,7 +21,7 @@ import {
   startSink,
   startTributary as startTributaryOn,
 } from './harness.mjs';
-import { cpuSeconds } from './lib/proc.mjs';
+import { cpuSeconds, cpuUsPerEvent as usPerEvent } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const amqp = createRequire(path.join(root, 'packages/rabbitmq/package.json'))('amqplib');
@@ -43,11 +43,6 @@ function serverPid() {
 }
 const SERVER_PID = serverPid();
 
-/** CPU µs per event of `pid` between two cpuSeconds readings; null when unknown. */
-const usPerEvent = (before, after, events) =>
-  Number.isFinite(before) && Number.isFinite(after) && events > 0
-    ? Math.round(((after - before) * 1e6) / events)
-    : null;
 const serverCpu = () => (SERVER_PID === undefined ? NaN : cpuSeconds(SERVER_PID));
 const ownCpu = () => {
   const u = process.cpuUsage();
@@ -91,28 +86,17 @@ async function benchTributary() {
   const broker = `bench-${randomUUID().slice(0, 8)}`;
   const trib = await startTributary(sink.url, broker);
   try {
-    // CPU is read when measureThrough resets the sink (after its warm-up has drained) and when it
-    // returns (everything accepted arrived): the measured events only.
-    let before;
-    const probe = {
-      ...sink,
-      reset: async () => {
-        const r = await sink.reset();
-        before = { trib: cpuSeconds(trib.child.pid), server: serverCpu() };
-        return r;
-      },
-    };
-    const measured = await measureThrough({
+    const { cpuUsPerEvent, ...measured } = await measureThrough({
       url: trib.url,
-      sink: probe,
+      sink,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
+      pids: [trib.child.pid, SERVER_PID],
     });
-    const after = { trib: cpuSeconds(trib.child.pid), server: serverCpu() };
     return {
       ...measured,
-      tributaryCpuUsPerEvent: usPerEvent(before?.trib, after.trib, measured.delivered),
-      serverCpuUsPerEvent: usPerEvent(before?.server, after.server, measured.delivered),
+      tributaryCpuUsPerEvent: cpuUsPerEvent[0],
+      serverCpuUsPerEvent: cpuUsPerEvent[1],
       names: {
         exchanges: [`knative-broker-default-${broker}`],
         queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],

@@ -2,13 +2,12 @@
 // XADD → consumer group → dispatcher → HTTP sink → XACK), against raw ioredis XADD → XREADGROUP/XACK
 // and raw BullMQ (add → worker) on the same server in the same run.
 // Needs Redis on 127.0.0.1:6379 (or REDIS_URL) and `pnpm exec tsc -b` first.
-// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_CPU_EVENTS (20000). Prints a JSON object
-// as its last stdout line.
+// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32). Prints a JSON object as its last stdout line.
 //
 // CPU per event (user + system from /proc/<pid>/stat, bench/lib/proc.mjs), the figure to compare
 // while other work shares the machine: `tributary.tributaryCpuUsPerEvent` is the `tributary run`
-// process over a fixed BENCH_CPU_EVENTS events sent after the timed run (same load: closed loop,
-// BENCH_CONCURRENCY in flight), `serverCpuUsPerEvent` redis-server's over the same events (null
+// process per delivered event of the timed run (harness.mjs measureThrough: after the warm-up until
+// the last event arrived), `serverCpuUsPerEvent` redis-server's over the same events (null
 // when no local redis-server process is found); `streams.clientCpuUsPerEvent` is this process's
 // CPU for the raw ioredis XADD → XREADGROUP/XACK loop, i.e. what ioredis alone costs per event.
 import { execFileSync } from 'node:child_process';
@@ -16,8 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
-import { cpuSeconds } from './lib/proc.mjs';
+import { cpuSeconds, cpuUsPerEvent } from './lib/proc.mjs';
 import {
   BODY,
   drained,
@@ -32,7 +30,6 @@ const { Redis } = req('ioredis');
 const { Queue, Worker } = req('bullmq');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const CPU_EVENTS = Number(process.env.BENCH_CPU_EVENTS ?? 20000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The local redis-server's pid, or undefined (Redis elsewhere, or no pgrep). */
 const serverPid = (() => {
@@ -44,7 +41,6 @@ const serverPid = (() => {
     return undefined;
   }
 })();
-const usPerEvent = (seconds, events) => Number(((seconds * 1e6) / events).toFixed(1));
 const connection = () => {
   const u = new URL(REDIS_URL);
   return { host: u.hostname, port: Number(u.port || 6379), maxRetriesPerRequest: null };
@@ -74,68 +70,22 @@ spec:
   );
 }
 
-/** Sends exactly `count` events to `url` (closed loop, CONCURRENCY in flight). */
-async function sendCount(url, count) {
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: CONCURRENCY, pipelining: 1 });
-  let seq = 0;
-  let sent = 0;
-  const worker = async () => {
-    while (seq < count) {
-      const id = `cpu-${seq++}`;
-      const res = await pool.request({
-        path: target.pathname,
-        method: 'POST',
-        headers: {
-          'ce-specversion': '1.0',
-          'ce-id': id,
-          'ce-source': '/bench',
-          'ce-type': 'bench.event',
-          'ce-benchsent': (process.hrtime.bigint() / 1000n).toString(),
-          'content-type': 'application/json',
-        },
-        body: BODY,
-      });
-      await res.body.dump();
-      if (res.statusCode >= 200 && res.statusCode < 300) sent++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  await pool.close();
-  return sent;
-}
-
-/** CPU µs per event of the tributary process and redis-server over CPU_EVENTS events. */
-async function cpuPerEvent(url, sink, pid) {
-  await sink.reset();
-  const trib0 = cpuSeconds(pid);
-  const server0 = serverPid ? cpuSeconds(serverPid) : NaN;
-  const sent = await sendCount(url, CPU_EVENTS);
-  const { count } = await drained(async () => (await sink.report()).count, sent);
-  const trib = cpuSeconds(pid) - trib0;
-  const server = serverPid ? cpuSeconds(serverPid) - server0 : NaN;
-  return {
-    cpuEvents: count,
-    tributaryCpuUsPerEvent: usPerEvent(trib, count),
-    serverCpuUsPerEvent: Number.isNaN(server) ? null : usPerEvent(server, count),
-  };
-}
-
 async function benchTributary() {
   const sink = await startSink();
   const broker = `bench-${randomUUID().slice(0, 8)}`;
   const trib = await startTributary(sink.url, broker);
   try {
-    const measured = await measureThrough({
+    const { cpuUsPerEvent: cpu, ...measured } = await measureThrough({
       url: trib.url,
       sink,
       seconds: SECONDS,
       concurrency: CONCURRENCY,
+      pids: [trib.child.pid, serverPid],
     });
-    const cpu = await cpuPerEvent(trib.url, sink, trib.child.pid);
     return {
       ...measured,
-      ...cpu,
+      tributaryCpuUsPerEvent: cpu[0],
+      serverCpuUsPerEvent: cpu[1],
       keys: [`knative-broker-default-${broker}`],
       bullPattern: `tributary:knative-broker-default-${broker}*`,
     };
@@ -200,18 +150,18 @@ async function benchRawStreams() {
     await drained(async () => consumed, Infinity).catch(() => undefined);
     consumed = 0;
     const t0 = process.hrtime.bigint();
-    const client0 = process.cpuUsage();
+    const client0 = cpuSeconds(process.pid);
     const server0 = serverPid ? cpuSeconds(serverPid) : NaN;
     const published = await produceFor(SECONDS, produce);
     const done = await drained(async () => consumed, published);
-    const client = process.cpuUsage(client0);
-    const server = serverPid ? cpuSeconds(serverPid) - server0 : NaN;
+    const client1 = cpuSeconds(process.pid);
+    const server1 = serverPid ? cpuSeconds(serverPid) : NaN;
     return {
       published,
       consumed: done.count,
       eventsPerSecond: Math.round(done.count / (Number(done.at - t0) / 1e9)),
-      clientCpuUsPerEvent: usPerEvent((client.user + client.system) / 1e6, done.count),
-      serverCpuUsPerEvent: Number.isNaN(server) ? null : usPerEvent(server, done.count),
+      clientCpuUsPerEvent: cpuUsPerEvent(client0, client1, done.count),
+      serverCpuUsPerEvent: cpuUsPerEvent(server0, server1, done.count),
     };
   } finally {
     stop = true;
@@ -277,7 +227,7 @@ console.log(
   `tributary Redis broker (HTTP→HTTP)    ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`,
 );
 console.log(
-  `CPU µs/event: tributary ${tributary.tributaryCpuUsPerEvent}  redis-server ${tributary.serverCpuUsPerEvent} (over ${tributary.cpuEvents} events); raw streams client ${streams.clientCpuUsPerEvent}  redis-server ${streams.serverCpuUsPerEvent}`,
+  `CPU µs/event: tributary ${tributary.tributaryCpuUsPerEvent}  redis-server ${tributary.serverCpuUsPerEvent} (over ${tributary.delivered} events); raw streams client ${streams.clientCpuUsPerEvent}  redis-server ${streams.serverCpuUsPerEvent}`,
 );
 console.log(`ratio tributary/streams: ${ratioStreams}  tributary/bullmq: ${ratioBullmq}`);
 console.log(

@@ -8,9 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BODY, drained, startSink, startTributary } from './harness.mjs';
-import { percentile, runLoad } from './http-load.mjs';
-import { cpuSeconds } from './lib/proc.mjs';
+import { measureThrough, startSink, startTributary } from './harness.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -28,38 +26,6 @@ spec:
   subscriber: { uri: "SINK" }
 `;
 
-/**
- * harness.mjs's measureThrough (1 s warm-up, then closed-loop load, counted until everything
- * accepted arrived), plus the CPU the tributary process `pid` used in the measured part.
- */
-async function measure({ url, sink, pid }) {
-  await runLoad({ url, seconds: 1, concurrency: CONCURRENCY, body: BODY });
-  await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
-  await sink.reset();
-  const cpu0 = cpuSeconds(pid);
-  const t0 = process.hrtime.bigint();
-  const { sent, failed } = await runLoad({
-    url,
-    seconds: SECONDS,
-    concurrency: CONCURRENCY,
-    body: BODY,
-  });
-  const done = await drained(async () => (await sink.report()).count, sent);
-  const cpu = cpuSeconds(pid) - cpu0;
-  const { latencies } = await sink.report();
-  latencies.sort((a, b) => a - b);
-  const elapsed = Number(done.at - t0) / 1e9;
-  return {
-    accepted: sent,
-    failed,
-    delivered: done.count,
-    eventsPerSecond: Math.round(done.count / elapsed),
-    p50LatencyMs: Number((percentile(latencies, 50) / 1000).toFixed(2)),
-    p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
-    tributaryCpuUsPerEvent: Number(((cpu * 1e6) / Math.max(1, done.count)).toFixed(1)),
-  };
-}
-
 /** One measurement through a fresh `tributary run` with `extraArgs`. */
 async function through(extraArgs) {
   const sink = await startSink();
@@ -69,7 +35,14 @@ async function through(extraArgs) {
     extraArgs,
   );
   try {
-    return await measure({ url: trib.url, sink, pid: trib.child.pid });
+    const { cpuUsPerEvent, ...measured } = await measureThrough({
+      url: trib.url,
+      sink,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      pids: [trib.child.pid],
+    });
+    return { ...measured, tributaryCpuUsPerEvent: cpuUsPerEvent[0] };
   } finally {
     trib.child.kill('SIGTERM');
     await new Promise((r) => trib.child.once('exit', r));

@@ -29,10 +29,12 @@ export function rssMiB(pid) {
   }
 }
 
-/** Measures the CPU seconds each of `pids` uses while `work` runs. */
-export async function cpuDuring(pids, work) {
-  const before = pids.map(cpuSeconds);
-  const result = await work();
-  const used = pids.map((pid, i) => cpuSeconds(pid) - before[i]);
-  return { result, used };
+/**
+ * CPU µs per event between two cpuSeconds() readings (or any two CPU-second figures), to 0.1 µs;
+ * null when either reading is missing (process unknown or gone) or no event was counted.
+ */
+export function cpuUsPerEvent(before, after, events) {
+  return Number.isFinite(before) && Number.isFinite(after) && events > 0
+    ? Number((((after - before) * 1e6) / events).toFixed(1))
+    : null;
 }
