@@ -27,8 +27,8 @@ sends to (a) the sink directly, (b) the bare two-hop proxy \`bench/min-proxy.mjs
 that answers 202 and forwards the body with undici: no validation, queue, filter or retry — the floor of any
 HTTP-in, HTTP-out design in one Node process) and (c) \`tributary run\` with one memory Broker and one
 Trigger (exact type filter). ${config.rounds} rounds; the order of (a), (b), (c) rotates every round. CPU is
-each process's user + system time from \`/proc/<pid>/stat\` over the measurement, divided by the events the
-sink received. Cells are the median, with the range over the rounds in brackets.
+each process's user + system time from \`/proc/<pid>/stat\` from the end of the warm-up until the last event
+arrived, divided by the events the sink received in that time. Cells are the median, with the range over the rounds in brackets.
 
 | system | events/s delivered | CPU µs/event (its process) | sink CPU µs/event | load generator CPU µs/event | p50 ms | p99 ms |
 |---|---:|---:|---:|---:|---:|---:|
