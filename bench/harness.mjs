@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark scripts: the sink process, a `tributary run` started on given
 // manifests, and the closed-loop measurement through it.
 import { fork, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,4 +109,46 @@ export async function measureThrough({ url, sink, seconds, concurrency, pids = [
     p99LatencyMs: Number((percentile(latencies, 99) / 1000).toFixed(2)),
     cpuUsPerEvent: cpu0.map((c, i) => cpuUsPerEvent(c, cpu1[i], done.count)),
   };
+}
+
+/**
+ * One Broker of `brokerClass` (its `spec.config` is `configRef`; `configYaml` holds the objects it
+ * names) with one Trigger to the sink, in a fresh `tributary run`, measured by measureThrough. Adds
+ * `tributaryCpuUsPerEvent` and `serverCpuUsPerEvent` (the backend's server process `serverPid`,
+ * null when unknown) and `broker`, the Broker's name.
+ */
+export async function measureBroker({ brokerClass, configYaml, configRef, serverPid, ...load }) {
+  const sink = await startSink();
+  const broker = `bench-${randomUUID().slice(0, 8)}`;
+  const trib = await startTributary(
+    `${configYaml.trim()}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: ${brokerClass} } }
+spec: { config: ${configRef} }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: to-sink }
+spec:
+  broker: ${broker}
+  filters: [{ exact: { type: bench.event } }]
+  subscriber: { uri: "${sink.url}" }
+`,
+    `/default/${broker}`,
+  );
+  try {
+    const { cpuUsPerEvent, ...measured } = await measureThrough({
+      ...load,
+      url: trib.url,
+      sink,
+      pids: [trib.child.pid, serverPid],
+    });
+    const [tributaryCpuUsPerEvent, serverCpuUsPerEvent] = cpuUsPerEvent;
+    return { ...measured, tributaryCpuUsPerEvent, serverCpuUsPerEvent, broker };
+  } finally {
+    trib.child.kill('SIGTERM');
+    sink.stop();
+  }
 }

@@ -16,14 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  BODY,
-  drained,
-  measureThrough,
-  sleep,
-  startSink,
-  startTributary as startTributaryOn,
-} from './harness.mjs';
+import { BODY, drained, measureBroker } from './harness.mjs';
 import { cpuSeconds, cpuUsPerEvent as perEvent } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -77,9 +70,10 @@ function kcatPid(shPid) {
   }
 }
 
-async function startTributary(sinkUrl, broker, bootstrap) {
-  return startTributaryOn(
-    `apiVersion: v1
+function benchTributary(bootstrap, serverPid) {
+  return measureBroker({
+    brokerClass: 'Kafka',
+    configYaml: `apiVersion: v1
 kind: ConfigMap
 metadata: { name: kafka }
 data:
@@ -88,46 +82,12 @@ data:
   default.topic.replication.factor: "1"
   session.timeout.ms: "6000"
   rebalance.timeout.ms: "6000"
-  heartbeat.interval.ms: "500"
----
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: Kafka } }
-spec: { config: { apiVersion: v1, kind: ConfigMap, name: kafka } }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: to-sink }
-spec:
-  broker: ${broker}
-  filters: [{ exact: { type: bench.event } }]
-  subscriber: { uri: "${sinkUrl}" }
-`,
-    `/default/${broker}`,
-  );
-}
-
-async function benchTributary(bootstrap, serverPid) {
-  const sink = await startSink();
-  const broker = `bench-${randomUUID().slice(0, 8)}`;
-  const trib = await startTributary(sink.url, broker, bootstrap);
-  try {
-    const { cpuUsPerEvent, ...measured } = await measureThrough({
-      url: trib.url,
-      sink,
-      seconds: SECONDS,
-      concurrency: CONCURRENCY,
-      pids: [trib.child.pid, serverPid],
-    });
-    return {
-      ...measured,
-      tributaryCpuUsPerEvent: cpuUsPerEvent[0],
-      serverCpuUsPerEvent: cpuUsPerEvent[1],
-    };
-  } finally {
-    trib.child.kill('SIGTERM');
-    sink.stop();
-  }
+  heartbeat.interval.ms: "500"`,
+    configRef: '{ apiVersion: v1, kind: ConfigMap, name: kafka }',
+    serverPid,
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+  });
 }
 
 async function benchRaw(bootstrap, serverPid) {

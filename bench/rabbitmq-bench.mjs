@@ -14,13 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  BODY,
-  drained,
-  measureThrough,
-  startSink,
-  startTributary as startTributaryOn,
-} from './harness.mjs';
+import { BODY, drained, measureBroker } from './harness.mjs';
 import { cpuSeconds, cpuUsPerEvent as usPerEvent } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,10 +43,11 @@ const ownCpu = () => {
   return (u.user + u.system) / 1e6;
 };
 
-async function startTributary(sinkUrl, broker) {
+async function benchTributary() {
   const u = new URL(URL_);
-  return startTributaryOn(
-    `apiVersion: v1
+  const measured = await measureBroker({
+    brokerClass: 'RabbitMQBroker',
+    configYaml: `apiVersion: v1
 kind: Secret
 metadata: { name: rabbit }
 stringData: { uri: "amqp://${u.host}", username: "${decodeURIComponent(u.username)}", password: "${decodeURIComponent(u.password)}" }
@@ -62,50 +57,20 @@ kind: RabbitmqBrokerConfig
 metadata: { name: rabbit }
 spec:
   rabbitmqClusterReference: { connectionSecret: { name: rabbit } }
-  queueType: ${QUEUE_TYPE}
----
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: RabbitMQBroker } }
-spec: { config: { apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: rabbit } }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: to-sink }
-spec:
-  broker: ${broker}
-  filters: [{ exact: { type: bench.event } }]
-  subscriber: { uri: "${sinkUrl}" }
-`,
-    `/default/${broker}`,
-  );
-}
-
-async function benchTributary() {
-  const sink = await startSink();
-  const broker = `bench-${randomUUID().slice(0, 8)}`;
-  const trib = await startTributary(sink.url, broker);
-  try {
-    const { cpuUsPerEvent, ...measured } = await measureThrough({
-      url: trib.url,
-      sink,
-      seconds: SECONDS,
-      concurrency: CONCURRENCY,
-      pids: [trib.child.pid, SERVER_PID],
-    });
-    return {
-      ...measured,
-      tributaryCpuUsPerEvent: cpuUsPerEvent[0],
-      serverCpuUsPerEvent: cpuUsPerEvent[1],
-      names: {
-        exchanges: [`knative-broker-default-${broker}`],
-        queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],
-      },
-    };
-  } finally {
-    trib.child.kill('SIGTERM');
-    sink.stop();
-  }
+  queueType: ${QUEUE_TYPE}`,
+    configRef: '{ apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: rabbit }',
+    serverPid: SERVER_PID,
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+  });
+  const { broker } = measured;
+  return {
+    ...measured,
+    names: {
+      exchanges: [`knative-broker-default-${broker}`],
+      queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],
+    },
+  };
 }
 
 async function benchRaw() {

@@ -16,13 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, cpuUsPerEvent } from './lib/proc.mjs';
-import {
-  BODY,
-  drained,
-  measureThrough,
-  startSink,
-  startTributary as startTributaryOn,
-} from './harness.mjs';
+import { BODY, drained, measureBroker } from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const req = createRequire(path.join(root, 'packages/redis/package.json'));
@@ -46,53 +40,24 @@ const connection = () => {
   return { host: u.hostname, port: Number(u.port || 6379), maxRetriesPerRequest: null };
 };
 
-async function startTributary(sinkUrl, broker) {
-  return startTributaryOn(
-    `apiVersion: v1
+async function benchTributary() {
+  const measured = await measureBroker({
+    brokerClass: 'Redis',
+    configYaml: `apiVersion: v1
 kind: ConfigMap
 metadata: { name: redis }
-data: { address: "${REDIS_URL}" }
----
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: Redis } }
-spec: { config: { apiVersion: v1, kind: ConfigMap, name: redis } }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: to-sink }
-spec:
-  broker: ${broker}
-  filters: [{ exact: { type: bench.event } }]
-  subscriber: { uri: "${sinkUrl}" }
-`,
-    `/default/${broker}`,
-  );
-}
-
-async function benchTributary() {
-  const sink = await startSink();
-  const broker = `bench-${randomUUID().slice(0, 8)}`;
-  const trib = await startTributary(sink.url, broker);
-  try {
-    const { cpuUsPerEvent: cpu, ...measured } = await measureThrough({
-      url: trib.url,
-      sink,
-      seconds: SECONDS,
-      concurrency: CONCURRENCY,
-      pids: [trib.child.pid, serverPid],
-    });
-    return {
-      ...measured,
-      tributaryCpuUsPerEvent: cpu[0],
-      serverCpuUsPerEvent: cpu[1],
-      keys: [`knative-broker-default-${broker}`],
-      bullPattern: `tributary:knative-broker-default-${broker}*`,
-    };
-  } finally {
-    trib.child.kill('SIGTERM');
-    sink.stop();
-  }
+data: { address: "${REDIS_URL}" }`,
+    configRef: '{ apiVersion: v1, kind: ConfigMap, name: redis }',
+    serverPid,
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+  });
+  const { broker } = measured;
+  return {
+    ...measured,
+    keys: [`knative-broker-default-${broker}`],
+    bullPattern: `tributary:knative-broker-default-${broker}*`,
+  };
 }
 
 /** Closed-loop producers for `seconds`; resolves with how many `produce` calls completed. */
