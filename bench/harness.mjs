@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, runLoad } from './http-load.mjs';
 import { cpuSeconds, cpuUsPerEvent } from './lib/proc.mjs';
+import { medians, pairedRatios, summary } from './lib/stats.mjs';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const BODY = JSON.stringify({ order: 42, items: ['a', 'b', 'c'], note: 'x'.repeat(200) });
@@ -88,8 +89,10 @@ export async function drained(count, target) {
  * event arrived: `cpuUsPerEvent[i]`, null for a process not found.
  */
 export async function measureThrough({ url, sink, seconds, concurrency, pids = [] }) {
-  await runLoad({ url, seconds: 1, concurrency, body: BODY });
-  await drained(async () => (await sink.report()).count, Infinity).catch(() => undefined);
+  // Warm-up; then wait until all of it arrived (or stopped arriving for 5 s) before counting.
+  await sink.reset();
+  const warm = await runLoad({ url, seconds: 1, concurrency, body: BODY });
+  await drained(async () => (await sink.report()).count, warm.sent);
   await sink.reset();
   const cpu = () => pids.map((pid) => (pid ? cpuSeconds(pid) : NaN));
   const cpu0 = cpu();
@@ -151,4 +154,75 @@ spec:
     trib.child.kill('SIGTERM');
     sink.stop();
   }
+}
+
+/** The manifests of one Broker `bench` of the default class with one Trigger to `sinkUrl`. */
+export const defaultBrokerYaml = (sinkUrl) => `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: bench }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: to-sink }
+spec:
+  broker: bench
+  filters: [{ exact: { type: bench.event } }]
+  subscriber: { uri: "${sinkUrl}" }
+`;
+
+/**
+ * defaultBrokerYaml in a fresh `tributary run` with `extraArgs` (none: the memory broker;
+ * `--data-dir …`: the embedded durable one), measured by measureThrough with its CPU per event
+ * as `tributaryCpuUsPerEvent`.
+ */
+export async function measureDefaultBroker({ extraArgs = [], ...load }) {
+  const sink = await startSink();
+  const trib = await startTributary(defaultBrokerYaml(sink.url), '/default/bench', extraArgs);
+  try {
+    const { cpuUsPerEvent, ...measured } = await measureThrough({
+      ...load,
+      url: trib.url,
+      sink,
+      pids: [trib.child.pid],
+    });
+    return { ...measured, tributaryCpuUsPerEvent: cpuUsPerEvent[0] };
+  } finally {
+    trib.child.kill('SIGTERM');
+    await new Promise((r) => trib.child.once('exit', r));
+    sink.stop();
+  }
+}
+
+/**
+ * Runs every system (name → () => Promise<measurement>) once per round, the order rotating every
+ * round, so that a drift of the machine's speed touches all of them; resolves with each system's
+ * measurements in round order.
+ */
+export async function inRotatingRounds(rounds, systems) {
+  const names = Object.keys(systems);
+  const byRound = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++)
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length];
+      byRound[name].push(await systems[name]());
+    }
+  return byRound;
+}
+
+/**
+ * A durable broker class (`measure`) against the memory broker under the same `load`, in `rounds`
+ * rounds of both in rotating order: `tributary` and `memory` are the per-field medians,
+ * `toMemory` the median and range of the per-round events/s ratios, `byRound` every measurement.
+ */
+export async function againstMemoryBroker({ rounds, measure, load }) {
+  const byRound = await inRotatingRounds(rounds, {
+    memory: () => measureDefaultBroker(load),
+    tributary: measure,
+  });
+  return {
+    tributary: medians(byRound.tributary),
+    memory: medians(byRound.memory),
+    toMemory: summary(pairedRatios(byRound.tributary, byRound.memory, 'eventsPerSecond')),
+    byRound,
+  };
 }

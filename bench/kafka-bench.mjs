@@ -3,7 +3,10 @@
 // the same cluster in the same run (closed-loop acks -1 sends → a consumer group counting records).
 // The cluster is librdkafka's mock (kcat, one broker, loopback): it measures client and Tributary
 // overhead, not a real broker's disk and network. Needs kcat and `pnpm exec tsc -b` first.
-// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), KAFKA_BOOTSTRAP_SERVERS (skip the mock).
+// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), KAFKA_BOOTSTRAP_SERVERS (skip the mock),
+// BENCH_BACKEND_ROUNDS (2: rounds of the Kafka broker and the memory broker in rotating order;
+// `tributary` and `memory` are per-field medians, `toMemory` the per-round events/s ratios' median
+// and range).
 // Prints a JSON object as its last stdout line. Besides events/s (noise on a shared machine) it
 // gives CPU microseconds per event (user + system, /proc/<pid>/stat) over the measured events:
 // `tributaryCpuUsPerEvent` (the `tributary run` process), `serverCpuUsPerEvent` (the kcat mock
@@ -16,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BODY, drained, measureBroker } from './harness.mjs';
+import { BODY, againstMemoryBroker, drained, measureBroker } from './harness.mjs';
 import { cpuSeconds, cpuUsPerEvent as perEvent } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -25,6 +28,7 @@ const { Kafka, logLevel } = createRequire(path.join(root, 'packages/kafka/packag
 );
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ROUNDS = Number(process.env.BENCH_BACKEND_ROUNDS ?? 2);
 
 /** Starts the librdkafka mock cluster through kcat; resolves with its address and a stop(). */
 function startMock() {
@@ -166,7 +170,11 @@ const mock = process.env.KAFKA_BOOTSTRAP_SERVERS ? undefined : await startMock()
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? mock.address;
 try {
   const raw = await benchRaw(bootstrap, mock?.pid);
-  const tributary = await benchTributary(bootstrap, mock?.pid);
+  const { tributary, memory, toMemory, byRound } = await againstMemoryBroker({
+    rounds: ROUNDS,
+    measure: () => benchTributary(bootstrap, mock?.pid),
+    load: { seconds: SECONDS, concurrency: CONCURRENCY },
+  });
   const ratio = Number((tributary.eventsPerSecond / raw.eventsPerSecond).toFixed(3));
   console.log(`cluster: ${mock ? 'librdkafka mock (kcat), 1 broker' : bootstrap}`);
   console.log(
@@ -176,6 +184,9 @@ try {
     `tributary Kafka broker (HTTP→HTTP)     ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`,
   );
   console.log(`ratio tributary/raw: ${ratio}`);
+  console.log(
+    `memory broker ${memory.eventsPerSecond} events/s; Kafka ÷ memory ${toMemory.median.toFixed(2)} (${toMemory.min.toFixed(2)}–${toMemory.max.toFixed(2)}, ${ROUNDS} rounds)`,
+  );
   console.log(
     `CPU µs/event: tributary ${tributary.tributaryCpuUsPerEvent}, cluster ${tributary.serverCpuUsPerEvent} (raw kafkajs: client ${raw.clientCpuUsPerEvent}, cluster ${raw.serverCpuUsPerEvent})`,
   );
@@ -190,6 +201,10 @@ try {
       ratio,
       tributaryCpuUsPerEvent: tributary.tributaryCpuUsPerEvent,
       serverCpuUsPerEvent: tributary.serverCpuUsPerEvent,
+      rounds: ROUNDS,
+      memory,
+      toMemory,
+      byRound,
     }),
   );
 } finally {

@@ -3,7 +3,10 @@
 // same server in the same run (closed-loop confirmed publishes → consumer acking each message).
 // Needs RabbitMQ on 127.0.0.1:5672 (guest/guest) or RABBITMQ_URL, and `pnpm exec tsc -b` first.
 // Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), RABBITMQ_QUEUE_TYPE (quorum), RABBITMQ_PID (the
-// server's beam.smp process, found with pgrep when unset; its CPU is measured when it is local).
+// server's beam.smp process, found with pgrep when unset; its CPU is measured when it is local),
+// BENCH_BACKEND_ROUNDS (2: rounds of the RabbitMQ broker and the memory broker in rotating order;
+// `tributary` and `memory` are per-field medians, `toMemory` the per-round events/s ratios' median
+// and range).
 // Besides events/s it reports CPU µs per event over the measured events (user + system from
 // /proc/<pid>/stat): of the `tributary run` process (`tributaryCpuUsPerEvent`), of the raw amqplib
 // client (this process, `clientCpuUsPerEvent`) and of the RabbitMQ server (`serverCpuUsPerEvent`,
@@ -14,13 +17,14 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BODY, drained, measureBroker } from './harness.mjs';
+import { BODY, againstMemoryBroker, drained, measureBroker } from './harness.mjs';
 import { cpuSeconds, cpuUsPerEvent as usPerEvent } from './lib/proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const amqp = createRequire(path.join(root, 'packages/rabbitmq/package.json'))('amqplib');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ROUNDS = Number(process.env.BENCH_BACKEND_ROUNDS ?? 2);
 const QUEUE_TYPE = process.env.RABBITMQ_QUEUE_TYPE ?? 'quorum';
 const URL_ = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -64,13 +68,11 @@ spec:
     concurrency: CONCURRENCY,
   });
   const { broker } = measured;
-  return {
-    ...measured,
-    names: {
-      exchanges: [`knative-broker-default-${broker}`],
-      queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],
-    },
-  };
+  await cleanup({
+    exchanges: [`knative-broker-default-${broker}`],
+    queues: [`knative-broker-default-${broker}.knative-trigger-default-to-sink`],
+  });
+  return measured;
 }
 
 async function benchRaw() {
@@ -163,13 +165,13 @@ async function cleanup(names) {
 }
 
 const raw = await benchRaw();
-const tributary = await benchTributary();
-await cleanup({
-  exchanges: [...raw.names.exchanges, ...tributary.names.exchanges],
-  queues: [...raw.names.queues, ...tributary.names.queues],
-});
+await cleanup(raw.names);
 delete raw.names;
-delete tributary.names;
+const { tributary, memory, toMemory, byRound } = await againstMemoryBroker({
+  rounds: ROUNDS,
+  measure: benchTributary,
+  load: { seconds: SECONDS, concurrency: CONCURRENCY },
+});
 const ratio = Number((tributary.eventsPerSecond / raw.eventsPerSecond).toFixed(3));
 console.log(
   `raw amqplib (confirm → consume)   ${String(raw.eventsPerSecond).padStart(8)} events/s`,
@@ -178,6 +180,9 @@ console.log(
   `tributary RabbitMQBroker (HTTP→HTTP) ${String(tributary.eventsPerSecond).padStart(8)} events/s  p50 ${tributary.p50LatencyMs} ms  p99 ${tributary.p99LatencyMs} ms`,
 );
 console.log(`ratio tributary/raw: ${ratio}`);
+console.log(
+  `memory broker ${memory.eventsPerSecond} events/s; RabbitMQ ÷ memory ${toMemory.median.toFixed(2)} (${toMemory.min.toFixed(2)}–${toMemory.max.toFixed(2)}, ${ROUNDS} rounds)`,
+);
 console.log(
   `CPU µs per event (${QUEUE_TYPE}): tributary ${tributary.tributaryCpuUsPerEvent}, server ${tributary.serverCpuUsPerEvent}; raw amqplib client ${raw.clientCpuUsPerEvent}, server ${raw.serverCpuUsPerEvent}`,
 );
@@ -190,5 +195,9 @@ console.log(
     raw,
     tributary,
     ratio,
+    rounds: ROUNDS,
+    memory,
+    toMemory,
+    byRound,
   }),
 );

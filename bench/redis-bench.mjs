@@ -2,7 +2,10 @@
 // XADD → consumer group → dispatcher → HTTP sink → XACK), against raw ioredis XADD → XREADGROUP/XACK
 // and raw BullMQ (add → worker) on the same server in the same run.
 // Needs Redis on 127.0.0.1:6379 (or REDIS_URL) and `pnpm exec tsc -b` first.
-// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32). Prints a JSON object as its last stdout line.
+// Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_BACKEND_ROUNDS (2: rounds of the Redis
+// broker and the memory broker, in rotating order; `tributary` and `memory` are per-field medians,
+// `toMemory` the median and range of the per-round events/s ratios). Prints a JSON object as its
+// last stdout line.
 //
 // CPU per event (user + system from /proc/<pid>/stat, bench/lib/proc.mjs), the figure to compare
 // while other work shares the machine: `tributary.tributaryCpuUsPerEvent` is the `tributary run`
@@ -16,7 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, cpuUsPerEvent } from './lib/proc.mjs';
-import { BODY, drained, measureBroker } from './harness.mjs';
+import { BODY, againstMemoryBroker, drained, measureBroker } from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const req = createRequire(path.join(root, 'packages/redis/package.json'));
@@ -24,6 +27,7 @@ const { Redis } = req('ioredis');
 const { Queue, Worker } = req('bullmq');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ROUNDS = Number(process.env.BENCH_BACKEND_ROUNDS ?? 2);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The local redis-server's pid, or undefined (Redis elsewhere, or no pgrep). */
 const serverPid = (() => {
@@ -40,6 +44,7 @@ const connection = () => {
   return { host: u.hostname, port: Number(u.port || 6379), maxRetriesPerRequest: null };
 };
 
+/** One round of the Redis broker; deletes its stream and BullMQ keys afterwards. */
 async function benchTributary() {
   const measured = await measureBroker({
     brokerClass: 'Redis',
@@ -52,12 +57,12 @@ data: { address: "${REDIS_URL}" }`,
     seconds: SECONDS,
     concurrency: CONCURRENCY,
   });
-  const { broker } = measured;
-  return {
-    ...measured,
-    keys: [`knative-broker-default-${broker}`],
-    bullPattern: `tributary:knative-broker-default-${broker}*`,
-  };
+  const admin = new Redis(connection());
+  await admin.del(`knative-broker-default-${measured.broker}`);
+  const leftovers = await admin.keys(`tributary:knative-broker-default-${measured.broker}*`);
+  if (leftovers.length > 0) await admin.del(...leftovers);
+  admin.disconnect();
+  return measured;
 }
 
 /** Closed-loop producers for `seconds`; resolves with how many `produce` calls completed. */
@@ -111,8 +116,8 @@ async function benchRawStreams() {
   });
   const produce = () => pub.xadd(stream, '*', 'a', attrs, 'd', BODY);
   try {
-    await produceFor(1, produce);
-    await drained(async () => consumed, Infinity).catch(() => undefined);
+    const warm = await produceFor(1, produce);
+    await drained(async () => consumed, warm);
     consumed = 0;
     const t0 = process.hrtime.bigint();
     const client0 = cpuSeconds(process.pid);
@@ -150,8 +155,8 @@ async function benchRawBullmq() {
   });
   const produce = () => queue.add('e', { body: BODY }, { removeOnComplete: true });
   try {
-    await produceFor(1, produce);
-    await drained(async () => consumed, Infinity).catch(() => undefined);
+    const warm = await produceFor(1, produce);
+    await drained(async () => consumed, warm);
     consumed = 0;
     const t0 = process.hrtime.bigint();
     const published = await produceFor(SECONDS, produce);
@@ -172,14 +177,11 @@ const streams = await benchRawStreams();
 
 const bullmq = await benchRawBullmq();
 
-const tributary = await benchTributary();
-const admin = new Redis(connection());
-await admin.del(...tributary.keys);
-const leftovers = await admin.keys(tributary.bullPattern);
-if (leftovers.length > 0) await admin.del(...leftovers);
-admin.disconnect();
-delete tributary.keys;
-delete tributary.bullPattern;
+const { tributary, memory, toMemory, byRound } = await againstMemoryBroker({
+  rounds: ROUNDS,
+  measure: benchTributary,
+  load: { seconds: SECONDS, concurrency: CONCURRENCY },
+});
 const ratioStreams = Number((tributary.eventsPerSecond / streams.eventsPerSecond).toFixed(3));
 const ratioBullmq = Number((tributary.eventsPerSecond / bullmq.eventsPerSecond).toFixed(3));
 console.log(
@@ -196,6 +198,9 @@ console.log(
 );
 console.log(`ratio tributary/streams: ${ratioStreams}  tributary/bullmq: ${ratioBullmq}`);
 console.log(
+  `memory broker ${memory.eventsPerSecond} events/s; Redis ÷ memory ${toMemory.median.toFixed(2)} (${toMemory.min.toFixed(2)}–${toMemory.max.toFixed(2)}, ${ROUNDS} rounds)`,
+);
+console.log(
   JSON.stringify({
     node: process.version,
     seconds: SECONDS,
@@ -205,5 +210,9 @@ console.log(
     tributary,
     ratioStreams,
     ratioBullmq,
+    rounds: ROUNDS,
+    memory,
+    toMemory,
+    byRound,
   }),
 );

@@ -1,14 +1,9 @@
 // Renders one `pnpm bench` run as docs/benchmarks.md: every figure from that run, medians with their
 // range over the rounds, and each ratio beside the target it is held to.
-import { cell, fmt, median } from './lib/stats.mjs';
+import { cell, fmt, median, pairedRatios as pairedRatio } from './lib/stats.mjs';
 
 const verdict = (ok) => (ok ? 'met' : '**not met**');
 const col = (rounds, key) => rounds.map((m) => m[key]);
-
-/** Paired per-round ratio a/b of one figure, so that a drift of the machine cancels out. */
-function pairedRatio(a, b, key) {
-  return a.map((m, i) => m[key] / b[i][key]);
-}
 
 function hotPathSection({ config, hot }) {
   const { direct, proxy, memory } = hot.byRound;
@@ -99,43 +94,38 @@ ${filters.cesql.map((c) => `| \`${c.expression}\` | ${n(c.evaluationsPerSecond)}
 `;
 }
 
-function backendsSection({ config, hot, scripts }) {
-  const memoryRate = median(col(hot.byRound.memory, 'eventsPerSecond'));
-  const memoryCpu = median(col(hot.byRound.memory, 'cpuMicrosPerEvent'));
+/** `median (min–max)` of a {median, min, max} summary of ratios. */
+const ratioCell = (r) => (r.max > r.min ? `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})` : fmt(r.median));
+
+function backendsSection({ config, scripts }) {
   const rows = [];
-  const add = (label, raw, rawLabel, trib) => {
-    const toMemory = trib.eventsPerSecond / memoryRate;
-    const us = (v) => (typeof v === 'number' ? String(v) : 'n/a');
+  const add = (label, raw, rawLabel, { tributary: trib, memory, toMemory }) => {
+    const us = (v) => (typeof v === 'number' ? fmt(v, 1) : 'n/a');
+    const rate = (v) => Math.round(v);
     rows.push(
-      `| ${label} | ${rawLabel} ${raw} | ${trib.eventsPerSecond} | ${fmt(trib.p50LatencyMs)} / ${fmt(trib.p99LatencyMs)} | ${us(trib.tributaryCpuUsPerEvent)} | ${us(trib.serverCpuUsPerEvent)} | ${fmt(trib.eventsPerSecond / raw)} | ${fmt(toMemory)} (≥ 0.8: ${verdict(toMemory >= 0.8)}) |`,
+      `| ${label} | ${rawLabel} ${raw} | ${rate(trib.eventsPerSecond)} | ${rate(memory.eventsPerSecond)} | ${fmt(trib.p50LatencyMs)} / ${fmt(trib.p99LatencyMs)} | ${us(trib.tributaryCpuUsPerEvent)} | ${us(memory.tributaryCpuUsPerEvent)} | ${us(trib.serverCpuUsPerEvent)} | ${fmt(trib.eventsPerSecond / raw)} | ${ratioCell(toMemory)} (≥ 0.8: ${verdict(toMemory.median >= 0.8)}) |`,
     );
   };
   const { rabbitmq, redis, kafka } = scripts;
-  if (rabbitmq)
-    add(
-      `RabbitMQ (${rabbitmq.queueType})`,
-      rabbitmq.raw.eventsPerSecond,
-      'amqplib',
-      rabbitmq.tributary,
-    );
-  if (redis) add('Redis Streams', redis.streams.eventsPerSecond, 'ioredis', redis.tributary);
-  if (kafka) add('Kafka (librdkafka mock)', kafka.raw.eventsPerSecond, 'kafkajs', kafka.tributary);
+  if (rabbitmq) add(`RabbitMQ (${rabbitmq.queueType})`, rabbitmq.raw.eventsPerSecond, 'amqplib', rabbitmq);
+  if (redis) add('Redis Streams', redis.streams.eventsPerSecond, 'ioredis', redis);
+  if (kafka) add('Kafka (librdkafka mock)', kafka.raw.eventsPerSecond, 'kafkajs', kafka);
   if (rows.length === 0) return '';
   return `## Durable broker classes
 
 Each script (bench/rabbitmq-bench.mjs, bench/redis-bench.mjs, bench/kafka-bench.mjs) sends the same
 closed-loop HTTP load for ${config.backendSeconds} s through a \`tributary run\` whose Broker has that class, to
-an HTTP sink, and moves the same kind of message through the raw client library on the same server. The raw
-side does no HTTP, so that ratio also carries both HTTP hops. The last column divides by the memory
-broker's median events/s above (${Math.round(memoryRate)}), measured in this run with the same load.
-CPU µs per event is user + system time from \`/proc/<pid>/stat\` over the measured events, of the
-\`tributary run\` process and of the transport's server process (redis-server, RabbitMQ's beam.smp, the
-kcat mock cluster); the memory broker's process used ${fmt(memoryCpu)} µs per event above. All of them,
-the load generator and the sink share the machine's two cores, so a server's CPU per event comes out of
-the same budget as ours.
+an HTTP sink, and through a \`tributary run\` with the memory broker on the same load, in ${config.backendRounds}
+rounds whose order alternates; Tributary and memory cells are the medians over the rounds, and the last
+column is the median (range) of the per-round ratios. It also moves the same kind of message through the
+raw client library on the same server, once; the raw side does no HTTP, so that ratio also carries both
+HTTP hops. CPU µs per event is user + system time from \`/proc/<pid>/stat\` over the measured events, of
+the \`tributary run\` process and of the transport's server process (redis-server, RabbitMQ's beam.smp,
+the kcat mock cluster). All of them, the load generator and the sink share the machine's two cores, so a
+server's CPU per event comes out of the same budget as ours.
 
-| broker class | raw events/s | Tributary events/s | p50 / p99 (ms) | Tributary CPU µs/event | server CPU µs/event | ÷ raw | ÷ memory broker |
-|---|---:|---:|---:|---:|---:|---:|---:|
+| broker class | raw events/s | Tributary events/s | memory broker events/s | p50 / p99 (ms) | Tributary CPU µs/event | memory broker CPU µs/event | server CPU µs/event | ÷ raw | ÷ memory broker |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 `;
 }
@@ -144,18 +134,20 @@ function embeddedDurableSection({ config, scripts }) {
   const r = scripts.sqlite;
   if (!r) return '';
   const row = (label, m, ratio) =>
-    `| ${label} | ${m.eventsPerSecond} | ${fmt(m.p50LatencyMs)} / ${fmt(m.p99LatencyMs)} | ${ratio} |`;
+    `| ${label} | ${Math.round(m.eventsPerSecond)} | ${fmt(m.p50LatencyMs)} / ${fmt(m.p99LatencyMs)} | ${fmt(m.tributaryCpuUsPerEvent, 1)} | ${ratio} |`;
   return `## Embedded durable broker (\`--data-dir\`) against the memory broker
 
 bench/sqlite-bench.mjs sends the same closed-loop HTTP load for ${config.backendSeconds} s through three
 \`tributary run\` processes in turn, on the same manifests (one Broker of the default class, one Trigger to
-an HTTP sink): without \`--data-dir\`, and with it at each durability level (docs/embedded-durable.md).
+an HTTP sink): without \`--data-dir\`, and with it at each durability level (docs/embedded-durable.md), in
+${r.rounds} rounds whose order rotates. Cells are the medians over the rounds; the last column is the median
+(range) of the per-round ratios.
 
-| backend | events/s delivered | p50 / p99 (ms) | ÷ memory broker |
-|---|---:|---:|---:|
+| backend | events/s delivered | p50 / p99 (ms) | CPU µs/event | ÷ memory broker |
+|---|---:|---:|---:|---:|
 ${row('memory', r.memory, '1')}
-${row('SQLite, durability process-crash', r.processCrash, `${fmt(r.ratio)} (≥ 0.8: ${verdict(r.ratio >= 0.8)})`)}
-${row('SQLite, durability power-loss', r.powerLoss, fmt(r.ratioPowerLoss))}
+${row('SQLite, durability process-crash', r.processCrash, `${ratioCell(r.ratioRange)} (≥ 0.8: ${verdict(r.ratio >= 0.8)})`)}
+${row('SQLite, durability power-loss', r.powerLoss, ratioCell(r.ratioPowerLossRange))}
 `;
 }
 

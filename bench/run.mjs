@@ -23,6 +23,7 @@ const config = {
   pacedSeconds: env('BENCH_PACED_SECONDS', 5, 3),
   manyTriggers: quick ? 0 : env('BENCH_MANY_TRIGGERS', 10_000, 0),
   backendSeconds: env('BENCH_BACKEND_SECONDS', 5, 0),
+  backendRounds: env('BENCH_BACKEND_ROUNDS', 2, 0),
   maxSpread: Number(process.env.BENCH_MAX_SPREAD ?? 0.15),
 };
 
@@ -57,7 +58,10 @@ const footprint = await benchFootprint({
 const scripts = {};
 if (!quick) {
   scripts.filters = await runScript('bench/filter-bench.mjs');
-  const s = { BENCH_SECONDS: String(config.backendSeconds) };
+  const s = {
+    BENCH_SECONDS: String(config.backendSeconds),
+    BENCH_BACKEND_ROUNDS: String(config.backendRounds),
+  };
   scripts.rabbitmq = await runScript('bench/rabbitmq-bench.mjs', s);
   scripts.redis = await runScript('bench/redis-bench.mjs', s);
   scripts.kafka = await runScript('bench/kafka-bench.mjs', s);

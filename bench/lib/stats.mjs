@@ -26,3 +26,16 @@ export function cell(values, d = 0) {
   const s = summary(values);
   return s.n > 1 ? `${fmt(s.median, d)} (${fmt(s.min, d)}–${fmt(s.max, d)})` : fmt(s.median, d);
 }
+
+/** Per-round ratios a[i][key] / b[i][key] of two systems measured in the same rounds (drift cancels). */
+export function pairedRatios(a, b, key) {
+  return a.map((m, i) => m[key] / b[i][key]);
+}
+
+/** One measurement made of several: each numeric field's median over them, other fields from the first. */
+export function medians(measurements) {
+  const out = { ...measurements[0] };
+  for (const [key, value] of Object.entries(out))
+    if (typeof value === 'number') out[key] = median(measurements.map((m) => m[key]));
+  return out;
+}
