@@ -137,3 +137,17 @@ export function xackEncoder(stream: string, group: string): (ids: readonly strin
     return wire;
   };
 }
+
+/**
+ * Encodes `XREADGROUP GROUP group consumer COUNT n STREAMS stream >` (no BLOCK: it answers at once,
+ * so it can share the connection of the XADDs and XACKs; stream-consumer.ts).
+ */
+export function xreadgroupEncoder(
+  stream: string,
+  group: string,
+  consumer: string,
+): (count: number) => string {
+  const head = `*9\r\n${ascii('XREADGROUP')}${ascii('GROUP')}${bulk(group)}${bulk(consumer)}${ascii('COUNT')}`;
+  const tail = `${ascii('STREAMS')}${bulk(stream)}${ascii('>')}`;
+  return (count) => `${head}${ascii(String(count))}${tail}`;
+}

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { type CloudEvent, type Subscription, silentLogger } from '@tributary/core';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RespSender, xaddEncoder } from '../src/resp.js';
+import { startStreamConsumer } from '../src/stream-consumer.js';
 import { XackBatcher } from '../src/xack-batcher.js';
 
 const connection = { host: '127.0.0.1', port: 6379 };
@@ -121,6 +123,127 @@ describe('XackBatcher with a sender', () => {
       expect(((await redis.xpending(stream, 'g')) as unknown[])[0]).toBe(0);
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+describe('stream consumer reads', () => {
+  async function consume(
+    stream: string,
+    sender: boolean,
+    onEvent?: (id: string, redis: Redis) => void,
+  ) {
+    const redis = await connected();
+    const blocking = await connected();
+    await redis.xgroup('CREATE', stream, 'g', '$', 'MKSTREAM');
+    const s = new RespSender(redis);
+    const got: string[] = [];
+    const mainWrites = recordWrites(redis);
+    const blockingWrites = recordWrites(blocking);
+    const sub: Subscription = startStreamConsumer({
+      redis,
+      ...(sender ? { sender: s } : {}),
+      blocking,
+      stream,
+      group: 'g',
+      consumer: 'c',
+      handler: async (e: CloudEvent) => {
+        got.push(e.attributes['id']!);
+        onEvent?.(e.attributes['id']!, redis);
+      },
+      ordered: false,
+      concurrency: 8,
+      readCount: 4,
+      minIdleMs: 30_000,
+      claimIntervalMs: 30_000,
+      logger: silentLogger,
+    });
+    return { redis, s, got, mainWrites, blockingWrites, sub };
+  }
+  const until = async (cond: () => boolean): Promise<void> => {
+    for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(cond()).toBe(true);
+  };
+  const reads = (writes: string[]): number =>
+    writes.reduce((n, w) => n + (w.match(/XREADGROUP/gi)?.length ?? 0), 0);
+
+  it('polls on the shared connection while reads find entries, and blocks again once one finds none', async () => {
+    const stream = key();
+    const c = await consume(stream, true);
+    try {
+      const encode = xaddEncoder(stream, 0);
+      // 40 entries at once, read 4 at a time: after the first (blocking) read, the reads that
+      // follow find entries and go out on the shared connection without BLOCK.
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          c.s.send('xadd', encode({ attributes: { id: `${i}` } })),
+        ),
+      );
+      await until(() => c.got.length === 40);
+      expect(new Set(c.got).size).toBe(40);
+      const polls = c.mainWrites.filter((w) => /XREADGROUP/.test(w));
+      expect(polls.length).toBeGreaterThanOrEqual(9);
+      expect(polls.every((w) => !w.includes('BLOCK'))).toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(((await admin.xpending(stream, 'g')) as unknown[])[0]).toBe(0);
+      // Quiet again: the next entry is found by a blocking read, and after the poll that follows
+      // it (which finds nothing) the consumer blocks once more.
+      const blockingBefore = reads(c.blockingWrites);
+      await c.s.send('xadd', encode({ attributes: { id: 'later' } }));
+      await until(() => c.got.includes('later'));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(reads(c.blockingWrites)).toBeGreaterThan(blockingBefore);
+      expect(c.blockingWrites.at(-1)).toMatch(/BLOCK/);
+    } finally {
+      await c.sub.close({ drainMs: 1000 });
+      c.redis.disconnect();
+    }
+  });
+
+  it('without a sender, reads only on the blocking connection', async () => {
+    const stream = key();
+    const c = await consume(stream, false);
+    try {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          admin.xadd(stream, '*', 'a', JSON.stringify({ id: `${i}` })),
+        ),
+      );
+      await until(() => c.got.length === 20);
+      expect(reads(c.mainWrites)).toBe(0);
+      expect(reads(c.blockingWrites)).toBeGreaterThanOrEqual(5);
+    } finally {
+      await c.sub.close({ drainMs: 1000 });
+      c.redis.disconnect();
+    }
+  });
+
+  it('closes without waiting for a poll the shared connection does not answer', async () => {
+    const stream = key();
+    const c = await consume(stream, true, (id, redis) => {
+      // The last entry of a full batch: the next read is a poll on the shared connection, whose
+      // reply (like the XACKs') is never read once its socket stops reading.
+      if (id === '3') redis.stream.pause();
+    });
+    try {
+      const encode = xaddEncoder(stream, 0);
+      await admin.xadd(stream, '*', 'a', JSON.stringify({ id: 'first' }));
+      await until(() => c.got.length === 1);
+      await new Promise((r) => setTimeout(r, 50));
+      await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          c.s.send('xadd', encode({ attributes: { id: `${i}` } })),
+        ),
+      );
+      await until(() => c.got.length === 5);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(c.mainWrites.at(-1)).toMatch(/XREADGROUP/);
+      const t0 = Date.now();
+      await c.sub.close({ drainMs: 300 });
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      c.redis.stream.resume();
+      c.redis.disconnect();
     }
   });
 });
