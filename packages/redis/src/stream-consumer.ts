@@ -162,11 +162,13 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
    * the turn, in the same socket write as the turn's XADDs and XACKs (resp.ts), which Redis
    * executes first, so it also reads the entries just added. Used while reads find entries.
    * Saves the blocking connection's write and read per read: with the XACKs in the same flush,
-   * 0.144 → 0.097 writes and 0.112 → 0.078 reads on Redis sockets per event, redis-server 9 →
-   * 7.5 µs CPU per event (bench/redis-bench.mjs load, syscalls counted with `perf stat`, medians
-   * of 4 alternating rounds of 20,000 events; docs/redis.md, "What is batched"). Without BLOCK,
-   * ioredis resending it after a reconnect is as safe as for the blocking read: entries a lost
-   * read took stay pending and are claimed.
+   * 0.141 → 0.090 writes and 0.111 → 0.067 reads on Redis sockets per event, redis-server 9.25 →
+   * 7.5 µs CPU per event, main-thread wall time in Redis writes 11.5 → 7.3 µs per event
+   * (bench/redis-bench.mjs load; syscalls counted with `perf stat`, medians of 6 alternating
+   * rounds of 20,000 events; wall time from CPU profiles). The broker's CPU per event and events/s
+   * did not move measurably on the shared bench machine (docs/redis.md, "What is batched").
+   * Without BLOCK, ioredis resending it after a reconnect is as safe as for the blocking read:
+   * entries a lost read took stay pending and are claimed.
    */
   const pollRead = (asked: number): Promise<unknown> =>
     new Promise((resolve, reject) =>
