@@ -5,7 +5,8 @@
  * Redis answered. Saves a command (request, reply, parse) per entry; indicative, on the shared
  * bench machine (32 requests in flight): 128–139 against 137–150 µs of broker-process CPU per event.
  * The callers of one batch share one promise, and with a {@link RespSender} the XACK goes out
- * pre-encoded, corked together with whatever XADDs are still unwritten (resp.ts).
+ * pre-encoded, in the sender's end-of-turn flush (`atFlush`), so in the same socket write as the
+ * turn's XADDs (resp.ts has the figure).
  */
 import type { Redis } from 'ioredis';
 import { type RespSender, xackEncoder } from './resp.js';
@@ -15,20 +16,26 @@ export class XackBatcher {
   /** Settles with the XACK of the IDs in `#ids`: one promise per batch, not one per entry. */
   #batch: Promise<void> | undefined;
   readonly #send: (ids: string[]) => Promise<unknown>;
+  /** Runs `fn` at the end of the turn: in the sender's flush when there is one, else its own. */
+  readonly #atTurnEnd: (fn: () => void) => void;
 
   /** With `sender`, the XACK goes out pre-encoded (resp.ts); else through `redis.xack`. */
   constructor(redis: Redis, stream: string, group: string, sender?: RespSender) {
     if (sender) {
       const encode = xackEncoder(stream, group);
       this.#send = (ids) => sender.send('xack', encode(ids));
-    } else this.#send = (ids) => redis.xack(stream, group, ...ids);
+      this.#atTurnEnd = (fn) => sender.atFlush(fn);
+    } else {
+      this.#send = (ids) => redis.xack(stream, group, ...ids);
+      this.#atTurnEnd = (fn) => setImmediate(fn);
+    }
   }
 
   /** Acknowledges `id`; resolves once Redis answered the XACK that carried it. */
   ack(id: string): Promise<void> {
     this.#ids.push(id);
     this.#batch ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
+      this.#atTurnEnd(() => {
         const ids = this.#ids;
         this.#ids = [];
         this.#batch = undefined;
