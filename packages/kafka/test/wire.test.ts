@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { crc32c } from '../src/wire/crc32c.js';
 import { kafkajsProduceRequestBody, useFastKafkaCodec } from '../src/wire/kafkajs-codec.js';
@@ -169,6 +169,46 @@ describe('Produce request encoder', () => {
     expect((await factory(gz).encode()).buffer.equals(await kafkajsProduceRequestBody(gz, 7))).toBe(
       true,
     );
+  });
+});
+
+describe("kafkajs' Produce protocol table once installed", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  type Entry = (a: ProduceRequestArgs) => {
+    request: { apiVersion: number; encode: () => Promise<{ buffer: Buffer }> };
+    response: unknown;
+  };
+  const table = () =>
+    require('kafkajs/src/protocol/requests/produce/index.js') as {
+      protocol: (o: { version: number }) => Entry;
+    };
+
+  it('gives the request and response of each version without requiring modules per request', async () => {
+    expect(useFastKafkaCodec()).toBe(true);
+    const args =
+      CASES['several topics, transactional id, producer id and epoch, sequences, acks 1']!;
+    vi.spyOn(Date, 'now').mockReturnValue(1_764_600_000_321);
+    for (const version of [3, 4, 5, 6, 7]) {
+      const entry = table().protocol({ version });
+      const load = vi.spyOn(Module as unknown as { _load: (...a: unknown[]) => unknown }, '_load');
+      const { request, response } = entry(args);
+      expect(load).not.toHaveBeenCalled();
+      load.mockRestore();
+      expect(request.apiVersion).toBe(version);
+      expect(response).toBe(
+        require(`kafkajs/src/protocol/requests/produce/v${version}/response.js`),
+      );
+      expect(
+        (await request.encode()).buffer.equals(await kafkajsProduceRequestBody(args, version)),
+      ).toBe(true);
+    }
+  });
+
+  it('leaves the versions it does not patch to kafkajs', () => {
+    expect(useFastKafkaCodec()).toBe(true);
+    const { request } = table().protocol({ version: 2 })(CASES['binary CloudEvents, keyless']!);
+    expect(request.apiVersion).toBe(2);
   });
 });
 
