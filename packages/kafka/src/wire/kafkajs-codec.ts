@@ -9,7 +9,7 @@
  * own code. Inputs ours does not handle exactly like kafkajs go to kafkajs' code too.
  */
 import { createRequire } from 'node:module';
-import { encodeProduceRequest, type ProduceRequestArgs } from './produce-request.js';
+import { encodeProduceRequest, expandRecords, type ProduceRequestArgs } from './produce-request.js';
 import { fastRecordDecoder, type KafkajsRecordDecoder } from './record-decoder.js';
 
 const PATCHED_VERSION = '2.2.4';
@@ -37,13 +37,14 @@ export async function kafkajsProduceRequestBody(
   const factory =
     originalFactories.get(version) ??
     (require(`kafkajs/src/protocol/requests/produce/v${version}/request.js`) as RequestFactory);
-  const encoder = (await factory(args).encode()) as { buffer: Buffer };
+  const encoder = (await factory(expandRecords(args)).encode()) as { buffer: Buffer };
   return encoder.buffer;
 }
 
 /**
- * Installs the Produce encoder once per process; true when it is in use. Call before a client
- * sends its first request (harmless later: the next request uses it).
+ * Installs the Produce encoder once per process; true when it is in use, and only then may
+ * messages carrying several records (./produce-request.ts, `RECORDS`) be produced. Call before a
+ * client sends its first request (harmless later: the next request uses it).
  */
 export function useFastKafkaCodec(): boolean {
   if (installed !== undefined) return installed;
@@ -77,10 +78,10 @@ export function useFastKafkaCodec(): boolean {
     if (!entry) return;
     const factory: RequestFactory = (args) => {
       const request = original(args);
-      const encodeOriginal = request.encode;
       request.encode = async () => {
         const body = encodeProduceRequest(args);
-        return body ? asEncoder(body) : encodeOriginal();
+        // kafkajs' encoder for what ours declines, with any multi-record message expanded.
+        return body ? asEncoder(body) : original(expandRecords(args)).encode();
       };
       return request;
     };
@@ -145,7 +146,14 @@ function patchProduceProtocol(patched: ReadonlyMap<number, RequestFactory>): voi
       response,
     }));
   }
-  table.protocol = (o) => entries.get(o.version) ?? original(o);
+  // Versions not patched (0 to 2, older brokers) get kafkajs' entry with multi-record messages
+  // (produce-request.ts, RECORDS) expanded: every version gives the records they stand for.
+  table.protocol = (o) => {
+    const entry = entries.get(o.version);
+    if (entry) return entry;
+    const kafkajsEntry = original(o);
+    return (a) => kafkajsEntry(expandRecords(a));
+  };
 }
 
 let kafkajsRecordDecoder: KafkajsRecordDecoder | undefined;
