@@ -8,58 +8,19 @@
  * partitions, topics created later) start at their beginning: all their records are newer.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CloudEvent, EventHandler, Logger } from '@tributary/core';
+import type { CloudEvent } from '@tributary/core';
 import {
-  type Admin,
   type Consumer,
-  type Kafka,
   type KafkaMessage,
   type PartitionAssigner,
   PartitionAssigners,
 } from 'kafkajs';
 import { KafkaStartOffsetsError } from './errors.js';
 import { PartitionOffsets } from './offset-tracker.js';
-import { type StartFrom, type StartOffset, missingStartOffsets } from './start-offsets.js';
+import type { GroupConsumerOptions } from './group-consumer-options.js';
+import { type StartOffset, missingStartOffsets } from './start-offsets.js';
 
-/** Consumer group timing (short values make rebalances fast in tests). */
-export interface GroupTimeouts {
-  readonly sessionTimeoutMs: number;
-  readonly rebalanceTimeoutMs: number;
-  readonly heartbeatIntervalMs: number;
-}
-
-export interface GroupConsumerOptions extends GroupTimeouts {
-  readonly kafka: Kafka;
-  readonly admin: Admin;
-  readonly topics: readonly string[];
-  readonly groupId: string;
-  readonly handler: EventHandler;
-  readonly ordered: boolean;
-  readonly concurrency: number;
-  /** Where partitions without a committed offset start (per topic when a function). */
-  readonly startFrom: StartFrom;
-  readonly logger: Logger;
-  /** Reads a record; undefined or a throw skips it (logged). */
-  readonly toEvent: (
-    message: KafkaMessage,
-    topic: string,
-    partition: number,
-  ) => CloudEvent | undefined;
-  /** Called before subscribing to a topic (creates it when absent); resolves with nothing. */
-  readonly ensureTopic: (topic: string) => Promise<void>;
-  /** First wait before a failed record is tried again. @default 200 */
-  readonly redeliveryDelayMs?: number;
-  /** How long the group leader waits before sending its assignment. @default 250 */
-  readonly assignmentDelayMs?: number;
-  /** Cap of that wait. @default 10000 */
-  readonly maxRedeliveryDelayMs?: number;
-  /** How long committing the start offsets is retried before `start` fails. @default 60000 */
-  readonly startTimeoutMs?: number;
-  /** How often the consumer refreshes metadata (notices new partitions). @default 5000 */
-  readonly metadataMaxAgeMs?: number;
-  /** Whether the consumer's metadata requests may create missing topics. @default true */
-  readonly allowAutoTopicCreation?: boolean;
-}
+export type { GroupConsumerOptions, GroupTimeouts } from './group-consumer-options.js';
 
 /** A running group consumer. */
 export interface GroupConsumer {
@@ -223,22 +184,52 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
     }, 20);
   };
 
-  /** Delivers until acknowledged; ABORTED when the consumer closed first. */
-  const deliver = async (event: CloudEvent): Promise<boolean> => {
-    for (let count = 1; ; count++) {
+  /**
+   * Delivers until acknowledged; false when the consumer closed first (waits for the handler and
+   * for the redelivery delay only while not closed: orAbort). `failed`: delivery `count` already
+   * failed with that error, wait and go on with the next.
+   */
+  const deliver = async (
+    event: CloudEvent,
+    count = 1,
+    failed?: { err: unknown },
+  ): Promise<boolean> => {
+    for (; ; count++) {
       if (aborted) return false;
-      try {
-        const r = await orAbort(o.handler(event, { deliveryCount: count }));
-        return r !== ABORTED && !aborted;
-      } catch (err) {
-        const wait = Math.min(maxDelay, baseDelay * 2 ** (count - 1));
-        log.debug(
-          { id: event.attributes['id'], count, waitMs: wait, err },
-          'handler failed; redelivering',
-        );
-        if ((await orAbort(sleep(wait))) === ABORTED) return false;
-      }
+      if (!failed)
+        try {
+          const r = await orAbort(o.handler(event, { deliveryCount: count }));
+          return r !== ABORTED && !aborted;
+        } catch (err) {
+          failed = { err };
+        }
+      const wait = Math.min(maxDelay, baseDelay * 2 ** (count - 1));
+      log.debug(
+        { id: event.attributes['id'], count, waitMs: wait, err: failed.err },
+        'handler failed; redelivering',
+      );
+      failed = undefined;
+      if ((await orAbort(sleep(wait))) === ABORTED) return false;
     }
+  };
+  /**
+   * The first delivery of an unordered record: the handler's own promise with no abort wait around
+   * it (`finished` gets false for an answer that comes after close, as orAbort gives), and the
+   * retry loop only after a failure. Two promises and one closure a record instead of five and
+   * four: on the Kafka path alone (32 closed-loop publishers, a no-op subscriber, mock cluster,
+   * 60,000 events, 5 alternating rounds) 25.9 → 24.5 µs of CPU per event, median.
+   */
+  const deliverFirst = (event: CloudEvent, finished: (ok: boolean) => void): Promise<void> => {
+    let first: Promise<void>;
+    try {
+      first = o.handler(event, { deliveryCount: 1 });
+    } catch (err) {
+      first = Promise.reject(err);
+    }
+    return first.then(
+      () => finished(!aborted),
+      (err: unknown) => deliver(event, 1, { err }).then(finished),
+    );
   };
 
   const readEvent = (m: KafkaMessage, topic: string, partition: number): CloudEvent | undefined => {
@@ -322,7 +313,7 @@ export async function startGroupConsumer(o: GroupConsumerOptions): Promise<Group
           }
           tracker.start(offset);
           resolved = m.offset;
-          const p = deliver(event).then((ok) => {
+          const p: Promise<void> = deliverFirst(event, (ok) => {
             releaseSlot();
             inFlight.delete(p);
             if (!ok) return;

@@ -19,6 +19,7 @@ import {
   Kafka,
   type LogEntry,
   logLevel,
+  type Message,
   type Producer,
   type Admin,
 } from 'kafkajs';
@@ -27,6 +28,7 @@ import { type GroupConsumer, type GroupTimeouts, startGroupConsumer } from './gr
 import { createKafkaArchive } from './archive.js';
 import { decodeRecord, encodeRecord, type OutgoingRecord } from './record-codec.js';
 import { useFastKafkaCodec } from './wire/kafkajs-codec.js';
+import { RECORDS } from './wire/produce-request.js';
 import { brokerPartitioner, STICKY, type StickyBatch } from './partitioner.js';
 
 /** Options of {@link createKafkaBackend}. */
@@ -62,6 +64,35 @@ export function kafkaLogCreator(logger: Logger) {
     };
 }
 
+type ProducedMessage = Message & { [STICKY]?: StickyBatch; [RECORDS]?: OutgoingRecord[] };
+
+/**
+ * The messages of one produce request. Keyless records share one partition (./partitioner.ts);
+ * with our Produce encoder installed they go to kafkajs as ONE message that carries them all
+ * (./wire/produce-request.ts, RECORDS), so kafkajs partitions, groups and checks one message per
+ * request instead of one per record (its grouping copies an array per message). Keyed records stay
+ * one message each: the partitioner places each by its key. Measured on the Kafka path alone (32
+ * closed-loop publishers, a no-op subscriber, mock cluster, 60,000 events, CPU of the process,
+ * alternating rounds): 23.9 → 23.1 and 25.2 → 24.4 µs per event (medians of 4 and of 5 rounds).
+ */
+function requestMessages(
+  batch: ReadonlyArray<{ records: OutgoingRecord[] }>,
+  carryRecords: boolean,
+): ProducedMessage[] {
+  const sticky: StickyBatch = {};
+  const messages: ProducedMessage[] = [];
+  const keyless: OutgoingRecord[] = [];
+  for (const p of batch)
+    for (const r of p.records) {
+      if (!carryRecords) messages.push(Object.assign(r, { [STICKY]: sticky }));
+      else if (r.key === null) keyless.push(r);
+      else messages.push(r);
+    }
+  if (keyless.length > 0)
+    messages.push({ key: null, value: null, [RECORDS]: keyless, [STICKY]: sticky });
+  return messages;
+}
+
 /** kafkajs' `ConfigResourceTypes.TOPIC` (a CommonJS enum, not importable by name from ESM). */
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
@@ -74,7 +105,7 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 60_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
   };
-  useFastKafkaCodec();
+  const carryRecords = useFastKafkaCodec();
   const kafka = new Kafka({
     clientId: options.clientId ?? 'tributary',
     brokers: [...options.brokers],
@@ -106,11 +137,7 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     q.busy = true;
     while (q.waiting.length > 0) {
       const batch = q.waiting.splice(0);
-      // Keyless records of this request share one partition (./partitioner.ts).
-      const sticky: StickyBatch = {};
-      const messages: Array<OutgoingRecord & { [STICKY]?: StickyBatch }> = [];
-      for (const p of batch)
-        for (const r of p.records) messages.push(Object.assign(r, { [STICKY]: sticky }));
+      const messages = requestMessages(batch, carryRecords);
       try {
         await producer.send({ topic, acks: -1, messages });
         for (const p of batch) p.resolve();

@@ -92,3 +92,68 @@ it('a new subscription starts at the latest offset unless it asks for earliest',
   await Promise.all([s1.close({ drainMs: 100 }), s2.close({ drainMs: 100 })]);
   await b.close();
 }, 30_000);
+
+it('keyless and keyed events published together all arrive once (one produce request)', async () => {
+  const b = backend();
+  await b.start();
+  const topic = `mixed-${randomUUID()}`;
+  const seen = new Map<string, number>();
+  const sub = await b.subscribe(
+    topic,
+    `g-${randomUUID()}`,
+    async (e) => void seen.set(e.attributes['id']!, (seen.get(e.attributes['id']!) ?? 0) + 1),
+    { ordered: false, concurrency: 8 },
+  );
+  const ids: string[] = [];
+  const publishes = [];
+  // Published in one turn: one produce request, its keyless records carried as one message.
+  for (let n = 0; n < 12; n++) {
+    const e = makeEvent(n % 3 === 0 ? { partitionkey: `k${n}` } : {});
+    ids.push(e.attributes['id']!);
+    publishes.push(b.publish(topic, [e]));
+  }
+  await Promise.all(publishes);
+  const deadline = Date.now() + 15_000;
+  while (seen.size < ids.length && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  expect([...seen.keys()].sort()).toEqual([...ids].sort());
+  expect([...seen.values()].every((c) => c === 1)).toBe(true);
+  await sub.close({ drainMs: 100 });
+  await b.close();
+}, 30_000);
+
+it('unordered: a handler that throws (synchronously, or rejects) gets the event again as delivery 2', async () => {
+  const b = backend();
+  await b.start();
+  const topic = `retry-${randomUUID()}`;
+  const counts = new Map<string, number[]>();
+  const sub = await b.subscribe(
+    topic,
+    `g-${randomUUID()}`,
+    (e, { deliveryCount }) => {
+      const id = e.attributes['id']!;
+      counts.set(id, [...(counts.get(id) ?? []), deliveryCount]);
+      if (deliveryCount === 1 && id.endsWith('sync')) throw new Error('sync throw');
+      if (deliveryCount === 1 && id.endsWith('async')) return Promise.reject(new Error('rejected'));
+      return Promise.resolve();
+    },
+    { ordered: false, concurrency: 4 },
+  );
+  await b.publish(topic, [
+    makeEvent({ id: 'e-sync' }),
+    makeEvent({ id: 'e-async' }),
+    makeEvent({ id: 'e-ok' }),
+  ]);
+  const deadline = Date.now() + 15_000;
+  while ((counts.get('e-sync')?.length ?? 0) < 2 || (counts.get('e-async')?.length ?? 0) < 2) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  expect(counts.get('e-sync')).toEqual([1, 2]);
+  expect(counts.get('e-async')).toEqual([1, 2]);
+  expect(counts.get('e-ok')).toEqual([1]);
+  await sub.close({ drainMs: 100 });
+  await b.close();
+}, 30_000);

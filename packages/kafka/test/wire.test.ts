@@ -1,8 +1,14 @@
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { crc32c } from '../src/wire/crc32c.js';
 import { kafkajsProduceRequestBody, useFastKafkaCodec } from '../src/wire/kafkajs-codec.js';
-import { encodeProduceRequest, type ProduceRequestArgs } from '../src/wire/produce-request.js';
+import {
+  encodeProduceRequest,
+  expandRecords,
+  type ProduceMessage,
+  type ProduceRequestArgs,
+  RECORDS,
+} from '../src/wire/produce-request.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (
@@ -169,6 +175,127 @@ describe('Produce request encoder', () => {
     expect((await factory(gz).encode()).buffer.equals(await kafkajsProduceRequestBody(gz, 7))).toBe(
       true,
     );
+  });
+});
+
+describe("kafkajs' Produce protocol table once installed", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  type Entry = (a: ProduceRequestArgs) => {
+    request: { apiVersion: number; encode: () => Promise<{ buffer: Buffer }> };
+    response: unknown;
+  };
+  const table = () =>
+    require('kafkajs/src/protocol/requests/produce/index.js') as {
+      protocol: (o: { version: number }) => Entry;
+    };
+
+  it('gives the request and response of each version without requiring modules per request', async () => {
+    expect(useFastKafkaCodec()).toBe(true);
+    const args =
+      CASES['several topics, transactional id, producer id and epoch, sequences, acks 1']!;
+    vi.spyOn(Date, 'now').mockReturnValue(1_764_600_000_321);
+    for (const version of [3, 4, 5, 6, 7]) {
+      const entry = table().protocol({ version });
+      const load = vi.spyOn(Module as unknown as { _load: (...a: unknown[]) => unknown }, '_load');
+      const { request, response } = entry(args);
+      expect(load).not.toHaveBeenCalled();
+      load.mockRestore();
+      expect(request.apiVersion).toBe(version);
+      expect(response).toBe(
+        require(`kafkajs/src/protocol/requests/produce/v${version}/response.js`),
+      );
+      expect(
+        (await request.encode()).buffer.equals(await kafkajsProduceRequestBody(args, version)),
+      ).toBe(true);
+    }
+  });
+
+  it('leaves the versions it does not patch to kafkajs', () => {
+    expect(useFastKafkaCodec()).toBe(true);
+    const { request } = table().protocol({ version: 2 })(CASES['binary CloudEvents, keyless']!);
+    expect(request.apiVersion).toBe(2);
+  });
+});
+
+describe('a message carrying several records (RECORDS)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const carrier = (records: ProduceMessage[]): ProduceMessage => ({
+    key: null,
+    value: null,
+    [RECORDS]: records,
+  });
+  const records = (n: number, from = 0): ProduceMessage[] =>
+    Array.from({ length: n }, (_, i) => ({
+      key: null,
+      value: bytes(40 + i, i + from + 1),
+      headers: ceHeaders(`c-${i + from}`),
+    }));
+  const mixed = request([
+    {
+      topic: 'knative-broker-default-orders',
+      partitions: [
+        {
+          partition: 1,
+          messages: [
+            { key: 'k', value: 'first', headers: ceHeaders('k-1') },
+            carrier(records(3)),
+            { key: 'k', value: 'last' },
+            carrier([]),
+          ],
+        },
+        { partition: 2, messages: [carrier(records(200, 3))] },
+      ],
+    },
+  ]);
+
+  it('writes its records in its place, as kafkajs writes them one message each', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_764_600_000_777);
+    const expanded = expandRecords(mixed);
+    expect(expanded.topicData[0]!.partitions[0]!.messages).toHaveLength(5);
+    expect(expanded.topicData[0]!.partitions[1]!.messages).toHaveLength(200);
+    const ours = encodeProduceRequest(mixed)!;
+    expect(ours.equals(encodeProduceRequest(expanded)!)).toBe(true);
+    const kafkajsFactory = (v: number) =>
+      require(`kafkajs/src/protocol/requests/produce/v${v}/request.js`) as (a: unknown) => {
+        encode: () => Promise<{ buffer: Buffer }>;
+      };
+    for (const version of [3, 7]) {
+      expect(ours.equals(await kafkajsProduceRequestBody(mixed, version))).toBe(true);
+      // the installed factory, as kafkajs' protocol table hands it out
+      expect(useFastKafkaCodec()).toBe(true);
+      expect((await kafkajsFactory(version)(mixed).encode()).buffer.equals(ours)).toBe(true);
+    }
+  });
+
+  it("reaches kafkajs' own encoder expanded, when ours declines and on unpatched versions", async () => {
+    expect(useFastKafkaCodec()).toBe(true);
+    vi.spyOn(Date, 'now').mockReturnValue(1_764_600_000_555);
+    const timed = request([
+      {
+        topic: 't',
+        partitions: [
+          { partition: 0, messages: [carrier([{ value: 'a' }, { value: 'b', timestamp: 7 }])] },
+        ],
+      },
+    ]);
+    expect(encodeProduceRequest(timed)).toBeUndefined();
+    const table = require('kafkajs/src/protocol/requests/produce/index.js') as {
+      protocol: (o: { version: number }) => (a: ProduceRequestArgs) => {
+        request: { encode: () => Promise<{ buffer: Buffer }> };
+      };
+    };
+    const v7 = await table.protocol({ version: 7 })(timed).request.encode();
+    expect(v7.buffer.equals(await kafkajsProduceRequestBody(timed, 7))).toBe(true);
+    // Produce v2 (message sets, not record batches) is kafkajs' alone.
+    const v2 = require('kafkajs/src/protocol/requests/produce/v2/request.js') as (a: unknown) => {
+      encode: () => Promise<{ buffer: Buffer }>;
+    };
+    const ours2 = await table.protocol({ version: 2 })(mixed).request.encode();
+    const theirs2 = await v2(expandRecords(mixed)).encode();
+    expect(ours2.buffer.equals(theirs2.buffer)).toBe(true);
+    expect(ours2.buffer.equals((await v2(mixed).encode()).buffer)).toBe(false);
   });
 });
 

@@ -15,12 +15,25 @@ import { varintSize, Writer } from './writer.js';
 
 type Bytes = Buffer | string | null | undefined;
 
+/**
+ * Marks a message that stands for several records: its records are written in its place, in
+ * order, and it is not a record itself. The Kafka backend hands the keyless records of one
+ * produce request to kafkajs' producer as one such message, so that kafkajs' per-message work
+ * (partitioner call, grouping by partition with an array copy per message: quadratic, validation)
+ * happens once a request instead of once a record. Only ./kafkajs-codec.ts's protocol table
+ * gives kafkajs' Produce requests their records, so only while it is installed (see
+ * `useFastKafkaCodec`) may such messages be produced.
+ */
+export const RECORDS = Symbol('records');
+
 /** A message as kafkajs' producer hands it to the Produce request. */
 export interface ProduceMessage {
   readonly key?: Bytes;
   readonly value?: Bytes;
   readonly headers?: Readonly<Record<string, unknown>>;
   readonly timestamp?: unknown;
+  /** See {@link RECORDS}. */
+  readonly [RECORDS]?: readonly ProduceMessage[];
 }
 
 /** The arguments of kafkajs' Produce request (protocol/requests/produce/v3/request.js). */
@@ -142,15 +155,22 @@ export function encodeProduceRequest(args: ProduceRequestArgs): Buffer | undefin
         const crcAt = w.off;
         w.int32(0); // CRC-32C of what follows, below
         const crcFrom = w.off;
+        let count = 0;
+        for (const m of messages) count += m[RECORDS]?.length ?? 1;
         w.int16(attributes);
-        w.int32(messages.length - 1); // last offset delta
+        w.int32(count - 1); // last offset delta
         w.int64(now); // first timestamp
         w.int64(now); // max timestamp
         w.int64(producerId);
         w.int16(producerEpoch);
         w.int32(sequence);
-        w.int32(messages.length);
-        for (let i = 0; i < messages.length; i++) writeRecord(w, messages[i]!, i);
+        w.int32(count);
+        let delta = 0;
+        for (const m of messages) {
+          const records = m[RECORDS];
+          if (records === undefined) writeRecord(w, m, delta++);
+          else for (const r of records) writeRecord(w, r, delta++);
+        }
         w.uint32At(crc32c(w.buf, crcFrom, w.off), crcAt);
         w.int32At(w.off - batchLengthAt - 4, batchLengthAt);
         w.int32At(w.off - recordSetSizeAt - 4, recordSetSizeAt);
@@ -162,4 +182,22 @@ export function encodeProduceRequest(args: ProduceRequestArgs): Buffer | undefin
     if (err === UNSUPPORTED) return undefined;
     throw err;
   }
+}
+
+/** `args` with every {@link RECORDS} message replaced by its records (`args` itself if none). */
+export function expandRecords(args: ProduceRequestArgs): ProduceRequestArgs {
+  const carries = args.topicData.some((t) =>
+    t.partitions.some((p) => p.messages.some((m) => m[RECORDS] !== undefined)),
+  );
+  if (!carries) return args;
+  return {
+    ...args,
+    topicData: args.topicData.map((t) => ({
+      ...t,
+      partitions: t.partitions.map((p) => ({
+        ...p,
+        messages: p.messages.flatMap((m) => m[RECORDS] ?? [m]),
+      })),
+    })),
+  };
 }
