@@ -62,7 +62,8 @@ metadata: { name: rabbit }
 spec:
   rabbitmqClusterReference: { connectionSecret: { name: rabbit } }
   queueType: ${QUEUE_TYPE}`,
-    configRef: '{ apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: rabbit }',
+    configRef:
+      '{ apiVersion: eventing.knative.dev/v1alpha1, kind: RabbitmqBrokerConfig, name: rabbit }',
     serverPid: SERVER_PID,
     seconds: SECONDS,
     concurrency: CONCURRENCY,

@@ -95,7 +95,8 @@ ${filters.cesql.map((c) => `| \`${c.expression}\` | ${n(c.evaluationsPerSecond)}
 }
 
 /** `median (min–max)` of a {median, min, max} summary of ratios. */
-const ratioCell = (r) => (r.max > r.min ? `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})` : fmt(r.median));
+const ratioCell = (r) =>
+  r.max > r.min ? `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})` : fmt(r.median);
 
 function backendsSection({ config, scripts }) {
   const rows = [];
@@ -107,7 +108,8 @@ function backendsSection({ config, scripts }) {
     );
   };
   const { rabbitmq, redis, kafka } = scripts;
-  if (rabbitmq) add(`RabbitMQ (${rabbitmq.queueType})`, rabbitmq.raw.eventsPerSecond, 'amqplib', rabbitmq);
+  if (rabbitmq)
+    add(`RabbitMQ (${rabbitmq.queueType})`, rabbitmq.raw.eventsPerSecond, 'amqplib', rabbitmq);
   if (redis) add('Redis Streams', redis.streams.eventsPerSecond, 'ioredis', redis);
   if (kafka) add('Kafka (librdkafka mock)', kafka.raw.eventsPerSecond, 'kafkajs', kafka);
   if (rows.length === 0) return '';

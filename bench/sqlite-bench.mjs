@@ -41,7 +41,10 @@ const [memory, processCrash, powerLoss] = [
   byRound.powerLoss,
 ].map(medians);
 const toMemory = (rounds) => summary(pairedRatios(rounds, byRound.memory, 'eventsPerSecond'));
-const ratios = { processCrash: toMemory(byRound.processCrash), powerLoss: toMemory(byRound.powerLoss) };
+const ratios = {
+  processCrash: toMemory(byRound.processCrash),
+  powerLoss: toMemory(byRound.powerLoss),
+};
 const fmtRatio = (r) => `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
 const row = (label, r) =>
   `${label.padEnd(40)} ${String(r.eventsPerSecond).padStart(8)} events/s  p50 ${r.p50LatencyMs} ms  p99 ${r.p99LatencyMs} ms  ${r.tributaryCpuUsPerEvent} µs CPU/event  (${r.accepted} accepted, ${r.delivered} delivered)`;
