@@ -21,7 +21,8 @@ export class XackBatcher<T extends AckItem = AckItem> {
   /** Entries of `#ids` added without a promise ({@link add}): handed to `settled` together. */
   #items: T[] = [];
   /** Settles with the XACK of the IDs in `#ids`: one promise per batch, not one per entry. */
-  #batch: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
+  #batch:
+    { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   #scheduled = false;
   readonly #send: (ids: string[]) => Promise<unknown>;
   /** Runs `fn` at the end of the turn: in the sender's flush when there is one, else its own. */
