@@ -152,8 +152,8 @@ export function startStreamConsumer(o: StreamConsumerOptions): Subscription {
    * closures (process, runOnce, their awaits, the XACK's continuation, the set's `finally`).
    * The consumer alone (40,000 pre-added entries into a no-op handler, concurrency 32, 6 rounds
    * on the shared 2-core machine): 14.8 (13.4–17.3) → 13.7 (11.9–14.6) µs of CPU per entry,
-   * median; `tributary run` under the bench/redis-bench.mjs load (6 alternating rounds of 5 s):
-   * 99.2 (94.3–108) → 93.4 (90.5–107.4) µs per event.
+   * median. Under the bench/redis-bench.mjs load the whole `tributary run` process moved by less
+   * than the shared machine's noise (docs/redis.md, "What is batched").
    */
   function deliverFirst(p: Pending): void {
     let r: Promise<void>;
