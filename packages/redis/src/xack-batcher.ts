@@ -11,16 +11,55 @@
 import type { Redis } from 'ioredis';
 import { type RespSender, xackEncoder } from './resp.js';
 
-export class XackBatcher {
+/** What {@link XackBatcher.add} takes: an entry by its stream ID. */
+export interface AckItem {
+  readonly id: string;
+}
+
+export class XackBatcher<T extends AckItem = AckItem> {
   #ids: string[] = [];
+  /** Entries of `#ids` added without a promise ({@link add}): handed to `settled` together. */
+  #items: T[] = [];
   /** Settles with the XACK of the IDs in `#ids`: one promise per batch, not one per entry. */
-  #batch: Promise<void> | undefined;
+  #batch:
+    { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
+  #scheduled = false;
   readonly #send: (ids: string[]) => Promise<unknown>;
   /** Runs `fn` at the end of the turn: in the sender's flush when there is one, else its own. */
   readonly #atTurnEnd: (fn: () => void) => void;
+  readonly #settled: ((items: T[], err: unknown) => void) | undefined;
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    const ids = this.#ids;
+    const items = this.#items;
+    const batch = this.#batch;
+    this.#ids = [];
+    this.#items = [];
+    this.#batch = undefined;
+    this.#send(ids).then(
+      () => {
+        batch?.resolve();
+        if (items.length > 0) this.#settled?.(items, undefined);
+      },
+      (err: unknown) => {
+        batch?.reject(err);
+        if (items.length > 0) this.#settled?.(items, err);
+      },
+    );
+  };
 
-  /** With `sender`, the XACK goes out pre-encoded (resp.ts); else through `redis.xack`. */
-  constructor(redis: Redis, stream: string, group: string, sender?: RespSender) {
+  /**
+   * With `sender`, the XACK goes out pre-encoded (resp.ts); else through `redis.xack`. `settled`
+   * gets the entries of {@link add} once Redis answered their XACK (`err` set when it failed).
+   */
+  constructor(
+    redis: Redis,
+    stream: string,
+    group: string,
+    sender?: RespSender,
+    settled?: (items: T[], err: unknown) => void,
+  ) {
+    this.#settled = settled;
     if (sender) {
       const encode = xackEncoder(stream, group);
       this.#send = (ids) => sender.send('xack', encode(ids));
@@ -33,15 +72,33 @@ export class XackBatcher {
 
   /** Acknowledges `id`; resolves once Redis answered the XACK that carried it. */
   ack(id: string): Promise<void> {
-    this.#ids.push(id);
-    this.#batch ??= new Promise<void>((resolve, reject) => {
-      this.#atTurnEnd(() => {
-        const ids = this.#ids;
-        this.#ids = [];
-        this.#batch = undefined;
-        this.#send(ids).then(() => resolve(), reject);
+    this.#push(id);
+    if (!this.#batch) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
       });
-    });
-    return this.#batch;
+      this.#batch = { promise, resolve, reject };
+    }
+    return this.#batch.promise;
+  }
+
+  /**
+   * Acknowledges `item.id` without a promise: the constructor's `settled` gets `item` (with the
+   * others of its batch) once Redis answered. Saves the consumer a promise and a continuation per
+   * entry (stream-consumer.ts has the figure).
+   */
+  add(item: T): void {
+    this.#items.push(item);
+    this.#push(item.id);
+  }
+
+  #push(id: string): void {
+    this.#ids.push(id);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#atTurnEnd(this.#flush);
   }
 }
