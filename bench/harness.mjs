@@ -114,33 +114,24 @@ export async function measureThrough({ url, sink, seconds, concurrency, pids = [
   };
 }
 
-/**
- * One Broker of `brokerClass` (its `spec.config` is `configRef`; `configYaml` holds the objects it
- * names) with one Trigger to the sink, in a fresh `tributary run`, measured by measureThrough. Adds
- * `tributaryCpuUsPerEvent` and `serverCpuUsPerEvent` (the backend's server process `serverPid`,
- * null when unknown) and `broker`, the Broker's name.
- */
-export async function measureBroker({ brokerClass, configYaml, configRef, serverPid, ...load }) {
-  const sink = await startSink();
-  const broker = `bench-${randomUUID().slice(0, 8)}`;
-  const trib = await startTributary(
-    `${configYaml.trim()}
----
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: ${brokerClass} } }
-spec: { config: ${configRef} }
----
-apiVersion: eventing.knative.dev/v1
+/** One Trigger on Broker `broker` passing the bench events to `sinkUrl`. */
+const triggerYaml = (broker, sinkUrl) => `apiVersion: eventing.knative.dev/v1
 kind: Trigger
 metadata: { name: to-sink }
 spec:
   broker: ${broker}
   filters: [{ exact: { type: bench.event } }]
-  subscriber: { uri: "${sink.url}" }
-`,
-    `/default/${broker}`,
-  );
+  subscriber: { uri: "${sinkUrl}" }
+`;
+
+/**
+ * A fresh sink and `tributary run` on `manifests(sinkUrl)` (with `extraArgs`), measured by
+ * measureThrough against `ingressPath`; adds `tributaryCpuUsPerEvent` and `serverCpuUsPerEvent`
+ * (of `serverPid`, null when unknown). Waits for the process to exit before resolving.
+ */
+async function measureManifests({ manifests, ingressPath, extraArgs = [], serverPid, ...load }) {
+  const sink = await startSink();
+  const trib = await startTributary(manifests(sink.url), ingressPath, extraArgs);
   try {
     const { cpuUsPerEvent, ...measured } = await measureThrough({
       ...load,
@@ -149,48 +140,50 @@ spec:
       pids: [trib.child.pid, serverPid],
     });
     const [tributaryCpuUsPerEvent, serverCpuUsPerEvent] = cpuUsPerEvent;
-    return { ...measured, tributaryCpuUsPerEvent, serverCpuUsPerEvent, broker };
-  } finally {
-    trib.child.kill('SIGTERM');
-    sink.stop();
-  }
-}
-
-/** The manifests of one Broker `bench` of the default class with one Trigger to `sinkUrl`. */
-export const defaultBrokerYaml = (sinkUrl) => `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: { name: bench }
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata: { name: to-sink }
-spec:
-  broker: bench
-  filters: [{ exact: { type: bench.event } }]
-  subscriber: { uri: "${sinkUrl}" }
-`;
-
-/**
- * defaultBrokerYaml in a fresh `tributary run` with `extraArgs` (none: the memory broker;
- * `--data-dir …`: the embedded durable one), measured by measureThrough with its CPU per event
- * as `tributaryCpuUsPerEvent`.
- */
-export async function measureDefaultBroker({ extraArgs = [], ...load }) {
-  const sink = await startSink();
-  const trib = await startTributary(defaultBrokerYaml(sink.url), '/default/bench', extraArgs);
-  try {
-    const { cpuUsPerEvent, ...measured } = await measureThrough({
-      ...load,
-      url: trib.url,
-      sink,
-      pids: [trib.child.pid],
-    });
-    return { ...measured, tributaryCpuUsPerEvent: cpuUsPerEvent[0] };
+    return { ...measured, tributaryCpuUsPerEvent, serverCpuUsPerEvent };
   } finally {
     trib.child.kill('SIGTERM');
     await new Promise((r) => trib.child.once('exit', r));
     sink.stop();
   }
+}
+
+/**
+ * One Broker of `brokerClass` (its `spec.config` is `configRef`; `configYaml` holds the objects it
+ * names) with one Trigger to the sink, measured by measureManifests, plus `broker`, its name.
+ */
+export async function measureBroker({ brokerClass, configYaml, configRef, ...load }) {
+  const broker = `bench-${randomUUID().slice(0, 8)}`;
+  const measured = await measureManifests({
+    ...load,
+    manifests: (sinkUrl) => `${configYaml.trim()}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: ${broker}, annotations: { eventing.knative.dev/broker.class: ${brokerClass} } }
+spec: { config: ${configRef} }
+---
+${triggerYaml(broker, sinkUrl)}`,
+    ingressPath: `/default/${broker}`,
+  });
+  return { ...measured, broker };
+}
+
+/**
+ * One Broker `bench` of the default class with one Trigger in a fresh `tributary run` with
+ * `extraArgs` (none: the memory broker; `--data-dir …`: the embedded durable one), measured by
+ * measureManifests.
+ */
+export function measureDefaultBroker(load) {
+  return measureManifests({
+    ...load,
+    manifests: (sinkUrl) => `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: { name: bench }
+---
+${triggerYaml('bench', sinkUrl)}`,
+    ingressPath: '/default/bench',
+  });
 }
 
 /**
