@@ -28,6 +28,7 @@ import { type GroupConsumer, type GroupTimeouts, startGroupConsumer } from './gr
 import { createKafkaArchive } from './archive.js';
 import { decodeRecord, encodeRecord, type OutgoingRecord } from './record-codec.js';
 import { useFastKafkaCodec } from './wire/kafkajs-codec.js';
+import { stopRequestQueueTimerLoop } from './wire/kafkajs-request-queue.js';
 import { RECORDS } from './wire/produce-request.js';
 import { brokerPartitioner, STICKY, type StickyBatch } from './partitioner.js';
 
@@ -106,6 +107,7 @@ export function createKafkaBackend(options: KafkaBackendOptions): KafkaBackend {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
   };
   const carryRecords = useFastKafkaCodec();
+  stopRequestQueueTimerLoop();
   const kafka = new Kafka({
     clientId: options.clientId ?? 'tributary',
     brokers: [...options.brokers],

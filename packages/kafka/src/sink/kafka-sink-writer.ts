@@ -48,7 +48,9 @@ export async function startKafkaSinkWriter(
     sink.spec.auth?.secret?.ref.name,
   );
   const { useFastKafkaCodec } = await import('../wire/kafkajs-codec.js');
+  const { stopRequestQueueTimerLoop } = await import('../wire/kafkajs-request-queue.js');
   useFastKafkaCodec();
+  stopRequestQueueTimerLoop();
   const kafka = new Kafka({
     clientId: `tributary-kafkasink-${sink.metadata.namespace}-${sink.metadata.name}`,
     brokers: [...sink.spec.bootstrapServers],

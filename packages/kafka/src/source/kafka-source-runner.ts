@@ -21,6 +21,7 @@ import { Kafka } from 'kafkajs';
 import { type KafkaSecurity, kafkaSecurity } from '../auth.js';
 import { type GroupConsumer, startGroupConsumer } from '../group-consumer.js';
 import { useFastKafkaCodec } from '../wire/kafkajs-codec.js';
+import { stopRequestQueueTimerLoop } from '../wire/kafkajs-request-queue.js';
 import { kafkaLogCreator } from '../kafka-backend.js';
 import { KEY_TYPE_LABEL, type KafkaSource, type KeyType } from './kafka-source-resource.js';
 import { sourceRecordEvent } from './source-record.js';
@@ -91,6 +92,7 @@ export async function startKafkaSource(o: KafkaSourceRunnerOptions): Promise<Kaf
   const keyType = (s.metadata.labels?.[KEY_TYPE_LABEL] ?? 'string') as KeyType;
   const abort = new AbortController();
   useFastKafkaCodec();
+  stopRequestQueueTimerLoop();
   const kafka = new Kafka({
     clientId: clientName(`source-${namespace}-${name}`),
     brokers: s.spec.bootstrapServers,
