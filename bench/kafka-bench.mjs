@@ -12,7 +12,7 @@
 // `tributaryCpuUsPerEvent` (the `tributary run` process), `serverCpuUsPerEvent` (the kcat mock
 // during that run; null for an external cluster), and the same for the raw kafkajs run
 // (`raw.clientCpuUsPerEvent`: this process, `raw.serverCpuUsPerEvent`). All per delivered
-// (consumed) event; with the default 1 s warm-up they include some JIT compilation.
+// (consumed) event, after the harness' warm-up (BENCH_WARMUP_SECONDS).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,7 +36,9 @@ function startMock() {
     'sh',
     [
       '-c',
-      'sleep infinity | exec kcat -P -b unused:9092 -t boot -X test.mock.num.brokers=1 -d mock',
+      // No `-d mock`: its debug log writes a line per Kafka request, which costs the mock CPU and
+      // reaches this process (the load generator) through the pipe.
+      'sleep infinity | exec kcat -P -b unused:9092 -t boot -X test.mock.num.brokers=1',
     ],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -44,7 +46,7 @@ function startMock() {
     let text = '';
     const onData = (d) => {
       text += d;
-      const m = /bootstrap\.servers=(127\.0\.0\.1:\d+)/.exec(text);
+      const m = /replaced with (127\.0\.0\.1:\d+)/.exec(text);
       if (!m) return;
       child.stderr.off('data', onData);
       child.stderr.resume();

@@ -17,7 +17,7 @@ function hotPathSection({ config, hot }) {
   return `## The hot path against its floor
 
 A closed-loop load generator (${config.concurrency} requests in flight over keep-alive connections,
-${config.seconds} s per measurement after a 1 s warm-up, binary-mode CloudEvents with a small JSON body)
+${config.seconds} s per measurement after a ${config.warmupSeconds} s warm-up, binary-mode CloudEvents with a small JSON body)
 sends to (a) the sink directly, (b) the bare two-hop proxy \`bench/min-proxy.mjs\` (a \`node:http\` server
 that answers 202 and forwards the body with undici: no validation, queue, filter or retry — the floor of any
 HTTP-in, HTTP-out design in one Node process) and (c) \`tributary run\` with one memory Broker and one

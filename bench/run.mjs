@@ -2,6 +2,7 @@
 // baseline or raw transport in the same run, as ratios and CPU µs per event, then docs/benchmarks.md.
 // The file is written only when the machine was quiet enough: when the bare proxy's own events/s moved
 // by more than BENCH_MAX_SPREAD (default 0.15) between rounds, the figures are printed but not written.
+// Every closed-loop measurement starts after BENCH_WARMUP_SECONDS (3; 1 with --quick) of the same load.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ const config = {
   quick,
   rounds: env('BENCH_ROUNDS', 3, 2),
   seconds: env('BENCH_SECONDS', 8, 4),
+  warmupSeconds: env('BENCH_WARMUP_SECONDS', 3, 1),
   concurrency: env('BENCH_CONCURRENCY', 32, 32),
   pacedRate: env('BENCH_PACED_RATE', 1000, 1000),
   pacedSeconds: env('BENCH_PACED_SECONDS', 5, 3),
@@ -26,6 +28,8 @@ const config = {
   backendRounds: env('BENCH_BACKEND_ROUNDS', 2, 0),
   maxSpread: Number(process.env.BENCH_MAX_SPREAD ?? 0.15),
 };
+// Read by bench/harness.mjs here and in every script started below.
+process.env.BENCH_WARMUP_SECONDS = String(config.warmupSeconds);
 
 /** Runs a benchmark script and resolves with the JSON object on its last stdout line. */
 function runScript(file, scriptEnv = {}) {
