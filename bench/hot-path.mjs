@@ -3,7 +3,7 @@
 // memory Broker and one Trigger. The three are measured in turn, in an order that rotates every round, so
 // a drift of the machine's speed touches all of them. Per system: events/s delivered and the CPU seconds
 // its own process used per delivered event (from /proc/<pid>/stat). Then an open-loop load at a fixed
-// rate gives the p99 latency each hop adds at a load both sustain.
+// rate, in the same number of rounds, gives the p99 latency each hop adds at a load both sustain.
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { runPaced, percentile } from './http-load.mjs';
@@ -16,6 +16,7 @@ import {
   startSink,
   startTributary,
 } from './harness.mjs';
+import { medians, summary } from './lib/stats.mjs';
 
 export const memoryBrokerYaml = (sinkUrl, triggers = 1) => {
   let yaml = `apiVersion: eventing.knative.dev/v1
@@ -106,11 +107,25 @@ export async function benchHotPath({ rounds, seconds, concurrency, pacedRate, pa
         await sleep(300);
       }
     }
-    const paced = {};
-    for (const name of ['proxy', 'memory']) {
-      paced[name] = await pacedLatency(systems[name].url, sink, pacedRate, pacedSeconds);
-      console.error(`paced ${pacedRate}/s ${name}: p99 ${paced[name].p99ms.toFixed(2)} ms`);
+    // Paced latency in the same rounds, the two systems' order alternating: one 5 s sample's p99
+    // (its 50 slowest events) moves by milliseconds with a single pause of the machine.
+    const pacedRounds = [];
+    for (let r = 0; r < rounds; r++) {
+      const round = {};
+      for (const name of r % 2 === 0 ? ['proxy', 'memory'] : ['memory', 'proxy']) {
+        round[name] = await pacedLatency(systems[name].url, sink, pacedRate, pacedSeconds);
+        console.error(
+          `paced round ${r + 1} ${pacedRate}/s ${name}: p99 ${round[name].p99ms.toFixed(2)} ms`,
+        );
+      }
+      pacedRounds.push(round);
     }
+    const paced = {
+      proxy: medians(pacedRounds.map((r) => r.proxy)),
+      memory: medians(pacedRounds.map((r) => r.memory)),
+      addedP99ms: summary(pacedRounds.map((r) => r.memory.p99ms - r.proxy.p99ms)),
+      rounds: pacedRounds,
+    };
     return { byRound, paced };
   } finally {
     trib.child.kill('SIGTERM');
