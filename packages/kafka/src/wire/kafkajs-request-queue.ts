@@ -6,7 +6,7 @@
  * second per connection for as long as the client lives (kafkajs issues #1556 and #1704, not fixed
  * upstream). The Kafka broker holds several connections (producer, admin, consumer group
  * coordinator and fetch), so an idle `tributary run` with one Kafka Broker burned ~5 % of a core,
- * and under load the callbacks take turns with the work (docs/kafka.md, "Benchmark").
+ * and under load the callbacks take turns with the work (docs/kafka.md, "Idle").
  *
  * The replacement keeps every case where a later check is needed: requests pending (in 10 ms, or
  * when the throttle ends) and a throttle still running (when it ends). Only the empty, unthrottled
